@@ -1,0 +1,130 @@
+/**
+ * Interrupt and exception delivery in IA-32e mode. Source: reference/x86-semantics.md section
+ * 4.6 (SDM INT n Operation, IA-32e paths; QEMU do_interrupt64), 5.2 (CR2), 5.3 (RF in the
+ * image), 5.5 (NMI blocking).
+ */
+import { isCanonical } from './canonical.ts';
+import { cpl, type CpuState } from './cpu.ts';
+import { ERROR_CODE_VECTORS, KERNEL_CS, VEC } from './defaults.ts';
+import { IsaInputError, isaErrors } from './errors.ts';
+import { writeQs, type Memory } from './memory.ts';
+import { fixRflags, IF, NT, RF, TF, VM } from './rflags.ts';
+import { flatCode, nullSegment } from './segments.ts';
+import type { Fault } from './result.ts';
+
+/**
+ * One event to deliver. `kind` decides the RF bit in the pushed image and whether the gate's DPL
+ * is checked: faults push RF = 1; `software` (INT n, INT3) is checked against CPL.
+ */
+export interface Delivery {
+  readonly vector: number;
+  readonly kind: 'fault' | 'trap' | 'abort' | 'interrupt' | 'nmi' | 'software';
+  /** RIP to push: the faulting instruction for faults, the next instruction otherwise. */
+  readonly rip: bigint;
+  readonly error?: number;
+  /** #PF: the fault address, written to CR2 before the handler's first instruction. */
+  readonly cr2?: bigint;
+}
+
+/** Where the frame went: the new RSP (lowest pushed qword) and the stack top it was aligned from. */
+export interface FrameInfo {
+  readonly rsp: bigint;
+  readonly top: bigint;
+  readonly ist: number;
+  readonly privilegeChange: boolean;
+}
+
+/** Result of a delivery attempt. */
+export type DeliveryResult =
+  | { readonly ok: true; readonly cpu: CpuState; readonly mem: Memory; readonly frame: FrameInfo }
+  | { readonly ok: false; readonly cpu: CpuState; readonly fault: Fault };
+
+/** A fault delivery's `Delivery`, with the error code and CR2 it carries. */
+export function faultDelivery(f: Fault, rip: bigint): Delivery {
+  const base = { vector: f.vector, kind: 'fault' as const, rip };
+  return {
+    ...base,
+    ...(f.error !== undefined ? { error: f.error } : {}),
+    ...(f.cr2 !== undefined ? { cr2: f.cr2 } : {}),
+  };
+}
+
+/**
+ * Delivers one event through the IDT. On success the handler's first instruction is next. A
+ * problem found during delivery (no gate, DPL check of a software interrupt, non-canonical new
+ * stack) is returned as a fault for {@link deliverEvent} to escalate.
+ *
+ * - Privilege change (from CPL 3): RSP <- IST stack if the gate has one, else TSS.RSP0;
+ *   SS <- NULL with RPL 0. Same privilege: the IST stack still replaces RSP ("IST switches even at
+ *   CPL 0"), otherwise the current RSP is kept.
+ * - RSP is aligned down to 16 bytes, then SS, RSP, RFLAGS, CS, RIP and the error code are pushed.
+ * - Interrupt gates clear IF, trap gates do not; TF, NT, RF and VM are always cleared.
+ * - NMI delivery blocks NMIs until the next IRET.
+ */
+export function deliver(cpu: CpuState, mem: Memory, d: Delivery): DeliveryResult {
+  if (!Number.isInteger(d.vector) || d.vector < 0 || d.vector > 255) throw new IsaInputError(isaErrors.badVector(d.vector));
+  // #PF records its address in CR2 as the fault is recognised, before delivery (reference 5.2).
+  const start = d.cr2 !== undefined && d.vector === VEC.PF ? { ...cpu, cr2: d.cr2 } : cpu;
+  const ext = d.kind === 'software' ? 0 : 1;
+  const gate = start.idt[d.vector];
+  if (gate === undefined || !gate.present) {
+    return { ok: false, cpu: start, fault: { vector: gate ? VEC.NP : VEC.GP, error: (d.vector << 3) | 2 | ext } };
+  }
+  const from = cpl(start);
+  if (d.kind === 'software' && gate.dpl < from) {
+    return { ok: false, cpu: start, fault: { vector: VEC.GP, error: (d.vector << 3) | 2 } };
+  }
+  const privilegeChange = from > 0;
+  const rawTop = gate.ist > 0 ? (start.tss.ist[gate.ist] ?? 0n) : privilegeChange ? start.tss.rsp0 : start.regs.rsp;
+  if (!isCanonical(rawTop, start.paging)) return { ok: false, cpu: start, fault: { vector: VEC.SS, error: ext } };
+  const top = rawTop & ~0xfn;
+  const image = d.kind === 'fault' ? start.rflags | RF : start.rflags;
+  const hasError = d.error !== undefined && ERROR_CODE_VECTORS.has(d.vector) && d.kind !== 'software' && d.kind !== 'interrupt';
+  const pushed = [BigInt(start.ss.sel), start.regs.rsp, image, BigInt(start.cs.sel), d.rip];
+  if (hasError) pushed.push(BigInt(d.error ?? 0));
+  const rsp = top - BigInt(pushed.length) * 8n;
+  let rflags = start.rflags & ~(TF | NT | RF | VM);
+  if (gate.type === 'interrupt') rflags &= ~IF;
+  const next: CpuState = {
+    ...start,
+    regs: { ...start.regs, rsp, rip: gate.handler },
+    rflags: fixRflags(rflags),
+    cs: flatCode(KERNEL_CS, 0, true),
+    ss: privilegeChange ? nullSegment(0) : start.ss,
+    nmiBlocked: start.nmiBlocked || d.kind === 'nmi',
+    shadow: 'none',
+    pendingDb: d.vector === VEC.DB ? null : start.pendingDb,
+  };
+  return { ok: true, cpu: next, mem: writeQs(mem, rsp, pushed.reverse()), frame: { rsp, top, ist: gate.ist, privilegeChange } };
+}
+
+/** Outcome of {@link deliverEvent}: the events actually delivered, or a shutdown (triple fault). */
+export type EventOutcome =
+  | { readonly ok: true; readonly cpu: CpuState; readonly mem: Memory; readonly frame: FrameInfo; readonly delivered: Delivery }
+  | { readonly ok: false; readonly cpu: CpuState; readonly shutdown: true };
+
+/** Contributory exceptions (SDM Vol. 3 Table 6-4): #DE, #TS, #NP, #SS, #GP. */
+const CONTRIBUTORY: ReadonlySet<number> = new Set([0, 10, 11, 12, 13]);
+
+/**
+ * Delivers an event, escalating a fault raised during its delivery as the SDM's double-fault
+ * rules say (Vol. 3 Tables 6-4/6-5, simplified to the vectors the model raises): a fault while
+ * delivering a contributory exception or #PF becomes #DF; a fault while delivering #DF shuts the
+ * processor down; a fault while delivering anything else is delivered in its place.
+ */
+export function deliverEvent(cpu: CpuState, mem: Memory, d: Delivery): EventOutcome {
+  let current = d;
+  let state = cpu;
+  for (let depth = 0; depth < 4; depth++) {
+    const r = deliver(state, mem, current);
+    if (r.ok) return { ok: true, cpu: r.cpu, mem: r.mem, frame: r.frame, delivered: current };
+    if (current.vector === VEC.DF) return { ok: false, cpu: r.cpu, shutdown: true };
+    const first = current.kind === 'fault' && (CONTRIBUTORY.has(current.vector) || current.vector === VEC.PF);
+    const second = CONTRIBUTORY.has(r.fault.vector) || r.fault.vector === VEC.PF;
+    state = r.cpu;
+    current = first && second
+      ? { vector: VEC.DF, kind: 'abort', rip: current.rip, error: 0 }
+      : faultDelivery(r.fault, current.kind === 'software' ? state.regs.rip : current.rip);
+  }
+  return { ok: false, cpu: state, shutdown: true };
+}

@@ -1,0 +1,81 @@
+/**
+ * IRETQ in IA-32e mode. Source: reference/x86-semantics.md section 4.5 (SDM IRET Operation,
+ * IA-32e path; QEMU helper_ret_protected), 1.2 note (a) (RF, AC, ID loaded), 5.5 (NMI
+ * unblocking even when IRET faults).
+ */
+import { isCanonical } from './canonical.ts';
+import { cpl, type CpuState } from './cpu.ts';
+import { VEC } from './defaults.ts';
+import { readQ, type Memory } from './memory.ts';
+import { fault, ok, retire, type ExecResult } from './result.ts';
+import { fixRflags, IF, iopl, IOPL, NT, VIF, VIP, VM } from './rflags.ts';
+import { fromDescriptor, isNullSel, lookupDescriptor, nullSegment, rpl } from './segments.ts';
+
+/** The five qwords IRETQ pops, lowest address first. */
+export interface IretFrame {
+  readonly rip: bigint;
+  readonly cs: number;
+  readonly rflags: bigint;
+  readonly rsp: bigint;
+  readonly ss: number;
+}
+
+/** Reads the IRET frame at RSP. */
+export function readIretFrame(cpu: CpuState, mem: Memory): IretFrame {
+  const at = cpu.regs.rsp;
+  return {
+    rip: readQ(mem, at),
+    cs: Number(readQ(mem, at + 8n) & 0xffffn),
+    rflags: readQ(mem, at + 16n),
+    rsp: readQ(mem, at + 24n),
+    ss: Number(readQ(mem, at + 32n) & 0xffffn),
+  };
+}
+
+/**
+ * IRETQ. All checks come before any state change, so a fault is raised at the old CPL with RIP
+ * still at the IRET, on the current stack and GS base; but NMI blocking ends even then. Checks
+ * (in SDM order): NT = 1; NULL CS; CS outside the tables, not code, RPL < CPL, DPL != RPL, L and
+ * D both set (#GP(sel)); CS not present (#NP(sel)); non-canonical RIP returning to 64-bit mode
+ * (#GP(0)); NULL SS returning to CPL 3 (#GP(0)); SS RPL/DPL != CS RPL or not writable data
+ * (#GP(sel)); SS not present (#SS(sel)).
+ * Loads RIP, CS, RFLAGS (RF, AC, ID too; IF, IOPL, VIF, VIP because old CPL is 0), RSP, SS.
+ */
+export function iretq(cpu: CpuState, mem: Memory): ExecResult {
+  const unblocked: CpuState = cpu.nmiBlocked ? { ...cpu, nmiBlocked: false } : cpu;
+  const gp = (error: number): ExecResult => fault(unblocked, mem, { vector: VEC.GP, error });
+  if ((cpu.rflags & NT) !== 0n) return gp(0);
+  const f = readIretFrame(cpu, mem);
+  const level = cpl(cpu);
+  if (isNullSel(f.cs)) return gp(0);
+  const csDesc = lookupDescriptor(cpu.tables, f.cs);
+  const csErr = f.cs & 0xfffc;
+  if (csDesc === undefined || csDesc.type !== 'code') return gp(csErr);
+  const newCpl = rpl(f.cs);
+  if (newCpl < level || csDesc.dpl !== newCpl || (csDesc.l && csDesc.db)) return gp(csErr);
+  if (!csDesc.present) return fault(unblocked, mem, { vector: VEC.NP, error: csErr });
+  if (csDesc.l ? !isCanonical(f.rip, cpu.paging) : f.rip > 0xffff_ffffn) return gp(0);
+  let ss = nullSegment(f.ss);
+  if (isNullSel(f.ss)) {
+    if (newCpl === 3 || !csDesc.l || rpl(f.ss) !== newCpl) return gp(0);
+  } else {
+    const ssDesc = lookupDescriptor(cpu.tables, f.ss);
+    const ssErr = f.ss & 0xfffc;
+    if (ssDesc === undefined || ssDesc.type !== 'data' || rpl(f.ss) !== newCpl || ssDesc.dpl !== newCpl) return gp(ssErr);
+    if (!ssDesc.present) return fault(unblocked, mem, { vector: VEC.SS, error: ssErr });
+    ss = fromDescriptor(f.ss, ssDesc);
+  }
+  // Old CPL 0 loads every flag but VM (64-bit operand size); IF/IOPL/VIF/VIP need old CPL 0/<= IOPL.
+  let keep = VM;
+  if (level > 0) keep |= IOPL | VIF | VIP;
+  if (level > iopl(cpu.rflags)) keep |= IF;
+  const rflags = fixRflags((cpu.rflags & keep) | (f.rflags & ~keep));
+  const next: CpuState = {
+    ...unblocked,
+    regs: { ...cpu.regs, rip: f.rip, rsp: f.rsp },
+    rflags,
+    cs: fromDescriptor(f.cs, csDesc),
+    ss,
+  };
+  return ok(retire(cpu, next, { loadsRf: true }), mem);
+}

@@ -1,0 +1,74 @@
+/**
+ * What executing one instruction produces, and the bookkeeping every instruction shares at its
+ * end: the interrupt shadow, the pending single-step trap and RF.
+ */
+import type { CpuState, PendingDb, Shadow } from './cpu.ts';
+import type { Memory } from './memory.ts';
+import { RF, TF } from './rflags.ts';
+
+/** An exception raised by an instruction, before it changed any state (except where noted). */
+export interface Fault {
+  readonly vector: number;
+  readonly error?: number;
+  /** For #PF: the linear address that goes to CR2. */
+  readonly cr2?: bigint;
+}
+
+/**
+ * The outcome of one instruction. When `fault` is set, `cpu` is the state the fault is delivered
+ * from (RIP still at the faulting instruction); it differs from the input only where the SDM
+ * says a faulting instruction still changes state (IRET unblocks NMIs).
+ */
+export interface ExecResult {
+  readonly cpu: CpuState;
+  readonly mem: Memory;
+  readonly fault: Fault | null;
+}
+
+/** Options for {@link retire}. */
+export interface RetireOptions {
+  /**
+   * Whether this instruction ends with a single-step trap. Default: TF was set when it began
+   * (SDM Vol. 3 "Single-Step Exception Condition": no trap after the instruction that sets TF).
+   */
+  readonly trap?: boolean;
+  /** Interrupt shadow this instruction opens (STI, MOV SS / POP SS). */
+  readonly opensShadow?: Exclude<Shadow, 'none'>;
+  /** IRET loads RF from its image; every other instruction leaves RF = 0. */
+  readonly loadsRf?: boolean;
+}
+
+/**
+ * End-of-instruction bookkeeping for an instruction that completed.
+ * - RF is cleared at the start of every instruction (SDM RF management; reference 5.3), so it
+ *   reads 0 afterwards unless the instruction loaded it (IRET).
+ * - A #DB held by a MOV SS shadow is released after this, the next, instruction (SDM 6.8.3).
+ * - A shadow lasts one boundary and a second MOV SS does not extend it (reference 5.4).
+ */
+export function retire(before: CpuState, after: CpuState, opts: RetireOptions = {}): CpuState {
+  const trap = opts.trap ?? (before.rflags & TF) !== 0n;
+  let pending: PendingDb | null = after.pendingDb;
+  // A #DB that was already held when this instruction began is released at its end.
+  if (pending?.held && before.pendingDb?.held) pending = { cause: pending.cause, held: false };
+  if (trap && pending === null) pending = { cause: 'single-step', held: false };
+  const shadow: Shadow = opts.opensShadow !== undefined && before.shadow === 'none' ? opts.opensShadow : 'none';
+  const rflags = opts.loadsRf ? after.rflags : after.rflags & ~RF;
+  if (pending === after.pendingDb && shadow === after.shadow && rflags === after.rflags) return after;
+  return { ...after, pendingDb: pending, shadow, rflags };
+}
+
+/**
+ * A faulting instruction: nothing it would have done happens, the shadow ends, and a #DB held by
+ * a MOV SS shadow is dropped ("the next instruction faults: the pending #DB is dropped",
+ * mov_ss_trap.c header, reference 5.4).
+ */
+export function fault(cpu: CpuState, mem: Memory, f: Fault): ExecResult {
+  const dropped = cpu.pendingDb?.held ? null : cpu.pendingDb;
+  const next = dropped === cpu.pendingDb && cpu.shadow === 'none' ? cpu : { ...cpu, pendingDb: dropped, shadow: 'none' as const };
+  return { cpu: next, mem, fault: f };
+}
+
+/** A completed instruction. */
+export function ok(cpu: CpuState, mem: Memory): ExecResult {
+  return { cpu, mem, fault: null };
+}

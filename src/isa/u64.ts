@@ -1,0 +1,35 @@
+import { IsaInputError, isaErrors } from './errors.ts';
+
+/** All ones in 64 bits. */
+export const MASK64 = (1n << 64n) - 1n;
+
+/** True when `v` is a bigint in 0..2^64-1. */
+export function isU64(v: unknown): v is bigint {
+  return typeof v === 'bigint' && v >= 0n && v <= MASK64;
+}
+
+/** Throws an {@link IsaInputError} naming `what` unless `v` is a 64-bit quantity; returns it. */
+export function assertU64(v: unknown, what: string): bigint {
+  if (!isU64(v)) throw new IsaInputError(isaErrors.notU64(what, v));
+  return v;
+}
+
+/** Truncates any bigint to 64 bits (two's complement wrap). */
+export function wrap64(v: bigint): bigint {
+  return v & MASK64;
+}
+
+/** Interprets a 64-bit quantity as signed. */
+export function toSigned(v: bigint): bigint {
+  return BigInt.asIntN(64, v);
+}
+
+/** Low 32 bits, zero-extended (what a 32-bit register write leaves in the 64-bit register). */
+export function low32(v: bigint): bigint {
+  return v & 0xffff_ffffn;
+}
+
+/** `0x`-prefixed lower-case hex, the serialised form of every 64-bit value. */
+export function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
