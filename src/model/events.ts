@@ -1,0 +1,110 @@
+/**
+ * The trace vocabulary (DESIGN.md section 2.3): plain data in a discriminated union on a
+ * namespaced `type`. The environment is listed apart from the system: `user.*` is what the
+ * current task's user code can do, `hw.*` what the hardware can do, `tracer.*` what a ptrace
+ * tracer can do, `sched.*` what the rest of the machine can do to our CPU's tasks. The kernel
+ * itself is not in the vocabulary: its execution between events is deterministic.
+ */
+
+/** Registers a user instruction may load (`mov $imm, %reg`); RIP changes only by jumping. */
+export const USER_REGS = [
+  'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp',
+  'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
+] as const;
+/** One of {@link USER_REGS}. */
+export type UserReg = (typeof USER_REGS)[number];
+
+/** System calls the model implements, by name (numbers differ per ABI; see kernel/syscalls). */
+export const SYSCALL_NAMES = [
+  'getpid', 'sched_yield', 'pause', 'nanosleep', 'kill', 'rt_sigreturn', 'fork', 'clone', 'write',
+  'modify_ldt', 'exit',
+] as const;
+/** One of {@link SYSCALL_NAMES}. */
+export type SyscallName = (typeof SYSCALL_NAMES)[number];
+
+/**
+ * A signal frame as user code can forge it before rt_sigreturn: any RIP, RSP, RFLAGS, CS, SS and
+ * general registers. Omitted fields keep what the kernel saved in the frame at RSP.
+ */
+export type SigFrame = Partial<Record<UserReg | 'rip' | 'rflags', bigint> & { cs: number; ss: number }>;
+
+/** What user code can execute: one instruction each (kernel entries included). */
+export type UserEvent =
+  | { readonly type: 'user.setReg'; readonly reg: UserReg; readonly value: bigint }
+  | { readonly type: 'user.popf'; readonly flags: bigint }
+  | { readonly type: 'user.nop' }
+  | { readonly type: 'user.access'; readonly addr: bigint; readonly write: boolean }
+  | { readonly type: 'user.movSs'; readonly watched: boolean }
+  | { readonly type: 'user.syscall'; readonly nr: SyscallName; readonly args?: readonly bigint[]; readonly frame?: SigFrame }
+  | { readonly type: 'user.sysenter'; readonly nr?: SyscallName; readonly args?: readonly bigint[] }
+  | { readonly type: 'user.int80'; readonly nr: SyscallName; readonly args?: readonly bigint[]; readonly frame?: SigFrame }
+  | { readonly type: 'user.int3' }
+  | { readonly type: 'user.jump'; readonly target: bigint }
+  | { readonly type: 'user.wrgsbase'; readonly value: bigint };
+
+/**
+ * Hardware events. Reaching one arms a countdown; it fires once `after` more instruction
+ * boundaries have passed (user instructions or kernel micro-steps).
+ */
+export type HwEvent =
+  | { readonly type: 'hw.irq'; readonly after: number; readonly vector?: number }
+  | { readonly type: 'hw.nmi'; readonly after: number };
+
+/** Options of a ptrace attach: which stops the tracer asks for. */
+export interface TraceOptions {
+  /** Stop at every syscall entry and exit (PTRACE_SYSCALL resumes). */
+  readonly syscalls?: boolean;
+  /** Stop at fork events (PTRACE_O_TRACEFORK). */
+  readonly fork?: boolean;
+}
+
+/** What a ptrace tracer (a process on another CPU) can do to the traced task. */
+export type TracerEvent =
+  | { readonly type: 'tracer.attach'; readonly options?: TraceOptions }
+  | { readonly type: 'tracer.setRegs'; readonly regs: SigFrame }
+  | { readonly type: 'tracer.singleStep' }
+  | { readonly type: 'tracer.cont' }
+  | { readonly type: 'tracer.watch'; readonly addr: bigint };
+
+/** What the rest of the machine can do to our CPU's tasks. */
+export type SchedEvent =
+  | { readonly type: 'sched.wake'; readonly task: number }
+  | { readonly type: 'sched.signal'; readonly task: number; readonly signal: number };
+
+/** One trace event. */
+export type Event = UserEvent | HwEvent | TracerEvent | SchedEvent;
+
+/** Every event type, grouped by who causes it. */
+export const EVENT_TYPES = {
+  user: ['user.setReg', 'user.popf', 'user.nop', 'user.access', 'user.movSs', 'user.syscall',
+    'user.sysenter', 'user.int80', 'user.int3', 'user.jump', 'user.wrgsbase'],
+  hw: ['hw.irq', 'hw.nmi'],
+  tracer: ['tracer.attach', 'tracer.setRegs', 'tracer.singleStep', 'tracer.cont', 'tracer.watch'],
+  sched: ['sched.wake', 'sched.signal'],
+} as const satisfies Record<string, readonly Event['type'][]>;
+
+/**
+ * Length in bytes of the user instruction each event executes (the last instruction, for events
+ * that load registers first). Chosen to match real encodings, so RIP arithmetic (RCX = RIP + 2
+ * after SYSCALL, IP - 2 on restart) is exact: movabs $imm64,%reg is 10 bytes; POPFQ, NOP, INT3
+ * 1; movabs moffs64,%al 9; mov disp32(%rip),%ss 6; SYSCALL, SYSENTER, INT $0x80 2;
+ * jmp *0(%rip) plus its 8-byte target 14; WRGSBASE %rax 5.
+ */
+export const USER_INSN_LEN: Readonly<Record<UserEvent['type'], bigint>> = {
+  'user.setReg': 10n,
+  'user.popf': 1n,
+  'user.nop': 1n,
+  'user.access': 9n,
+  'user.movSs': 6n,
+  'user.syscall': 2n,
+  'user.sysenter': 2n,
+  'user.int80': 2n,
+  'user.int3': 1n,
+  'user.jump': 14n,
+  'user.wrgsbase': 5n,
+};
+
+/** True for events executed by user code. */
+export function isUserEvent(e: Event): e is UserEvent {
+  return e.type.startsWith('user.');
+}

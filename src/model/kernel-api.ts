@@ -1,0 +1,67 @@
+/**
+ * What the model needs from a kernel: its code (micro-steps by address), its answer to the
+ * environment's tracer and scheduler events, and a few facts about its memory layout. The model
+ * never sees a design's knobs: a kernel is built from a design by src/kernel.
+ */
+import type { Fault } from '../isa/index.ts';
+import type { SchedEvent, SyscallName, TracerEvent } from './events.ts';
+import type { Observation, ReturnVia } from './observations.ts';
+import type { MachineState } from './state.ts';
+
+/** Context a micro-step runs with. */
+export interface Exec {
+  /** Records an observation. */
+  readonly emit: (o: Observation) => void;
+  /** Address of the next micro-step in the same program (the fall-through). */
+  readonly next: bigint;
+}
+
+/** A micro-step that faulted at CPL 0: the fault is delivered with RIP at this step. */
+export interface StepFault {
+  readonly fault: Fault;
+  readonly m: MachineState;
+}
+
+/** Result of a micro-step. */
+export type StepOut = MachineState | StepFault;
+
+/** True when a micro-step faulted. */
+export const isStepFault = (o: StepOut): o is StepFault => (o as StepFault).fault !== undefined;
+
+/** One kernel instruction (or a short sequence the model treats as one). */
+export interface MicroStep {
+  /** What it does, in kernel terms ("swapgs", "push %rcx (pt_regs->ip)"). */
+  readonly name: string;
+  /** The program (kernel path) it belongs to. */
+  readonly path: string;
+  /** Executes an ISA instruction that does its own end-of-instruction bookkeeping. */
+  readonly insn: boolean;
+  /** Touches per-CPU data through %gs: must run with the kernel GS base. */
+  readonly percpu: boolean;
+  /** Uses the stack: must run on a kernel stack. */
+  readonly stack: boolean;
+  /** First step of a SYSRET/SYSRETL/SYSEXIT exit, where an IRET exit could have been used. */
+  readonly fork?: ReturnVia;
+  /** Runs the step. Unless it jumps (sets RIP), the program advances RIP to `x.next`. */
+  readonly run: (m: MachineState, x: Exec) => StepOut;
+}
+
+/** A kernel built from a design. */
+export interface KernelImpl {
+  /** Design name, for reports. */
+  readonly name: string;
+  /** The micro-step at a kernel address, if any. */
+  at(rip: bigint): MicroStep | undefined;
+  /** Applies a tracer or scheduler event; null when it is not enabled in this state. */
+  env(m: MachineState, e: TracerEvent | SchedEvent, x: Exec): MachineState | null;
+  /** System call number of `name` in the 64-bit or the 32-bit ABI. */
+  syscallNr(name: SyscallName, compat: boolean): bigint;
+  /** Start of the exit path that returns to user mode by IRET from task_pt_regs. */
+  readonly iretExit: bigint;
+  /** GS base the kernel's per-CPU data lives at. */
+  readonly percpuBase: bigint;
+  /** True for an address inside some kernel stack (thread, IST, entry stacks). */
+  isKernelStack(addr: bigint): boolean;
+  /** "path+index name" for a kernel RIP, for traces people read. */
+  describe(rip: bigint): string;
+}

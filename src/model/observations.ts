@@ -1,0 +1,54 @@
+/**
+ * What user mode (and a person watching the machine) can see: DESIGN.md section 2.4.
+ * Invariants read these and states; none reads a design's knobs.
+ */
+import type { Segment } from '../isa/index.ts';
+
+/** How the kernel went back to user mode. */
+export type ReturnVia = 'sysret' | 'sysretl' | 'sysexit' | 'iret';
+
+/** The user-visible register state when user mode resumes. */
+export interface UserView {
+  readonly regs: Readonly<Record<string, bigint>>;
+  readonly rflags: bigint;
+  readonly cs: Segment;
+  readonly ss: Segment;
+  readonly gsBase: bigint;
+}
+
+/** Kinds of kernel failure: each would be an oops, a panic, or worse on a real machine. */
+export type FailureKind =
+  | 'unhandled-fault'   // a CPL 0 fault the design has no fixup for
+  | 'user-stack'        // kernel code using the stack while RSP is not a kernel stack
+  | 'user-gs'           // kernel code using per-CPU data with the user GS base
+  | 'double-fault'
+  | 'shutdown'          // a fault while delivering #DF (triple fault)
+  | 'hang'              // the step bound was hit
+  | 'bug';              // a kernel assertion (BUG_ON / WARN that the design treats as fatal)
+
+/** One observation. */
+export type Observation =
+  | { readonly kind: 'user-insn'; readonly task: number; readonly rip: bigint }
+  | { readonly kind: 'return-to-user'; readonly task: number; readonly via: ReturnVia; readonly rip: bigint;
+      readonly rsp: bigint; readonly rflags: bigint; readonly cs: number; readonly ss: number; readonly view: UserView }
+  | { readonly kind: 'signal'; readonly task: number; readonly signal: number; readonly code: number;
+      readonly siAddr: bigint; readonly rip: bigint; readonly fatal: boolean }
+  | { readonly kind: 'trap'; readonly task: number; readonly rip: bigint }
+  | { readonly kind: 'ptrace-stop'; readonly task: number; readonly why: string; readonly rip: bigint }
+  | { readonly kind: 'kernel-failure'; readonly what: FailureKind; readonly detail: string }
+  | { readonly kind: 'syscall-return'; readonly task: number; readonly nr: string; readonly value: bigint };
+
+/** si_code values used by the model (include/uapi/asm-generic/siginfo.h). */
+export const SI = {
+  KERNEL: 0x80,
+  USER: 0,
+  SEGV_MAPERR: 1,
+  SEGV_ACCERR: 2,
+  TRAP_BRKPT: 1,
+  TRAP_TRACE: 2,
+  TRAP_HWBKPT: 4,
+  ILL_ILLOPN: 2,
+} as const;
+
+/** Signal numbers (x86 Linux). */
+export const SIG = { SIGILL: 4, SIGTRAP: 5, SIGBUS: 7, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGSTOP: 19 } as const;

@@ -1,0 +1,194 @@
+/**
+ * MachineState: the CPU (src/isa) plus the kernel's state plus what the environment has armed.
+ * Plain, immutable, JSON-serialisable data (bigints serialise as hex). DESIGN.md section 2.2.
+ */
+import type { CpuState, FrameInfo, Memory } from '../isa/index.ts';
+import type { Observation } from './observations.ts';
+
+/** struct pt_regs field order (arch/x86/include/asm/ptrace.h), lowest address first. */
+export const PT_FIELDS = [
+  'r15', 'r14', 'r13', 'r12', 'rbp', 'rbx', 'r11', 'r10', 'r9', 'r8', 'rax', 'rcx', 'rdx', 'rsi',
+  'rdi', 'orig_rax', 'rip', 'cs', 'rflags', 'rsp', 'ss',
+] as const;
+/** One pt_regs field. */
+export type PtField = (typeof PT_FIELDS)[number];
+/** The register frame at task_pt_regs. */
+export type PtRegs = Readonly<Record<PtField, bigint>>;
+/** Bit of a field in {@link Task.written}. */
+export const ptBit = (f: PtField): number => 1 << PT_FIELDS.indexOf(f);
+/** All fields written. */
+export const PT_COMPLETE = (1 << PT_FIELDS.length) - 1;
+
+/** Thread flags (TIF_*), as bits of {@link Task.tif}. */
+export const TIF = {
+  NEED_RESCHED: 1 << 0,
+  SIGPENDING: 1 << 1,
+  NOTIFY_RESUME: 1 << 2,
+  SINGLESTEP: 1 << 3,
+  SYSCALL_TRACE: 1 << 4,
+  /** The TS_FASTSYSCALL proposal: set by the syscall entry; register writers must clear it. */
+  FASTSYSCALL: 1 << 5,
+  /** Work that only forces the slow (IRET) exit: set by force_iret() in older kernels. */
+  FORCE_IRET: 1 << 6,
+} as const;
+/** Names of {@link TIF} bits, for reports. */
+export const TIF_NAMES: ReadonlyArray<readonly [number, string]> = Object.entries(TIF).map(([n, b]) => [b, n] as const);
+
+/** Where a task is. */
+export type TaskMode = 'user' | 'kernel' | 'blocked' | 'stopped' | 'dead' | 'new';
+
+/** Why a traced task stopped. */
+export type StopKind = 'syscall-entry' | 'syscall-exit' | 'fork' | 'singlestep' | 'signal';
+
+/** ptrace state of a task. */
+export interface PtraceState {
+  readonly attached: boolean;
+  readonly syscalls: boolean;
+  readonly fork: boolean;
+  readonly stop: StopKind | null;
+  /** Resumed with PTRACE_SINGLESTEP. */
+  readonly stepping: boolean;
+}
+
+/** User state saved in a signal frame on the user stack (rt_sigframe's sigcontext). */
+export type SavedContext = PtRegs;
+
+/** Signal state of a task: bitmasks of signal numbers (bit n = signal n). */
+export interface SignalState {
+  readonly pending: number;
+  /** Signals with a user handler installed (others take the default action). */
+  readonly handled: number;
+  readonly blocked: number;
+  readonly handler: bigint;
+}
+
+/**
+ * One live kernel activation: what a SYSCALL/SYSENTER instruction or an event delivery started,
+ * until the SYSRET/SYSEXIT/IRET that ends it. The hardware part (cause, frame) is recorded when it
+ * starts; `notes` is what the kernel's code has recorded about it so far.
+ */
+export interface Activation {
+  readonly id: number;
+  readonly cause: 'syscall64' | 'syscall32' | 'sysenter' | 'idt';
+  /** IDT vector for `idt`, -1 otherwise. */
+  readonly vector: number;
+  /** Entered from CPL 3. */
+  readonly fromUser: boolean;
+  /** Where the hardware frame is (null for SYSCALL/SYSENTER, which push nothing). */
+  readonly frame: FrameInfo | null;
+  /** RIP that was interrupted (the return RIP of the frame, or the user RIP of the syscall). */
+  readonly interrupted: bigint;
+  readonly notes: Notes;
+}
+
+/** What kernel code has recorded about an activation (its "registers and locals"). */
+export interface Notes {
+  /** The entry did SWAPGS (so the exit must). */
+  readonly swapgs?: boolean;
+  /** pt_regs of this activation is at task_pt_regs (an entry from user mode). */
+  readonly userRegs?: boolean;
+  /** CR2 as this #PF entry read it, and where it keeps it until the handler call. */
+  readonly cr2?: bigint;
+  readonly cr2Reg?: 'callee' | 'caller';
+  /** System call in progress (name) and its return value once computed. */
+  readonly nr?: string;
+  readonly ret?: bigint;
+  /** Paranoid entry: GS state to restore on exit (saved GS base, or "swapped"). */
+  readonly savedGs?: bigint;
+  /** The exit path picked for this activation. */
+  readonly exit?: 'sysret' | 'sysretl' | 'sysexit' | 'iret';
+  /** Syscall one-shot exit work done. */
+  readonly exitWorkDone?: boolean;
+  /** This NMI found itself nested and only latched a repeat. */
+  readonly nested?: boolean;
+  /** Return addresses of shared kernel subroutines called from this activation. */
+  readonly calls?: readonly bigint[];
+  /** Generic scratch the paths use (counters, flags). */
+  readonly scratch?: Readonly<Record<string, bigint | number | boolean>>;
+}
+
+/** One task. */
+export interface Task {
+  readonly id: number;
+  readonly mode: TaskMode;
+  /** 32-bit task (TIF_IA32): its user code runs in compatibility mode. */
+  readonly compat: boolean;
+  /** TS_COMPAT: a 32-bit system call is in progress. */
+  readonly tsCompat: boolean;
+  readonly tif: number;
+  readonly regs: PtRegs;
+  /** Bits of the pt_regs fields written since the last entry from user mode. */
+  readonly written: number;
+  readonly acts: readonly Activation[];
+  /** Kernel RIP and RSP to resume at after switch_to, while not running. */
+  readonly resume: { readonly rip: bigint; readonly rsp: bigint } | null;
+  readonly sig: SignalState;
+  readonly ptrace: PtraceState;
+  /** Signal frames on the user stack: hex address -> saved context. */
+  readonly sigframes: Readonly<Record<string, SavedContext>>;
+  /** Debug register watchpoint of this task (thread.debugreg), loaded into the CPU when it runs. */
+  readonly watch: bigint | null;
+  /** User GS base while the task is not running (thread.gsbase). */
+  readonly gsBase: bigint;
+  /** What a blocked task waits for. */
+  readonly wait: 'pause' | 'nanosleep' | null;
+  /** rseq registered: the exit path must fix up an interrupted critical section. */
+  readonly rseq: boolean;
+}
+
+/** Per-CPU kernel data (reached through GS). */
+export interface PerCpu {
+  /** Scratch slot of the SYSCALL entry (rsp_scratch / cpu_tss.sp2). */
+  readonly rspScratch: bigint;
+  /** The NMI state machine of exc_nmi (nmi.c): not running, executing, latched. */
+  readonly nmiState: 'idle' | 'executing' | 'latched';
+  /** The "NMI executing" variable on the NMI stack (entry_64.S). */
+  readonly nmiExecuting: boolean;
+  /** CR2 saved by the NMI handler (nmi_cr2). */
+  readonly nmiCr2: bigint;
+  readonly preemptCount: number;
+}
+
+/** An armed hardware event counting down instruction boundaries. */
+export interface Armed {
+  readonly kind: 'irq' | 'nmi';
+  readonly vector: number;
+  readonly remaining: number;
+}
+
+/** The hardware environment: armed countdowns, asserted IRQ lines, the latched NMI. */
+export interface HwState {
+  readonly armed: readonly Armed[];
+  readonly irq: readonly number[];
+  readonly nmi: boolean;
+}
+
+/** User memory pages (shared layout). */
+export type PageKind = 'code' | 'data' | 'demand' | 'readonly';
+
+/** The kernel's state. */
+export interface KernelState {
+  readonly current: number;
+  readonly tasks: readonly Task[];
+  readonly runq: readonly number[];
+  readonly percpu: PerCpu;
+  /** Mapped user pages: page number (hex) -> kind. Unlisted pages are unmapped. */
+  readonly pages: Readonly<Record<string, PageKind>>;
+  /** Bytes user code stored (address hex -> byte), so loads see stores. */
+  readonly bytes: Readonly<Record<string, number>>;
+  readonly nextActId: number;
+  /** The CPU is in the idle loop's HLT. */
+  readonly idle: boolean;
+  /** The kernel died: nothing runs any more. */
+  readonly halted: Observation | null;
+}
+
+/** The whole machine. */
+export interface MachineState {
+  readonly cpu: CpuState;
+  readonly mem: Memory;
+  readonly k: KernelState;
+  readonly hw: HwState;
+  /** Instruction boundaries passed so far (user instructions and kernel micro-steps). */
+  readonly clock: number;
+}

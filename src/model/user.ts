@@ -1,0 +1,141 @@
+/**
+ * User instructions: what one `user.*` event does on the CPU (DESIGN.md section 2.3). Each is a
+ * single instruction (events that load registers first, like user.syscall, do so as setup that
+ * is not an instruction boundary of its own). RIP advances by USER_INSN_LEN.
+ */
+import {
+  fetchFault, low32, movSs, popf, retire, softInt, syscall, sysenter, wrap64, is64,
+  type CpuState, type Fault,
+} from '../isa/index.ts';
+import { deliverFault, halt, tick, withTask, currentTask } from './engine.ts';
+import { USER_INSN_LEN, type SigFrame, type UserEvent, type UserReg } from './events.ts';
+import type { KernelImpl } from './kernel-api.ts';
+import type { Observation } from './observations.ts';
+import type { Activation, MachineState, PtRegs, Task } from './state.ts';
+import { accessFault } from './user-memory.ts';
+
+/** Argument registers: 64-bit ABI (rdi, rsi, rdx, r10, r8, r9) and 32-bit ABI (ebx ... ebp). */
+export const ARGS_64: readonly UserReg[] = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'];
+export const ARGS_32: readonly UserReg[] = ['rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp'];
+
+/** Loads the system call number and arguments (32-bit ABI values are zero-extended). */
+function loadArgs(cpu: CpuState, nr: bigint, args: readonly bigint[] | undefined, abi32: boolean): CpuState {
+  const regs: Record<string, bigint> = { ...cpu.regs, rax: nr };
+  const names = abi32 ? ARGS_32 : ARGS_64;
+  (args ?? []).forEach((v, i) => {
+    const r = names[i];
+    if (r !== undefined) regs[r] = abi32 ? low32(v) : wrap64(v);
+  });
+  return { ...cpu, regs: regs as CpuState['regs'] };
+}
+
+/** User code writes a forged signal frame at RSP (fields it leaves out keep the saved frame's). */
+export function writeSigFrame(t: Task, at: bigint, frame: SigFrame, live: CpuState): Task {
+  const key = at.toString(16);
+  const base: PtRegs = t.sigframes[key] ?? {
+    ...Object.fromEntries(Object.entries(t.regs).map(([f]) => [f, (live.regs as Record<string, bigint>)[f] ?? 0n])),
+    rip: live.regs.rip, rflags: live.rflags, cs: BigInt(live.cs.sel), ss: BigInt(live.ss.sel), orig_rax: 0n,
+  } as PtRegs;
+  const merged: Record<string, bigint> = { ...base };
+  for (const [f, v] of Object.entries(frame)) merged[f] = BigInt(v as bigint | number);
+  return { ...t, sigframes: { ...t.sigframes, [key]: merged as PtRegs } };
+}
+
+/** Starts a SYSCALL/SYSENTER activation on the current task. */
+function enterSyscall(m: MachineState, cpu: CpuState, cause: Activation['cause'], userRip: bigint): MachineState {
+  const t = currentTask(m);
+  const act: Activation = { id: m.k.nextActId, cause, vector: -1, fromUser: true, frame: null, interrupted: userRip, notes: {} };
+  return withTask({ ...m, cpu, k: { ...m.k, nextActId: m.k.nextActId + 1 } }, { ...t, mode: 'kernel', acts: [...t.acts, act] });
+}
+
+/**
+ * Executes one user instruction of the current task (which must be in user mode, CPL 3).
+ * Faults (fetch from a non-canonical or unmapped RIP, #PF on an access, #UD, #GP) are
+ * delivered with RIP at the instruction.
+ */
+export function execUser(m0: MachineState, e: UserEvent, K: KernelImpl, emit: (o: Observation) => void): MachineState {
+  const m = m0;
+  const cpu = m.cpu;
+  const rip = cpu.regs.rip;
+  const task = currentTask(m);
+  emit({ kind: 'user-insn', task: task.id, rip });
+  const len = USER_INSN_LEN[e.type];
+  const fail = (f: Fault): MachineState => tick(deliverFault(m, cpu, f, rip, emit));
+  const fetch = fetchFault(cpu) ?? accessFault(m.k, cpu.paging, rip, 'fetch', true);
+  if (fetch) return fail(fetch);
+  const next = wrap64(rip + len);
+  const simple = (c: CpuState): MachineState => tick({ ...m, cpu: retire(cpu, { ...c, regs: { ...c.regs, rip: next } }) });
+  switch (e.type) {
+    case 'user.setReg':
+      return simple({ ...cpu, regs: { ...cpu.regs, [e.reg]: is64(cpu) ? e.value : low32(e.value) } });
+    case 'user.nop':
+      return simple(cpu);
+    case 'user.jump':
+      return tick({ ...m, cpu: retire(cpu, { ...cpu, regs: { ...cpu.regs, rip: is64(cpu) ? e.target : low32(e.target) } }) });
+    case 'user.popf': {
+      const r = popf(cpu, m.mem, e.flags);
+      return tick({ ...m, cpu: { ...r.cpu, regs: { ...r.cpu.regs, rip: next } } });
+    }
+    case 'user.access': {
+      const f = accessFault(m.k, cpu.paging, e.addr, e.write ? 'write' : 'read', true);
+      if (f) return fail(f);
+      const key = e.addr.toString(16);
+      if (e.write) {
+        const k = { ...m.k, bytes: { ...m.k.bytes, [key]: Number(cpu.regs.rax & 0xffn) } };
+        return tick({ ...m, k, cpu: retire(cpu, { ...cpu, regs: { ...cpu.regs, rip: next } }) });
+      }
+      const al = BigInt(m.k.bytes[key] ?? 0);
+      return simple({ ...cpu, regs: { ...cpu.regs, rax: (cpu.regs.rax & ~0xffn) | al } });
+    }
+    case 'user.movSs': {
+      const r = movSs(cpu, m.mem, cpu.ss.sel, e.watched);
+      if (r.fault) return fail(r.fault);
+      return tick({ ...m, cpu: { ...r.cpu, regs: { ...r.cpu.regs, rip: next } } });
+    }
+    case 'user.syscall': {
+      const compat = !is64(cpu);
+      let c = loadArgs(cpu, K.syscallNr(e.nr, compat), e.args, compat);
+      // The 32-bit vDSO passes arg2 in EBP for SYSCALL (SYSCALL overwrites ECX): system_call.S.
+      if (compat) c = { ...c, regs: { ...c.regs, rbp: c.regs.rcx } };
+      let mm: MachineState = { ...m, cpu: c };
+      if (e.frame) mm = withTask(mm, writeSigFrame(task, c.regs.rsp, e.frame, c));
+      const r = syscall(c, mm.mem);
+      if (r.fault) return tick(deliverFault(mm, c, r.fault, rip, emit));
+      return tick(enterSyscall(mm, r.cpu, compat ? 'syscall32' : 'syscall64', rip));
+    }
+    case 'user.sysenter': {
+      // __kernel_vsyscall: "movl %esp, %ebp; sysenter" (vdso32/system_call.S).
+      let c = loadArgs(cpu, K.syscallNr(e.nr ?? 'getpid', true), e.args, true);
+      c = { ...c, regs: { ...c.regs, rbp: c.regs.rsp } };
+      const r = sysenter(c, m.mem);
+      if (r.fault) return tick(deliverFault({ ...m, cpu: c }, c, r.fault, rip, emit));
+      return tick(enterSyscall(m, r.cpu, 'sysenter', rip));
+    }
+    case 'user.int80':
+    case 'user.int3': {
+      let c = cpu;
+      let mm = m;
+      if (e.type === 'user.int80') {
+        c = loadArgs(cpu, K.syscallNr(e.nr, true), e.args, true);
+        mm = { ...m, cpu: c };
+        if (e.frame) mm = withTask(mm, writeSigFrame(task, c.regs.rsp, e.frame, c));
+      }
+      return tick(softwareInterrupt(mm, c, e.type === 'user.int80' ? 0x80 : 3, emit));
+    }
+    case 'user.wrgsbase':
+      return fail({ vector: 6 });
+  }
+}
+
+/** INT n from user mode, recording the activation (or the #GP it raises). */
+function softwareInterrupt(m: MachineState, cpu: CpuState, vector: number, emit: (o: Observation) => void): MachineState {
+  const r = softInt(cpu, m.mem, vector);
+  if (!r.ok) return halt({ ...m, cpu: r.cpu }, { kind: 'kernel-failure', what: 'shutdown', detail: 'triple fault' }, emit);
+  const t = currentTask(m);
+  const act: Activation = {
+    id: m.k.nextActId, cause: 'idt', vector: r.delivered.vector, fromUser: r.frame.privilegeChange,
+    frame: r.frame, interrupted: r.delivered.rip, notes: {},
+  };
+  return withTask({ ...m, cpu: r.cpu, mem: r.mem, k: { ...m.k, nextActId: m.k.nextActId + 1 } },
+    { ...t, mode: 'kernel', acts: [...t.acts, act] });
+}
