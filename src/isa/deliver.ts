@@ -11,6 +11,7 @@ import { writeQs, type Memory } from './memory.ts';
 import { fixRflags, IF, NT, RF, TF, VM } from './rflags.ts';
 import { flatCode, nullSegment } from './segments.ts';
 import type { Fault } from './result.ts';
+import { wrap64 } from './u64.ts';
 
 /**
  * One event to deliver. `kind` decides the RF bit in the pushed image and whether the gate's DPL
@@ -50,6 +51,24 @@ export function faultDelivery(f: Fault, rip: bigint): Delivery {
 }
 
 /**
+ * Whether delivering `d` pushes an error code: exceptions on vectors 8, 10-14 and 17, never
+ * INT n, external interrupts or NMIs (reference 4.6, QEMU exception_has_error_code). The CPU
+ * pushes it whether or not the caller gave `d.error` (0 then): the frame layout must not depend
+ * on an optional field.
+ */
+export function pushesErrorCode(d: Delivery): boolean {
+  return ERROR_CODE_VECTORS.has(d.vector) && d.kind !== 'software' && d.kind !== 'interrupt' && d.kind !== 'nmi';
+}
+
+/** `d` with `error` present exactly when an error code was pushed (0 if it was missing). */
+function asPushed(d: Delivery): Delivery {
+  if (pushesErrorCode(d)) return { ...d, error: d.error ?? 0 };
+  if (d.error === undefined) return d;
+  const { error: _dropped, ...rest } = d;
+  return rest;
+}
+
+/**
  * Delivers one event through the IDT. On success the handler's first instruction is next. A
  * problem found during delivery (no gate, DPL check of a software interrupt, non-canonical new
  * stack) is returned as a fault for {@link deliverEvent} to escalate.
@@ -78,11 +97,15 @@ export function deliver(cpu: CpuState, mem: Memory, d: Delivery): DeliveryResult
   const rawTop = gate.ist > 0 ? (start.tss.ist[gate.ist] ?? 0n) : privilegeChange ? start.tss.rsp0 : start.regs.rsp;
   if (!isCanonical(rawTop, start.paging)) return { ok: false, cpu: start, fault: { vector: VEC.SS, error: ext } };
   const top = rawTop & ~0xfn;
-  const image = d.kind === 'fault' ? start.rflags | RF : start.rflags;
-  const hasError = d.error !== undefined && ERROR_CODE_VECTORS.has(d.vector) && d.kind !== 'software' && d.kind !== 'interrupt';
+  // RF in the pushed image (reference 5.3, SDM RF rules): 1 for faults; 0 for INT n / INT3,
+  // "since it was cleared when the INT n instruction started execution" (an RF = 1 left by IRET
+  // must not be pushed); otherwise the current RF.
+  const image = d.kind === 'fault' ? start.rflags | RF : d.kind === 'software' ? start.rflags & ~RF : start.rflags;
   const pushed = [BigInt(start.ss.sel), start.regs.rsp, image, BigInt(start.cs.sel), d.rip];
-  if (hasError) pushed.push(BigInt(d.error ?? 0));
-  const rsp = top - BigInt(pushed.length) * 8n;
+  if (pushesErrorCode(d)) pushed.push(BigInt(d.error ?? 0));
+  // 64-bit stack arithmetic is modulo 2^64 (RSP is a 64-bit register): a frame pushed below a
+  // small RSP (a user RSP still live at CPL 0 after SYSCALL) wraps, it never goes negative.
+  const rsp = wrap64(top - BigInt(pushed.length) * 8n);
   let rflags = start.rflags & ~(TF | NT | RF | VM);
   if (gate.type === 'interrupt') rflags &= ~IF;
   const next: CpuState = {
@@ -117,7 +140,8 @@ export function deliverEvent(cpu: CpuState, mem: Memory, d: Delivery): EventOutc
   let state = cpu;
   for (let depth = 0; depth < 4; depth++) {
     const r = deliver(state, mem, current);
-    if (r.ok) return { ok: true, cpu: r.cpu, mem: r.mem, frame: r.frame, delivered: current };
+    // `delivered.error` is defined iff an error code sits on the stack, so callers can find the frame.
+    if (r.ok) return { ok: true, cpu: r.cpu, mem: r.mem, frame: r.frame, delivered: asPushed(current) };
     if (current.vector === VEC.DF) return { ok: false, cpu: r.cpu, shutdown: true };
     const first = current.kind === 'fault' && (CONTRIBUTORY.has(current.vector) || current.vector === VEC.PF);
     const second = CONTRIBUTORY.has(r.fault.vector) || r.fault.vector === VEC.PF;

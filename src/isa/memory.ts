@@ -13,7 +13,9 @@ export const EMPTY_MEMORY: Memory = new Map();
 
 /** Reads the qword at `addr`. */
 export function readQ(mem: Memory, addr: bigint): bigint {
-  return mem.get(addr) ?? 0n;
+  // Addresses wrap modulo 2^64 as in writeQs, so `rsp + 8n` near the top of the address space
+  // reads the qword writeQs stored there (IRETQ popping a frame that wrapped past 0).
+  return mem.get(wrap64(addr)) ?? 0n;
 }
 
 /** Writes consecutive qwords from `addr` upward, returning a new memory. */

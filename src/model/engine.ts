@@ -9,7 +9,7 @@ import {
 } from '../isa/index.ts';
 import { isStepFault, type Exec, type KernelImpl, type MicroStep } from './kernel-api.ts';
 import type { Observation, ReturnVia } from './observations.ts';
-import type { Activation, Armed, HwState, MachineState, Task } from './state.ts';
+import type { Activation, Armed, HwFacts, HwState, MachineState, Task } from './state.ts';
 
 /** Distance between consecutive micro-step addresses. */
 export const STEP_BYTES = 4n;
@@ -63,24 +63,33 @@ function fire(hw: HwState): HwState {
     if (a.kind === 'nmi') nmi = true;
     else if (!irq.includes(a.vector)) irq = [...irq, a.vector].sort((x, y) => x - y);
   }
-  return { armed: hw.armed.filter((a) => a.remaining !== 0), irq, nmi };
+  return { ...hw, armed: hw.armed.filter((a) => a.remaining !== 0), irq, nmi };
 }
 
 /**
  * Delivers an event through the IDT and records the activation it starts on the current task.
  * A delivery that cannot complete (a fault while delivering #DF) is a shutdown.
  */
-export function deliverAt(m: MachineState, d: Delivery, emit: (o: Observation) => void): MachineState {
+export function deliverAt(m: MachineState, d: Delivery, emit: (o: Observation) => void, db?: HwFacts['db']): MachineState {
   const r = deliverEvent(m.cpu, m.mem, d);
   if (!r.ok) return halt({ ...m, cpu: r.cpu }, { kind: 'kernel-failure', what: 'shutdown', detail: `triple fault delivering vector ${d.vector}` }, emit);
   const t = currentTask(m);
   const act: Activation = {
     id: m.k.nextActId, cause: 'idt', vector: r.delivered.vector, fromUser: r.frame.privilegeChange,
-    frame: r.frame, interrupted: d.rip, notes: {},
+    frame: r.frame, interrupted: d.rip, hw: hwFacts(r.delivered, db), notes: {},
   };
-  const task: Task = { ...t, acts: [...t.acts, act], mode: act.fromUser ? 'kernel' : t.mode };
+  const task: Task = act.fromUser ? { ...t, acts: [...t.acts, act], mode: 'kernel', written: 0 } : { ...t, acts: [...t.acts, act] };
   const next: MachineState = { ...m, cpu: r.cpu, mem: r.mem, k: { ...m.k, nextActId: m.k.nextActId + 1, idle: false } };
   return withTask(next, task);
+}
+
+/** The facts an activation records from its delivery. */
+export function hwFacts(d: Delivery, db?: HwFacts['db']): HwFacts {
+  return {
+    ...(d.cr2 !== undefined && d.vector === VEC.PF ? { cr2: d.cr2 } : {}),
+    ...(d.error !== undefined ? { error: d.error } : {}),
+    ...(db !== undefined && d.vector === VEC.DB ? { db } : {}),
+  };
 }
 
 /** Delivers a fault raised by the instruction at `rip` (user instruction or micro-step). */
@@ -101,8 +110,8 @@ export function boundary(m0: MachineState, emit: (o: Observation) => void): Mach
     const ev = boundaryEvent(m.cpu, m.hw.nmi, m.hw.irq.length > 0);
     if (ev === null) break;
     const rip = m.cpu.regs.rip;
-    if (ev === 'db') m = deliverAt(m, { vector: VEC.DB, kind: 'trap', rip }, emit);
-    else if (ev === 'nmi') m = deliverAt({ ...m, hw: { ...m.hw, nmi: false } }, { vector: VEC.NMI, kind: 'nmi', rip }, emit);
+    if (ev === 'db') m = deliverAt(m, { vector: VEC.DB, kind: 'trap', rip }, emit, m.cpu.pendingDb?.cause);
+    else if (ev === 'nmi') m = deliverAt({ ...m, hw: { ...m.hw, nmi: false, nmiDelivered: m.hw.nmiDelivered + 1 } }, { vector: VEC.NMI, kind: 'nmi', rip }, emit);
     else {
       const [vector, ...rest] = m.hw.irq;
       m = deliverAt({ ...m, hw: { ...m.hw, irq: rest } }, { vector: vector as number, kind: 'interrupt', rip }, emit);
@@ -135,7 +144,7 @@ export function microStep(m: MachineState, K: KernelImpl, emit: (o: Observation)
       const cpu = retire(m.cpu, after.cpu);
       if (cpu !== after.cpu) after = { ...after, cpu };
     }
-    if (after.cpu.regs.rip === rip && !s.insn) after = { ...after, cpu: { ...after.cpu, regs: { ...after.cpu.regs, rip: x.next } } };
+    if (after.cpu.regs.rip === rip) after = { ...after, cpu: { ...after.cpu, regs: { ...after.cpu.regs, rip: x.next } } };
     after = settleMode(m, after);
   }
   if (opts.onMicro) opts.onMicro(m, s, after);

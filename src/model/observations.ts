@@ -30,13 +30,17 @@ export type FailureKind =
 export type Observation =
   | { readonly kind: 'user-insn'; readonly task: number; readonly rip: bigint }
   | { readonly kind: 'return-to-user'; readonly task: number; readonly via: ReturnVia; readonly rip: bigint;
-      readonly rsp: bigint; readonly rflags: bigint; readonly cs: number; readonly ss: number; readonly view: UserView }
+      readonly rsp: bigint; readonly rflags: bigint; readonly cs: number; readonly ss: number; readonly view: UserView;
+      /** pt_regs as the exit path left it (what the user state should equal). */
+      readonly pt: Readonly<Record<string, bigint>> }
   | { readonly kind: 'signal'; readonly task: number; readonly signal: number; readonly code: number;
       readonly siAddr: bigint; readonly rip: bigint; readonly fatal: boolean }
   | { readonly kind: 'trap'; readonly task: number; readonly rip: bigint }
   | { readonly kind: 'ptrace-stop'; readonly task: number; readonly why: string; readonly rip: bigint }
   | { readonly kind: 'kernel-failure'; readonly what: FailureKind; readonly detail: string }
-  | { readonly kind: 'syscall-return'; readonly task: number; readonly nr: string; readonly value: bigint };
+  | { readonly kind: 'syscall-return'; readonly task: number; readonly nr: string; readonly value: bigint }
+  /** Kernel-internal: code read a task's pt_regs; `written` has a bit per field written since the entry. */
+  | { readonly kind: 'pt-read'; readonly task: number; readonly reader: string; readonly written: number };
 
 /** si_code values used by the model (include/uapi/asm-generic/siginfo.h). */
 export const SI = {

@@ -60,6 +60,8 @@ export interface SignalState {
   readonly handled: number;
   readonly blocked: number;
   readonly handler: bigint;
+  /** si_code and si_addr of each pending signal. */
+  readonly info: Readonly<Record<number, { readonly code: number; readonly addr: bigint }>>;
 }
 
 /**
@@ -78,7 +80,16 @@ export interface Activation {
   readonly frame: FrameInfo | null;
   /** RIP that was interrupted (the return RIP of the frame, or the user RIP of the syscall). */
   readonly interrupted: bigint;
+  /** What the hardware reported with the event: #PF address (CR2), error code, #DB cause (DR6). */
+  readonly hw: HwFacts;
   readonly notes: Notes;
+}
+
+/** Facts the CPU delivered with an event. */
+export interface HwFacts {
+  readonly cr2?: bigint;
+  readonly error?: number;
+  readonly db?: 'single-step' | 'watchpoint';
 }
 
 /** What kernel code has recorded about an activation (its "registers and locals"). */
@@ -87,9 +98,10 @@ export interface Notes {
   readonly swapgs?: boolean;
   /** pt_regs of this activation is at task_pt_regs (an entry from user mode). */
   readonly userRegs?: boolean;
-  /** CR2 as this #PF entry read it, and where it keeps it until the handler call. */
+  /** CR2 as this #PF entry read it. */
   readonly cr2?: bigint;
-  readonly cr2Reg?: 'callee' | 'caller';
+  /** The fault address the #PF handler body was given (after any clobbering on the way). */
+  readonly pfAddr?: bigint;
   /** System call in progress (name) and its return value once computed. */
   readonly nr?: string;
   readonly ret?: bigint;
@@ -97,12 +109,12 @@ export interface Notes {
   readonly savedGs?: bigint;
   /** The exit path picked for this activation. */
   readonly exit?: 'sysret' | 'sysretl' | 'sysexit' | 'iret';
+  /** Something happened that the old fast path could not cope with (work, a ptrace stop, sigreturn). */
+  readonly slow?: boolean;
   /** Syscall one-shot exit work done. */
   readonly exitWorkDone?: boolean;
   /** This NMI found itself nested and only latched a repeat. */
   readonly nested?: boolean;
-  /** Return addresses of shared kernel subroutines called from this activation. */
-  readonly calls?: readonly bigint[];
   /** Generic scratch the paths use (counters, flags). */
   readonly scratch?: Readonly<Record<string, bigint | number | boolean>>;
 }
@@ -120,6 +132,8 @@ export interface Task {
   /** Bits of the pt_regs fields written since the last entry from user mode. */
   readonly written: number;
   readonly acts: readonly Activation[];
+  /** Return addresses of kernel subroutine calls in progress on this task's kernel stack. */
+  readonly calls: readonly bigint[];
   /** Kernel RIP and RSP to resume at after switch_to, while not running. */
   readonly resume: { readonly rip: bigint; readonly rsp: bigint } | null;
   readonly sig: SignalState;
@@ -128,6 +142,8 @@ export interface Task {
   readonly sigframes: Readonly<Record<string, SavedContext>>;
   /** Debug register watchpoint of this task (thread.debugreg), loaded into the CPU when it runs. */
   readonly watch: bigint | null;
+  /** The per-CPU user-RSP slot saved by switch_to for designs that do so (old_rsp, pre-4.1). */
+  readonly usersp: bigint;
   /** User GS base while the task is not running (thread.gsbase). */
   readonly gsBase: bigint;
   /** What a blocked task waits for. */
@@ -144,9 +160,13 @@ export interface PerCpu {
   readonly nmiState: 'idle' | 'executing' | 'latched';
   /** The "NMI executing" variable on the NMI stack (entry_64.S). */
   readonly nmiExecuting: boolean;
+  /** A nested NMI asked the outer one to run again (the repeat_nmi dance). */
+  readonly nmiRepeat: boolean;
   /** CR2 saved by the NMI handler (nmi_cr2). */
   readonly nmiCr2: bigint;
   readonly preemptCount: number;
+  /** NMIs the NMI handler body (default_do_nmi) has run for, repeats included. */
+  readonly nmiHandled: number;
 }
 
 /** An armed hardware event counting down instruction boundaries. */
@@ -161,6 +181,8 @@ export interface HwState {
   readonly armed: readonly Armed[];
   readonly irq: readonly number[];
   readonly nmi: boolean;
+  /** NMIs the CPU has delivered (a latched NMI counts once, when delivered). */
+  readonly nmiDelivered: number;
 }
 
 /** User memory pages (shared layout). */

@@ -7,7 +7,7 @@ import {
   fetchFault, low32, movSs, popf, retire, softInt, syscall, sysenter, wrap64, is64,
   type CpuState, type Fault,
 } from '../isa/index.ts';
-import { deliverFault, halt, tick, withTask, currentTask } from './engine.ts';
+import { deliverFault, halt, hwFacts, tick, withTask, currentTask } from './engine.ts';
 import { USER_INSN_LEN, type SigFrame, type UserEvent, type UserReg } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
 import type { Observation } from './observations.ts';
@@ -44,8 +44,8 @@ export function writeSigFrame(t: Task, at: bigint, frame: SigFrame, live: CpuSta
 /** Starts a SYSCALL/SYSENTER activation on the current task. */
 function enterSyscall(m: MachineState, cpu: CpuState, cause: Activation['cause'], userRip: bigint): MachineState {
   const t = currentTask(m);
-  const act: Activation = { id: m.k.nextActId, cause, vector: -1, fromUser: true, frame: null, interrupted: userRip, notes: {} };
-  return withTask({ ...m, cpu, k: { ...m.k, nextActId: m.k.nextActId + 1 } }, { ...t, mode: 'kernel', acts: [...t.acts, act] });
+  const act: Activation = { id: m.k.nextActId, cause, vector: -1, fromUser: true, frame: null, interrupted: userRip, hw: {}, notes: {} };
+  return withTask({ ...m, cpu, k: { ...m.k, nextActId: m.k.nextActId + 1 } }, { ...t, mode: 'kernel', written: 0, acts: [...t.acts, act] });
 }
 
 /**
@@ -134,8 +134,8 @@ function softwareInterrupt(m: MachineState, cpu: CpuState, vector: number, emit:
   const t = currentTask(m);
   const act: Activation = {
     id: m.k.nextActId, cause: 'idt', vector: r.delivered.vector, fromUser: r.frame.privilegeChange,
-    frame: r.frame, interrupted: r.delivered.rip, notes: {},
+    frame: r.frame, interrupted: r.delivered.rip, hw: hwFacts(r.delivered), notes: {},
   };
   return withTask({ ...m, cpu: r.cpu, mem: r.mem, k: { ...m.k, nextActId: m.k.nextActId + 1 } },
-    { ...t, mode: 'kernel', acts: [...t.acts, act] });
+    act.fromUser ? { ...t, mode: 'kernel', written: 0, acts: [...t.acts, act] } : { ...t, acts: [...t.acts, act] });
 }

@@ -1,0 +1,180 @@
+/**
+ * IDT entries (idtentry, error_entry, paranoid_entry/exit) for exceptions and interrupts.
+ *
+ * Hardware (x86-semantics 4.6): the CPU pushed SS, RSP, RFLAGS, CS, RIP (and an error code) on
+ * RSP0 when coming from user mode, on the current stack from kernel mode, or on an IST stack if
+ * the gate has one; GS is whatever it was. Kernel guarantees: from user mode, SWAPGS and a full
+ * pt_regs at task_pt_regs before C code; from kernel mode, no SWAPGS unless the fault is on the
+ * IRET to user (error_entry's bad-IRET case, fixup_bad_iret); paranoid (IST) entries work out GS
+ * without trusting CS alone and restore it on exit (linux-entry-history 6.5).
+ */
+import { iretq, readQ, VEC } from '../isa/index.ts';
+import { type MachineState, type StepOut } from '../model/index.ts';
+import { ENOSYS, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
+import { topOfStack } from './entry-syscall-64.ts';
+import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
+import { act, call, cur, isa, jump, note, patchCur, popAct, setCpu, setRegs, withTask, writePt } from './ops.ts';
+import { label, step, type Item, type Program } from './program.ts';
+import { rewindPartialSyscall } from './irq-fixup.ts';
+void ENOSYS;
+
+/** An IDT vector's entry: its name, whether the CPU pushes an error code, and its C handler. */
+export interface VectorSpec {
+  readonly vector: number;
+  readonly name: string;
+  readonly error: boolean;
+  readonly handler: string;
+}
+
+/** Hardware frame of the innermost activation: where RIP is and whether an error code sits below it. */
+export function frameOf(m: MachineState): { rip: bigint; cs: bigint; flags: bigint; rsp: bigint; ss: bigint; at: bigint; err: bigint | null } {
+  const a = act(m);
+  const f = a?.frame;
+  if (!a || !f) throw new Error('kernel: no hardware frame for this activation');
+  const hasErr = a.hw.error !== undefined;
+  const at = f.rsp + (hasErr ? 8n : 0n);
+  return {
+    rip: readQ(m.mem, at), cs: readQ(m.mem, at + 8n), flags: readQ(m.mem, at + 16n), rsp: readQ(m.mem, at + 24n),
+    ss: readQ(m.mem, at + 32n), at, err: hasErr ? readQ(m.mem, f.rsp) : null,
+  };
+}
+
+/** Copies the hardware frame into task_pt_regs and moves RSP there (sync_regs for IST entries). */
+const frameToPtRegs = step('pt_regs: hardware frame and orig_ax; RSP = task_pt_regs + 15 regs', (m) => {
+  const f = frameOf(m);
+  const m1 = writePt(m, { rip: f.rip, cs: f.cs, rflags: f.flags, rsp: f.rsp, ss: f.ss, orig_rax: f.err ?? (1n << 64n) - 1n });
+  return setRegs(m1, { rsp: ptRegsAddr(m.k.current) + 15n * 8n });
+}, { stack: true });
+
+/** IRET back to the interrupted kernel code, from the activation's hardware frame. */
+export function iretToKernel(why: string): Item {
+  return step(why, (m): StepOut => {
+    const f = frameOf(m);
+    const out = isa(m, iretq({ ...m.cpu, regs: { ...m.cpu.regs, rsp: f.at } }, m.mem));
+    return 'fault' in out ? out : popAct(out);
+  }, { insn: true });
+}
+
+/** The entry program of one vector. `paranoid` for IST vectors. */
+export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
+  const { T, d } = c;
+  const n = `asm_${v.name}`;
+  const L = (s: string): string => `${n}.${s}`;
+  const badIret = d.badIret === 'fixup' ? 'fixup_bad_iret' : 'legacy_bad_iret';
+  const items: Item[] = [
+    ...(v.vector >= 0x20 && d.irqEntryFixup ? [step('fix up a partial SYSCALL entry (rewind it)', (m) => rewindPartialSyscall(c, m))] : []),
+    step('testb $3, CS(%rsp): from user mode?', (m) => jump(m, T.addr(L((frameOf(m).cs & 3n) === 3n ? 'user' : 'kernel')))),
+    label(L('user')),
+    swapgsStep('swapgs (user GS -> kernel GS)'),
+    frameToPtRegs,
+    pushAllRegs(),
+    step('note: entered from user mode', (m) => note(m, { userRegs: true, swapgs: true })),
+    step(`call ${v.handler}`, (m, x) => call(m, T.addr(v.handler), x.next)),
+    step('jmp exit_to_user_mode', (m) => jump(m, T.addr('exit_to_user_mode'))),
+    label(L('kernel')),
+    ...(paranoid ? paranoidEntry(c, v) : []),
+    step('fault on IRET to user mode? (RIP == native_irq_return_iret)', (m) =>
+      (frameOf(m).rip === T.addr('native_irq_return_iret') ? jump(m, T.addr(L('badiret'))) : m)),
+    step('push regs (kernel context)', (m) => setRegs(m, { rsp: m.cpu.regs.rsp - 15n * 8n }), { stack: true }),
+    step(`call ${v.handler}`, (m, x) => call(m, T.addr(v.handler), x.next)),
+    step('pop regs', (m) => setRegs(m, { rsp: m.cpu.regs.rsp + 15n * 8n }), { stack: true }),
+    ...(paranoid ? paranoidExit(c, v) : []),
+    ...(v.vector >= 0x20 && d.preemptKernel ? [
+      step('irqentry_exit: preempt_schedule_irq if need_resched and IRQs were on', (m, x) => {
+        const f = frameOf(m);
+        const want = (cur(m).tif & 1) !== 0 && (f.flags & 0x200n) !== 0n && m.k.percpu.preemptCount === 0;
+        return want ? call(m, T.addr('schedule'), x.next) : m;
+      }),
+    ] : []),
+    iretToKernel('iretq (to kernel mode)'),
+    label(L('badiret')),
+    ...(d.badIret === 'fixup' ? [swapgsStep('swapgs (the IRET had already switched to user GS)')] : []),
+    step(`call ${badIret}`, (m, x) => call(m, T.addr(badIret), x.next)),
+    step(`call ${v.handler} (now as a fault from user mode)`, (m, x) => call(m, T.addr(v.handler), x.next)),
+    step('jmp exit_to_user_mode', (m) => jump(m, T.addr('exit_to_user_mode'))),
+  ];
+  return { name: n, items };
+}
+
+/** paranoid_entry: decide SWAPGS without trusting CS (MSR sign test, or save/set/restore). */
+function paranoidEntry(c: Ctx, v: VectorSpec): Item[] {
+  const items: Item[] = c.d.paranoidGs === 'msr-sign'
+    ? [step('rdmsr MSR_GS_BASE; js 1f (negative: kernel GS); swapgs', (m) => {
+      if (m.cpu.gsBase >> 63n) return note(m, { swapgs: false });
+      return note({ ...m, cpu: { ...m.cpu, gsBase: m.cpu.kernelGsBase, kernelGsBase: m.cpu.gsBase } }, { swapgs: true });
+    })]
+    : [step('save GS base; wrgsbase(kernel GS base)', (m) => note(setCpu(m, { gsBase: PERCPU_BASE }), { savedGs: m.cpu.gsBase }))];
+  if (c.d.dbShiftIst && v.vector === VEC.DB) {
+    items.push(step('subq $EXCEPTION_STKSZ, %gs:tss.ist[DB] (shift_ist)', (m) => shiftIst(m, -0x1000n), { percpu: true }));
+  }
+  return items;
+}
+
+/** paranoid_exit: undo the shift and restore GS as the entry found it. */
+function paranoidExit(c: Ctx, v: VectorSpec): Item[] {
+  const items: Item[] = [];
+  if (c.d.dbShiftIst && v.vector === VEC.DB) {
+    items.push(step('addq $EXCEPTION_STKSZ, %gs:tss.ist[DB]', (m) => shiftIst(m, 0x1000n), { percpu: true }));
+  }
+  items.push(c.d.paranoidGs === 'msr-sign'
+    ? step('testl %ebx, %ebx; jnz 1f; swapgs', (m) => (act(m)?.notes.swapgs
+      ? { ...m, cpu: { ...m.cpu, gsBase: m.cpu.kernelGsBase, kernelGsBase: m.cpu.gsBase } } : m))
+    : step('wrgsbase(saved GS base)', (m) => setCpu(m, { gsBase: act(m)?.notes.savedGs ?? m.cpu.gsBase })));
+  return items;
+}
+
+function shiftIst(m: MachineState, by: bigint): MachineState {
+  const ist = m.cpu.tss.ist.slice();
+  const slot = m.cpu.idt[VEC.DB]?.ist ?? 0;
+  ist[slot] = (ist[slot] ?? 0n) + by;
+  return setCpu(m, { tss: { ...m.cpu.tss, ist } });
+}
+
+/** fixup_bad_iret and the pre-2014 bad_iret: turn a fault on IRET to user into a fault from user. */
+export function badIretPrograms(c: Ctx): Program[] {
+  void c;
+  return [
+    {
+      name: 'fixup_bad_iret',
+      items: [
+        step('fixup_bad_iret: pt_regs = the IRET target, as if the fault came from user mode', (m) => fakeUserFault(m)),
+        step('ret', (m) => ({ ...m, ...retTo(m) })),
+      ],
+    },
+    {
+      name: 'legacy_bad_iret',
+      items: [
+        // Pre-b645af2d5905: "pretend we completed the iret and took the #GPF in user mode" with a
+        // SWAPGS of its own, whatever the entry path had done to GS already.
+        step('bad_iret: pushq $0; SWAPGS; jmp general_protection', (m) =>
+          fakeUserFault({ ...m, cpu: { ...m.cpu, gsBase: m.cpu.kernelGsBase, kernelGsBase: m.cpu.gsBase } })),
+        step('ret', (m) => ({ ...m, ...retTo(m) })),
+      ],
+    },
+  ];
+}
+
+/** The fault's activation takes over the dead IRET's: pt_regs from the IRET frame, from user. */
+function fakeUserFault(m: MachineState): MachineState {
+  const t = cur(m);
+  const top = topOfStack(m) - 40n;
+  const regs = {
+    rip: readQ(m.mem, top), cs: readQ(m.mem, top + 8n), rflags: readQ(m.mem, top + 16n),
+    rsp: readQ(m.mem, top + 24n), ss: readQ(m.mem, top + 32n),
+  };
+  const gprs: Record<string, bigint> = {};
+  for (const r of ['rdi', 'rsi', 'rdx', 'rcx', 'rax', 'r8', 'r9', 'r10', 'r11', 'rbx', 'rbp', 'r12', 'r13', 'r14', 'r15'] as const) gprs[r] = m.cpu.regs[r];
+  const self = t.acts[t.acts.length - 1];
+  const acts = t.acts.slice(0, -2);
+  if (self) acts.push({ ...self, fromUser: true, notes: { ...self.notes, userRegs: true, swapgs: true } });
+  const m1 = withTask(m, { ...t, acts });
+  return patchCur(writePt(m1, { ...gprs, ...regs, orig_rax: self?.hw.error !== undefined ? BigInt(self.hw.error) : 0n }), {});
+}
+
+function retTo(m: MachineState): Pick<MachineState, 'cpu' | 'k'> {
+  const t = cur(m);
+  const to = t.calls[t.calls.length - 1] ?? m.cpu.regs.rip;
+  const m1 = withTask(m, { ...t, calls: t.calls.slice(0, -1) });
+  const m2 = setRegs(m1, { rip: to, rsp: ptRegsAddr(m.k.current) });
+  return { cpu: m2.cpu, k: m2.k };
+}

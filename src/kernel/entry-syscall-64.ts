@@ -1,0 +1,69 @@
+/**
+ * 64-bit SYSCALL entry (entry_SYSCALL_64) and do_syscall_64.
+ *
+ * Hardware (x86-semantics 4.1): SYSCALL saved RIP in RCX and RFLAGS in R11, loaded CS/SS and
+ * masked RFLAGS with FMASK, but switched neither RSP nor GS: the first instructions run on the
+ * user's stack with the user's GS base, and must not be interruptible by anything that trusts
+ * either (IF is masked; NMI, #DB, #MC use IST).
+ * Kernel guarantees: SWAPGS before any per-CPU access; the user RSP parked in the per-CPU scratch
+ * slot is consumed before anything can preempt (linux-entry-history 6.3); pt_regs is complete
+ * before C code reads it; the syscall returns by SYSRET only if the final pt_regs is one SYSRET
+ * can reproduce (section 1), otherwise by IRET.
+ */
+import { USER_CS, USER_DS } from '../isa/index.ts';
+import type { MachineState } from '../model/index.ts';
+import { TIF } from '../model/index.ts';
+import { cliStep, ENOSYS, GPR_PUSH_ORDER, push, stiStep, swapgsStep, type Ctx } from './ctx.ts';
+import { act, call, cur, jump, note, setPercpu, setRegs, tif, writePt } from './ops.ts';
+import { label, step, type Item, type Program } from './program.ts';
+import { stackTop } from './layout.ts';
+import { syscallName } from './syscall-table.ts';
+
+/** The per-CPU top of the current task's stack (cpu_current_top_of_stack). */
+export const topOfStack = (m: MachineState): bigint => stackTop(m.k.current);
+
+/** entry_SYSCALL_64 through the dispatch of the system call. */
+export function syscall64(c: Ctx): Program[] {
+  const { d, T } = c;
+  const sti = (why: string): Item[] => [stiStep(`ENABLE_INTERRUPTS (${why})`)];
+  const items: Item[] = [
+    swapgsStep('swapgs'),
+    step('movq %rsp, %gs:rsp_scratch', (m) => setPercpu(m, { rspScratch: m.cpu.regs.rsp }), { percpu: true }),
+    step('movq %gs:cpu_current_top_of_stack, %rsp', (m) => setRegs(m, { rsp: topOfStack(m) }), { percpu: true }),
+    ...(d.syscallIrqEnable === 'asm-before-scratch' ? sti('before the user RSP is pushed: old_rsp era') : []),
+    push('ss', () => BigInt(USER_DS), { what: '$__USER_DS ' }),
+    push('rsp', (m) => m.k.percpu.rspScratch, { percpu: true, what: '%gs:rsp_scratch ' }),
+    label('entry_SYSCALL_64.scratch_consumed'),
+    ...(d.syscallIrqEnable === 'asm-after-scratch' ? sti('after rsp_scratch is consumed: v4.1') : []),
+    push('rflags', (m) => m.cpu.regs.r11, { what: '%r11 ' }),
+    push('cs', () => BigInt(USER_CS), { what: '$__USER_CS ' }),
+    push('rip', (m) => m.cpu.regs.rcx, { what: '%rcx ' }),
+    push('orig_rax', (m) => m.cpu.regs.rax, { what: '%rax ' }),
+    ...GPR_PUSH_ORDER.map((r) => push(r, (m) => (r === 'rax' ? ENOSYS : m.cpu.regs[r]), { what: r === 'rax' ? '$-ENOSYS ' : `%${r} ` })),
+    label('entry_SYSCALL_64.regs_saved'),
+    step('note: pt_regs at task_pt_regs, GS swapped', (m) => note(m, { userRegs: true, swapgs: true })),
+    ...(d.fastSyscallFlag !== 'off' ? [step('set TS_FASTSYSCALL', (m) => tif(m, TIF.FASTSYSCALL))] : []),
+    label('do_syscall_64'),
+    ...(d.syscallIrqEnable === 'c-after-entry-work' ? [
+      step('enter_from_user_mode (context tracking, lockdep)', (m) => m),
+      ...sti('local_irq_enable in do_syscall_64'),
+    ] : []),
+    step('syscall_trace_enter', (m, x) => {
+      const t = cur(m);
+      if (t.ptrace.attached && t.ptrace.syscalls) {
+        return call(note(m, { scratch: { ...act(m)?.notes.scratch, slow: true } }), T.addr('ptrace_stop.syscall-entry'), x.next);
+      }
+      return m;
+    }),
+    step('dispatch: regs->ax = sys_call_table[orig_ax](regs)', (m, x) => {
+      const t = cur(m);
+      const name = syscallName(t.regs.orig_rax, false);
+      if (name === undefined) return note(m, { nr: 'unknown', ret: ENOSYS });
+      return call(note(m, { nr: name }), T.addr(`sys_${name}`), x.next);
+    }),
+    step('regs->ax = return value', (m) => writePt(m, { rax: act(m)?.notes.ret ?? ENOSYS })),
+    step('jmp syscall_exit_to_user_mode', (m) => jump(m, T.addr('syscall_exit_to_user_mode'))),
+  ];
+  void cliStep;
+  return [{ name: 'entry_SYSCALL_64', items }];
+}

@@ -1,0 +1,113 @@
+/**
+ * Exit to user mode: syscall one-shot work, the work-flags loop, and the choice of the return
+ * instruction.
+ *
+ * Kernel guarantees (linux-entry-history 6.2, E1-E3): one-shot syscall-exit work (ptrace exit
+ * report, single-step report) runs exactly once with IRQs on; the last read of the work flags
+ * happens with IRQs off, and IRQs stay off until SYSRET/SYSEXIT/IRET; no return with work
+ * pending; TS_COMPAT is cleared after signal handling.
+ */
+import { TIF, type MachineState } from '../model/index.ts';
+import { cliStep, stiStep, type Ctx } from './ctx.ts';
+import { compatFastEligible, sysretEligible } from './exit-choice.ts';
+import { act, call, cur, jump, note, patchCur, tif } from './ops.ts';
+import { label, step, type Item, type Program, type StepSpec } from './program.ts';
+
+/** Flags the exit loop must clear before returning (EXIT_TO_USER_MODE_WORK as modelled). */
+export const EXIT_WORK = TIF.NEED_RESCHED | TIF.SIGPENDING | TIF.NOTIFY_RESUME;
+
+/** One item of work, highest priority first; returns the state with a call into the handler. */
+function doOneWork(c: Ctx, m: MachineState, back: bigint, only?: number): MachineState {
+  const { T, d } = c;
+  const flags = cur(m).tif & (only ?? EXIT_WORK);
+  const slow = note(m, { slow: true });
+  if (flags & TIF.NEED_RESCHED) return call(slow, T.addr('schedule'), back);
+  if (flags & TIF.SIGPENDING) return call(slow, T.addr('do_signal'), back);
+  if (flags & TIF.NOTIFY_RESUME) {
+    const cleared = tif(slow, 0, TIF.NOTIFY_RESUME);
+    return d.rseq === 'exit-to-user' && cur(m).rseq ? call(cleared, T.addr('rseq_handle_notify_resume'), back) : cleared;
+  }
+  return m;
+}
+
+/** syscall_exit_to_user_mode and exit_to_user_mode. */
+export function exitToUser(c: Ctx): Program[] {
+  const { T, d } = c;
+  const syscallExit: Item[] = [
+    step('syscall_exit_work: ptrace syscall-exit report', (m, x) => {
+      const t = cur(m);
+      return t.ptrace.attached && t.ptrace.syscalls ? call(note(m, { slow: true }), T.addr('ptrace_stop.syscall-exit'), x.next) : m;
+    }),
+    step('syscall_exit_work: single-step report', (m, x) => {
+      const t = cur(m);
+      if (!d.singleStepReport || (t.tif & TIF.SINGLESTEP) === 0 || !t.ptrace.attached) return m;
+      return call(note(m, { slow: true }), T.addr('ptrace_stop.singlestep'), x.next);
+    }),
+    step('one-shot exit work done', (m) => note(m, { exitWorkDone: true })),
+    cliStep('local_irq_disable_exit_to_user'),
+    step('jmp exit_to_user_mode', (m) => jump(m, T.addr('exit_to_user_mode'))),
+  ];
+  const read = (why: string, work: string, done: string, mask = EXIT_WORK): StepSpec =>
+    step(why, (m) => jump(m, T.addr((cur(m).tif & mask) !== 0 ? work : done)));
+  let loop: Item[];
+  if (d.exitWork === 'loop-irqs-off') {
+    loop = [
+      label('exit_to_user_mode.check'),
+      read('ti_work = READ_ONCE(flags) (IRQs off)', 'exit_to_user_mode.work', 'exit_to_user_mode.done'),
+      label('exit_to_user_mode.work'),
+      stiStep('local_irq_enable_exit_to_user'),
+      step('handle one work item', (m, x) => doOneWork(c, m, x.next)),
+      cliStep('local_irq_disable_exit_to_user'),
+      step('reevaluate the work flags', (m) => jump(m, T.addr('exit_to_user_mode.check'))),
+    ];
+  } else if (d.exitWork === 'recheck-need-resched-only') {
+    // 2.6.2x: after do_notify_resume only _TIF_NEED_RESCHED is re-checked (S1, bug B20).
+    loop = [
+      read('test $_TIF_WORK_MASK (IRQs off)', 'exit_to_user_mode.work', 'exit_to_user_mode.done'),
+      label('exit_to_user_mode.work'),
+      stiStep('ENABLE_INTERRUPTS'),
+      step('do_notify_resume: one signal or notify-resume', (m, x) => doOneWork(c, m, x.next, TIF.SIGPENDING | TIF.NOTIFY_RESUME)),
+      cliStep('DISABLE_INTERRUPTS'),
+      label('exit_to_user_mode.recheck'),
+      read('1: movl $_TIF_NEED_RESCHED, %edi', 'exit_to_user_mode.resched', 'exit_to_user_mode.done', TIF.NEED_RESCHED),
+      label('exit_to_user_mode.resched'),
+      stiStep('ENABLE_INTERRUPTS'),
+      step('call schedule', (m, x) => call(note(m, { slow: true }), T.addr('schedule'), x.next)),
+      cliStep('DISABLE_INTERRUPTS'),
+      step('jmp 1b', (m) => jump(m, T.addr('exit_to_user_mode.recheck'))),
+    ];
+  } else {
+    // Flags read with IRQs on, then IRQs disabled without a re-read (bug B21).
+    loop = [
+      stiStep('local_irq_enable'),
+      label('exit_to_user_mode.check'),
+      read('ti_work = READ_ONCE(flags) (IRQs on)', 'exit_to_user_mode.work', 'exit_to_user_mode.irqoff'),
+      label('exit_to_user_mode.work'),
+      step('handle one work item', (m, x) => doOneWork(c, m, x.next)),
+      step('loop', (m) => jump(m, T.addr('exit_to_user_mode.check'))),
+      label('exit_to_user_mode.irqoff'),
+      cliStep('local_irq_disable'),
+    ];
+  }
+  const done: Item[] = [
+    label('exit_to_user_mode.done'),
+    step('clear TS_COMPAT (after signal handling: restart fixup needs it)', (m) => patchCur(m, { tsCompat: false })),
+    step('choose SYSRET/SYSRETL/SYSEXIT or IRET', (m) => jump(m, T.addr(chooseExit(c, m)))),
+  ];
+  return [
+    { name: 'syscall_exit_to_user_mode', items: syscallExit },
+    { name: 'exit_to_user_mode', items: [...loop, ...done] },
+  ];
+}
+
+/** The exit program for the innermost activation of the current task. */
+function chooseExit(c: Ctx, m: MachineState): string {
+  const t = cur(m);
+  const a = act(m);
+  if (a === undefined) return 'iret_exit';
+  if (a.cause === 'sysenter' || a.cause === 'syscall32') {
+    if (!compatFastEligible(c, t, a, m.cpu.paging)) return 'iret_exit';
+    return a.cause === 'sysenter' && c.d.sysenterReturn === 'sysexit' && m.cpu.vendor === 'intel' ? 'sysexit_exit' : 'sysretl_exit';
+  }
+  return sysretEligible(c, t, a, m.cpu.paging) ? 'sysret_exit' : 'iret_exit';
+}

@@ -1,0 +1,112 @@
+/**
+ * The machine every trace starts from: one CPU in 64-bit user mode running task 1 (a 64-bit
+ * process at the start of its code), task 2 (a 32-bit process, runnable, about to return from
+ * the int $0x80 fork that created it), and the idle task. The user address space, signal
+ * handlers and rseq registration are what a test program would have set up.
+ */
+import { EMPTY_MEMORY, makeCpu, VEC, USER_CS, USER_DS, USER32_CS, KERNEL_CS, fixRflags, rf, type Paging, type Vendor } from '../isa/index.ts';
+import { PT_COMPLETE, PT_FIELDS, SIG, type MachineState, type PageKind, type PtRegs, type Task, type UserReg } from '../model/index.ts';
+import type { BuiltKernel } from './build.ts';
+import { IST_SLOT } from './build.ts';
+import {
+  COMPAT_CODE, COMPAT_STACK_TOP, ENTRY_STACK_TOP, istTop, PERCPU_BASE, ptRegsAddr, stackTop, USER_CODE, USER_DATA,
+  USER_DEMAND, USER_STACK_TOP, VDSO32, SIG_HANDLER,
+} from './layout.ts';
+
+/** What a trace file's `initial` may change. */
+export interface InitialOverrides {
+  /** Task 1's user registers. */
+  readonly regs?: Partial<Record<UserReg | 'rip', bigint>>;
+  readonly rflags?: bigint;
+  readonly gsBase?: bigint;
+  /** Extra user mappings (page-aligned ranges, end exclusive). */
+  readonly pages?: ReadonlyArray<{ readonly start: bigint; readonly end: bigint; readonly kind: PageKind | 'unmapped' }>;
+  /** Task 2 is a 64-bit process instead of a 32-bit one. */
+  readonly task2Is64?: boolean;
+  /** Signals with a user handler (default: SIGILL, SIGTRAP, SIGBUS, SIGUSR1, SIGSEGV, SIGUSR2). */
+  readonly handled?: readonly number[];
+}
+
+/** Initial register values of task 1 and task 2. */
+export const TASK1_RIP = USER_CODE + 0x100n;
+export const TASK1_RSP = USER_STACK_TOP - 0x1000n;
+export const TASK2_RIP = COMPAT_CODE + 0x100n;
+export const TASK2_RSP = COMPAT_STACK_TOP - 0x800n;
+
+function mapRange(pages: Record<string, PageKind>, start: bigint, end: bigint, kind: PageKind | 'unmapped'): void {
+  for (let p = start >> 12n; p < (end + 0xfffn) >> 12n; p++) {
+    if (kind === 'unmapped') delete pages[p.toString(16)];
+    else pages[p.toString(16)] = kind;
+  }
+}
+
+function regsOf(values: Partial<Record<string, bigint>>): PtRegs {
+  return Object.fromEntries(PT_FIELDS.map((f) => [f, values[f] ?? 0n])) as PtRegs;
+}
+
+/** The initial state of a kernel on a vendor and paging mode. */
+export function initialState(K: BuiltKernel, vendor: Vendor, paging: Paging, o: InitialOverrides = {}): MachineState {
+  const d = K.design.knobs;
+  const T = K.text;
+  const pages: Record<string, PageKind> = {};
+  mapRange(pages, USER_CODE, USER_CODE + 0x10000n, 'code');
+  mapRange(pages, USER_DATA, USER_DATA + 0x10000n, 'data');
+  mapRange(pages, USER_DEMAND, USER_DEMAND + 0x10000n, 'demand');
+  mapRange(pages, USER_STACK_TOP - 0x21000n, USER_STACK_TOP, 'data');
+  mapRange(pages, COMPAT_CODE, COMPAT_CODE + 0x10000n, 'code');
+  mapRange(pages, COMPAT_STACK_TOP - 0x21000n, COMPAT_STACK_TOP, 'data');
+  mapRange(pages, VDSO32, VDSO32 + 0x1000n, 'code');
+  for (const r of o.pages ?? []) mapRange(pages, r.start, r.end, r.kind);
+  const rflags = fixRflags(o.rflags ?? rf.IF);
+  const userRegs = { rsp: TASK1_RSP, rip: TASK1_RIP, ...o.regs };
+  const ist = [0n, 1, 2, 3, 4, 5, 6, 7].map((n, i) => (i === 0 ? 0n : istTop(i)));
+  void IST_SLOT;
+  const cpu = makeCpu({
+    vendor, paging, regs: userRegs, rflags, gsBase: o.gsBase ?? 0n, kernelGsBase: PERCPU_BASE,
+    overrides: {
+      msr: {
+        star: (BigInt(USER32_CS) << 48n) | (BigInt(KERNEL_CS) << 32n),
+        lstar: T.addr('entry_SYSCALL_64'),
+        cstar: T.addr('entry_SYSCALL_compat'),
+        fmask: d.fmask,
+        sysenterCs: BigInt(KERNEL_CS),
+        sysenterEsp: ENTRY_STACK_TOP,
+        sysenterEip: T.addr('entry_SYSENTER_compat'),
+      },
+      idt: K.idt,
+      tss: { rsp0: stackTop(1), ist },
+    },
+  });
+  const handled = (o.handled ?? [SIG.SIGILL, SIG.SIGTRAP, SIG.SIGBUS, SIG.SIGUSR1, SIG.SIGSEGV, SIG.SIGUSR2]).reduce((a, s) => a | (1 << s), 0);
+  const base = (id: number, compat: boolean): Task => ({
+    id, mode: 'kernel', compat, tsCompat: false, tif: 0, regs: regsOf({}), written: PT_COMPLETE, acts: [], calls: [],
+    resume: null, sig: { pending: 0, handled, blocked: 0, handler: SIG_HANDLER, info: {} },
+    ptrace: { attached: false, syscalls: false, fork: false, stop: null, stepping: false },
+    sigframes: {}, watch: null, usersp: 0n, gsBase: 0n, wait: null, rseq: false,
+  });
+  const idle: Task = { ...base(0, false), sig: { ...base(0, false).sig, handled: 0 } };
+  const task1: Task = { ...base(1, false), mode: 'user', rseq: true, gsBase: o.gsBase ?? 0n };
+  const t2compat = !o.task2Is64;
+  const t2regs = regsOf({
+    rip: t2compat ? TASK2_RIP : USER_CODE + 0x200n, rsp: t2compat ? TASK2_RSP : TASK1_RSP - 0x8000n,
+    cs: BigInt(t2compat ? USER32_CS : USER_CS), ss: BigInt(USER_DS), rflags: rf.IF | rf.FIXED, rax: 0n,
+    orig_rax: t2compat ? 2n : 57n,
+  });
+  const b2 = base(2, t2compat);
+  const task2: Task = {
+    ...b2, mode: 'new', regs: t2regs, sig: { ...b2.sig, handler: t2compat ? COMPAT_CODE + 0xe00n : SIG_HANDLER },
+    acts: [{ id: 0, cause: 'idt', vector: VEC.INT80, fromUser: true, frame: null, interrupted: t2regs.rip, hw: {}, notes: { userRegs: true, swapgs: true, slow: true } }],
+    resume: { rip: T.addr('ret_from_fork'), rsp: ptRegsAddr(2) },
+  };
+  return {
+    cpu,
+    mem: EMPTY_MEMORY,
+    k: {
+      current: 1, tasks: [idle, task1, task2], runq: [2],
+      percpu: { rspScratch: 0n, nmiState: 'idle', nmiExecuting: false, nmiRepeat: false, nmiCr2: 0n, preemptCount: 0, nmiHandled: 0 },
+      pages, bytes: {}, nextActId: 1, idle: false, halted: null,
+    },
+    hw: { armed: [], irq: [], nmi: false, nmiDelivered: 0 },
+    clock: 0,
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Where things are: kernel text, stacks, per-CPU data, and the user address space every task
+ * starts with. Values are Linux-like (x86-64 memory map, Documentation/arch/x86/x86_64/mm.rst)
+ * but only their relations matter: thread stacks, IST stacks and the entry stack are distinct;
+ * task_pt_regs is the top 168 bytes of the thread stack.
+ */
+
+/** Kernel text base; each program gets its own 4 KiB region. */
+export const TEXT_BASE = 0xffff_ffff_8100_0000n;
+export const PROGRAM_SPAN = 0x1000n;
+
+/** Per-CPU data (GS base in the kernel). */
+export const PERCPU_BASE = 0xffff_8880_7fc0_0000n;
+
+/** Thread stacks: 16 KiB each, task `id` at THREAD_STACKS + id * 32 KiB. */
+export const THREAD_STACKS = 0xffff_c900_0000_0000n;
+export const THREAD_STACK_SIZE = 0x4000n;
+/** Top of a task's thread stack (TSS.RSP0 while it runs). */
+export const stackTop = (task: number): bigint => THREAD_STACKS + BigInt(task) * 0x8000n + THREAD_STACK_SIZE;
+/** sizeof(struct pt_regs) = 21 qwords. */
+export const PT_REGS_SIZE = 168n;
+/** task_pt_regs(): the frame at the top of the thread stack. */
+export const ptRegsAddr = (task: number): bigint => stackTop(task) - PT_REGS_SIZE;
+
+/** IST stacks (4 KiB each, EXCEPTION_STKSZ), indexed by TSS IST slot 1..7. */
+export const IST_STACKS = 0xffff_fe00_0000_0000n;
+export const IST_SIZE = 0x1000n;
+/** Top of IST slot `n` (slots are 8 KiB apart so a shifted #DB stack stays inside its own area). */
+export const istTop = (n: number): bigint => IST_STACKS + BigInt(n) * 0x4000n;
+/** The entry (trampoline) stack SYSENTER lands on (cpu_entry_area). */
+export const ENTRY_STACK_TOP = 0xffff_fe00_0010_0000n;
+
+/** True for an address inside a thread stack, an IST area or the entry stack. */
+export function isKernelStack(addr: bigint): boolean {
+  if (addr > THREAD_STACKS && addr <= THREAD_STACKS + 16n * 0x8000n) {
+    const off = (addr - THREAD_STACKS) % 0x8000n;
+    return off > 0n && off <= THREAD_STACK_SIZE;
+  }
+  if (addr > IST_STACKS && addr <= istTop(7)) return true;
+  return addr > ENTRY_STACK_TOP - 0x1000n && addr <= ENTRY_STACK_TOP;
+}
+
+/** The IST slot whose area holds `addr` (0 if none). */
+export function istOf(addr: bigint): number {
+  if (addr <= IST_STACKS || addr > istTop(7)) return 0;
+  return Number((addr - IST_STACKS + 0x3fffn) / 0x4000n);
+}
+
+/** User address space every task starts with (page ranges, end exclusive). */
+export const USER_CODE = 0x40_0000n;
+export const USER_DATA = 0x60_0000n;
+export const USER_DEMAND = 0x70_0000n;
+export const USER_STACK_TOP = 0x7fff_ffff_f000n;
+/** 32-bit tasks: code, stack, and the vDSO page with __kernel_vsyscall. */
+export const COMPAT_CODE = 0x0804_8000n;
+export const COMPAT_STACK_TOP = 0xffff_d000n;
+export const VDSO32 = 0xf7fc_0000n;
+/** int80_landing_pad: the instruction after `int $0x80` in __kernel_vsyscall (system_call.S). */
+export const LANDING_PAD = VDSO32 + 0x57en;
+/** The rseq critical section of task 1 and its abort handler (all in the code page). */
+export const RSEQ_CS_START = USER_CODE + 0x800n;
+export const RSEQ_CS_END = USER_CODE + 0x900n;
+export const RSEQ_ABORT = USER_CODE + 0xf00n;
+/** The user signal handler every task installs for the signals it handles. */
+export const SIG_HANDLER = USER_CODE + 0xe00n;

@@ -1,0 +1,44 @@
+/**
+ * Observations the kernel paths emit: returns to user mode (with what user code can see) and
+ * signals.
+ */
+import { is64, low32, type CpuState } from '../isa/index.ts';
+import type { MachineState, Observation, ReturnVia, UserView } from '../model/index.ts';
+import { LANDING_PAD } from './layout.ts';
+
+const GPRS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;
+const GPRS32 = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp'] as const;
+/** Registers __kernel_vsyscall pops at the landing pad, so a fast compat return leaves them unseen. */
+const VDSO_RESTORED = new Set(['rcx', 'rdx', 'rbp']);
+
+/**
+ * What user code can see of the CPU: all GPRs in 64-bit mode; in compatibility mode only the low
+ * halves of the eight legacy registers, and at the vDSO landing pad not those the vDSO restores.
+ */
+export function userView(cpu: CpuState): UserView {
+  const regs: Record<string, bigint> = {};
+  if (is64(cpu)) for (const r of GPRS) regs[r] = cpu.regs[r];
+  else {
+    for (const r of GPRS32) {
+      if (cpu.regs.rip === LANDING_PAD && VDSO_RESTORED.has(r)) continue;
+      regs[r] = low32(cpu.regs[r]);
+    }
+  }
+  regs.rip = cpu.regs.rip;
+  return { regs, rflags: cpu.rflags, cs: cpu.cs, ss: cpu.ss, gsBase: cpu.gsBase };
+}
+
+/** The return-to-user observation for the current CPU state. */
+export function returnObs(m: MachineState, via: ReturnVia): Observation {
+  const c = m.cpu;
+  return {
+    kind: 'return-to-user', task: m.k.current, via, rip: c.regs.rip, rsp: c.regs.rsp, rflags: c.rflags,
+    cs: c.cs.sel, ss: c.ss.sel, view: userView(c), pt: { ...(m.k.tasks[m.k.current]?.regs ?? {}) },
+  };
+}
+
+/** Records that `reader` read task `id`'s pt_regs (for the pt-regs-coherence invariant). */
+export function ptRead(m: MachineState, reader: string, emit: (o: Observation) => void, id = m.k.current): void {
+  const t = m.k.tasks[id];
+  if (t !== undefined) emit({ kind: 'pt-read', task: id, reader, written: t.written });
+}

@@ -1,0 +1,70 @@
+/**
+ * The #PF handler body (exc_page_fault / do_page_fault).
+ *
+ * Hardware (x86-semantics 5.2): CR2 holds the faulting address from delivery until the next #PF
+ * overwrites it; the error code says not-present vs protection, write, user. Kernel guarantees
+ * (linux-entry-history 5.5): the handler acts on the CR2 of its own fault, so CR2 is read before
+ * anything that can fault (noinstr), with IRQs off (interrupt gate), and the value read survives
+ * every intervening call; demand-paged user memory is filled in; a kernel fault on a user
+ * address resumes at its exception-table fixup (copy_from_user returns -EFAULT); anything else
+ * in the kernel is an oops; a user fault that cannot be resolved is SIGSEGV with si_addr = CR2.
+ */
+import { accessFault, SI, SIG, type MachineState, type StepOut } from '../model/index.ts';
+import { writeQs } from '../isa/index.ts';
+import { stiStep, type Ctx } from './ctx.ts';
+import { frameOf } from './entry-idt.ts';
+import { act, cur, halt, note, ret } from './ops.ts';
+import { step, type Item, type Program } from './program.ts';
+import { forceSig } from './signals.ts';
+
+/** The value a C call leaves in a caller-saved register the code thought still held CR2. */
+export const CLOBBERED = 0n;
+
+/** The #PF handler. */
+export function pageFault(c: Ctx): Program {
+  const { d, T } = c;
+  const read = step('address = read_cr2()', (m) => note(m, { cr2: m.cpu.cr2 }));
+  const instrumentation = step('irqentry_enter, trace_hardirqs_off, context tracking', (m): StepOut => {
+    const fromUser = (frameOf(m).cs & 3n) === 3n;
+    let m1 = m;
+    if (d.cr2Keep === 'caller-saved' && act(m)?.notes.cr2 !== undefined) m1 = note(m, { cr2: CLOBBERED });
+    if (!d.faultingInstrumentation || !fromUser) return m1;
+    // A tracer recording the user stack reads it here; that read can itself fault (B17).
+    const f = accessFault(m1.k, m1.cpu.paging, cur(m1).regs.rsp & ~7n, 'read', false);
+    return f === null ? m1 : { fault: f, m: m1 };
+  }, { fixup: 'handler_pf.after_trace' });
+  const irqOn = step('local_irq_enable() if the fault came from user mode or IF was on', (m) =>
+    ((frameOf(m).flags & 0x200n) !== 0n ? { ...m, cpu: { ...m.cpu, rflags: m.cpu.rflags | 0x200n } } : m));
+  const items: Item[] = [
+    ...(d.cr2Read === 'first' ? [read] : []),
+    instrumentation,
+    { label: 'handler_pf.after_trace' },
+    ...(d.cr2Read === 'after-instrumentation' ? [read] : []),
+    ...(d.cr2Read === 'after-irq-enable' ? [irqOn, read] : [irqOn]),
+    step('handle_page_fault(regs, error_code, address)', (m, x) => {
+      const a = act(m);
+      const addr = a?.notes.cr2 ?? m.cpu.cr2;
+      const m0 = note(m, { pfAddr: addr });
+      const f = frameOf(m0);
+      const error = Number(f.err ?? 0n);
+      const key = (addr >> 12n).toString(16);
+      const fromUser = (f.cs & 3n) === 3n;
+      // Demand paging, unless page faults are disabled (NMI context: copy_from_user_nmi).
+      if (m0.k.pages[key] === 'demand' && addr >> 47n === 0n && (fromUser || m0.k.percpu.preemptCount === 0)) {
+        return { ...m0, k: { ...m0.k, pages: { ...m0.k.pages, [key]: 'data' } } };
+      }
+      if (fromUser) return forceSig(m0, SIG.SIGSEGV, (error & 1) !== 0 ? SI.SEGV_ACCERR : SI.SEGV_MAPERR, addr);
+      const fix = T.fixupFor(f.rip);
+      if (fix !== undefined) return { ...m0, mem: writeQs(m0.mem, f.at, [fix]) };
+      return halt(m0, x.emit, 'unhandled-fault', `kernel #PF at ${T.describe(f.rip)} on address 0x${addr.toString(16)}`);
+    }),
+    step('ret', (m) => ret(m)),
+  ];
+  void stiStep;
+  return { name: 'handler_pf', items };
+}
+
+/** Marks the page holding `addr` present (demand paging). */
+export function fillPage(m: MachineState, addr: bigint): MachineState {
+  return { ...m, k: { ...m.k, pages: { ...m.k.pages, [(addr >> 12n).toString(16)]: 'data' } } };
+}

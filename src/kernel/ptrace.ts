@@ -1,0 +1,99 @@
+/**
+ * ptrace: the tracee's side (ptrace_stop) and the tracer's actions (the environment).
+ *
+ * Kernel guarantees: a tracee stopped at a syscall entry/exit, a fork event or a single-step
+ * may have its pt_regs rewritten arbitrarily (PTRACE_SETREGS/POKEUSER, putreg: only the RPL of
+ * CS/SS and the flags mask are checked, linux-entry-history S10), so whatever exit it takes
+ * next must cope with any register values (CVE-2014-4699).
+ */
+import { rf } from '../isa/index.ts';
+import { TIF, type Exec, type MachineState, type PtRegs, type SchedEvent, type StopKind, type Task, type TracerEvent } from '../model/index.ts';
+import type { Ctx } from './ctx.ts';
+import { call, cur, patchTask, ret, tif, writePt } from './ops.ts';
+import { step, type Program } from './program.ts';
+import { regsWritten } from './regs-writers.ts';
+import { wakeUp } from './sched.ts';
+import { sendSig } from './signals.ts';
+
+/** Flags putreg lets a tracer change (FLAG_MASK_32, arch/x86/kernel/ptrace.c) [NT: unconfirmed]. */
+export const PTRACE_FLAG_MASK = rf.CF | rf.PF | rf.AF | rf.ZF | rf.SF | rf.TF | rf.DF | rf.OF | rf.RF | rf.AC;
+
+const STOPS: readonly StopKind[] = ['syscall-entry', 'syscall-exit', 'fork', 'singlestep'];
+
+/** ptrace_stop.<why>: stop, let the tracer look, and resume when it says so. */
+export function ptracePrograms(c: Ctx): Program[] {
+  const { T, d } = c;
+  return STOPS.map((why) => ({
+    name: `ptrace_stop.${why}`,
+    items: [
+      step(`ptrace_stop (${why}): stop and notify the tracer`, (m, x) => {
+        const t = cur(m);
+        x.emit({ kind: 'ptrace-stop', task: t.id, why, rip: t.regs.rip });
+        if (why === 'singlestep') x.emit({ kind: 'trap', task: t.id, rip: t.regs.rip });
+        const m1 = patchTask(m, t.id, { mode: 'stopped', ptrace: { ...t.ptrace, stop: why } });
+        return d.forceIretAfterPtraceStop ? tif(m1, TIF.FORCE_IRET) : m1;
+      }),
+      step('schedule() until the tracer resumes us', (m, x) => call(m, T.addr('schedule'), x.next)),
+      step('ret', (m) => ret(m)),
+    ],
+  }));
+}
+
+/** The traced task, if any. */
+function tracee(m: MachineState): Task | undefined {
+  return m.k.tasks.find((t) => t.ptrace.attached && t.mode !== 'dead');
+}
+
+/** Resumes a stopped tracee, single-stepping or not. */
+function resume(m: MachineState, t: Task, stepping: boolean): MachineState {
+  const regs = t.regs;
+  const flags = stepping ? regs.rflags | rf.TF : (t.tif & TIF.SINGLESTEP) !== 0 ? regs.rflags & ~rf.TF : regs.rflags;
+  let m1 = writePt(m, { rflags: flags }, t.id);
+  m1 = tif(m1, stepping ? TIF.SINGLESTEP : 0, stepping ? 0 : TIF.SINGLESTEP, t.id);
+  m1 = patchTask(m1, t.id, { ptrace: { ...t.ptrace, stepping, stop: null } });
+  return wakeUp(m1, t.id);
+}
+
+/** The tracer's and the rest of the machine's actions; null when not enabled. */
+export function environment(c: Ctx, m: MachineState, e: TracerEvent | SchedEvent, _x: Exec): MachineState | null {
+  switch (e.type) {
+    case 'tracer.attach': {
+      const t = cur(m);
+      if (tracee(m) !== undefined || t.id === 0) return null;
+      return patchTask(m, t.id, { ptrace: { attached: true, syscalls: e.options?.syscalls ?? false, fork: e.options?.fork ?? false, stop: null, stepping: false } });
+    }
+    case 'tracer.setRegs': {
+      const t = tracee(m);
+      if (t === undefined || t.mode !== 'stopped') return null;
+      const p: Partial<Record<keyof PtRegs, bigint>> = {};
+      for (const [k, v] of Object.entries(e.regs)) {
+        const value = BigInt(v as bigint | number);
+        if ((k === 'cs' || k === 'ss') && (value & 3n) !== 3n) return m; // putreg: -EIO, nothing written
+        p[k as keyof PtRegs] = k === 'rflags' ? (t.regs.rflags & ~PTRACE_FLAG_MASK) | (value & PTRACE_FLAG_MASK) : value;
+      }
+      return regsWritten(c, writePt(m, p, t.id), 'ptrace', t.id);
+    }
+    case 'tracer.singleStep':
+    case 'tracer.cont': {
+      const t = tracee(m);
+      if (t === undefined || t.mode !== 'stopped') return null;
+      return resume(m, t, e.type === 'tracer.singleStep');
+    }
+    case 'tracer.watch': {
+      const t = tracee(m);
+      if (t === undefined) return null;
+      const m1 = patchTask(m, t.id, { watch: e.addr });
+      return t.id === m.k.current ? { ...m1, cpu: { ...m1.cpu, watch: e.addr } } : m1;
+    }
+    case 'sched.wake': {
+      const t = m.k.tasks[e.task];
+      if (t === undefined || t.mode !== 'blocked' || t.wait !== 'nanosleep') return null;
+      return wakeUp(m, e.task);
+    }
+    case 'sched.signal': {
+      const t = m.k.tasks[e.task];
+      if (t === undefined || e.task === 0 || t.mode === 'dead' || e.signal < 1 || e.signal > 31) return null;
+      return sendSig(m, e.task, e.signal, 0, 0n);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Signal delivery (do_signal / handle_signal / setup_rt_frame), forced signals from fault
+ * handlers, and rt_sigreturn's restore_sigcontext.
+ *
+ * Kernel guarantees: a handler starts with a signal frame on the user stack holding the complete
+ * user state at the time (pt_regs), RIP at the handler, TF/DF/RF cleared; an interrupted
+ * restartable syscall is restarted (regs->ax = orig_ax, regs->ip -= 2) so that IP - 2 is the
+ * syscall instruction again (linux-entry-history 2.3); rt_sigreturn restores only what the
+ * sigcontext may set (FIX_EFLAGS; CS/SS with RPL 3).
+ */
+import { rf, USER_CS, USER32_CS, USER_DS } from '../isa/index.ts';
+import { accessFault, PT_COMPLETE, SI, SIG, TIF, type MachineState, type PtRegs, type Task } from '../model/index.ts';
+import { EINTR, errno, type Ctx } from './ctx.ts';
+import { SIG_HANDLER } from './layout.ts';
+import { act, call, cur, patchTask, ret, tif, withTask, writePt } from './ops.ts';
+import { step, type Program } from './program.ts';
+import { regsWritten } from './regs-writers.ts';
+
+export const ERESTARTSYS = errno(512);
+export const ERESTARTNOINTR = errno(513);
+export const ERESTARTNOHAND = errno(514);
+
+/** Size of the modelled rt_sigframe (ucontext + siginfo + FP state, rounded). */
+const FRAME_SIZE = 0x440n;
+
+/** Queues signal `sig` for task `id` with its siginfo, waking the task if it sleeps interruptibly. */
+export function sendSig(m: MachineState, id: number, sig: number, code: number, addr: bigint): MachineState {
+  const t = m.k.tasks[id] as Task;
+  const sigState = { ...t.sig, pending: t.sig.pending | (1 << sig), info: { ...t.sig.info, [sig]: { code, addr } } };
+  let m1 = tif(patchTask(m, id, { sig: sigState }), TIF.SIGPENDING, 0, id);
+  const t1 = m1.k.tasks[id] as Task;
+  if (t1.mode === 'blocked') {
+    m1 = patchTask(m1, id, { mode: 'kernel', wait: null });
+    m1 = { ...m1, k: { ...m1.k, runq: m1.k.runq.includes(id) ? m1.k.runq : [...m1.k.runq, id] } };
+    m1 = tif(m1, TIF.NEED_RESCHED);
+  }
+  return m1;
+}
+
+/** force_sig_fault: the signal cannot be blocked or ignored; a blocked one reverts to default. */
+export function forceSig(m: MachineState, sig: number, code: number, addr: bigint): MachineState {
+  const t = cur(m);
+  const bit = 1 << sig;
+  const m1 = (t.sig.blocked & bit) !== 0 ? patchTask(m, t.id, { sig: { ...t.sig, blocked: t.sig.blocked & ~bit, handled: t.sig.handled & ~bit } }) : m;
+  return sendSig(m1, t.id, sig, code, addr);
+}
+
+/** The restart rule of handle_signal (with SA_RESTART) and of do_signal without a handler. */
+function restart(regs: PtRegs, handled: boolean): Partial<PtRegs> {
+  const ax = regs.rax;
+  if (ax === ERESTARTNOHAND && handled) return { rax: EINTR };
+  if (ax === ERESTARTSYS || ax === ERESTARTNOINTR || ax === ERESTARTNOHAND) {
+    return { rax: regs.orig_rax, rip: regs.rip - 2n };
+  }
+  return {};
+}
+
+/** do_signal, called from the exit-to-user loop with IRQs on. */
+export function signalPrograms(c: Ctx): Program[] {
+  const { T } = c;
+  const doSignal = step('get_signal; handle_signal or the default action', (m, x) => {
+    const t = cur(m);
+    const deliverable = t.sig.pending & ~t.sig.blocked;
+    const inSyscall = act(m)?.cause !== 'idt' || act(m)?.vector === 0x80;
+    if (deliverable === 0) {
+      const m1 = tif(m, 0, TIF.SIGPENDING);
+      return inSyscall && t.regs.orig_rax !== (1n << 64n) - 1n ? writePt(m1, restart(t.regs, false)) : m1;
+    }
+    const sig = Math.log2(deliverable & -deliverable);
+    const info = t.sig.info[sig] ?? { code: SI.USER, addr: 0n };
+    const pending = t.sig.pending & ~(1 << sig);
+    let m1 = patchTask(m, t.id, { sig: { ...t.sig, pending } });
+    if (pending === 0) m1 = tif(m1, 0, TIF.SIGPENDING);
+    const handled = (t.sig.handled & (1 << sig)) !== 0 && sig !== SIG.SIGKILL;
+    const regs = { ...t.regs, ...(inSyscall ? restart(t.regs, handled) : {}) };
+    if (!handled) {
+      x.emit({ kind: 'signal', task: t.id, signal: sig, code: info.code, siAddr: info.addr, rip: regs.rip, fatal: true });
+      return call(patchTask(m1, t.id, { mode: 'dead' }), T.addr('schedule'), T.addr('do_exit.gone'));
+    }
+    const compat = t.compat;
+    const frame = compat ? ((regs.rsp - FRAME_SIZE) & ~15n) - 4n : ((regs.rsp - 128n - FRAME_SIZE) & ~15n) - 8n;
+    if (pageUnmapped(m1, frame)) {
+      x.emit({ kind: 'signal', task: t.id, signal: SIG.SIGSEGV, code: SI.KERNEL, siAddr: 0n, rip: regs.rip, fatal: true });
+      return call(patchTask(m1, t.id, { mode: 'dead' }), T.addr('schedule'), T.addr('do_exit.gone'));
+    }
+    x.emit({ kind: 'signal', task: t.id, signal: sig, code: info.code, siAddr: info.addr, rip: regs.rip, fatal: false });
+    const filled = accessFault(m1.k, m1.cpu.paging, frame, 'write', false) === null ? m1
+      : { ...m1, k: { ...m1.k, pages: { ...m1.k.pages, [(frame >> 12n).toString(16)]: 'data' as const } } };
+    const saved = withTask(filled, { ...cur(filled), sigframes: { ...cur(filled).sigframes, [frame.toString(16)]: regs } });
+    const m2 = writePt(saved, {
+      ...regs, rip: SIG_HANDLER, rsp: frame, rdi: BigInt(sig), rsi: frame + 0x100n, rdx: frame + 0x200n, rax: 0n,
+      rflags: regs.rflags & ~(rf.DF | rf.RF | rf.TF), cs: BigInt(compat ? USER32_CS : USER_CS), ss: BigInt(USER_DS),
+      orig_rax: (1n << 64n) - 1n,
+    });
+    return regsWritten(c, m2, 'signal delivery');
+  });
+  return [
+    { name: 'do_signal', items: [doSignal, step('ret', (m) => ret(m))] },
+    { name: 'do_exit', items: [{ label: 'do_exit.gone' }, step('BUG: a dead task ran again', (m, x) => {
+      x.emit({ kind: 'kernel-failure', what: 'bug', detail: 'a dead task was scheduled' });
+      return { ...m, k: { ...m.k, halted: { kind: 'kernel-failure', what: 'bug', detail: 'a dead task was scheduled' } } };
+    })] },
+  ];
+}
+
+/** True when the page holding `addr` is not mapped at all (a demand page the kernel can fill). */
+function pageUnmapped(m: MachineState, addr: bigint): boolean {
+  const f = accessFault(m.k, m.cpu.paging, addr, 'write', false);
+  if (f === null) return false;
+  return m.k.pages[(addr >> 12n).toString(16)] !== 'demand';
+}
+
+/** FIX_EFLAGS: the flags a signal frame may set (arch/x86/kernel/signal.c). */
+export const FIX_EFLAGS = rf.AC | rf.OF | rf.DF | rf.TF | rf.SF | rf.ZF | rf.AF | rf.PF | rf.CF | rf.RF;
+
+/** restore_sigcontext: the new pt_regs from a (possibly forged) frame. */
+export function restoreSigcontext(cur0: PtRegs, f: PtRegs): PtRegs {
+  return {
+    ...f,
+    rflags: (cur0.rflags & ~FIX_EFLAGS) | (f.rflags & FIX_EFLAGS),
+    cs: f.cs | 3n,
+    ss: f.ss | 3n,
+    orig_rax: (1n << 64n) - 1n,
+  };
+}
+
+/** Every pt_regs field is written after a full restore. */
+export const ALL_WRITTEN = PT_COMPLETE;

@@ -1,0 +1,26 @@
+/**
+ * System call numbers of the modelled calls in both ABIs (arch/x86/entry/syscalls/syscall_64.tbl
+ * and syscall_32.tbl).
+ */
+import type { SyscallName } from '../model/index.ts';
+
+const NR64: Readonly<Record<SyscallName, number>> = {
+  write: 1, rt_sigreturn: 15, sched_yield: 24, pause: 34, nanosleep: 35, getpid: 39, clone: 56,
+  fork: 57, exit: 60, kill: 62, modify_ldt: 154,
+};
+const NR32: Readonly<Record<SyscallName, number>> = {
+  exit: 1, fork: 2, write: 4, getpid: 20, pause: 29, kill: 37, clone: 120, modify_ldt: 123,
+  sched_yield: 158, nanosleep: 162, rt_sigreturn: 173,
+};
+
+/** Number of a call in the 64-bit or 32-bit ABI. */
+export function syscallNr(name: SyscallName, compat: boolean): bigint {
+  return BigInt((compat ? NR32 : NR64)[name]);
+}
+
+/** Name of a call by number (orig_ax), or undefined for calls the model does not implement. */
+export function syscallName(nr: bigint, compat: boolean): SyscallName | undefined {
+  const table = compat ? NR32 : NR64;
+  const n = compat ? Number(nr & 0xffff_ffffn) : Number(nr);
+  return (Object.keys(table) as SyscallName[]).find((k) => table[k] === n);
+}
