@@ -1,7 +1,13 @@
 /**
- * Command-line entry point: argument parsing only (commander); the work is in check/ and report/.
+ * Command-line entry point: argument parsing only (commander 14); the work is in check/ and
+ * report/. Exit status: 0 success, 1 a finding (a cell that does not match, a violation that
+ * reproduces), 2 bad input (one line on stderr, never a stack trace).
  */
-import { Command } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { InputError } from '../check/errors.ts';
+import { listCommand } from './list.ts';
+import { replayCommand } from './replay.ts';
+import { runCommand } from './run.ts';
 
 /** Runs the CLI with `argv` (as process.argv) and resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -9,20 +15,48 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('entrycheck')
     .description('Property-based invariant checker for the x86-64 kernel entry and exit path')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .showHelpAfterError(false);
   program
     .command('run')
-    .description('run the property suite')
-    .option('--all', 'every design')
-    .action(() => {
-      process.stdout.write('entrycheck: the suite has no invariants yet\n');
-      status = 0;
-    });
+    .description('run the property suite over designs x invariants x vendors x paging modes')
+    .option('--design <name...>', 'designs to run (default: all)')
+    .option('--all', 'every design (the default)')
+    .option('--property <id...>', 'invariants to run (default: all)')
+    .addOption(new Option('--vendor <vendor>', 'CPU vendor').choices(['intel', 'amd', 'both']).default('both'))
+    .addOption(new Option('--paging <levels>', 'paging mode').choices(['4', '5', 'both']).default('both'))
+    .option('--runs <n>', 'random traces per cell')
+    .option('--seed <n>', 'fast-check seed')
+    .option('--shard <i/n>', 'run shard i of n')
+    .option('--out <dir>', 'counterexample directory', 'counterexamples')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => { status = await runCommand(opts); });
+  program
+    .command('replay')
+    .description('replay trace or counterexample files and print the step table')
+    .argument('<file...>', 'trace (entrycheck/trace@1) or counterexample files')
+    .option('--design <name>', 'replay on this design instead')
+    .addOption(new Option('--vendor <vendor>', 'CPU vendor').choices(['intel', 'amd']))
+    .addOption(new Option('--paging <levels>', 'paging mode').choices(['4', '5']))
+    .option('--json', 'machine-readable output')
+    .option('--verbose', 'show every kernel micro-step')
+    .action(async (files: string[], opts) => { status = await replayCommand(files, opts); });
+  program
+    .command('list')
+    .description('list the designs (with their knobs) and the invariants')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => { status = await listCommand(opts); });
   try {
     await program.parseAsync([...argv]);
   } catch (e) {
-    const code = (e as { exitCode?: number }).exitCode;
-    return code === 0 ? 0 : 2;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof InputError) {
+      process.stderr.write(`entrycheck: ${e.message}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    process.stderr.write(`entrycheck: internal error: ${err.message}\n`);
+    if (process.env.ENTRYCHECK_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    return 2;
   }
   return status;
 }

@@ -11,7 +11,6 @@
 import { rf, USER_CS, USER32_CS, USER_DS } from '../isa/index.ts';
 import { accessFault, PT_COMPLETE, SI, SIG, TIF, type MachineState, type PtRegs, type Task } from '../model/index.ts';
 import { EINTR, errno, type Ctx } from './ctx.ts';
-import { SIG_HANDLER } from './layout.ts';
 import { act, call, cur, patchTask, ret, tif, withTask, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
 import { regsWritten } from './regs-writers.ts';
@@ -88,7 +87,7 @@ export function signalPrograms(c: Ctx): Program[] {
       : { ...m1, k: { ...m1.k, pages: { ...m1.k.pages, [(frame >> 12n).toString(16)]: 'data' as const } } };
     const saved = withTask(filled, { ...cur(filled), sigframes: { ...cur(filled).sigframes, [frame.toString(16)]: regs } });
     const m2 = writePt(saved, {
-      ...regs, rip: SIG_HANDLER, rsp: frame, rdi: BigInt(sig), rsi: frame + 0x100n, rdx: frame + 0x200n, rax: 0n,
+      ...regs, rip: t.sig.handler, rsp: frame, rdi: BigInt(sig), rsi: frame + 0x100n, rdx: frame + 0x200n, rax: 0n,
       rflags: regs.rflags & ~(rf.DF | rf.RF | rf.TF), cs: BigInt(compat ? USER32_CS : USER_CS), ss: BigInt(USER_DS),
       orig_rax: (1n << 64n) - 1n,
     });

@@ -28,6 +28,10 @@ export interface ReplayResult {
 export interface ReplayOptions extends Partial<EngineOptions> {
   /** Let the kernel run to user mode after the last event (default true). */
   readonly drain?: boolean;
+  /** Gives event i its final values at the boundary where it runs (see {@link step}). */
+  readonly resolve?: (i: number, m: MachineState) => Event;
+  /** Called with each event as it was actually applied. */
+  readonly onEvent?: (i: number, e: Event) => void;
 }
 
 /** Replays `events` from `initial` on kernel `K`. */
@@ -38,7 +42,10 @@ export function replay(initial: MachineState, events: readonly Event[], K: Kerne
   const observations: TaggedObservation[] = [];
   let m = initial;
   events.forEach((e, i) => {
-    const r = step(m, e, K, opts);
+    const res = options.resolve;
+    let applied = e;
+    const r = step(m, e, K, opts, res ? (mm) => (applied = res(i, mm)) : undefined);
+    options.onEvent?.(i, applied);
     if (r.skipped) skipped.push(i);
     for (const o of r.observations) observations.push({ at: i, o });
     m = r.state;

@@ -24,8 +24,12 @@ export function atUserBoundary(m: MachineState): boolean {
   return m.k.halted === null && cpl(m.cpu) === 3 && currentTask(m).mode === 'user';
 }
 
-/** Applies one event. */
-export function step(m0: MachineState, e: Event, K: KernelImpl, opts: EngineOptions): StepResult {
+/**
+ * Applies one event. `resolve`, if given, is asked for the event's final values at the boundary
+ * where it runs (how a trace file's "$next" becomes an address); `e` only needs the right type.
+ */
+export function step(m0: MachineState, e0: Event, K: KernelImpl, opts: EngineOptions, resolve?: (m: MachineState) => Event): StepResult {
+  let e = e0;
   const observations: Observation[] = [];
   const emit = (o: Observation): void => { observations.push(o); };
   if (m0.k.halted !== null) return { state: m0, skipped: true, observations };
@@ -34,11 +38,13 @@ export function step(m0: MachineState, e: Event, K: KernelImpl, opts: EngineOpti
     return { state: { ...m0, hw: { ...m0.hw, armed: [...m0.hw.armed, armed] } }, skipped: false, observations };
   }
   const m = runKernel(m0, K, emit, opts);
+  if (resolve) e = resolve(m);
   if (isUserEvent(e)) {
     if (!atUserBoundary(m)) return { state: m, skipped: true, observations };
     return { state: execUser(m, e, K, emit), skipped: false, observations };
   }
   if (m.k.halted !== null) return { state: m, skipped: true, observations };
+  if (e.type === 'hw.irq' || e.type === 'hw.nmi') return { state: m, skipped: true, observations };
   const r = K.env(m, e, { emit, next: 0n });
   return r === null ? { state: m, skipped: true, observations } : { state: r, skipped: false, observations };
 }

@@ -1,0 +1,170 @@
+/**
+ * The trace file format `entrycheck/trace@1` (a person can write one with a text editor):
+ *
+ *   {"format": "entrycheck/trace@1", "design": "linux-6.7", "vendor": "intel", "paging": 4,
+ *    "initial": {...optional overrides...}, "events": [{"type": "user.syscall", "nr": "getpid"}]}
+ *
+ * 64-bit values are hex strings ("0x800000000000") or symbols: "$next" (the address after this
+ * instruction), "$rip", and named addresses such as "$user_demand" or "$task_size_max", each
+ * optionally "+0x10" / "-2". Validation uses zod; the first problem becomes one line naming the
+ * file, the event index and the field.
+ */
+import { z } from 'zod';
+import { taskSizeMax, userHalfEnd, type Paging } from '../isa/index.ts';
+import {
+  COMPAT_CODE, COMPAT_STACK_TOP, istTop, LANDING_PAD, PERCPU_BASE, RSEQ_ABORT, RSEQ_CS_START, SIG_HANDLER, TASK1_RSP,
+  USER_CODE, USER_DATA, USER_DEMAND, USER_STACK_TOP, VDSO32, type InitialOverrides,
+} from '../kernel/index.ts';
+import { SYSCALL_NAMES, USER_INSN_LEN, USER_REGS, type Event } from '../model/index.ts';
+import { InputError, inputErrors } from './errors.ts';
+import { parseJson } from './json.ts';
+
+/** The format tag of trace files. */
+export const TRACE_FORMAT = 'entrycheck/trace@1';
+
+const VALUE = /^(0x[0-9a-fA-F]{1,16}|\$[a-z_0-9]+([+-](0x[0-9a-fA-F]+|[0-9]+))?)$/;
+const value = z.string().regex(VALUE, 'expected a hex string like "0x400000" or a symbol like "$next"');
+const small = z.union([z.number().int().min(0).max(0xffff), value]);
+const after = z.number().int().min(0).max(10_000);
+const frameSchema = z.partialRecord(z.enum([...USER_REGS, 'rip', 'rflags', 'cs', 'ss']), small);
+const args = z.array(value).max(6);
+
+/** Zod schema of one event (values still as strings). */
+export const eventSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('user.setReg'), reg: z.enum(USER_REGS), value }),
+  z.strictObject({ type: z.literal('user.popf'), flags: value }),
+  z.strictObject({ type: z.literal('user.nop') }),
+  z.strictObject({ type: z.literal('user.access'), addr: value, write: z.boolean().default(false) }),
+  z.strictObject({ type: z.literal('user.movSs'), watched: z.boolean().default(true) }),
+  z.strictObject({ type: z.literal('user.syscall'), nr: z.enum(SYSCALL_NAMES), args: args.optional(), frame: frameSchema.optional() }),
+  z.strictObject({ type: z.literal('user.sysenter'), nr: z.enum(SYSCALL_NAMES).optional(), args: args.optional() }),
+  z.strictObject({ type: z.literal('user.int80'), nr: z.enum(SYSCALL_NAMES), args: args.optional(), frame: frameSchema.optional() }),
+  z.strictObject({ type: z.literal('user.int3') }),
+  z.strictObject({ type: z.literal('user.jump'), target: value }),
+  z.strictObject({ type: z.literal('user.wrgsbase'), value }),
+  z.strictObject({ type: z.literal('hw.irq'), after, vector: z.number().int().min(0x20).max(0xff).refine((v) => v !== 0x80, 'vector 0x80 is the int $0x80 gate').optional() }),
+  z.strictObject({ type: z.literal('hw.nmi'), after }),
+  z.strictObject({ type: z.literal('tracer.attach'), options: z.strictObject({ syscalls: z.boolean().optional(), fork: z.boolean().optional() }).optional() }),
+  z.strictObject({ type: z.literal('tracer.setRegs'), regs: frameSchema }),
+  z.strictObject({ type: z.literal('tracer.singleStep') }),
+  z.strictObject({ type: z.literal('tracer.cont') }),
+  z.strictObject({ type: z.literal('tracer.watch'), addr: value }),
+  z.strictObject({ type: z.literal('sched.wake'), task: z.number().int().min(0).max(8) }),
+  z.strictObject({ type: z.literal('sched.signal'), task: z.number().int().min(0).max(8), signal: z.number().int().min(1).max(31) }),
+]);
+
+/** An event as written in a file (values unresolved). */
+export type RawEvent = z.infer<typeof eventSchema>;
+
+const pageKind = z.enum(['code', 'data', 'demand', 'readonly', 'unmapped']);
+const initialSchema = z.strictObject({
+  regs: z.partialRecord(z.enum([...USER_REGS, 'rip']), value).optional(),
+  rflags: value.optional(),
+  gsBase: value.optional(),
+  pages: z.array(z.strictObject({ start: value, end: value, kind: pageKind })).optional(),
+  task2Is64: z.boolean().optional(),
+  handled: z.array(z.number().int().min(1).max(31)).optional(),
+});
+
+/** Zod schema of a whole trace file. */
+export const traceSchema = z.strictObject({
+  format: z.literal(TRACE_FORMAT),
+  design: z.string().min(1),
+  vendor: z.enum(['intel', 'amd']),
+  paging: z.union([z.literal(4), z.literal(5)]),
+  initial: initialSchema.optional(),
+  events: z.array(eventSchema),
+  note: z.string().optional(),
+});
+
+/** A parsed trace file. */
+export type TraceFile = z.infer<typeof traceSchema>;
+
+/** One line for the first problem zod found. */
+export function zodLine(file: string, err: z.ZodError): string {
+  const issue = err.issues[0];
+  if (issue === undefined) return inputErrors.field(file, '', 'invalid');
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return inputErrors.field(file, path, issue.message);
+}
+
+/** Parses and validates a trace file's text; throws an InputError with one line. */
+export function parseTrace(text: string, file: string): TraceFile {
+  const j = parseJson(text);
+  if (!j.ok) throw new InputError(inputErrors.notJson(file, j.error));
+  const r = traceSchema.safeParse(j.value);
+  if (!r.success) throw new InputError(zodLine(file, r.error));
+  return r.data;
+}
+
+/** Named addresses a value may start with. */
+export function symbols(paging: Paging): Record<string, bigint> {
+  return {
+    user_code: USER_CODE, user_data: USER_DATA, user_demand: USER_DEMAND, user_stack: TASK1_RSP, user_stack_top: USER_STACK_TOP,
+    compat_code: COMPAT_CODE, compat_stack_top: COMPAT_STACK_TOP, vdso32: VDSO32, landing_pad: LANDING_PAD,
+    rseq_cs: RSEQ_CS_START, rseq_abort: RSEQ_ABORT, sig_handler: SIG_HANDLER, task_size_max: taskSizeMax(paging),
+    user_half_end: userHalfEnd(paging), nmi_stack: istTop(2), percpu: PERCPU_BASE, null: 0n,
+  };
+}
+
+/** Resolves one value string. `here` supplies $rip and $next (undefined outside an event). */
+export function resolveValue(s: string | number, paging: Paging, where: string, file: string, here?: { rip: bigint; next: bigint }): bigint {
+  if (typeof s === 'number') return BigInt(s);
+  if (s.startsWith('0x')) return BigInt(s);
+  const m = /^\$([a-z_0-9]+)(?:([+-])(0x[0-9a-fA-F]+|[0-9]+))?$/.exec(s);
+  const name = m?.[1] ?? '';
+  const table: Record<string, bigint> = { ...symbols(paging), ...(here ? { rip: here.rip, next: here.next } : {}) };
+  const base = table[name];
+  if (base === undefined) throw new InputError(inputErrors.badSymbol(file, where, `$${name}`));
+  const off = m?.[3] === undefined ? 0n : BigInt(m[3]);
+  return (m?.[2] === '-' ? base - off : base + off) & ((1n << 64n) - 1n);
+}
+
+/** Resolves the initial overrides. */
+export function resolveInitial(t: TraceFile, file: string): InitialOverrides {
+  const i = t.initial ?? {};
+  const v = (s: string, p: string): bigint => resolveValue(s, t.paging, `initial.${p}`, file);
+  const regs: Record<string, bigint> = {};
+  for (const [k, s] of Object.entries(i.regs ?? {})) regs[k] = v(s as string, `regs.${k}`);
+  return {
+    regs,
+    ...(i.rflags ? { rflags: v(i.rflags, 'rflags') } : {}),
+    ...(i.gsBase ? { gsBase: v(i.gsBase, 'gsBase') } : {}),
+    ...(i.pages ? { pages: i.pages.map((p, n) => ({ start: v(p.start, `pages[${n}].start`), end: v(p.end, `pages[${n}].end`), kind: p.kind })) } : {}),
+    ...(i.task2Is64 !== undefined ? { task2Is64: i.task2Is64 } : {}),
+    ...(i.handled ? { handled: i.handled } : {}),
+  };
+}
+
+/** Resolves the values of one event at a point where RIP is `rip`. */
+export function resolveEvent(e: RawEvent, paging: Paging, index: number, file: string, rip: bigint): Event {
+  const len = e.type.startsWith('user.') ? USER_INSN_LEN[e.type as keyof typeof USER_INSN_LEN] : 0n;
+  const here = { rip, next: rip + len };
+  const v = (s: string | number, field: string): bigint => resolveValue(s, paging, `events[${index}].${field}`, file, here);
+  const frame = (f: Record<string, string | number> | undefined, field: string) => {
+    if (f === undefined) return undefined;
+    const out: Record<string, bigint | number> = {};
+    for (const [k, s] of Object.entries(f)) out[k] = k === 'cs' || k === 'ss' ? Number(v(s, `${field}.${k}`) & 0xffffn) : v(s, `${field}.${k}`);
+    return out;
+  };
+  switch (e.type) {
+    case 'user.setReg': return { ...e, value: v(e.value, 'value') };
+    case 'user.popf': return { ...e, flags: v(e.flags, 'flags') };
+    case 'user.access': return { ...e, addr: v(e.addr, 'addr') };
+    case 'user.jump': return { ...e, target: v(e.target, 'target') };
+    case 'user.wrgsbase': return { ...e, value: v(e.value, 'value') };
+    case 'tracer.watch': return { ...e, addr: v(e.addr, 'addr') };
+    case 'user.syscall':
+    case 'user.int80': {
+      const args = e.args?.map((a, n) => v(a, `args[${n}]`));
+      const fr = frame(e.frame as Record<string, string | number> | undefined, 'frame');
+      return { type: e.type, nr: e.nr, ...(args ? { args } : {}), ...(fr ? { frame: fr } : {}) } as Event;
+    }
+    case 'user.sysenter': {
+      const args = e.args?.map((a, n) => v(a, `args[${n}]`));
+      return { type: e.type, ...(e.nr ? { nr: e.nr } : {}), ...(args ? { args } : {}) };
+    }
+    case 'tracer.setRegs': return { type: e.type, regs: frame(e.regs as Record<string, string | number>, 'regs') ?? {} } as Event;
+    default: return e as Event;
+  }
+}
