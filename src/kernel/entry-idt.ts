@@ -8,9 +8,9 @@
  * IRET to user (error_entry's bad-IRET case, fixup_bad_iret); paranoid (IST) entries work out GS
  * without trusting CS alone and restore it on exit (linux-entry-history 6.5).
  */
-import { iretq, readQ, VEC } from '../isa/index.ts';
+import { iretq, readQ, VEC, writeQs } from '../isa/index.ts';
 import { type MachineState, type StepOut } from '../model/index.ts';
-import { ENOSYS, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
+import { ENOSYS, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { topOfStack } from './entry-syscall-64.ts';
 import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
 import { act, call, cur, isa, jump, note, patchCur, popAct, setCpu, setRegs, withTask, writePt } from './ops.ts';
@@ -75,10 +75,17 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     ...(paranoid ? paranoidEntry(c, v) : []),
     step('fault on IRET to user mode? (RIP == native_irq_return_iret)', (m) =>
       (frameOf(m).rip === T.addr('native_irq_return_iret') ? jump(m, T.addr(L('badiret'))) : m)),
-    step('push regs (kernel context)', (m) => setRegs(m, { rsp: m.cpu.regs.rsp - 15n * 8n }), { stack: true }),
+    // PUSH_AND_CLEAR_REGS / POP_REGS (entry_64.S): the interrupted kernel code's registers live on
+    // its own stack while the handler runs, so they survive a preempt_schedule_irq that lets
+    // another task use the CPU (linux-entry-history 6.5). Without the save, a task preempted in
+    // the middle of its SYSCALL entry resumed with the other task's RCX/R11/RAX.
+    step('push regs (kernel context)', (m) => {
+      const at = m.cpu.regs.rsp - 15n * 8n;
+      return { ...setRegs(m, { rsp: at }), mem: writeQs(m.mem, at, GPR_PUSH_ORDER.map((r) => m.cpu.regs[r])) };
+    }, { stack: true }),
     step(`call ${v.handler}`, (m, x) => call(m, T.addr(v.handler), x.next)),
-    step('pop regs', (m) => setRegs(m, { rsp: m.cpu.regs.rsp + 15n * 8n }), { stack: true }),
-    ...(paranoid ? paranoidExit(c, v) : []),
+    // irqentry_exit() runs in C, before POP_REGS: the task is switched out with its registers
+    // saved on its stack (kernel/entry/common.c, S9).
     ...(v.vector >= 0x20 && d.preemptKernel ? [
       step('irqentry_exit: preempt_schedule_irq if need_resched and IRQs were on', (m, x) => {
         const f = frameOf(m);
@@ -86,6 +93,12 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
         return want ? call(m, T.addr('schedule'), x.next) : m;
       }),
     ] : []),
+    step('pop regs', (m) => {
+      const at = m.cpu.regs.rsp;
+      const saved = Object.fromEntries(GPR_PUSH_ORDER.map((r, i) => [r, readQ(m.mem, at + BigInt(i) * 8n)]));
+      return setRegs(m, { ...saved, rsp: at + 15n * 8n });
+    }, { stack: true }),
+    ...(paranoid ? paranoidExit(c, v) : []),
     iretToKernel('iretq (to kernel mode)'),
     label(L('badiret')),
     ...(d.badIret === 'fixup' ? [swapgsStep('swapgs (the IRET had already switched to user GS)')] : []),
