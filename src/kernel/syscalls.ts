@@ -63,7 +63,10 @@ export function syscallPrograms(c: Ctx): Program[] {
       }),
       step('ptrace_event(PTRACE_EVENT_FORK)', (m, x) => {
         const t = cur(m);
-        return t.ptrace.attached && t.ptrace.fork ? call(note(m, { slow: true }), T.addr('ptrace_stop.fork'), x.next) : m;
+        // Not marked slow: a ptrace_event stop inside the syscall left the old fast path free to
+        // SYSRET to whatever RIP the tracer wrote (CVE-2014-4699, linux-entry-history B3); only
+        // the design's forceIretAfterPtraceStop (set in ptrace_stop) forces IRET here.
+        return t.ptrace.attached && t.ptrace.fork ? call(m, T.addr('ptrace_stop.fork'), x.next) : m;
       }),
       step('ret', (m) => ret(m)),
     ],
