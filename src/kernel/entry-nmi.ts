@@ -52,7 +52,9 @@ export function nmiPrograms(c: Ctx): Program[] {
       return setPercpu(note(m, { scratch: { rip: f.rip, cs: f.cs, flags: f.flags, rsp: f.rsp, ss: f.ss } }), { nmiExecuting: true });
     }),
     label('repeat_nmi'),
-    step('repeat_nmi: clear the repeat request', (m) => setPercpu(m, { nmiRepeat: false })),
+    // repeat_nmi: 'movq $1, 10*8(%rsp)  /* Set "NMI executing". */' (entry_64.S): a repeat reached
+    // through the final iretq below comes here with "NMI executing" already cleared.
+    step('repeat_nmi: set "NMI executing"; clear the repeat request', (m) => setPercpu(m, { nmiRepeat: false, nmiExecuting: true })),
     label('end_repeat_nmi'),
     gsIn,
     step('push regs; call exc_nmi', (m, x) => call(setRegs(m, { rsp: m.cpu.regs.rsp - 0x100n }), T.addr('exc_nmi'), x.next), { stack: true }),
@@ -61,10 +63,18 @@ export function nmiPrograms(c: Ctx): Program[] {
     step('a nested NMI asked for a repeat? jmp repeat_nmi', (m) => (m.k.percpu.nmiRepeat ? jump(m, T.addr('repeat_nmi')) : m)),
     ...(d.nestedNmi === 'rsp-and-df' ? [step('std: DF says "still on the NMI stack" until the iret', (m) => setCpu(m, { rflags: m.cpu.rflags | rf.DF }))] : []),
     step('clear "NMI executing"', (m) => setPercpu(m, { nmiExecuting: false })),
-    step('iretq from the copied frame', (m): StepOut => {
+    step('iretq from the "iret" frame (to repeat_nmi if a nested NMI rewrote it)', (m): StepOut => {
       const s = act(m)?.notes.scratch ?? {};
       const at = (act(m)?.frame?.top ?? m.cpu.regs.rsp) - 0x80n;
-      const mem = writeQs(m.mem, at, [s.rip, s.cs, s.flags, s.rsp, s.ss].map((v) => BigInt(v as bigint)));
+      // A nested NMI that arrived after the repeat test above (detected by "NMI executing", or by
+      // RSP on the NMI stack with DF set) rewrote the "iret" frame to point at repeat_nmi
+      // (nested_nmi in entry_64.S, linux-entry-history 6.5): the outer NMI runs again instead of
+      // returning, so that NMI is not lost.
+      const frame = m.k.percpu.nmiRepeat
+        ? [T.addr('repeat_nmi'), BigInt(m.cpu.cs.sel), m.cpu.rflags & ~rf.DF, m.cpu.regs.rsp, BigInt(m.cpu.ss.sel)]
+        : [s.rip, s.cs, s.flags, s.rsp, s.ss].map((v) => BigInt(v as bigint));
+      const mem = writeQs(m.mem, at, frame);
+      if (m.k.percpu.nmiRepeat) return isa({ ...m, mem }, iretq({ ...m.cpu, regs: { ...m.cpu.regs, rsp: at } }, mem));
       const out = isa({ ...m, mem }, iretq({ ...m.cpu, regs: { ...m.cpu.regs, rsp: at } }, mem));
       return 'fault' in out ? out : popAct(out);
     }, { insn: true }),
@@ -107,7 +117,7 @@ export function nmiPrograms(c: Ctx): Program[] {
 function userStackRead(m: MachineState, emit: Parameters<typeof ptRead>[2]): StepOut {
   const t = cur(m);
   if (t.id === 0) return m;
-  ptRead(m, 'perf user call chain (NMI)', emit);
+  void emit; // perf samples task_pt_regs best-effort (perf_get_regs_user); it is not a pt_regs consumer
   const addr = t.regs.rsp & ~7n;
   if (addr >> 47n !== 0n) return m; // access_ok fails: nothing is read
   const key = (addr >> 12n).toString(16);
