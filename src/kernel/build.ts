@@ -12,7 +12,7 @@ import { nmiPrograms } from './entry-nmi.ts';
 import { syscall64 } from './entry-syscall-64.ts';
 import { exitPaths } from './exit-paths.ts';
 import { exitToUser } from './exit-to-user.ts';
-import { isKernelStack, PERCPU_BASE } from './layout.ts';
+import { isKernelStack, LANDING_PAD, PERCPU_BASE } from './layout.ts';
 import { pageFault } from './page-fault.ts';
 import { Text, type Program } from './program.ts';
 import { environment, ptracePrograms } from './ptrace.ts';
@@ -94,8 +94,10 @@ export function buildKernel(design: Design): BuiltKernel {
     syscallNr,
     iretExit: T.addr('iret_exit'),
     percpuBase: PERCPU_BASE,
+    vdso: { fastcall: LANDING_PAD - 4n, int80: LANDING_PAD - 2n, landingPad: LANDING_PAD },
     isKernelStack,
     describe: (rip) => T.describe(rip),
+    fixupFor: (rip) => T.fixupFor(rip),
   };
 }
 

@@ -23,8 +23,11 @@ export const knobsSchema = z.object({
     csIsUserCs: z.boolean(),
     ssIsUserDs: z.boolean(),
   }),
-  /** Compat fast returns (SYSRETL / SYSEXIT) and their checks (section 2.4); off = always IRET. */
-  compatFastReturn: z.boolean(),
+  /**
+   * Compat fast returns (SYSRETL / SYSEXIT): never (always IRET), only from the untouched fast
+   * path (pre-2015 sysexit_from_sys_call), or whenever the checks below pass (2015 rewrite, 2.4).
+   */
+  compatFastReturn: z.enum(['never', 'fast-path-only', 'checks']),
   compatChecks: z.object({
     csIsUser32Cs: z.boolean(),
     ssIsUserDs: z.boolean(),

@@ -40,8 +40,12 @@ export function checks64(c: Ctx, r: PtRegs, paging: Paging): boolean {
 export function compatFastEligible(c: Ctx, t: Task, a: Activation, paging: Paging): boolean {
   const regs = t.regs;
   if (c.o.compatFastEligible) return c.o.compatFastEligible({ regs, paging, landingPad: LANDING_PAD });
-  if (!c.d.compatFastReturn) return false;
-  if (c.d.sysretWhere === 'fast-path-only') return !a.notes.slow && (t.tif & TIF.FORCE_IRET) === 0;
+  if (c.d.compatFastReturn === 'never') return false;
+  if (c.d.compatFastReturn === 'fast-path-only') {
+    // Pre-2015: SYSEXIT unless work was done. A TF trap inside the entry made 3.x's do_debug set
+    // TIF_SINGLESTEP, which is work: such returns took the IRET path (treated as slow here).
+    return !a.notes.slow && (t.tif & TIF.FORCE_IRET) === 0 && (regs.rflags & rf.TF) === 0n;
+  }
   if ((t.tif & TIF.FORCE_IRET) !== 0) return false;
   const k = c.d.compatChecks;
   if (k.csIsUser32Cs && regs.cs !== BigInt(USER32_CS)) return false;

@@ -11,12 +11,13 @@ import { TIF, type MachineState, type PtRegs, type ReturnVia, type StepOut } fro
 import { GPR_PUSH_ORDER, stiStep, swapgsStep, type Ctx } from './ctx.ts';
 import { topOfStack } from './entry-syscall-64.ts';
 import { isa, patchCur, popAct, setRegs, pt, tif } from './ops.ts';
-import { returnObs } from './observe.ts';
+import { ptRead, returnObs } from './observe.ts';
 import { label, step, type Program, type StepSpec } from './program.ts';
 
 /** Restores the general registers from pt_regs, except those listed. */
 function popRegs(except: readonly string[] = []): StepSpec {
-  return step(`POP_REGS${except.length ? ` (not ${except.join(', ')})` : ''}`, (m) => {
+  return step(`POP_REGS${except.length ? ` (not ${except.join(', ')})` : ''}`, (m, x) => {
+    ptRead(m, 'the exit path (POP_REGS)', x.emit);
     const r = pt(m);
     const regs: Record<string, bigint> = { ...m.cpu.regs };
     for (const f of GPR_PUSH_ORDER) if (!except.includes(f)) regs[f] = r[f];

@@ -10,7 +10,7 @@ import type { BuiltKernel } from './build.ts';
 import { IST_SLOT } from './build.ts';
 import {
   COMPAT_CODE, COMPAT_STACK_TOP, ENTRY_STACK_TOP, istTop, PERCPU_BASE, ptRegsAddr, stackTop, USER_CODE, USER_DATA,
-  USER_DEMAND, USER_STACK_TOP, VDSO32, SIG_HANDLER,
+  USER_DEMAND, USER_STACK_TOP, VDSO32, SIG_HANDLER, LANDING_PAD,
 } from './layout.ts';
 
 /** What a trace file's `initial` may change. */
@@ -82,7 +82,7 @@ export function initialState(K: BuiltKernel, vendor: Vendor, paging: Paging, o: 
     id, mode: 'kernel', compat, tsCompat: false, tif: 0, regs: regsOf({}), written: PT_COMPLETE, acts: [], calls: [],
     resume: null, sig: { pending: 0, handled, blocked: 0, handler: SIG_HANDLER, info: {} },
     ptrace: { attached: false, syscalls: false, fork: false, stop: null, stepping: false },
-    sigframes: {}, watch: null, usersp: 0n, gsBase: 0n, wait: null, rseq: false,
+    sigframes: {}, watch: null, usersp: 0n, gsBase: 0n, wait: null, rseq: false, vsyscall: null,
   });
   const idle: Task = { ...base(0, false), sig: { ...base(0, false).sig, handled: 0 } };
   const task1: Task = { ...base(1, false), mode: 'user', rseq: true, gsBase: o.gsBase ?? 0n };
@@ -103,8 +103,8 @@ export function initialState(K: BuiltKernel, vendor: Vendor, paging: Paging, o: 
     mem: EMPTY_MEMORY,
     k: {
       current: 1, tasks: [idle, task1, task2], runq: [2],
-      percpu: { rspScratch: 0n, nmiState: 'idle', nmiExecuting: false, nmiRepeat: false, nmiCr2: 0n, preemptCount: 0, nmiHandled: 0 },
-      pages, bytes: {}, nextActId: 1, idle: false, halted: null,
+      percpu: { rspScratch: 0n, nmiState: 'idle', nmiExecuting: false, nmiRepeat: false, nmiCr2: 0n, preemptCount: 0, next: 0, nmiHandled: 0 },
+      pages, bytes: {}, code: { [(LANDING_PAD - 2n).toString(16)]: 'user.int80' }, nextActId: 1, idle: false, halted: null,
     },
     hw: { armed: [], irq: [], nmi: false, nmiDelivered: 0 },
     clock: 0,

@@ -31,9 +31,12 @@ export function userView(cpu: CpuState): UserView {
 /** The return-to-user observation for the current CPU state. */
 export function returnObs(m: MachineState, via: ReturnVia): Observation {
   const c = m.cpu;
+  const acts = m.k.tasks[m.k.current]?.acts ?? [];
+  const a = acts[acts.length - 1];
   return {
     kind: 'return-to-user', task: m.k.current, via, rip: c.regs.rip, rsp: c.regs.rsp, rflags: c.rflags,
     cs: c.cs.sel, ss: c.ss.sel, view: userView(c), pt: { ...(m.k.tasks[m.k.current]?.regs ?? {}) },
+    act: a ? { id: a.id, cause: a.cause, vector: a.vector, ...(a.hw.insn !== undefined ? { insn: a.hw.insn } : {}), ...(a.hw.args ? { args: a.hw.args } : {}) } : null,
   };
 }
 

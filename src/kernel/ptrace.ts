@@ -12,6 +12,7 @@ import type { Ctx } from './ctx.ts';
 import { call, cur, patchTask, ret, tif, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
 import { regsWritten } from './regs-writers.ts';
+import { ptRead } from './observe.ts';
 import { wakeUp } from './sched.ts';
 import { sendSig } from './signals.ts';
 
@@ -28,6 +29,7 @@ export function ptracePrograms(c: Ctx): Program[] {
     items: [
       step(`ptrace_stop (${why}): stop and notify the tracer`, (m, x) => {
         const t = cur(m);
+        ptRead(m, `ptrace stop (${why}): the tracer reads the registers`, x.emit);
         x.emit({ kind: 'ptrace-stop', task: t.id, why, rip: t.regs.rip });
         if (why === 'singlestep') x.emit({ kind: 'trap', task: t.id, rip: t.regs.rip });
         const m1 = patchTask(m, t.id, { mode: 'stopped', ptrace: { ...t.ptrace, stop: why } });

@@ -9,6 +9,7 @@ import type { Ctx } from './ctx.ts';
 import { RSEQ_ABORT, RSEQ_CS_END, RSEQ_CS_START } from './layout.ts';
 import { cur, ret, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
+import { ptRead } from './observe.ts';
 
 /** True when a user RIP lies inside the registered critical section. */
 export const inRseqCs = (rip: bigint): boolean => rip >= RSEQ_CS_START && rip < RSEQ_CS_END;
@@ -19,8 +20,10 @@ export function rseqProgram(_c: Ctx): Program[] {
   return [{
     name: 'rseq_handle_notify_resume',
     items: [
-      step('rseq_ip_fixup: regs->ip = abort_ip if inside the critical section', (m) =>
-        (inRseqCs(cur(m).regs.rip) ? writePt(m, { rip: RSEQ_ABORT }) : m)),
+      step('rseq_ip_fixup: regs->ip = abort_ip if inside the critical section', (m, x) => {
+        ptRead(m, 'rseq fix-up (exit to user)', x.emit);
+        return inRseqCs(cur(m).regs.rip) ? writePt(m, { rip: RSEQ_ABORT }) : m;
+      }),
       step('ret', (m) => ret(m)),
     ],
   }];

@@ -12,10 +12,11 @@ import { flatData, KERNEL_DS } from '../isa/index.ts';
 import { TIF, type MachineState, type Task } from '../model/index.ts';
 import { stiStep, type Ctx } from './ctx.ts';
 import { stackTop } from './layout.ts';
-import { act, call, cur, jump, patchTask, ret, setPercpu, setScratch, scratch, tif, writePt } from './ops.ts';
+import { act, call, cur, jump, patchTask, ret, setPercpu, tif, writePt } from './ops.ts';
 import { label, step, type Program } from './program.ts';
 import { EXIT_WORK } from './exit-to-user.ts';
 import { inRseqCs } from './rseq.ts';
+import { ptRead } from './observe.ts';
 import { RSEQ_ABORT } from './layout.ts';
 
 /** Whether a task can be picked: runnable in the kernel or not yet run. */
@@ -40,12 +41,13 @@ export function scheduler(c: Ctx): Program[] {
       if (prev !== 0 && runnable(p)) runq = [...runq, prev];
       const next = runq.find((id) => runnable(m.k.tasks[id] as Task)) ?? 0;
       const m1 = tif({ ...m, k: { ...m.k, runq: runq.filter((id) => id !== next) } }, 0, TIF.NEED_RESCHED);
-      return next === prev ? jump(m1, T.addr('schedule.done')) : setScratch(m1, { next });
+      return next === prev ? jump(m1, T.addr('schedule.done')) : setPercpu(m1, { next });
     }),
-    step(d.rseq === 'scheduler' ? 'rseq fix-up of prev from the scheduler' : 'rseq_preempt(prev)', (m) => {
+    step(d.rseq === 'scheduler' ? 'rseq fix-up of prev from the scheduler' : 'rseq_preempt(prev)', (m, x) => {
       const t = cur(m);
-      if (!t.rseq || d.rseq === 'none') return m;
+      if (!t.rseq || d.rseq === 'none' || t.id === 0) return m;
       if (d.rseq === 'exit-to-user') return tif(m, TIF.NOTIFY_RESUME);
+      ptRead(m, 'rseq fix-up (scheduler)', x.emit);
       return inRseqCs(t.regs.rip) ? writePt(m, { rip: RSEQ_ABORT }) : m;
     }),
     step('switch_to: save prev RSP and resume point', (m) => {
@@ -54,7 +56,7 @@ export function scheduler(c: Ctx): Program[] {
       return patchTask(m, t.id, { resume: { rip: T.addr('schedule.after_switch'), rsp: m.cpu.regs.rsp }, ...usersp });
     }),
     step('switch_to: load next stack, TSS.sp0, GS base, debug registers', (m) => {
-      const next = Number(scratch(m, 'next'));
+      const next = m.k.percpu.next;
       const n = m.k.tasks[next] as Task;
       const resume = n.resume ?? { rip: T.addr('idle'), rsp: stackTop(next) };
       const m1 = d.switchToSavesScratch ? setPercpu(m, { rspScratch: n.usersp }) : m;

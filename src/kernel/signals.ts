@@ -14,6 +14,7 @@ import { EINTR, errno, type Ctx } from './ctx.ts';
 import { act, call, cur, patchTask, ret, tif, withTask, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
 import { regsWritten } from './regs-writers.ts';
+import { ptRead } from './observe.ts';
 
 export const ERESTARTSYS = errno(512);
 export const ERESTARTNOINTR = errno(513);
@@ -59,6 +60,7 @@ export function signalPrograms(c: Ctx): Program[] {
   const { T } = c;
   const doSignal = step('get_signal; handle_signal or the default action', (m, x) => {
     const t = cur(m);
+    ptRead(m, 'signal delivery', x.emit);
     const deliverable = t.sig.pending & ~t.sig.blocked;
     const inSyscall = act(m)?.cause !== 'idt' || act(m)?.vector === 0x80;
     if (deliverable === 0) {
@@ -77,7 +79,7 @@ export function signalPrograms(c: Ctx): Program[] {
       return call(patchTask(m1, t.id, { mode: 'dead' }), T.addr('schedule'), T.addr('do_exit.gone'));
     }
     const compat = t.compat;
-    const frame = compat ? ((regs.rsp - FRAME_SIZE) & ~15n) - 4n : ((regs.rsp - 128n - FRAME_SIZE) & ~15n) - 8n;
+    const frame = (compat ? ((regs.rsp - FRAME_SIZE) & ~15n) - 4n : ((regs.rsp - 128n - FRAME_SIZE) & ~15n) - 8n) & ((1n << 64n) - 1n);
     if (pageUnmapped(m1, frame)) {
       x.emit({ kind: 'signal', task: t.id, signal: SIG.SIGSEGV, code: SI.KERNEL, siAddr: 0n, rip: regs.rip, fatal: true });
       return call(patchTask(m1, t.id, { mode: 'dead' }), T.addr('schedule'), T.addr('do_exit.gone'));

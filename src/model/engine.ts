@@ -76,7 +76,7 @@ export function deliverAt(m: MachineState, d: Delivery, emit: (o: Observation) =
   const t = currentTask(m);
   const act: Activation = {
     id: m.k.nextActId, cause: 'idt', vector: r.delivered.vector, fromUser: r.frame.privilegeChange,
-    frame: r.frame, interrupted: d.rip, hw: hwFacts(r.delivered, db), notes: {},
+    frame: r.frame, interrupted: d.rip, hw: { ...hwFacts(r.delivered, db), rsp: m.cpu.regs.rsp }, notes: {},
   };
   const task: Task = act.fromUser ? { ...t, acts: [...t.acts, act], mode: 'kernel', written: 0 } : { ...t, acts: [...t.acts, act] };
   const next: MachineState = { ...m, cpu: r.cpu, mem: r.mem, k: { ...m.k, nextActId: m.k.nextActId + 1, idle: false } };

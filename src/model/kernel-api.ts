@@ -58,10 +58,17 @@ export interface KernelImpl {
   syscallNr(name: SyscallName, compat: boolean): bigint;
   /** Start of the exit path that returns to user mode by IRET from task_pt_regs. */
   readonly iretExit: bigint;
+  /**
+   * The 32-bit vDSO's code: __kernel_vsyscall's SYSENTER/SYSCALL instruction, the `int $0x80`
+   * after it, and the landing pad after that (vdso32/system_call.S).
+   */
+  readonly vdso: { readonly fastcall: bigint; readonly int80: bigint; readonly landingPad: bigint };
   /** GS base the kernel's per-CPU data lives at. */
   readonly percpuBase: bigint;
   /** True for an address inside some kernel stack (thread, IST, entry stacks). */
   isKernelStack(addr: bigint): boolean;
+  /** The exception-table fixup of a kernel RIP (where a fault there resumes), if any. */
+  fixupFor(rip: bigint): bigint | undefined;
   /** "path+index name" for a kernel RIP, for traces people read. */
   describe(rip: bigint): string;
 }

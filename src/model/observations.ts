@@ -32,7 +32,10 @@ export type Observation =
   | { readonly kind: 'return-to-user'; readonly task: number; readonly via: ReturnVia; readonly rip: bigint;
       readonly rsp: bigint; readonly rflags: bigint; readonly cs: number; readonly ss: number; readonly view: UserView;
       /** pt_regs as the exit path left it (what the user state should equal). */
-      readonly pt: Readonly<Record<string, bigint>> }
+      readonly pt: Readonly<Record<string, bigint>>;
+      /** The kernel activation this return ends. */
+      readonly act: { readonly id: number; readonly cause: string; readonly vector: number;
+        readonly insn?: bigint; readonly args?: Readonly<Record<string, bigint>> } | null }
   | { readonly kind: 'signal'; readonly task: number; readonly signal: number; readonly code: number;
       readonly siAddr: bigint; readonly rip: bigint; readonly fatal: boolean }
   | { readonly kind: 'trap'; readonly task: number; readonly rip: bigint }

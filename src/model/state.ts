@@ -90,6 +90,12 @@ export interface HwFacts {
   readonly cr2?: bigint;
   readonly error?: number;
   readonly db?: 'single-step' | 'watchpoint';
+  /** RSP at the moment of the event (what an IRET back must restore). */
+  readonly rsp?: bigint;
+  /** For system-call instructions (SYSCALL, SYSENTER, INT n): the instruction's address. */
+  readonly insn?: bigint;
+  /** For system-call instructions: RAX and the argument registers as the instruction saw them. */
+  readonly args?: Readonly<Record<string, bigint>>;
 }
 
 /** What kernel code has recorded about an activation (its "registers and locals"). */
@@ -150,6 +156,8 @@ export interface Task {
   readonly wait: 'pause' | 'nanosleep' | null;
   /** rseq registered: the exit path must fix up an interrupted critical section. */
   readonly rseq: boolean;
+  /** What __kernel_vsyscall pushed (ECX, EDX, EBP, return address) while a vDSO call is in progress. */
+  readonly vsyscall: { readonly ret: bigint; readonly rcx: bigint; readonly rdx: bigint; readonly rbp: bigint } | null;
 }
 
 /** Per-CPU kernel data (reached through GS). */
@@ -165,6 +173,8 @@ export interface PerCpu {
   /** CR2 saved by the NMI handler (nmi_cr2). */
   readonly nmiCr2: bigint;
   readonly preemptCount: number;
+  /** The task schedule() picked and is switching to. */
+  readonly next: number;
   /** NMIs the NMI handler body (default_do_nmi) has run for, repeats included. */
   readonly nmiHandled: number;
 }
@@ -198,6 +208,8 @@ export interface KernelState {
   readonly pages: Readonly<Record<string, PageKind>>;
   /** Bytes user code stored (address hex -> byte), so loads see stores. */
   readonly bytes: Readonly<Record<string, number>>;
+  /** User code: the instruction last executed at each address (hex), plus the vDSO's. */
+  readonly code: Readonly<Record<string, string>>;
   readonly nextActId: number;
   /** The CPU is in the idle loop's HLT. */
   readonly idle: boolean;

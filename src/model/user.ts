@@ -41,10 +41,18 @@ export function writeSigFrame(t: Task, at: bigint, frame: SigFrame, live: CpuSta
   return { ...t, sigframes: { ...t.sigframes, [key]: merged as PtRegs } };
 }
 
+/** RAX and the argument registers of both ABIs, as a system-call instruction sees them. */
+export function callRegs(cpu: CpuState): Record<string, bigint> {
+  const out: Record<string, bigint> = { rax: cpu.regs.rax };
+  for (const r of new Set([...ARGS_64, ...ARGS_32])) out[r] = cpu.regs[r];
+  return out;
+}
+
 /** Starts a SYSCALL/SYSENTER activation on the current task. */
 function enterSyscall(m: MachineState, cpu: CpuState, cause: Activation['cause'], userRip: bigint): MachineState {
   const t = currentTask(m);
-  const act: Activation = { id: m.k.nextActId, cause, vector: -1, fromUser: true, frame: null, interrupted: userRip, hw: {}, notes: {} };
+  const hw = { rsp: m.cpu.regs.rsp, insn: userRip, args: callRegs(m.cpu) };
+  const act: Activation = { id: m.k.nextActId, cause, vector: -1, fromUser: true, frame: null, interrupted: userRip, hw, notes: {} };
   return withTask({ ...m, cpu, k: { ...m.k, nextActId: m.k.nextActId + 1 } }, { ...t, mode: 'kernel', written: 0, acts: [...t.acts, act] });
 }
 
@@ -54,11 +62,34 @@ function enterSyscall(m: MachineState, cpu: CpuState, cause: Activation['cause']
  * delivered with RIP at the instruction.
  */
 export function execUser(m0: MachineState, e: UserEvent, K: KernelImpl, emit: (o: Observation) => void): MachineState {
-  const m = m0;
-  const cpu = m.cpu;
-  const rip = cpu.regs.rip;
-  const task = currentTask(m);
+  const rip = m0.cpu.regs.rip;
+  const task = currentTask(m0);
   emit({ kind: 'user-insn', task: task.id, rip });
+  return execAt(recordCode(m0, rip, e.type), e, K, emit, rip, task);
+}
+
+/** Remembers which instruction user code has at `rip` (for invariants about restarts). */
+function recordCode(m: MachineState, rip: bigint, type: string): MachineState {
+  const key = rip.toString(16);
+  return m.k.code[key] === type ? m : { ...m, k: { ...m.k, code: { ...m.k.code, [key]: type } } };
+}
+
+function execAt(m: MachineState, e0: UserEvent, K: KernelImpl, emit: (o: Observation) => void, rip: bigint, task: Task): MachineState {
+  const cpu = m.cpu;
+  const e = vdsoCode(K, rip, e0);
+  if (e === 'int80') return tick(softwareInterrupt(m, cpu, 0x80, emit));
+  if (e === 'epilogue' && task.vsyscall) {
+    // The landing pad: "popl %ebp; popl %edx; popl %ecx; ret" back to the caller of __kernel_vsyscall.
+    const v = task.vsyscall;
+    const next = retire(cpu, { ...cpu, regs: { ...cpu.regs, rcx: v.rcx, rdx: v.rdx, rbp: v.rbp, rip: v.ret } });
+    return tick(withTask({ ...m, cpu: next }, { ...task, vsyscall: null }));
+  }
+  if (e === 'epilogue') {
+    // No call of ours is in progress: the pops read what is on the user stack, which the model
+    // does not track (zeros), and `ret` goes to the popped address.
+    const regs = { ...cpu.regs, rcx: 0n, rdx: 0n, rbp: 0n, rsp: (cpu.regs.rsp + 16n) & 0xffff_ffffn, rip: 0n };
+    return tick({ ...m, cpu: retire(cpu, { ...cpu, regs }) });
+  }
   const len = USER_INSN_LEN[e.type];
   const fail = (f: Fault): MachineState => tick(deliverFault(m, cpu, f, rip, emit));
   const fetch = fetchFault(cpu) ?? accessFault(m.k, cpu.paging, rip, 'fetch', true);
@@ -94,6 +125,7 @@ export function execUser(m0: MachineState, e: UserEvent, K: KernelImpl, emit: (o
     }
     case 'user.syscall': {
       const compat = !is64(cpu);
+      if (compat) return viaVdso(m, e, K, emit, rip, task);
       let c = loadArgs(cpu, K.syscallNr(e.nr, compat), e.args, compat);
       // The 32-bit vDSO passes arg2 in EBP for SYSCALL (SYSCALL overwrites ECX): system_call.S.
       if (compat) c = { ...c, regs: { ...c.regs, rbp: c.regs.rcx } };
@@ -104,12 +136,13 @@ export function execUser(m0: MachineState, e: UserEvent, K: KernelImpl, emit: (o
       return tick(enterSyscall(mm, r.cpu, compat ? 'syscall32' : 'syscall64', rip));
     }
     case 'user.sysenter': {
-      // __kernel_vsyscall: "movl %esp, %ebp; sysenter" (vdso32/system_call.S).
+      if (!is64(cpu)) return viaVdso(m, e, K, emit, rip, task);
+      // SYSENTER straight from 64-bit code; the vDSO convention EBP = ESP is kept.
       let c = loadArgs(cpu, K.syscallNr(e.nr ?? 'getpid', true), e.args, true);
       c = { ...c, regs: { ...c.regs, rbp: c.regs.rsp } };
       const r = sysenter(c, m.mem);
       if (r.fault) return tick(deliverFault({ ...m, cpu: c }, c, r.fault, rip, emit));
-      return tick(enterSyscall(m, r.cpu, 'sysenter', rip));
+      return tick(enterSyscall({ ...m, cpu: c }, r.cpu, 'sysenter', rip));
     }
     case 'user.int80':
     case 'user.int3': {
@@ -127,6 +160,36 @@ export function execUser(m0: MachineState, e: UserEvent, K: KernelImpl, emit: (o
   }
 }
 
+/**
+ * What the instruction at `rip` is: code in the vDSO page belongs to the vDSO, whatever the trace
+ * says (user code cannot change it): the `int $0x80` before the landing pad, and the landing pad's
+ * epilogue. Elsewhere, the event's own instruction.
+ */
+function vdsoCode(K: KernelImpl, rip: bigint, e: UserEvent): UserEvent | 'epilogue' | 'int80' {
+  if (rip === K.vdso.landingPad) return 'epilogue';
+  if (rip === K.vdso.int80) return 'int80';
+  return e;
+}
+
+/**
+ * A 32-bit task's SYSCALL or SYSENTER goes through __kernel_vsyscall (the only supported way,
+ * vdso32/system_call.S): it pushes ECX, EDX, EBP and the return address, sets EBP (ESP for
+ * SYSENTER, ECX for SYSCALL) and executes the instruction at its own address.
+ */
+function viaVdso(m: MachineState, e: Extract<UserEvent, { type: 'user.syscall' | 'user.sysenter' }>, K: KernelImpl, emit: (o: Observation) => void, rip: bigint, task: Task): MachineState {
+  const nr = e.nr ?? 'getpid';
+  const loaded = loadArgs(m.cpu, K.syscallNr(nr, true), e.args, true);
+  const stash = { ret: rip + USER_INSN_LEN[e.type], rcx: loaded.regs.rcx, rdx: loaded.regs.rdx, rbp: loaded.regs.rbp };
+  const at = K.vdso.fastcall;
+  const ebp = e.type === 'user.sysenter' ? loaded.regs.rsp : loaded.regs.rcx;
+  const c: CpuState = { ...loaded, regs: { ...loaded.regs, rbp: ebp, rip: at } };
+  let mm: MachineState = withTask({ ...m, cpu: c }, { ...task, vsyscall: stash });
+  if (e.type === 'user.syscall' && e.frame) mm = withTask(mm, writeSigFrame(currentTask(mm), c.regs.rsp, e.frame, c));
+  const r = e.type === 'user.sysenter' ? sysenter(c, mm.mem) : syscall(c, mm.mem);
+  if (r.fault) return tick(deliverFault(mm, c, r.fault, at, emit));
+  return tick(enterSyscall(mm, r.cpu, e.type === 'user.sysenter' ? 'sysenter' : 'syscall32', at));
+}
+
 /** INT n from user mode, recording the activation (or the #GP it raises). */
 function softwareInterrupt(m: MachineState, cpu: CpuState, vector: number, emit: (o: Observation) => void): MachineState {
   const r = softInt(cpu, m.mem, vector);
@@ -134,7 +197,8 @@ function softwareInterrupt(m: MachineState, cpu: CpuState, vector: number, emit:
   const t = currentTask(m);
   const act: Activation = {
     id: m.k.nextActId, cause: 'idt', vector: r.delivered.vector, fromUser: r.frame.privilegeChange,
-    frame: r.frame, interrupted: r.delivered.rip, hw: hwFacts(r.delivered), notes: {},
+    frame: r.frame, interrupted: r.delivered.rip,
+    hw: { ...hwFacts(r.delivered), rsp: cpu.regs.rsp, ...(r.delivered.kind === 'software' && vector === 0x80 ? { insn: cpu.regs.rip, args: callRegs(cpu) } : {}) }, notes: {},
   };
   return withTask({ ...m, cpu: r.cpu, mem: r.mem, k: { ...m.k, nextActId: m.k.nextActId + 1 } },
     act.fromUser ? { ...t, mode: 'kernel', written: 0, acts: [...t.acts, act] } : { ...t, acts: [...t.acts, act] });

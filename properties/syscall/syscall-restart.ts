@@ -1,0 +1,37 @@
+/**
+ * A restarted system call re-executes the same call: when a system call returns to user mode with
+ * RAX put back to its number at an address other than its normal return point (regs->ip -= 2),
+ * the instruction there is a system-call instruction (SYSCALL or INT $0x80; SYSENTER cannot be
+ * restarted, it loses RIP and RSP) and the argument registers are those of the original call.
+ */
+import { defineInvariant } from '../../src/index.ts';
+
+const ARGS64 = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'];
+const ARGS32 = ['rbx', 'rcx', 'rdx', 'rsi', 'rdi'];
+
+export default defineInvariant({
+  id: 'syscall-restart',
+  kind: 'step',
+  summary: 'a restarted syscall re-executes the same call: IP points at a syscall instruction with the original arguments',
+  source: 'linux-entry-history 2.3 (landing pad: "regs->ip -= 2 lands back on an int $0x80"), selftest ptrace_syscall.c',
+  check(t) {
+    for (const o of t.observations) {
+      if (o.kind !== 'return-to-user' || !o.act?.args || o.act.insn === undefined) continue;
+      const nr = o.act.args.rax;
+      const compat = !o.view.cs.l;
+      const mask = compat ? 0xffff_ffffn : (1n << 64n) - 1n;
+      if (nr === undefined || (o.pt.rax ?? -1n) !== nr || o.rip === o.act.insn + 2n) continue;
+      const code = t.after.k.code[o.rip.toString(16)];
+      if (code === undefined && o.rip !== o.act.insn) continue; // not a restart: a normal return elsewhere
+      if (code !== 'user.syscall' && code !== 'user.int80') {
+        return `expected a restarted syscall of task ${o.task} to resume at a SYSCALL or INT $0x80 instruction, got ${code ?? 'no instruction'} at 0x${o.rip.toString(16)}`;
+      }
+      for (const r of compat ? ARGS32 : ARGS64) {
+        const was = (o.act.args[r] ?? 0n) & mask;
+        const now = (o.pt[r] ?? 0n) & mask;
+        if (was !== now) return `expected restarted syscall argument ${r} = 0x${was.toString(16)}, got 0x${now.toString(16)}`;
+      }
+    }
+    return true;
+  },
+});

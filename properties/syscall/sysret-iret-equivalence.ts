@@ -1,0 +1,29 @@
+/**
+ * At every return to user mode by SYSRET, SYSRETL or SYSEXIT, returning by IRET from the same
+ * pt_regs instead must make no difference user mode can see, over the rest of the trace; and the
+ * fast exit must not fault at CPL 0. The design's eligibility checks are what is under test: this
+ * invariant never consults them, it runs the alternative and compares.
+ */
+import { defineInvariant, visibleSequence } from '../../src/index.ts';
+
+export default defineInvariant({
+  id: 'sysret-iret-equivalence',
+  kind: 'differential',
+  summary: 'returning by SYSRET/SYSRETL/SYSEXIT is indistinguishable from IRET from the same pt_regs, and never faults at CPL 0',
+  source: 'linux-entry-history 1.1-1.3 and 2.4 (opportunistic SYSRET: a return SYSRET cannot reproduce must use IRET); x86-semantics 4.2, 6 (CVE-2012-0217)',
+  check(f) {
+    const fast = visibleSequence(f.actual);
+    const slow = visibleSequence(f.alternative);
+    const failure = fast.find((x) => x.o.kind === 'kernel-failure');
+    if (failure && !slow.some((x) => x.o.kind === 'kernel-failure')) {
+      return `expected the ${f.via.toUpperCase()} exit not to fail (the IRET exit does not), got ${failure.o.kind === 'kernel-failure' ? `${failure.o.what}: ${failure.o.detail}` : ''}`;
+    }
+    const n = Math.max(fast.length, slow.length);
+    for (let i = 0; i < n; i++) {
+      const a = fast[i]?.text;
+      const b = slow[i]?.text;
+      if (a !== b) return `expected ${b ?? 'nothing more'} (as after IRET), got ${a ?? 'nothing'} after ${f.via.toUpperCase()}`;
+    }
+    return true;
+  },
+});

@@ -1,0 +1,54 @@
+/**
+ * What user mode can see of an observation sequence, normalised for comparison: which exit
+ * instruction returned and kernel-internal records are dropped; registers, flags, segment
+ * selectors and hidden attributes, signals and traps with their RIPs are kept.
+ */
+import { formatSegment, low32 } from '../isa/index.ts';
+import type { Observation, UserView } from '../model/index.ts';
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** One observation as user mode sees it, as a comparable string; null for invisible ones. */
+export function visible(o: Observation): string | null {
+  switch (o.kind) {
+    case 'user-insn': return `task ${o.task} executes at ${hex(o.rip)}`;
+    case 'return-to-user': return `task ${o.task} resumes with ${viewText(o.view)}`;
+    case 'signal': return `task ${o.task} gets signal ${o.signal} (si_code 0x${o.code.toString(16)}, si_addr ${hex(o.siAddr)}) at ${hex(o.rip)}${o.fatal ? ', fatal' : ''}`;
+    case 'trap': return `task ${o.task} traps at ${hex(o.rip)}`;
+    case 'ptrace-stop': return `task ${o.task} stops for its tracer (${o.why}) at ${hex(o.rip)}`;
+    case 'kernel-failure': return `kernel failure: ${o.what}`;
+    default: return null;
+  }
+}
+
+/** The user-visible register state as text, every field. */
+export function viewText(v: UserView): string {
+  const regs = Object.entries(v.regs).map(([k, x]) => `${k}=${hex(x)}`).join(' ');
+  return `${regs} rflags=${hex(v.rflags)} cs=${formatSegment(v.cs)} ss=${formatSegment(v.ss)} gs=${hex(v.gsBase)}`;
+}
+
+/** Names of the fields in which two views differ. */
+export function viewDiff(a: UserView, b: UserView): string[] {
+  const out: string[] = [];
+  for (const k of new Set([...Object.keys(a.regs), ...Object.keys(b.regs)])) if (a.regs[k] !== b.regs[k]) out.push(k);
+  if (a.rflags !== b.rflags) out.push('rflags');
+  if (formatSegment(a.cs) !== formatSegment(b.cs)) out.push('cs');
+  if (formatSegment(a.ss) !== formatSegment(b.ss) || a.ss.usable !== b.ss.usable) out.push('ss');
+  if (a.gsBase !== b.gsBase) out.push('gs');
+  return out;
+}
+
+/** The user-visible sequence of a run. */
+export function visibleSequence(obs: readonly Observation[]): Array<{ text: string; o: Observation }> {
+  const out: Array<{ text: string; o: Observation }> = [];
+  for (const o of obs) {
+    const text = visible(o);
+    if (text !== null) out.push({ text, o });
+  }
+  return out;
+}
+
+/** A register of a compat or 64-bit view compared with pt_regs: low halves in compat mode. */
+export function sameAsPt(viewValue: bigint, ptValue: bigint, compat: boolean): boolean {
+  return compat ? viewValue === low32(ptValue) : viewValue === ptValue;
+}
