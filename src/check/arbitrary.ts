@@ -97,7 +97,30 @@ export const eventArbitrary: fc.Arbitrary<RawEvent> = fc.oneof(
   { weight: 1, arbitrary: sched },
 );
 
-/** A trace: 1 to `maxLength` events. */
+/**
+ * Short event sequences that reach deep states a random walk rarely finds: a fault inside an
+ * NMI inside a #PF entry, a ptrace stop followed by a register write, a single-stepped syscall,
+ * a watched MOV SS before a kernel entry, preemption inside an rseq critical section, the
+ * "movq $stuck_here, %rcx; pushfq; popq %r11" pattern under TF (linux-entry-history 1.1).
+ */
+const chunk = fc.oneof(
+  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: 14 }), fc.constantFrom('$user_demand', '$user_demand+0x2000', '0x500000')).map(([k, a]): RawEvent[] => [{ type: 'hw.nmi', after: k }, { type: 'user.access', addr: a, write: false }]) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('$user_demand+0x3000', '0x500000', '$user_demand+0x5000'), fc.integer({ min: 4, max: 40 })).map(([sp, k]): RawEvent[] => [{ type: 'user.setReg', reg: 'rsp', value: sp }, { type: 'hw.nmi', after: 0 }, { type: 'hw.nmi', after: k }, { type: 'user.nop' }]) },
+  { weight: 2, arbitrary: fc.tuple(fc.boolean(), fc.oneof(frame, fc.constant({})), fc.boolean()).map(([fork, f, stepping]): RawEvent[] => [
+    { type: 'tracer.attach', options: fork ? { fork: true } : { syscalls: true } }, { type: 'user.syscall', nr: fork ? 'fork' : 'getpid' },
+    { type: 'tracer.setRegs', regs: f }, { type: stepping ? 'tracer.singleStep' : 'tracer.cont' }, { type: 'hw.irq', after: 0 }]) },
+  { weight: 1, arbitrary: fc.constantFrom<RawEvent[]>(
+    [{ type: 'tracer.attach', options: { syscalls: true } }, { type: 'user.syscall', nr: 'getpid' }, { type: 'tracer.singleStep' }, { type: 'hw.irq', after: 0 }, { type: 'user.syscall', nr: 'getpid' }, { type: 'user.nop' }],
+    [{ type: 'tracer.attach' }, { type: 'tracer.watch', addr: '$user_data' }, { type: 'user.movSs', watched: true }, { type: 'user.int3' }],
+    [{ type: 'tracer.attach' }, { type: 'tracer.watch', addr: '$user_data' }, { type: 'user.movSs', watched: true }, { type: 'user.syscall', nr: 'getpid' }],
+    [{ type: 'user.jump', target: '$rseq_cs' }, { type: 'hw.irq', after: 0 }, { type: 'user.nop' }],
+    [{ type: 'user.popf', flags: '0x302' }, { type: 'user.setReg', reg: 'rcx', value: '$next+10' }, { type: 'user.setReg', reg: 'r11', value: '0x302' }, { type: 'user.nop' }],
+    [{ type: 'sched.signal', task: 1, signal: 10 }, { type: 'user.nop' }],
+  ) },
+);
+
+/** A trace: 1 to `maxLength` events, single events mixed with the deep-state chunks. */
 export function traceArbitrary(maxLength = 16): fc.Arbitrary<RawEvent[]> {
-  return fc.array(eventArbitrary, { minLength: 1, maxLength });
+  const piece = fc.oneof({ weight: 8, arbitrary: eventArbitrary.map((e) => [e]) }, { weight: 2, arbitrary: chunk });
+  return fc.array(piece, { minLength: 1, maxLength: Math.ceil(maxLength / 2) }).map((ps) => ps.flat().slice(0, maxLength));
 }

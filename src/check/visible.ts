@@ -21,10 +21,19 @@ export function visible(o: Observation): string | null {
   }
 }
 
+/**
+ * SS as user code can observe it: selector, usability, type and size, but not the DPL in the
+ * hidden cache (CPL comes from CS, and a loaded SS's DPL is not checked on use: AMD's SYSRET
+ * leaves SYSCALL's DPL 0 there and no user instruction can tell).
+ */
+export function ssText(s: UserView['ss']): string {
+  return formatSegment({ ...s, dpl: 3 });
+}
+
 /** The user-visible register state as text, every field. */
 export function viewText(v: UserView): string {
   const regs = Object.entries(v.regs).map(([k, x]) => `${k}=${hex(x)}`).join(' ');
-  return `${regs} rflags=${hex(v.rflags)} cs=${formatSegment(v.cs)} ss=${formatSegment(v.ss)} gs=${hex(v.gsBase)}`;
+  return `${regs} rflags=${hex(v.rflags)} cs=${formatSegment(v.cs)} ss=${ssText(v.ss)} gs=${hex(v.gsBase)}`;
 }
 
 /** Names of the fields in which two views differ. */
@@ -33,7 +42,7 @@ export function viewDiff(a: UserView, b: UserView): string[] {
   for (const k of new Set([...Object.keys(a.regs), ...Object.keys(b.regs)])) if (a.regs[k] !== b.regs[k]) out.push(k);
   if (a.rflags !== b.rflags) out.push('rflags');
   if (formatSegment(a.cs) !== formatSegment(b.cs)) out.push('cs');
-  if (formatSegment(a.ss) !== formatSegment(b.ss) || a.ss.usable !== b.ss.usable) out.push('ss');
+  if (ssText(a.ss) !== ssText(b.ss)) out.push('ss');
   if (a.gsBase !== b.gsBase) out.push('gs');
   return out;
 }

@@ -56,8 +56,23 @@ function resume(m: MachineState, t: Task, stepping: boolean): MachineState {
   return wakeUp(m1, t.id);
 }
 
-/** The tracer's and the rest of the machine's actions; null when not enabled. */
-export function environment(c: Ctx, m: MachineState, e: TracerEvent | SchedEvent, _x: Exec): MachineState | null {
+/** The reschedule IPI another CPU sends when it makes work for the task running here (kick_process). */
+export const RESCHEDULE_VECTOR = 0xfd;
+
+/**
+ * The tracer's and the rest of the machine's actions; null when not enabled. They happen on
+ * another CPU: if they leave work for the task running here, that CPU sends an IPI.
+ */
+export function environment(c: Ctx, m: MachineState, e: TracerEvent | SchedEvent, x: Exec): MachineState | null {
+  const r = act(c, m, e, x);
+  if (r === null) return null;
+  const t = r.k.tasks[r.k.current];
+  const work = (t?.tif ?? 0) & (TIF.NEED_RESCHED | TIF.SIGPENDING | TIF.NOTIFY_RESUME);
+  if (work === 0 || r.hw.irq.includes(RESCHEDULE_VECTOR)) return r;
+  return { ...r, hw: { ...r.hw, irq: [...r.hw.irq, RESCHEDULE_VECTOR].sort((a, b) => a - b) } };
+}
+
+function act(c: Ctx, m: MachineState, e: TracerEvent | SchedEvent, _x: Exec): MachineState | null {
   switch (e.type) {
     case 'tracer.attach': {
       const t = cur(m);

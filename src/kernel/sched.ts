@@ -55,6 +55,11 @@ export function scheduler(c: Ctx): Program[] {
       const usersp = d.switchToSavesScratch ? { usersp: m.k.percpu.rspScratch } : {};
       return patchTask(m, t.id, { resume: { rip: T.addr('schedule.after_switch'), rsp: m.cpu.regs.rsp }, ...usersp });
     }),
+    // In __switch_to, before the new task runs: a new task goes straight on to ret_from_fork.
+    step('__switch_to: savesegment(ss); reload a NULL SS (X86_BUG_SYSRET_SS_ATTRS)', (m) => {
+      if (!d.amdSsWorkaround || m.cpu.vendor !== 'amd' || m.cpu.ss.sel === KERNEL_DS) return m;
+      return { ...m, cpu: { ...m.cpu, ss: flatData(KERNEL_DS, 0) } };
+    }),
     step('switch_to: load next stack, TSS.sp0, GS base, debug registers', (m) => {
       const next = m.k.percpu.next;
       const n = m.k.tasks[next] as Task;
@@ -73,10 +78,6 @@ export function scheduler(c: Ctx): Program[] {
       };
     }, { percpu: true }),
     label('schedule.after_switch'),
-    step('__switch_to: savesegment(ss); reload a NULL SS (X86_BUG_SYSRET_SS_ATTRS)', (m) => {
-      if (!d.amdSsWorkaround || m.cpu.vendor !== 'amd' || m.cpu.ss.sel === KERNEL_DS) return m;
-      return { ...m, cpu: { ...m.cpu, ss: flatData(KERNEL_DS, 0) } };
-    }),
     step('finish_task_switch', (m) => patchTask(m, m.k.current, { resume: null })),
     label('schedule.done'),
     step('ret', (m) => ret(m)),

@@ -84,7 +84,7 @@ export function signalPrograms(c: Ctx): Program[] {
       x.emit({ kind: 'signal', task: t.id, signal: SIG.SIGSEGV, code: SI.KERNEL, siAddr: 0n, rip: regs.rip, fatal: true });
       return call(patchTask(m1, t.id, { mode: 'dead' }), T.addr('schedule'), T.addr('do_exit.gone'));
     }
-    x.emit({ kind: 'signal', task: t.id, signal: sig, code: info.code, siAddr: info.addr, rip: regs.rip, fatal: false });
+    x.emit({ kind: 'signal', task: t.id, signal: sig, code: info.code, siAddr: info.addr, rip: regs.rip, fatal: false, frame });
     const filled = accessFault(m1.k, m1.cpu.paging, frame, 'write', false) === null ? m1
       : { ...m1, k: { ...m1.k, pages: { ...m1.k.pages, [(frame >> 12n).toString(16)]: 'data' as const } } };
     const saved = withTask(filled, { ...cur(filled), sigframes: { ...cur(filled).sigframes, [frame.toString(16)]: regs } });

@@ -37,7 +37,9 @@ export type Observation =
       readonly act: { readonly id: number; readonly cause: string; readonly vector: number;
         readonly insn?: bigint; readonly args?: Readonly<Record<string, bigint>> } | null }
   | { readonly kind: 'signal'; readonly task: number; readonly signal: number; readonly code: number;
-      readonly siAddr: bigint; readonly rip: bigint; readonly fatal: boolean }
+      readonly siAddr: bigint; readonly rip: bigint; readonly fatal: boolean;
+      /** Where the signal frame went (delivered signals): co-simulation pairs it with the real one. */
+      readonly frame?: bigint }
   | { readonly kind: 'trap'; readonly task: number; readonly rip: bigint }
   | { readonly kind: 'ptrace-stop'; readonly task: number; readonly why: string; readonly rip: bigint }
   | { readonly kind: 'kernel-failure'; readonly what: FailureKind; readonly detail: string }

@@ -1,0 +1,109 @@
+/**
+ * The counterexample file `entrycheck/counterexample@1`: the explicit minimal trace (events,
+ * not seeds: replay must not depend on fast-check's version) with everything needed to replay
+ * and review it. Files are written atomically (temp file + rename); the same trace gives the same
+ * file name and bytes; a `.txt` for people is written beside it.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { knobsSchema, type Design } from '../kernel/index.ts';
+import type { Event } from '../model/index.ts';
+import { InputError, inputErrors } from './errors.ts';
+import { parseJson, stringify } from './json.ts';
+import { eventSchema, zodLine, type TraceFile } from './trace-file.ts';
+
+/** The format tag. */
+export const COUNTEREXAMPLE_FORMAT = 'entrycheck/counterexample@1';
+/** The tool version written into files. */
+export const TOOL_VERSION = 'entrycheck 0.1.0';
+
+const hexBig = z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, 'expected a hex string').transform((s) => BigInt(s));
+const fileKnobs = knobsSchema.extend({ fmask: hexBig });
+
+/** Zod schema of a counterexample file. */
+export const counterexampleSchema = z.strictObject({
+  format: z.literal(COUNTEREXAMPLE_FORMAT),
+  tool: z.string(),
+  invariant: z.string().min(1),
+  design: z.strictObject({ name: z.string().min(1), source: z.string(), reconstructed: z.boolean(), knobs: fileKnobs }),
+  vendor: z.enum(['intel', 'amd']),
+  paging: z.union([z.literal(4), z.literal(5)]),
+  seed: z.number().int(),
+  path: z.string().nullable(),
+  events: z.array(eventSchema),
+  failure: z.strictObject({ step: z.number().int().min(0), message: z.string() }),
+  expect: z.enum(['violated', 'holds']),
+});
+
+/** A parsed counterexample. */
+export type CounterexampleFile = z.infer<typeof counterexampleSchema>;
+
+/** What the runner hands the store. */
+export interface Counterexample {
+  readonly invariant: string;
+  readonly design: Design;
+  readonly vendor: 'intel' | 'amd';
+  readonly paging: 4 | 5;
+  readonly seed: number;
+  readonly path: string | null;
+  readonly events: readonly Event[];
+  readonly failure: { readonly step: number; readonly message: string };
+}
+
+/** The JSON object written for a counterexample. */
+export function toFileObject(c: Counterexample): unknown {
+  return {
+    format: COUNTEREXAMPLE_FORMAT, tool: TOOL_VERSION, invariant: c.invariant,
+    design: { name: c.design.name, source: c.design.source, reconstructed: c.design.reconstructed, knobs: c.design.knobs },
+    vendor: c.vendor, paging: c.paging, seed: c.seed, path: c.path, events: c.events, failure: c.failure, expect: 'violated',
+  };
+}
+
+/** Short content hash of what identifies the trace (not where it was found). */
+export function traceHash(c: Counterexample): string {
+  const key = stringify({ i: c.invariant, d: c.design.name, k: c.design.knobs, v: c.vendor, p: c.paging, e: c.events }, 0);
+  return createHash('sha256').update(key).digest('hex').slice(0, 10);
+}
+
+/** counterexamples/<invariant>/<design>-<vendor>-<paging>-<hash>.json */
+export function counterexamplePath(dir: string, c: Counterexample): string {
+  return join(dir, c.invariant, `${c.design.name}-${c.vendor}-${c.paging}-${traceHash(c)}.json`);
+}
+
+/** Writes a file atomically: a temp file beside it, then a rename. */
+export function writeAtomic(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+/** Saves a counterexample (JSON, then the .txt beside it); keeps an existing file of the same trace. */
+export function saveCounterexample(dir: string, c: Counterexample, renderTxt: (file: string, c: Counterexample) => string): string {
+  const file = counterexamplePath(dir, c);
+  if (!existsSync(file)) writeAtomic(file, stringify(toFileObject(c)));
+  const txt = file.replace(/\.json$/, '.txt');
+  if (!existsSync(txt)) writeAtomic(txt, renderTxt(file, c));
+  return file;
+}
+
+/** Parses a counterexample file's text (one-line InputError naming the file and field). */
+export function parseCounterexample(text: string, file: string): CounterexampleFile {
+  const j = parseJson(text);
+  if (!j.ok) throw new InputError(inputErrors.notJson(file, j.error));
+  const r = counterexampleSchema.safeParse(j.value);
+  if (!r.success) throw new InputError(zodLine(file, r.error));
+  return r.data;
+}
+
+/** The design a counterexample was found on, rebuilt from its recorded knobs. */
+export function designOf(f: CounterexampleFile): Design {
+  return { name: f.design.name, source: f.design.source, reconstructed: f.design.reconstructed, knobs: f.design.knobs };
+}
+
+/** A counterexample seen as a trace file (for replay). */
+export function asTrace(f: CounterexampleFile): TraceFile {
+  return { format: 'entrycheck/trace@1', design: f.design.name, vendor: f.vendor, paging: f.paging, events: f.events };
+}

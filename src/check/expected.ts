@@ -1,0 +1,71 @@
+/**
+ * The expected verdict of every cell (invariant x design x vendor x paging), from the checked-in
+ * expected-verdicts.json. Cells hold unless listed; sanity claims are violated unless listed.
+ * Each listed violation names the bug or design flaw it is, in one line.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { InputError, inputErrors } from './errors.ts';
+import { parseJson } from './json.ts';
+import { zodLine } from './trace-file.ts';
+
+/** Where the file lives in a checkout. */
+export const EXPECTED_FILE = new URL('../../expected-verdicts.json', import.meta.url).pathname;
+
+const entry = z.strictObject({
+  invariant: z.string(),
+  design: z.string(),
+  vendor: z.enum(['intel', 'amd', '*']).default('*'),
+  paging: z.union([z.literal(4), z.literal(5), z.literal('*')]).default('*'),
+  expect: z.enum(['violated', 'holds']).default('violated'),
+  why: z.string().min(1),
+});
+const schema = z.strictObject({ format: z.literal('entrycheck/expected@1'), cells: z.array(entry) });
+
+/** One rule of the file. */
+export type ExpectedEntry = z.infer<typeof entry>;
+
+/** A cell's coordinates. */
+export interface CellId {
+  readonly invariant: string;
+  readonly design: string;
+  readonly vendor: 'intel' | 'amd';
+  readonly paging: 4 | 5;
+}
+
+/** What a cell is expected to give, and why (for violated cells). */
+export interface Expectation {
+  readonly verdict: 'holds' | 'violated';
+  readonly why: string | null;
+}
+
+/** The loaded expectations. */
+export class Expected {
+  constructor(readonly entries: readonly ExpectedEntry[]) {}
+
+  /** Parses the file (one-line InputError on a malformed file). */
+  static load(file = EXPECTED_FILE): Expected {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return new Expected([]);
+    }
+    const j = parseJson(text);
+    if (!j.ok) throw new InputError(inputErrors.notJson(file, j.error));
+    const r = schema.safeParse(j.value);
+    if (!r.success) throw new InputError(zodLine(file, r.error));
+    return new Expected(r.data.cells);
+  }
+
+  /** The expectation of a cell: the last matching entry, else holds (violated for sanity claims). */
+  of(c: CellId, sanity: boolean): Expectation {
+    let found: Expectation = sanity ? { verdict: 'violated', why: 'reachability claim: the search must reach this state' } : { verdict: 'holds', why: null };
+    for (const e of this.entries) {
+      const match = (e.invariant === c.invariant || e.invariant === '*') && (e.design === c.design || e.design === '*') &&
+        (e.vendor === '*' || e.vendor === c.vendor) && (e.paging === '*' || e.paging === c.paging);
+      if (match) found = { verdict: e.expect, why: e.why };
+    }
+    return found;
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The worker thread's side: receives units, runs them, posts results. Kernels and invariants
+ * are loaded once per worker.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Paging, Vendor } from '../isa/index.ts';
+import { discoverInvariants } from './discover.ts';
+import type { Invariant } from './invariant.ts';
+import type { Unit } from './plan.ts';
+import { designByName, kernelOf } from './session.ts';
+import { runUnit } from './unit.ts';
+
+interface Init { readonly propertiesDir: string; readonly outDir: string; readonly maxLength: number }
+
+const init = workerData as Init;
+const invariants = new Map<string, Invariant>((await discoverInvariants(init.propertiesDir)).map((d) => [d.invariant.id, d.invariant]));
+
+parentPort?.on('message', (u: Unit) => {
+  const inv = invariants.get(u.cell.invariant);
+  if (inv === undefined) throw new Error(`worker: no invariant ${u.cell.invariant}`);
+  const cell = { kernel: kernelOf(designByName(u.cell.design)), vendor: u.cell.vendor as Vendor, paging: u.cell.paging as Paging };
+  parentPort?.postMessage(runUnit(u, inv, cell, init.outDir, init.maxLength));
+});
+parentPort?.postMessage('ready');
