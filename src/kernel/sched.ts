@@ -10,7 +10,7 @@
  */
 import { flatData, KERNEL_DS } from '../isa/index.ts';
 import { TIF, type MachineState, type Task } from '../model/index.ts';
-import { stiStep, type Ctx } from './ctx.ts';
+import { cliStep, stiStep, type Ctx } from './ctx.ts';
 import { stackTop } from './layout.ts';
 import { act, call, cur, jump, patchTask, ret, setPercpu, tif, writePt } from './ops.ts';
 import { label, step, type Program } from './program.ts';
@@ -85,6 +85,10 @@ export function scheduler(c: Ctx): Program[] {
   const retFromFork = [
     step('schedule_tail', (m) => patchTask(m, m.k.current, { resume: null, mode: 'kernel' })),
     ...(d.retFromFork === 'sysret-fast-path' ? [
+      // 3.19 ret_from_fork starts with "pushq $0x0002; popfq  # reset kernel eflags": IRQs are off
+      // for the flags test and the SYSRET path that follow (entry_64.S, S2); the parent's IRQs-on
+      // context must not leak into them.
+      cliStep('pushq $0x0002; popfq (reset kernel eflags: IRQs off)'),
       // 3.19: "if !TIF_IA32 jmp ret_from_sys_call": the SYSRET fast path, which does not clear TS_COMPAT.
       step('testl $_TIF_IA32; jz ret_from_sys_call', (m) => {
         const t = cur(m);
@@ -92,7 +96,10 @@ export function scheduler(c: Ctx): Program[] {
         return jump(m, T.addr((t.tif & EXIT_WORK) !== 0 ? 'exit_to_user_mode' : 'sysret_exit'));
       }),
     ] : [
-      step('jmp syscall_exit_to_user_mode (full exit)', (m) => jump(m, T.addr('exit_to_user_mode'))),
+      // Into syscall_exit_to_user_mode itself (S9), not past it: its local_irq_disable_exit_to_user
+      // is what makes the final work-flags check run with IRQs off (E1); finish_task_switch left
+      // them on.
+      step('jmp syscall_exit_to_user_mode (full exit)', (m) => jump(m, T.addr('syscall_exit_to_user_mode'))),
     ]),
   ];
   const idle = [
