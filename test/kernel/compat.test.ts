@@ -1,0 +1,101 @@
+/**
+ * 32-bit system calls: SYSENTER (Intel), SYSCALL from compatibility mode (AMD), INT $0x80, the vDSO
+ * landing pad, SYSRETL/SYSEXIT eligibility and restart through int $0x80.
+ * Sources: linux-entry-history 2.2-2.4 (do_fast_syscall_32, vdso32/system_call.S), bug B6.
+ */
+import { describe, expect, it } from 'vitest';
+import { rf } from '../../src/isa/index.ts';
+import { LANDING_PAD, TASK2_RIP, TASK2_RSP } from '../../src/kernel/index.ts';
+import { SI, SIG, TIF, type Event } from '../../src/model/index.ts';
+import { at, ev, failures, firstStep, only, returns, run, signals, stepsOf, task } from './helpers.ts';
+
+/** Task 1 yields, so task 2 (32-bit, in ret_from_fork) runs and is in user mode. */
+const toTask2 = ev.int80('sched_yield');
+const sysenter = (nr: 'getpid' | 'nanosleep' = 'getpid'): Event => ({ type: 'user.sysenter', nr });
+const GETPID32 = 20n;
+/** The SYSENTER / SYSCALL inside __kernel_vsyscall (2 bytes before the int $0x80). */
+const VDSO_FASTCALL = LANDING_PAD - 4n;
+
+describe('SYSENTER (Intel)', () => {
+  it('linux-6.7: enters entry_SYSENTER_compat, fixes pt_regs (sp from EBP, ip = landing pad) and returns by SYSRETL', () => {
+    const r = run('linux-6.7', [toTask2, sysenter(), ev.nop]);
+    expect(failures(r)).toEqual([]);
+    expect(at(r, firstStep(r, 'SWAPGS', 'entry_SYSENTER_compat')).before.k.current).toBe(2);
+    const fixed = at(r, firstStep(r, 'regs->ip = landing_pad'));
+    expect(task(fixed.after, 2).regs).toMatchObject({ rip: LANDING_PAD, rsp: TASK2_RSP, orig_rax: GETPID32 });
+    expect(task(fixed.after, 2).regs.rflags & rf.IF).toBe(rf.IF);
+    const [, back] = returns(r, 2);
+    expect(back).toMatchObject({ via: 'sysretl', rip: LANDING_PAD, rsp: TASK2_RSP, cs: 0x23 });
+    expect(back?.view.regs.rax).toBe(2n);
+  });
+
+  // SYSENTER is #UD in long mode on AMD (x86-semantics 4.3); it is the one in __kernel_vsyscall.
+  it('is #UD on AMD: SIGILL at the vDSO\'s SYSENTER', () => {
+    const r = run('linux-6.7', [toTask2, sysenter(), ev.nop], { vendor: 'amd' });
+    expect(stepsOf(r, 'entry_SYSENTER_compat')).toEqual([]);
+    expect(signals(r, 2)).toEqual([expect.objectContaining({ signal: SIG.SIGILL, code: SI.ILL_ILLOPN, rip: VDSO_FASTCALL })]);
+  });
+
+  // Pre-2015 kernels returned from an untouched SYSENTER with SYSEXIT (sysexit_from_sys_call).
+  it('linux-3.19 and linux-4.1 return from an untouched SYSENTER by SYSEXIT', () => {
+    for (const d of ['linux-3.19', 'linux-4.1']) {
+      expect(returns(run(d, [toTask2, sysenter(), ev.nop]), 2)[1], d).toMatchObject({ via: 'sysexit', rip: LANDING_PAD });
+    }
+  });
+
+  // The landing pad's epilogue pops what __kernel_vsyscall pushed and returns to its caller.
+  it('continues at the caller of __kernel_vsyscall after the landing pad', () => {
+    const r = run('linux-6.7', [toTask2, sysenter(), ev.nop, ev.nop]);
+    expect(only(r, 'user-insn').filter((o) => o.task === 2).map((o) => o.rip)).toEqual([TASK2_RIP, LANDING_PAD, TASK2_RIP + 2n]);
+  });
+});
+
+describe('SYSCALL from compatibility mode (AMD)', () => {
+  it('linux-6.7: passes arg 2 from EBP (SYSCALL took ECX) and returns by SYSRETL to the landing pad', () => {
+    const r = run('linux-6.7', [toTask2, ev.syscall('kill', [0n, 0n]), ev.nop], { vendor: 'amd' });
+    expect(failures(r)).toEqual([]);
+    const pushed = at(r, firstStep(r, 'pt_regs->rcx', 'entry_SYSCALL_compat'));
+    expect(task(pushed.after, 2).regs.rcx).toBe(pushed.before.cpu.regs.rbp);
+    expect(returns(r, 2)[1]).toMatchObject({ via: 'sysretl', rip: LANDING_PAD, rsp: TASK2_RSP });
+    expect(returns(r, 2)[1]?.view.regs.rax).toBe(0n);
+  });
+
+  it('is #UD on Intel in compatibility mode: SIGILL', () => {
+    const r = run('linux-6.7', [toTask2, ev.syscall('getpid'), ev.nop]);
+    expect(signals(r, 2)).toEqual([expect.objectContaining({ signal: SIG.SIGILL, rip: VDSO_FASTCALL })]);
+  });
+});
+
+describe('INT $0x80', () => {
+  // "INT80 always returns via IRET" (2.4); RIP is the instruction after int $0x80.
+  it('from the 32-bit task returns by IRET right after the int $0x80', () => {
+    const r = run('linux-6.7', [toTask2, ev.int80('getpid'), ev.nop]);
+    expect(returns(r, 2)[1]).toMatchObject({ via: 'iret', rip: TASK2_RIP + 2n, cs: 0x23 });
+    expect(returns(r, 2)[1]?.view.regs.rax).toBe(2n);
+  });
+
+  // "This entry point can be used by 32-bit and 64-bit programs to perform 32-bit system calls."
+  it('from the 64-bit task runs the 32-bit call with TS_COMPAT set, cleared before the return', () => {
+    const r = run('linux-6.7', [ev.int80('getpid'), ev.nop]);
+    const dispatch = at(r, firstStep(r, 'dispatch', 'entry_INT80_compat'));
+    expect(task(dispatch.before, 1).tsCompat).toBe(true);
+    expect(task(dispatch.before, 1).regs.orig_rax).toBe(GETPID32);
+    expect(returns(r)).toEqual([expect.objectContaining({ via: 'iret', rip: 0x400102n, cs: 0x33 })]);
+    expect(returns(r)[0]?.view.regs.rax).toBe(1n);
+    expect(task(r.final, 1).tsCompat).toBe(false);
+  });
+});
+
+describe('syscall restart through the landing pad', () => {
+  // do_fast_syscall_32: regs->ip = landing_pad, so that restart's "ip -= 2" lands on int $0x80.
+  it('a SYSENTER nanosleep interrupted by a handled signal is set up to restart at the int $0x80', () => {
+    const r = run('linux-6.7', [toTask2, sysenter('nanosleep'), ev.nop, ev.syscall('kill', [2n, BigInt(SIG.SIGUSR1)]), ev.nop]);
+    expect(failures(r)).toEqual([]);
+    expect(signals(r, 2)).toEqual([expect.objectContaining({ signal: SIG.SIGUSR1, rip: LANDING_PAD - 2n })]);
+    const handler = returns(r, 2).at(-1)!;
+    expect(handler.via).toBe('iret');
+    const saved = task(r.final, 2).sigframes[handler.rsp.toString(16)];
+    expect(saved).toMatchObject({ rip: LANDING_PAD - 2n, rax: 162n, orig_rax: 162n });
+    expect(task(r.final, 2).tif & TIF.SIGPENDING).toBe(0);
+  });
+});

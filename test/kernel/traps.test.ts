@@ -1,0 +1,115 @@
+/**
+ * Traps and faults: #DB single-step, INT3, #GP from a non-canonical jump, the bad-IRET fixup, the
+ * MOV SS-delayed #DB at a kernel entry, and SYSENTER with TF. Sources: linux-entry-history 3
+ * (BadIRET, CVE-2018-8897), 6.5 (error_entry, is_sysenter_singlestep), bugs B7, B15, B26.
+ */
+import { describe, expect, it } from 'vitest';
+import { rf } from '../../src/isa/index.ts';
+import { LANDING_PAD, PERCPU_BASE, TASK2_RIP, variant } from '../../src/kernel/index.ts';
+import { SI, SIG, type Event } from '../../src/model/index.ts';
+import { at, design, ev, failures, firstStep, only, returns, run, signals, stepsOf, task } from './helpers.ts';
+
+const sysenter: Event = { type: 'user.sysenter', nr: 'getpid' };
+
+describe('user-mode traps (linux-6.7)', () => {
+  // TF set by POPF traps after the following instruction; exc_debug_user -> SIGTRAP TRAP_TRACE.
+  it('single-steps: TF from POPF traps after the next instruction with SIGTRAP/TRAP_TRACE', () => {
+    const r = run('linux-6.7', [ev.popf(rf.IF | rf.TF), ev.nop, ev.nop]);
+    expect(only(r, 'trap')).toEqual([{ kind: 'trap', task: 1, rip: 0x400102n }]);
+    expect(signals(r)).toEqual([expect.objectContaining({ signal: SIG.SIGTRAP, code: SI.TRAP_TRACE, rip: 0x400102n })]);
+    expect(task(at(r, firstStep(r, 'call handler_db')).before, 1).regs.rflags & rf.TF).toBe(rf.TF);
+    expect(returns(r)[0]!.rflags & rf.TF).toBe(0n); // the handler starts with TF clear
+  });
+
+  // do_int3_user: SIGTRAP/TRAP_BRKPT with RIP after the INT3 (it is a trap).
+  it('turns INT3 into SIGTRAP/TRAP_BRKPT at the following RIP', () => {
+    const r = run('linux-6.7', [{ type: 'user.int3' }, ev.nop]);
+    expect(failures(r)).toEqual([]);
+    expect(signals(r)).toEqual([expect.objectContaining({ signal: SIG.SIGTRAP, code: SI.TRAP_BRKPT, rip: 0x400101n })]);
+    expect(stepsOf(r, 'asm_exc_int3')[0]).toContain('from user mode');
+  });
+
+  // A jump to a non-canonical address faults on the fetch: #GP(0) -> SIGSEGV, SI_KERNEL, si_addr 0.
+  for (const vendor of ['intel', 'amd'] as const) {
+    it(`on ${vendor}: a jump to 2^47 raises #GP in user mode: SIGSEGV SI_KERNEL with RIP = 2^47`, () => {
+      const r = run('linux-6.7', [ev.jump(1n << 47n), ev.nop], { vendor });
+      expect(failures(r)).toEqual([]);
+      expect(at(r, 0).where).toBe('asm_exc_general_protection+0 (testb $3, CS(%rsp): from user mode?)');
+      expect(signals(r)).toEqual([expect.objectContaining({ signal: SIG.SIGSEGV, code: SI.KERNEL, siAddr: 0n, rip: 1n << 47n })]);
+    });
+  }
+});
+
+describe('a fault on the IRET to user mode', () => {
+  // sigreturn with SS = a not-present LDT selector: IRET raises #SS at CPL 0 with the user GS loaded.
+  const trace = [ev.syscall('modify_ldt', [1n, 0n, 0n]), ev.syscall('rt_sigreturn', undefined, { rip: 0x401000n, ss: 0x7 }), ev.nop];
+
+  // error_entry + fixup_bad_iret (b645af2d5905): SWAPGS back, then pretend the fault came from user.
+  it('linux-6.7: fixup_bad_iret makes it a user-mode fault at the IRET target, on the kernel GS', () => {
+    const r = run('linux-6.7', trace);
+    expect(failures(r)).toEqual([]);
+    const fix = at(r, firstStep(r, 'fixup_bad_iret:'));
+    expect(fix.before.cpu.gsBase).toBe(PERCPU_BASE);
+    expect(stepsOf(r, 'handler_np_ss').length).toBeGreaterThan(0);
+    expect(signals(r)).toEqual([expect.objectContaining({ signal: SIG.SIGBUS, rip: 0x401000n })]);
+    expect(returns(r).at(-1)?.view.gsBase).toBe(0n);
+  });
+
+  // B7 (CVE-2014-9322): #SS on an IST stack with the paranoid MSR-sign GS test, and the old
+  // bad_iret doing its own SWAPGS: one swap too many.
+  it('pre-3.17.5 (IST #SS, old bad_iret): the handler runs on the user GS and user mode gets the kernel GS base', () => {
+    const base = design('linux-3.19');
+    const old = variant(base, 'pre-3.17.5', { badIret: 'legacy', ist: { ...base.knobs.ist, ss: true } });
+    const r = run(old, trace);
+    const h = at(r, firstStep(r, 'exc_segment_not_present'));
+    expect(h.before.cpu.gsBase).toBe(0n);
+    expect(returns(r).at(-1)?.view.gsBase).toBe(PERCPU_BASE);
+  });
+});
+
+describe('MOV SS followed by SYSCALL (CVE-2018-8897, B15)', () => {
+  const trace: Event[] = [{ type: 'tracer.attach' }, { type: 'tracer.watch', addr: 0x60_0000n },
+    { type: 'user.movSs', watched: true }, ev.syscall('getpid'), ev.nop];
+
+  // The held data-breakpoint #DB is delivered at the first instruction of entry_SYSCALL_64: CPL 0,
+  // user GS, user RSP; the paranoid #DB entry must cope.
+  for (const name of ['linux-6.7', 'linux-5.8', 'linux-4.16']) {
+    it(`${name}: #DB arrives at CPL 0 before the SWAPGS, and the syscall still completes`, () => {
+      const r = run(name, trace);
+      const db = at(r, 0);
+      expect(db.step.path).toBe('asm_exc_debug');
+      expect(db.before.cpu.cs.sel & 3).toBe(0);
+      expect(db.before.cpu.gsBase).toBe(0n);
+      expect(task(db.before, 1).acts.map((a) => a.vector)).toEqual([-1, 1]);
+      expect(task(db.before, 1).acts[1]?.interrupted).toBe(at(r, firstStep(r, 'swapgs', 'entry_SYSCALL_64')).rip);
+      expect(failures(r)).toEqual([]);
+      // The SIGTRAP is delivered on the way out of getpid; its frame holds getpid's return value.
+      expect(signals(r)).toEqual([expect.objectContaining({ signal: SIG.SIGTRAP, code: SI.TRAP_HWBKPT, siAddr: 0x60_0000n, rip: 0x400108n })]);
+      const handler = returns(r)[0]!;
+      expect(task(r.final, 1).sigframes[handler.rsp.toString(16)]).toMatchObject({ rax: 1n, rip: 0x400108n });
+    });
+  }
+});
+
+describe('SYSENTER with TF set (is_sysenter_singlestep, B26)', () => {
+  // Task 2 (32-bit) sets TF and executes SYSENTER: TF survives SYSENTER, so the kernel entry is
+  // single-stepped until it clears TF; #DB ignores traps inside the SYSENTER region.
+  const trace = [ev.int80('sched_yield'), ev.popf(rf.IF | rf.TF), sysenter, ev.nop, ev.nop];
+
+  // The SYSENTER is __kernel_vsyscall's; TF in pt_regs->flags forces IRET to the landing pad, whose
+  // epilogue ("popl ...; ret") is the first user instruction: the trap follows it, at the caller.
+  it('linux-6.7: the in-kernel single-step is ignored; the trap reaches user code after the landing pad', () => {
+    const r = run('linux-6.7', trace);
+    expect(failures(r)).toEqual([]);
+    expect(stepsOf(r, 'handler_db')).toContain('exc_debug: read DR6');
+    expect(returns(r, 2)[1]).toMatchObject({ via: 'iret', rip: LANDING_PAD });
+    expect(returns(r, 2)[1]!.rflags & rf.TF).toBe(rf.TF);
+    expect(only(r, 'user-insn').filter((o) => o.task === 2).map((o) => o.rip).slice(0, 3)).toEqual([TASK2_RIP, TASK2_RIP + 1n, LANDING_PAD]);
+    expect(only(r, 'trap')).toEqual([{ kind: 'trap', task: 2, rip: TASK2_RIP + 3n }]);
+  });
+
+  it('with a call out of the region before TF is cleared (BHI mitigation), #DB WARNs', () => {
+    const r = run(variant(design('linux-6.7'), 'bhi-call-first', { sysenterCallBeforeTfClear: true }), trace);
+    expect(failures(r)).toEqual([expect.stringMatching(/WARNING: single-step #DB in kernel mode at clear_bhb_loop/)]);
+  });
+});
