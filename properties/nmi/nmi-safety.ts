@@ -1,5 +1,7 @@
 /**
- * No NMI is lost (each one the CPU delivers gets its handler run, nested ones as repeats), the
+ * No NMI is lost: after every NMI the CPU delivers, the NMI handler body runs (again) before the
+ * kernel settles. NMIs that arrive while one is being handled may be folded into one repeat,
+ * as the hardware itself folds NMIs into one latch (handlers poll every source each run). The
  * kernel never dies inside an NMI, and an NMI from user mode returns to user mode.
  */
 import { defineInvariant } from '../../src/index.ts';
@@ -12,8 +14,8 @@ export default defineInvariant({
   check(t) {
     const s = t.after;
     const live = s.k.tasks.some((task) => task.acts.some((a) => a.vector === 2));
-    if (!live && !s.hw.nmi && s.hw.nmiDelivered !== s.k.percpu.nmiHandled && s.k.halted === null) {
-      return `expected every delivered NMI to be handled (${s.hw.nmiDelivered} delivered), got ${s.k.percpu.nmiHandled} handled`;
+    if (!live && !s.hw.nmi && s.hw.nmiLastDelivered > s.k.percpu.nmiLastHandled && s.k.halted === null) {
+      return `expected the NMI handler to run after the NMI delivered at boundary ${s.hw.nmiLastDelivered}, got its last run at ${s.k.percpu.nmiLastHandled < 0 ? 'never' : `boundary ${s.k.percpu.nmiLastHandled}`}`;
     }
     return true;
   },

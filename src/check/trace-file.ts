@@ -108,7 +108,8 @@ export function symbols(paging: Paging): Record<string, bigint> {
 }
 
 /** Resolves one value string. `here` supplies $rip and $next (undefined outside an event). */
-export function resolveValue(s: string | number, paging: Paging, where: string, file: string, here?: { rip: bigint; next: bigint }): bigint {
+export function resolveValue(s: string | number | bigint, paging: Paging, where: string, file: string, here?: { rip: bigint; next: bigint }): bigint {
+  if (typeof s === 'bigint') return s;
   if (typeof s === 'number') return BigInt(s);
   if (s.startsWith('0x')) return BigInt(s);
   const m = /^\$([a-z_0-9]+)(?:([+-])(0x[0-9a-fA-F]+|[0-9]+))?$/.exec(s);
@@ -140,7 +141,7 @@ export function resolveInitial(t: TraceFile, file: string): InitialOverrides {
 export function resolveEvent(e: RawEvent, paging: Paging, index: number, file: string, rip: bigint): Event {
   const len = e.type.startsWith('user.') ? USER_INSN_LEN[e.type as keyof typeof USER_INSN_LEN] : 0n;
   const here = { rip, next: rip + len };
-  const v = (s: string | number, field: string): bigint => resolveValue(s, paging, `events[${index}].${field}`, file, here);
+  const v = (s: string | number | bigint, field: string): bigint => resolveValue(s, paging, `events[${index}].${field}`, file, here);
   const frame = (f: Record<string, string | number> | undefined, field: string) => {
     if (f === undefined) return undefined;
     const out: Record<string, bigint | number> = {};

@@ -99,7 +99,7 @@ export function nmiPrograms(c: Ctx): Program[] {
     step(d.nmiSavesCr2 ? 'nmi_state = NMI_EXECUTING; nmi_cr2 = read_cr2(); nmi_enter' : 'nmi_state = NMI_EXECUTING; nmi_enter', (m) =>
       setPercpu(m, { nmiState: 'executing', preemptCount: m.k.percpu.preemptCount + 1, ...(d.nmiSavesCr2 ? { nmiCr2: m.cpu.cr2 } : {}) }), { percpu: true }),
     label('exc_nmi.restart'),
-    step('default_do_nmi: NMI handlers run', (m) => setPercpu(m, { nmiHandled: m.k.percpu.nmiHandled + 1 }), { percpu: true }),
+    step('default_do_nmi: NMI handlers run', (m) => setPercpu(m, { nmiHandled: m.k.percpu.nmiHandled + 1, nmiLastHandled: m.clock }), { percpu: true }),
     ...(d.nmiReadsUserMemory ? [step('perf: copy_from_user_nmi(user stack at task_pt_regs(current)->sp)', (m, x): StepOut => userStackRead(m, x.emit), { fixup: 'exc_nmi.read_done' })] : []),
     label('exc_nmi.read_done'),
     ...(d.nmiSavesCr2 ? [step('if (nmi_cr2 != read_cr2()) write_cr2(nmi_cr2)', (m) => setCpu(m, { cr2: m.k.percpu.nmiCr2 }), { percpu: true })] : []),

@@ -103,10 +103,10 @@ export function initialState(K: BuiltKernel, vendor: Vendor, paging: Paging, o: 
     mem: EMPTY_MEMORY,
     k: {
       current: 1, tasks: [idle, task1, task2], runq: [2],
-      percpu: { rspScratch: 0n, nmiState: 'idle', nmiExecuting: false, nmiRepeat: false, nmiCr2: 0n, preemptCount: 0, next: 0, nmiHandled: 0 },
+      percpu: { rspScratch: 0n, nmiState: 'idle', nmiExecuting: false, nmiRepeat: false, nmiCr2: 0n, preemptCount: 0, next: 0, nmiHandled: 0, nmiLastHandled: -1 },
       pages, bytes: {}, code: { [(LANDING_PAD - 2n).toString(16)]: 'user.int80' }, nextActId: 1, idle: false, halted: null,
     },
-    hw: { armed: [], irq: [], nmi: false, nmiDelivered: 0 },
+    hw: { armed: [], irq: [], nmi: false, nmiDelivered: 0, nmiLastDelivered: -1 },
     clock: 0,
   };
 }

@@ -111,7 +111,7 @@ export function boundary(m0: MachineState, emit: (o: Observation) => void): Mach
     if (ev === null) break;
     const rip = m.cpu.regs.rip;
     if (ev === 'db') m = deliverAt(m, { vector: VEC.DB, kind: 'trap', rip }, emit, m.cpu.pendingDb?.cause);
-    else if (ev === 'nmi') m = deliverAt({ ...m, hw: { ...m.hw, nmi: false, nmiDelivered: m.hw.nmiDelivered + 1 } }, { vector: VEC.NMI, kind: 'nmi', rip }, emit);
+    else if (ev === 'nmi') m = deliverAt({ ...m, hw: { ...m.hw, nmi: false, nmiDelivered: m.hw.nmiDelivered + 1, nmiLastDelivered: m.clock } }, { vector: VEC.NMI, kind: 'nmi', rip }, emit);
     else {
       const [vector, ...rest] = m.hw.irq;
       m = deliverAt({ ...m, hw: { ...m.hw, irq: rest } }, { vector: vector as number, kind: 'interrupt', rip }, emit);

@@ -177,6 +177,8 @@ export interface PerCpu {
   readonly next: number;
   /** NMIs the NMI handler body (default_do_nmi) has run for, repeats included. */
   readonly nmiHandled: number;
+  /** Clock at which the NMI handler body last started. */
+  readonly nmiLastHandled: number;
 }
 
 /** An armed hardware event counting down instruction boundaries. */
@@ -193,6 +195,8 @@ export interface HwState {
   readonly nmi: boolean;
   /** NMIs the CPU has delivered (a latched NMI counts once, when delivered). */
   readonly nmiDelivered: number;
+  /** Clock at which the CPU last delivered an NMI. */
+  readonly nmiLastDelivered: number;
 }
 
 /** User memory pages (shared layout). */
