@@ -1,0 +1,140 @@
+/*
+ * Executing user events for real: register setup, the instruction written at the child's RIP
+ * with a driver int3 after it, and the model abstractions the harness reproduces on purpose
+ * (each one is listed in docs/cosim.md):
+ * - user.popf loads RFLAGS from an immediate and leaves RSP alone: POPFQ runs with RSP on a
+ *   scratch slot and RSP is put back at the next boundary;
+ * - user.syscall rt_sigreturn runs where a handler's `ret` into the restorer would (RSP + 8),
+ *   after the forged fields are written into the ucontext, as user code would write them;
+ * - an access to a demand page the child has not touched yet is a fault the model resolves
+ *   without retiring the instruction (the next event runs at the same RIP): the harness
+ *   touches the page through ptrace instead of executing it;
+ * - user.movSs and the instruction in its shadow run as one unit (a driver int3 in the shadow
+ *   would be the instruction the held #DB applies to).
+ */
+#define _GNU_SOURCE
+#include <string.h>
+#include "driver.h"
+
+#define NR_KILL64 62
+#define NR_KILL32 37
+#define NR_RT_SIGRETURN64 15
+/* struct rt_sigframe: pretcode, then the ucontext; uc_mcontext at +40 in the ucontext. */
+#define SC_OFFSET (8 + 40)
+/* Offsets of the fields in struct sigcontext_64 (arch/x86/include/uapi/asm/sigcontext.h). */
+static const int SC_FIELD[F_COUNT] = {
+  [F_R8] = 0, [F_R9] = 8, [F_R10] = 16, [F_R11] = 24, [F_R12] = 32, [F_R13] = 40, [F_R14] = 48,
+  [F_R15] = 56, [F_RDI] = 64, [F_RSI] = 72, [F_RBP] = 80, [F_RBX] = 88, [F_RDX] = 96, [F_RAX] = 104,
+  [F_RCX] = 112, [F_RSP] = 120, [F_RIP] = 128, [F_RFLAGS] = 136, [F_CS] = 144, [F_SS] = 150,
+};
+static const int ARGS64[MAX_ARGS] = { F_RDI, F_RSI, F_RDX, F_R10, F_R8, F_R9 };
+static const int ARGS32[MAX_ARGS] = { F_RBX, F_RCX, F_RDX, F_RSI, F_RDI, F_RBP };
+
+/* rt_sigreturn's forged frame; returns where user code will resume if the frame is good. */
+static uint64_t forge_frame(struct drv *d, const struct event *e, uint64_t frame) {
+  uint64_t sc = frame + SC_OFFSET;
+  for (int f = 0; f < F_COUNT; f++) {
+    if (!((e->mask >> f) & 1)) continue;
+    uint64_t v = e->fields[f];
+    mem_write(d->pid, sc + SC_FIELD[f], &v, f == F_CS || f == F_SS ? 2 : 8);
+  }
+  uint64_t rip = 0;
+  mem_read(d->pid, sc + SC_FIELD[F_RIP], &rip, 8);
+  return rip;
+}
+
+/* The tracer-side setup of a user event at `rip`; fills the instruction bytes. */
+static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, unsigned char *out, uint64_t *resume_at) {
+  struct user_regs_struct *r = &d->regs;
+  uint64_t ss_src = SCRATCH_SS;
+  *resume_at = 0;
+  switch (e->kind) {
+  case EV_SYSCALL: case EV_INT80: {
+    int is32 = e->kind == EV_INT80;
+    r->rax = e->nr;
+    for (int i = 0; i < e->nargs; i++) {
+      uint64_t v = is32 ? (uint32_t)e->args[i] : e->args[i];
+      /* The model's pid 1 is the child's real pid (kill(1, sig) signals itself). */
+      if (i == 0 && v == 1 && e->nr == (uint64_t)(is32 ? NR_KILL32 : NR_KILL64)) v = (uint64_t)d->pid;
+      *reg_field(r, (is32 ? ARGS32 : ARGS64)[i]) = v;
+    }
+    if (!is32 && e->nr == NR_RT_SIGRETURN64) {
+      uint64_t frame = r->rsp;
+      r->rsp += 8;
+      *resume_at = forge_frame(d, e, frame);
+    }
+    break;
+  }
+  case EV_POPF:
+    d->popf_rsp = r->rsp;
+    d->popf_restore = 1;
+    r->rsp = SCRATCH_POPF;
+    memcpy(scratch_view + (SCRATCH_POPF - SCRATCH_BASE), &e->value, 8);
+    break;
+  case EV_MOVSS: {
+    uint16_t sel = (uint16_t)r->ss;
+    if (e->flag && d->watch != 0) {
+      ss_src = d->watch;
+      mem_write(d->pid, ss_src, &sel, 2);
+    } else {
+      memcpy(scratch_view + (SCRATCH_SS - SCRATCH_BASE), &sel, 2);
+    }
+    break;
+  }
+  default:
+    break;
+  }
+  if (e->kind == EV_INT3) d->event_int3 = rip;
+  return encode(e, rip, ss_src, out);
+}
+
+static void snapshot(const struct drv *d, struct record *rec) {
+  rec->state = d->state;
+  rec->stop = d->stop;
+  rec->regs = d->regs;
+}
+
+/* Runs user event i (and the one in a MOV SS shadow); returns how many events it used. */
+int exec_user(struct drv *d, const struct trace *t, int i, struct result *res) {
+  const struct event *e = &t->ev[i];
+  struct record *rec = &res->rec[i];
+  if (d->state != ST_BOUNDARY) {
+    rec->skipped = 1;
+    snapshot(d, rec);
+    return 1;
+  }
+  uint64_t rip = d->regs.rip;
+  d->event_int3 = ~0ULL;
+  if (e->kind == EV_ACCESS && e->value >= DEMAND_BASE && e->value < DEMAND_BASE + DEMAND_SIZE
+      && page_present(d->pid, e->value) == 0) {
+    unsigned char byte;
+    mem_read(d->pid, e->value, &byte, 1);
+    rec->note = "demand page filled by the tracer; the model does not retire the instruction";
+    snapshot(d, rec);
+    return 1;
+  }
+  unsigned char code[64];
+  uint64_t resume_at = 0;
+  size_t len = prepare(d, e, rip, code, &resume_at);
+  int used = 1;
+  if (e->kind == EV_MOVSS && i + 1 < t->n && is_user_event(t->ev[i + 1].kind) && t->ev[i + 1].kind != EV_MOVSS) {
+    struct user_regs_struct before = d->regs;
+    before.rip = rip + len;
+    rec->state = ST_BOUNDARY;
+    rec->regs = before;
+    rec->note = "boundary in a MOV SS shadow: not observable, synthesized";
+    rec = &res->rec[i + 1];
+    len += prepare(d, &t->ev[i + 1], rip + len, code + len, &resume_at);
+    used = 2;
+  }
+  code[len] = 0xcc;
+  put_code(rip, code, len + 1);
+  if (resume_at != 0 && in_code(resume_at, 1)) {
+    if (resume_at >= rip && resume_at < rip + len) d->internal_sysstops = 1;
+    else put_code(resume_at, code + len, 1);
+  }
+  set_regs(d);
+  settle(d, rec, resume_request(d));
+  snapshot(d, rec);
+  return used;
+}

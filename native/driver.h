@@ -1,0 +1,43 @@
+/*
+ * The tracer's view of one child while a trace runs (driver.c, settle.c, util.c).
+ */
+#ifndef ENTRYCHECK_DRIVER_H
+#define ENTRYCHECK_DRIVER_H
+
+#include "harness.h"
+
+struct drv {
+  pid_t pid;
+  int state;                      /* ST_BOUNDARY, ST_STOPPED or ST_DEAD */
+  const char *stop;               /* the ptrace stop the child is in (ST_STOPPED) */
+  struct user_regs_struct regs;   /* user registers at the boundary, pt_regs when stopped */
+  int attached, syscalls;         /* the model's tracer.attach and its syscall-stop option */
+  int stepping;                   /* the model's tracer asked for a single step */
+  int internal_sysstops;          /* syscall stops the harness asked for itself */
+  uint64_t watch;                 /* watched address (0: none) */
+  uint64_t event_int3;            /* the current event's own int3 (not a driver breakpoint) */
+  int popf_restore;               /* RSP to put back after a POPFQ from the scratch slot */
+  uint64_t popf_rsp;
+  int pending;                    /* a signal was passed to the child: delivered or not? */
+  struct sig_obs pend;
+  uint64_t pend_rsp;              /* RSP when it was passed (a delivery moves it to the frame) */
+  struct sig_obs last;            /* the last signal seen (for a fatal exit's si_code) */
+  int timed_out;
+  int exit_signal;
+};
+
+/* util.c */
+int get_regs(struct drv *d);
+int set_regs(struct drv *d);
+int mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len);
+int mem_read(pid_t pid, uint64_t addr, void *buf, size_t len);
+int page_present(pid_t pid, uint64_t addr);
+int in_code(uint64_t addr, uint64_t len);
+void put_code(uint64_t addr, const unsigned char *bytes, size_t len);
+int wait_child(struct drv *d, int *status);
+
+/* settle.c */
+void settle(struct drv *d, struct record *rec, int request);
+int resume_request(const struct drv *d);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * Machine code for each user event, with the lengths of src/model/events.ts USER_INSN_LEN
+ * (movabs $imm64,%reg 10; popfq, nop, int3 1; movabs moffs64,%al 9; mov disp32(%rip),%ss 6;
+ * syscall, int $0x80 2), so RIP arithmetic is the model's. Register setup that the model does
+ * as part of an event (syscall number and arguments) is done by the tracer, not by extra
+ * instructions, so that nothing else runs at a boundary.
+ */
+#include <string.h>
+#include "harness.h"
+
+/* Hardware register numbers of the model's USER_REGS order (rax rbx rcx rdx rsi rdi rbp rsp r8..). */
+static const int HWREG[16] = { 0, 3, 1, 2, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15 };
+
+/* A pointer to field `f` (F_*) of a user_regs_struct. */
+unsigned long long *reg_field(struct user_regs_struct *r, int f) {
+  switch (f) {
+  case F_RAX: return &r->rax;
+  case F_RBX: return &r->rbx;
+  case F_RCX: return &r->rcx;
+  case F_RDX: return &r->rdx;
+  case F_RSI: return &r->rsi;
+  case F_RDI: return &r->rdi;
+  case F_RBP: return &r->rbp;
+  case F_RSP: return &r->rsp;
+  case F_R8: return &r->r8;
+  case F_R9: return &r->r9;
+  case F_R10: return &r->r10;
+  case F_R11: return &r->r11;
+  case F_R12: return &r->r12;
+  case F_R13: return &r->r13;
+  case F_R14: return &r->r14;
+  case F_R15: return &r->r15;
+  case F_RIP: return &r->rip;
+  case F_RFLAGS: return &r->eflags;
+  case F_CS: return &r->cs;
+  default: return &r->ss;
+  }
+}
+
+static size_t imm64(unsigned char *out, uint64_t v) {
+  memcpy(out, &v, 8);
+  return 8;
+}
+
+/* Encodes the instruction of a user event placed at `rip`; `ss_src` is the MOV SS operand.
+ * Returns its length (0 for events that are not instructions). */
+size_t encode(const struct event *e, uint64_t rip, uint64_t ss_src, unsigned char *out) {
+  switch (e->kind) {
+  case EV_SETREG: {
+    int hw = HWREG[e->reg];
+    out[0] = (unsigned char)(0x48 | (hw >> 3));
+    out[1] = (unsigned char)(0xb8 | (hw & 7));
+    return 2 + imm64(out + 2, e->value);
+  }
+  case EV_POPF: out[0] = 0x9d; return 1;
+  case EV_NOP: out[0] = 0x90; return 1;
+  case EV_INT3: out[0] = 0xcc; return 1;
+  case EV_ACCESS:
+    out[0] = e->flag ? 0xa2 : 0xa0;
+    return 1 + imm64(out + 1, e->value);
+  case EV_MOVSS: {
+    int32_t disp = (int32_t)(int64_t)(ss_src - (rip + 6));
+    out[0] = 0x8e;
+    out[1] = 0x15;
+    memcpy(out + 2, &disp, 4);
+    return 6;
+  }
+  case EV_SYSCALL: out[0] = 0x0f; out[1] = 0x05; return 2;
+  case EV_INT80: out[0] = 0xcd; out[1] = 0x80; return 2;
+  default: return 0;
+  }
+}
+
+int is_user_event(char kind) {
+  return kind == EV_SETREG || kind == EV_POPF || kind == EV_NOP || kind == EV_ACCESS || kind == EV_MOVSS
+    || kind == EV_SYSCALL || kind == EV_INT80 || kind == EV_INT3;
+}

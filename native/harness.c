@@ -1,0 +1,103 @@
+/*
+ * entrycheck co-simulation harness: the entry point.
+ *
+ *   harness [--timeout SECONDS]   reads trace lines on stdin, writes one JSON line per trace
+ *   harness --probe               one JSON line: can traces run here, and does int $0x80 work
+ *
+ * Built at run time by src/cosim/build.ts with the system's cc; never committed.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "harness.h"
+
+unsigned char *code_view;
+unsigned char *scratch_view;
+int code_memfd = -1, scratch_memfd = -1;
+volatile sig_atomic_t alarm_fired;
+
+static void on_alarm(int sig) {
+  (void)sig;
+  alarm_fired = 1;
+}
+
+/* A memfd shared between the harness (read-write view) and each child (mapped at a fixed
+ * address): the harness writes the child's code without a system call per byte. */
+static unsigned char *shared(const char *name, size_t len, int *fd) {
+  *fd = memfd_create(name, 0);
+  if (*fd < 0 || ftruncate(*fd, (off_t)len) != 0) return NULL;
+  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+static struct trace trace;
+static struct result result;
+
+/* Runs a one-line trace and returns its result (for --probe). */
+static const struct result *run_line(const char *text) {
+  char buf[256], err[128];
+  snprintf(buf, sizeof buf, "%s", text);
+  if (parse_trace(buf, &trace, err, sizeof err) != 0) return NULL;
+  run_trace(&trace, &result, 2.0);
+  return &result;
+}
+
+int probe(FILE *out) {
+  const struct result *r = run_line("0 N");
+  if (r == NULL || strcmp(r->status, "ok") != 0 || r->nrec != 1 || r->rec[0].regs.rip != TASK1_RIP + 1) {
+    fprintf(out, "{\"ok\":false,\"detail\":\"a traced child could not run a nop (%s: %s)\"}\n",
+            r ? r->status : "parse", r ? r->detail : "");
+    return 1;
+  }
+  /* int $0x80 from a 64-bit task: getpid (20) returns the pid unless IA32 emulation is off. */
+  r = run_line("0 I 14 0 0");
+  int int80 = r != NULL && strcmp(r->status, "ok") == 0 && r->rec[0].nsig == 0 && r->rec[0].regs.rax == (unsigned long long)r->pid;
+  fprintf(out, "{\"ok\":true,\"int80\":%s,\"detail\":\"\"}\n", int80 ? "true" : "false");
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  double timeout = 2.0;
+  int do_probe = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--probe") == 0) do_probe = 1;
+    else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) timeout = atof(argv[++i]);
+    else {
+      fprintf(stderr, "usage: harness [--timeout SECONDS] [--probe]\n");
+      return 2;
+    }
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm; /* no SA_RESTART: the alarm must interrupt waitpid */
+  sigaction(SIGALRM, &sa, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  code_view = shared("entrycheck-code", CODE_SIZE, &code_memfd);
+  scratch_view = shared("entrycheck-scratch", SCRATCH_SIZE, &scratch_memfd);
+  if (code_view == NULL || scratch_view == NULL) {
+    printf("{\"ok\":false,\"detail\":\"memfd_create/mmap failed\"}\n");
+    return 1;
+  }
+  if (do_probe) return probe(stdout);
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline(&line, &cap, stdin)) > 0) {
+    if (n <= 1) continue;
+    char err[160];
+    if (parse_trace(line, &trace, err, sizeof err) != 0) {
+      memset(&result, 0, sizeof result);
+      result.status = "error";
+      snprintf(result.detail, sizeof result.detail, "%s", err);
+      print_result(stdout, trace.id, &result);
+      continue;
+    }
+    run_trace(&trace, &result, timeout);
+    print_result(stdout, trace.id, &result);
+  }
+  free(line);
+  return 0;
+}

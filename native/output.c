@@ -1,0 +1,62 @@
+/*
+ * One JSON line per trace (read by src/cosim/harness.ts). Per event: whether it was skipped
+ * ("x"), the state after it ("st": b = at a user boundary, s = in a ptrace stop, d = dead), the
+ * stop kind, signals [signo, si_code, si_addr, rip, fatal, and
+ * RSP, RSI, RDX at handler entry], single-step traps, and the 20
+ * registers of the model's frame order (16 GPRs, rip, rflags, cs, ss) as hex strings.
+ */
+#include <stdio.h>
+#include "harness.h"
+
+static void json_string(FILE *out, const char *s) {
+  fputc('"', out);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') fputc('\\', out);
+    if ((unsigned char)*s >= 0x20) fputc(*s, out);
+  }
+  fputc('"', out);
+}
+
+static void print_record(FILE *out, const struct record *r) {
+  static const char ST[] = { 'b', 's', 'd' };
+  fprintf(out, "{\"x\":%d,\"st\":\"%c\"", r->skipped, ST[r->state]);
+  if (r->stop) fprintf(out, ",\"stop\":\"%s\"", r->stop);
+  if (r->nsig) {
+    fputs(",\"sig\":[", out);
+    for (int i = 0; i < r->nsig; i++) {
+      const struct sig_obs *s = &r->sig[i];
+      fprintf(out, "%s[%d,%d,\"0x%llx\",\"0x%llx\",%d,\"0x%llx\",\"0x%llx\",\"0x%llx\"]", i ? "," : "",
+              s->signo, s->code, (unsigned long long)s->addr, (unsigned long long)s->rip, s->fatal,
+              (unsigned long long)s->rsp, (unsigned long long)s->rsi, (unsigned long long)s->rdx);
+    }
+    fputc(']', out);
+  }
+  if (r->ntrap) {
+    fputs(",\"trap\":[", out);
+    for (int i = 0; i < r->ntrap; i++) fprintf(out, "%s\"0x%llx\"", i ? "," : "", (unsigned long long)r->trap[i]);
+    fputc(']', out);
+  }
+  if (r->state != ST_DEAD) {
+    struct user_regs_struct regs = r->regs;
+    fputs(",\"regs\":[", out);
+    for (int f = 0; f < F_COUNT; f++) fprintf(out, "%s\"0x%llx\"", f ? "," : "", *reg_field(&regs, f));
+    fputc(']', out);
+  }
+  if (r->note) {
+    fputs(",\"note\":", out);
+    json_string(out, r->note);
+  }
+  fputc('}', out);
+}
+
+void print_result(FILE *out, long id, const struct result *r) {
+  fprintf(out, "{\"id\":%ld,\"status\":\"%s\",\"detail\":", id, r->status);
+  json_string(out, r->detail);
+  fprintf(out, ",\"pid\":%d,\"exit\":%d,\"events\":[", (int)r->pid, r->exit_signal);
+  for (int i = 0; i < r->nrec; i++) {
+    if (i) fputc(',', out);
+    print_record(out, &r->rec[i]);
+  }
+  fputs("]}\n", out);
+  fflush(out);
+}

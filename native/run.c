@@ -1,0 +1,130 @@
+/*
+ * One trace: spawn the child, put it in the model's initial user state, run the events, and
+ * clean up whatever happens (the child is always killed and reaped; a time limit bounds it).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/time.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include "driver.h"
+
+extern volatile sig_atomic_t alarm_fired;
+int exec_user(struct drv *d, const struct trace *t, int i, struct result *res);
+
+/* DR7: L1 enabled, R/W1 = 11 (data reads and writes), LEN1 = 1 byte. */
+#define DR7_WATCH1 0x300004ULL
+
+static void skip(struct drv *d, struct record *rec) {
+  rec->skipped = 1;
+  rec->state = d->state;
+  rec->stop = d->stop;
+  rec->regs = d->regs;
+}
+
+/* tracer.*: the model's ptrace tracer. The harness is the child's tracer all along; `attach`
+ * only changes what it reports and how it resumes, as the model's task was untraced before. */
+static void exec_tracer(struct drv *d, const struct event *e, struct record *rec) {
+  int stopped = d->attached && d->state == ST_STOPPED;
+  switch (e->kind) {
+  case EV_ATTACH:
+    if (d->attached || d->state == ST_DEAD) { skip(d, rec); return; }
+    d->attached = 1;
+    d->syscalls = e->flag;
+    break;
+  case EV_WATCH: {
+    if (!d->attached || d->state == ST_DEAD) { skip(d, rec); return; }
+    uint16_t sel = (uint16_t)d->regs.ss;
+    mem_write(d->pid, e->value, &sel, 2);
+    ptrace(PTRACE_POKEUSER, d->pid, offsetof(struct user, u_debugreg[1]), e->value);
+    ptrace(PTRACE_POKEUSER, d->pid, offsetof(struct user, u_debugreg[7]), DR7_WATCH1);
+    d->watch = e->value;
+    break;
+  }
+  case EV_SETREGS:
+    if (!stopped) { skip(d, rec); return; }
+    for (int f = 0; f < F_COUNT; f++)
+      if ((e->mask >> f) & 1) *reg_field(&d->regs, f) = e->fields[f];
+    if (set_regs(d) != 0) rec->note = "PTRACE_SETREGS failed";
+    get_regs(d);
+    break;
+  case EV_STEP: case EV_CONT: {
+    if (!stopped) { skip(d, rec); return; }
+    /* User code resumes at pt_regs->ip unless a signal intervenes: stop it there. */
+    static const unsigned char int3 = 0xcc;
+    put_code(d->regs.rip, &int3, 1);
+    d->stepping = e->kind == EV_STEP;
+    d->event_int3 = ~0ULL;
+    settle(d, rec, resume_request(d));
+    break;
+  }
+  }
+  rec->state = d->state;
+  rec->stop = d->stop;
+  rec->regs = d->regs;
+}
+
+/* The model's initial task 1: RIP 0x400100, RSP 0x7fffffffe000, RFLAGS IF, other GPRs 0. */
+static int initial_state(struct drv *d, struct result *r) {
+  int status;
+  if (wait_child(d, &status) != 0 || !WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP) {
+    snprintf(r->detail, sizeof r->detail, "child setup failed (status 0x%x)", status);
+    return -1;
+  }
+  ptrace(PTRACE_SETOPTIONS, d->pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD);
+  if (get_regs(d) != 0) return -1;
+  struct user_regs_struct *g = &d->regs;
+  for (int f = F_RAX; f <= F_R15; f++) *reg_field(g, f) = 0;
+  g->rip = TASK1_RIP;
+  g->rsp = TASK1_RSP;
+  g->eflags = 0x202;
+  g->orig_rax = ~0ULL; /* not in a syscall: nothing to restart */
+  g->gs_base = 0;
+  if (set_regs(d) != 0) return -1;
+  d->state = ST_BOUNDARY;
+  return 0;
+}
+
+void run_trace(const struct trace *t, struct result *res, double timeout_s) {
+  memset(res, 0, sizeof *res);
+  res->status = "ok";
+  memset(code_view, 0xcc, CODE_SIZE); /* anything not written this trace is a driver int3 */
+  memset(scratch_view, 0, SCRATCH_SIZE);
+  struct drv d;
+  memset(&d, 0, sizeof d);
+  d.event_int3 = ~0ULL;
+  alarm_fired = 0;
+  struct itimerval it = { { 0, 50000 }, { (long)timeout_s, (long)((timeout_s - (long)timeout_s) * 1e6) } };
+  setitimer(ITIMER_REAL, &it, NULL);
+  d.pid = spawn_child(code_memfd, scratch_memfd);
+  res->pid = d.pid;
+  if (d.pid < 0) {
+    res->status = "error";
+    snprintf(res->detail, sizeof res->detail, "fork failed");
+  } else if (initial_state(&d, res) != 0) {
+    res->status = d.timed_out ? "hang" : "error";
+  } else {
+    res->nrec = t->n;
+    for (int i = 0; i < t->n && !d.timed_out;) {
+      const struct event *e = &t->ev[i];
+      if (is_user_event(e->kind)) i += exec_user(&d, t, i, res);
+      else exec_tracer(&d, e, &res->rec[i++]);
+    }
+    if (d.timed_out) {
+      res->status = "hang";
+      snprintf(res->detail, sizeof res->detail, "time limit of %.1f s", timeout_s);
+    }
+  }
+  res->exit_signal = d.state == ST_DEAD ? d.exit_signal : 0;
+  struct itimerval off = { { 0, 0 }, { 0, 0 } };
+  setitimer(ITIMER_REAL, &off, NULL);
+  if (d.pid > 0) {
+    if (d.state != ST_DEAD || d.timed_out) kill(d.pid, SIGKILL);
+    int status;
+    while (waitpid(d.pid, &status, __WALL) < 0 && errno == EINTR) {}
+  }
+}

@@ -1,0 +1,133 @@
+/*
+ * Running the child until the current event is over: it reaches a driver breakpoint (a user
+ * boundary), stops for the model's tracer (syscall stop, single-step report), or dies. Signals
+ * on the way are passed to the child like an uninvolved debugger would, and recorded once
+ * their outcome is known: delivered (the handler is reached) or fatal. A signal whose frame
+ * cannot be written is not delivered; the kernel's follow-up SIGSEGV is what gets recorded,
+ * as in the model.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include "driver.h"
+
+#define SI_KERNEL_CODE 0x80
+static const int HANDLED[] = { SIGILL, SIGTRAP, SIGBUS, SIGUSR1, SIGSEGV, SIGUSR2 };
+
+static int handled(int sig) {
+  for (unsigned i = 0; i < sizeof HANDLED / sizeof HANDLED[0]; i++)
+    if (HANDLED[i] == sig) return 1;
+  return 0;
+}
+
+/* The request that resumes the child as the model's tracer would. */
+int resume_request(const struct drv *d) {
+  if (d->stepping) return PTRACE_SINGLESTEP;
+  return d->syscalls || d->internal_sysstops ? PTRACE_SYSCALL : PTRACE_CONT;
+}
+
+static void add_sig(struct record *rec, struct sig_obs s) {
+  if (rec->nsig < MAX_SIGS) rec->sig[rec->nsig++] = s;
+}
+
+/* A stop at one of the int3 bytes the harness placed (the whole code page is int3 filler). */
+static int driver_stop(const struct drv *d, int sig, const siginfo_t *si) {
+  uint64_t at = d->regs.rip - 1;
+  return sig == SIGTRAP && si->si_code == SI_KERNEL_CODE && in_code(at, 1) && at != d->event_int3;
+}
+
+static void boundary(struct drv *d) {
+  d->regs.rip -= 1;
+  set_regs(d);
+  d->state = ST_BOUNDARY;
+  d->stop = NULL;
+}
+
+static void died(struct drv *d, struct record *rec, int status) {
+  d->state = ST_DEAD;
+  if (!WIFSIGNALED(status)) return;
+  int s = WTERMSIG(status);
+  d->exit_signal = s;
+  if (s == SIGKILL) return;
+  struct sig_obs o = { s, 0, 1, 0, d->regs.rip, 0, 0, 0 };
+  if (d->last.signo == s) o = d->last, o.fatal = 1;
+  add_sig(rec, o);
+}
+
+void settle(struct drv *d, struct record *rec, int request) {
+  int sig = 0;
+  for (;;) {
+    if (ptrace(request, d->pid, 0, sig) != 0) { rec->note = "ptrace resume failed"; d->state = ST_DEAD; return; }
+    sig = 0;
+    int status;
+    if (wait_child(d, &status) != 0) return;
+    if (WIFEXITED(status) || WIFSIGNALED(status)) { died(d, rec, status); return; }
+    if (!WIFSTOPPED(status)) continue;
+    int s = WSTOPSIG(status);
+    get_regs(d);
+    if (d->popf_restore) {
+      /* POPFQ has run (it cannot fault) or was never fetched: RSP is the user's again. */
+      d->regs.rsp = d->popf_rsp;
+      d->popf_restore = 0;
+      set_regs(d);
+    }
+    if (d->pending) {
+      /* Delivered: the child is at the handler (about to run it, or stopped on its int3). */
+      int at_handler = (d->regs.rip == HANDLER || d->regs.rip == HANDLER + 1) && d->regs.rsp != d->pend_rsp;
+      if (at_handler) {
+        d->pend.rsp = d->regs.rsp;
+        d->pend.rsi = d->regs.rsi;
+        d->pend.rdx = d->regs.rdx;
+        add_sig(rec, d->pend);
+      }
+      d->pending = 0;
+    }
+    if (s == (SIGTRAP | 0x80)) {
+      struct __ptrace_syscall_info info;
+      memset(&info, 0, sizeof info);
+      ptrace(PTRACE_GET_SYSCALL_INFO, d->pid, sizeof info, &info);
+      int exit = info.op == PTRACE_SYSCALL_INFO_EXIT;
+      if (!d->syscalls) {
+        /* A stop the harness asked for: user code resumes at RIP; give it a breakpoint. */
+        if (exit) {
+          d->internal_sysstops = 0;
+          static const unsigned char int3 = 0xcc;
+          put_code(d->regs.rip, &int3, 1);
+        }
+        request = resume_request(d);
+        continue;
+      }
+      d->state = ST_STOPPED;
+      d->stop = exit ? "syscall-exit" : "syscall-entry";
+      return;
+    }
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    ptrace(PTRACE_GETSIGINFO, d->pid, 0, &si);
+    if (driver_stop(d, s, &si)) { boundary(d); return; }
+    if (d->stepping && s == SIGTRAP && (si.si_code == TRAP_TRACE || si.si_code == TRAP_BRKPT)) {
+      /* The single step the model's tracer asked for is done: a debugger swallows the trap. */
+      if (rec->ntrap < MAX_SIGS) rec->trap[rec->ntrap++] = d->regs.rip;
+      d->state = ST_STOPPED;
+      d->stop = "singlestep";
+      return;
+    }
+    if (s == SIGTRAP && si.si_code == SI_KERNEL_CODE && d->regs.rip - 1 == d->event_int3)
+      d->event_int3 = ~0ULL; /* the event's own int3 fires once; later ones are ours */
+    /* A signal for the child: pass it on, and learn at the next stop whether it was delivered. */
+    struct sig_obs o = { s, si.si_code, 0, 0, d->regs.rip, 0, 0, 0 };
+    if (si.si_code > 0) o.addr = (uint64_t)si.si_addr;
+    d->last = o;
+    if (handled(s)) {
+      d->pending = 1;
+      d->pend = o;
+      d->pend_rsp = d->regs.rsp;
+      static const unsigned char int3 = 0xcc;
+      put_code(HANDLER, &int3, 1);
+    }
+    sig = s;
+    request = resume_request(d) == PTRACE_SINGLESTEP ? PTRACE_CONT : resume_request(d);
+  }
+}

@@ -1,0 +1,72 @@
+/*
+ * Small ptrace and memory helpers for the driver.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "driver.h"
+
+extern volatile sig_atomic_t alarm_fired;
+
+int get_regs(struct drv *d) {
+  return ptrace(PTRACE_GETREGS, d->pid, 0, &d->regs) == 0 ? 0 : -1;
+}
+
+int set_regs(struct drv *d) {
+  return ptrace(PTRACE_SETREGS, d->pid, 0, &d->regs) == 0 ? 0 : -1;
+}
+
+/* Writes into the child as the tracer. process_vm_writev honours page protections (a forged
+ * signal frame on an unwritable stack is left unwritten, as user code could not write it). */
+int mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len) {
+  struct iovec local = { (void *)buf, len }, remote = { (void *)addr, len };
+  return process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+int mem_read(pid_t pid, uint64_t addr, void *buf, size_t len) {
+  struct iovec local = { buf, len }, remote = { (void *)addr, len };
+  return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+/* Whether the child has a page table entry for `addr` (/proc/PID/pagemap bit 63). */
+int page_present(pid_t pid, uint64_t addr) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/pagemap", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  uint64_t entry = 0;
+  ssize_t n = pread(fd, &entry, sizeof entry, (off_t)((addr >> 12) * 8));
+  close(fd);
+  if (n != (ssize_t)sizeof entry) return -1;
+  return (int)(entry >> 63);
+}
+
+int in_code(uint64_t addr, uint64_t len) {
+  return addr >= CODE_BASE && addr < CODE_BASE + CODE_SIZE && len <= CODE_BASE + CODE_SIZE - addr;
+}
+
+/* The code page is shared with the child, so placing code is a memcpy. */
+void put_code(uint64_t addr, const unsigned char *bytes, size_t len) {
+  if (in_code(addr, len)) memcpy(code_view + (addr - CODE_BASE), bytes, len);
+}
+
+/* waitpid that gives up when the trace's time limit passes (SIGALRM interrupts it). */
+int wait_child(struct drv *d, int *status) {
+  for (;;) {
+    if (alarm_fired) {
+      d->timed_out = 1;
+      return -1;
+    }
+    pid_t r = waitpid(d->pid, status, __WALL);
+    if (r == d->pid) return 0;
+    if (r < 0 && errno == EINTR) continue;
+    return -1;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Comparing the model's records of a trace with the real machine's, event by event. What is
+ * compared, and every normalisation applied, is listed in docs/cosim.md ("Comparison rules");
+ * each rule here carries the same name.
+ */
+import type { Event } from '../model/index.ts';
+import { MODEL_PID } from './model-run.ts';
+import { REG_NAMES, type EventRecord, type SideRun, type SigRecord } from './types.ts';
+
+/** One field that differs. */
+export interface Difference {
+  readonly event: number;
+  readonly type: string;
+  readonly field: string;
+  readonly model: string;
+  readonly real: string;
+}
+
+/** The verdict on one trace. */
+export interface Comparison {
+  readonly agree: boolean;
+  /** Disagreement class: the event type and field of the first difference. */
+  readonly cls?: string;
+  readonly differences: readonly Difference[];
+}
+
+/** Rule "RF": RFLAGS.RF is not compared (user code cannot read it; see docs/cosim.md). */
+const RF = 1n << 16n;
+const MAX_DIFFERENCES = 24;
+
+const hex = (v: bigint | number | undefined): string => (v === undefined ? '-' : `0x${BigInt(v).toString(16)}`);
+
+/** Rule "frame addresses": real frame values paired with the model's, per delivered signal. */
+class FrameMap {
+  private readonly map = new Map<bigint, bigint>();
+  pair(real: readonly SigRecord[], model: readonly SigRecord[]): void {
+    const r = real.filter((s) => s.frame);
+    const m = model.filter((s) => s.frame);
+    for (let k = 0; k < Math.min(r.length, m.length); k++) {
+      const a = r[k]?.frame;
+      const b = m[k]?.frame;
+      if (!a || !b) continue;
+      this.map.set(a.rsp, b.rsp);
+      this.map.set(a.rsi, b.rsi);
+      this.map.set(a.rdx, b.rdx);
+    }
+  }
+  translate(v: bigint): bigint {
+    return this.map.get(v) ?? v;
+  }
+}
+
+/** Rule "pid": the real pid where the model has its pid 1. */
+function sameValue(model: bigint, real: bigint, pid: number | undefined, frames: FrameMap): boolean {
+  if (model === real) return true;
+  if (pid !== undefined && model === BigInt(MODEL_PID) && real === BigInt(pid)) return true;
+  return frames.translate(real) === model;
+}
+
+function compareSignals(i: number, type: string, m: readonly SigRecord[], r: readonly SigRecord[], out: Difference[]): void {
+  const fmt = (s: SigRecord | undefined): string =>
+    (s === undefined ? 'none' : `sig ${s.signo} code ${s.code} addr ${hex(s.addr)} rip ${hex(s.rip)}${s.fatal ? ' fatal' : ''}`);
+  for (let k = 0; k < Math.max(m.length, r.length); k++) {
+    const a = m[k];
+    const b = r[k];
+    const same = a !== undefined && b !== undefined && a.signo === b.signo && a.code === b.code && a.fatal === b.fatal
+      && a.rip === b.rip && a.addr === b.addr;
+    if (!same) {
+      const field = a && b && a.signo === b.signo ? (a.code !== b.code ? 'signal.code' : a.addr !== b.addr ? 'signal.addr'
+        : a.rip !== b.rip ? 'signal.rip' : 'signal.fatal') : 'signal';
+      out.push({ event: i, type, field, model: fmt(a), real: fmt(b) });
+    }
+  }
+}
+
+function compareRecord(i: number, e: Event, m: EventRecord, r: EventRecord, pid: number | undefined, frames: FrameMap, out: Difference[]): void {
+  const type = e.type;
+  const diff = (field: string, a: string, b: string): void => { out.push({ event: i, type, field, model: a, real: b }); };
+  if (m.skipped !== r.skipped) diff('skipped', String(m.skipped), String(r.skipped));
+  if (m.state !== r.state) diff('state', m.state + (m.note ? ` (${m.note})` : ''), r.state);
+  else if (m.stop !== r.stop) diff('stop', m.stop ?? '-', r.stop ?? '-');
+  compareSignals(i, type, m.signals, r.signals, out);
+  frames.pair(r.signals, m.signals);
+  if (m.traps.map(hex).join() !== r.traps.map(hex).join()) diff('trap', m.traps.map(hex).join() || '-', r.traps.map(hex).join() || '-');
+  if (m.state !== r.state || !m.regs || !r.regs) return;
+  REG_NAMES.forEach((name, k) => {
+    let a = m.regs?.[k] ?? 0n;
+    let b = r.regs?.[k] ?? 0n;
+    if (name === 'rflags') {
+      a &= ~RF;
+      b &= ~RF;
+    }
+    if (!sameValue(a, b, pid, frames)) diff(name, hex(a), hex(b));
+  });
+}
+
+/** Compares the model's and the real machine's runs of `events`. */
+export function compareRuns(events: readonly Event[], model: SideRun, real: SideRun): Comparison {
+  if (real.status !== 'ok') {
+    return { agree: false, cls: `harness ${real.status}`, differences: [{ event: -1, type: 'harness', field: real.status, model: 'ok', real: real.detail }] };
+  }
+  const out: Difference[] = [];
+  const frames = new FrameMap();
+  events.forEach((e, i) => {
+    const m = model.records[i];
+    const r = real.records[i];
+    if (m === undefined || r === undefined) {
+      out.push({ event: i, type: e.type, field: 'record', model: m ? 'present' : 'missing', real: r ? 'present' : 'missing' });
+      return;
+    }
+    compareRecord(i, e, m, r, real.pid, frames, out);
+  });
+  const first = out[0];
+  if (first === undefined) return { agree: true, differences: [] };
+  return { agree: false, cls: `${first.type} ${first.field}`, differences: out.slice(0, MAX_DIFFERENCES) };
+}

@@ -1,0 +1,61 @@
+/**
+ * Can co-simulation run here, and on what: x86-64 Linux, a C compiler for the harness, and
+ * permission to ptrace a child (checked by running one trace); the CPU vendor and paging mode
+ * come from /proc/cpuinfo so the model runs as the machine does.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Paging, Vendor } from '../isa/index.ts';
+import { buildHarness } from './build.ts';
+
+/** What the machine offers, or why co-simulation cannot run. */
+export type Platform =
+  | { readonly ok: true; readonly harness: string; readonly vendor: Vendor; readonly paging: Paging; readonly int80: boolean; readonly cpu: string }
+  | { readonly ok: false; readonly reason: string };
+
+/** Vendor, paging mode and model name from /proc/cpuinfo text. */
+export function parseCpuinfo(text: string): { vendor: Vendor | null; paging: Paging; cpu: string } {
+  const field = (name: string): string => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
+  const id = field('vendor_id');
+  const vendor = id === 'GenuineIntel' ? 'intel' : id === 'AuthenticAMD' ? 'amd' : null;
+  const paging = field('flags').split(/\s+/).includes('la57') ? 5 : 4;
+  return { vendor, paging, cpu: field('model name') };
+}
+
+let cached: Platform | undefined;
+
+/** Detects the platform once per process (building the harness if needed). */
+export function detectPlatform(): Platform {
+  cached ??= detect();
+  return cached;
+}
+
+function detect(): Platform {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    return { ok: false, reason: `not x86-64 Linux (${process.platform}/${process.arch})` };
+  }
+  let info;
+  try {
+    info = parseCpuinfo(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return { ok: false, reason: '/proc/cpuinfo is not readable' };
+  }
+  if (info.vendor === null) return { ok: false, reason: 'the CPU vendor is neither GenuineIntel nor AuthenticAMD' };
+  const built = buildHarness();
+  if (!built.ok) return { ok: false, reason: built.reason };
+  let out: string;
+  try {
+    out = execFileSync(built.path, ['--probe'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch (e) {
+    const stdout = String((e as { stdout?: string }).stdout ?? '');
+    out = stdout || JSON.stringify({ ok: false, detail: (e as Error).message.split('\n')[0] });
+  }
+  let probe: { ok: boolean; int80?: boolean; detail?: string };
+  try {
+    probe = JSON.parse(out.trim().split('\n')[0] ?? '') as typeof probe;
+  } catch {
+    return { ok: false, reason: `the harness probe failed: ${out.slice(0, 100)}` };
+  }
+  if (!probe.ok) return { ok: false, reason: `no ptrace permission or no usable child process (${probe.detail ?? 'probe failed'})` };
+  return { ok: true, harness: built.path, vendor: info.vendor, paging: info.paging, int80: probe.int80 === true, cpu: info.cpu };
+}

@@ -1,0 +1,115 @@
+/**
+ * Driving the native harness process: traces go in as lines, results come back as JSON lines,
+ * in order. The harness bounds each trace itself; on top of that, if it stops answering (or
+ * dies), the trace it was on is reported as a hang (or crash) and a fresh harness carries on
+ * with the rest, so the caller never hangs.
+ */
+import { spawn } from 'node:child_process';
+import type { EventRecord, SideRun, SideState } from './types.ts';
+
+/** One trace for the harness. */
+export interface HarnessItem {
+  readonly id: number;
+  readonly line: string;
+}
+
+/** Harness options. */
+export interface HarnessOptions {
+  /** Time limit per trace inside the harness, seconds. */
+  readonly timeoutS: number;
+}
+
+type RawSig = [number, number, string, string, number, string, string, string];
+interface RawEvent { x: number; st: 'b' | 's' | 'd'; stop?: string; sig?: RawSig[]; trap?: string[]; regs?: string[]; note?: string }
+interface RawResult { id: number; status: 'ok' | 'hang' | 'error'; detail: string; pid: number; exit: number; events: RawEvent[] }
+
+const STATE: Record<RawEvent['st'], SideState> = { b: 'boundary', s: 'stopped', d: 'dead' };
+
+function toRecord(e: RawEvent): EventRecord {
+  return {
+    skipped: e.x === 1,
+    state: STATE[e.st],
+    ...(e.stop ? { stop: e.stop } : {}),
+    signals: (e.sig ?? []).map(([signo, code, addr, rip, fatal, rsp, rsi, rdx]) => ({
+      signo, code, addr: BigInt(addr), rip: BigInt(rip), fatal: fatal === 1,
+      ...(fatal === 1 ? {} : { frame: { rsp: BigInt(rsp), rsi: BigInt(rsi), rdx: BigInt(rdx) } }),
+    })),
+    traps: (e.trap ?? []).map((t) => BigInt(t)),
+    ...(e.regs ? { regs: e.regs.map((v) => BigInt(v)) } : {}),
+    ...(e.note ? { note: e.note } : {}),
+  };
+}
+
+/** Parses one output line of the harness. */
+export function parseResult(line: string): { id: number; run: SideRun } {
+  const r = JSON.parse(line) as RawResult;
+  return { id: r.id, run: { status: r.status, detail: r.detail, pid: r.pid, records: r.events.map(toRecord) } };
+}
+
+const failed = (status: 'hang' | 'crash', detail: string): SideRun => ({ status, detail, records: [] });
+
+/** Runs `items` from index `start` on one harness process; resolves to the next unanswered index. */
+function session(path: string, items: readonly HarnessItem[], start: number, o: HarnessOptions,
+  onResult: (id: number, run: SideRun) => void): Promise<number> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(path, ['--timeout', String(o.timeoutS)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let i = start;
+    let buf = '';
+    let stderr = '';
+    let gaveUp = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        gaveUp = true;
+        const it = items[i];
+        if (it !== undefined) onResult(it.id, failed('hang', `the harness gave no answer within ${o.timeoutS + 5} s`));
+        i++;
+        child.kill('SIGKILL');
+      }, (o.timeoutS + 5) * 1000);
+    };
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        const it = items[i];
+        if (it === undefined || gaveUp) continue;
+        let parsed: { id: number; run: SideRun };
+        try {
+          parsed = parseResult(line);
+        } catch {
+          parsed = { id: it.id, run: failed('crash', `unreadable harness output: ${line.slice(0, 80)}`) };
+        }
+        onResult(it.id, parsed.id === it.id ? parsed.run : failed('crash', `harness answered trace ${parsed.id} for ${it.id}`));
+        i++;
+        arm();
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => { stderr = (stderr + s).slice(-400); });
+    child.stdin.on('error', () => { /* EPIPE when the harness died; 'exit' reports it */ });
+    child.on('error', () => { /* spawn failure: 'exit'/'close' follows */ });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const it = items[i];
+      if (!gaveUp && it !== undefined) {
+        const why = signal ? `killed by ${signal}` : `exit status ${code}`;
+        onResult(it.id, failed('crash', `the harness died (${why})${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`));
+        i++;
+      }
+      resolvePromise(i);
+    });
+    arm();
+    child.stdin.end(items.slice(start).map((x) => x.line).join(''));
+  });
+}
+
+/** Runs every item on the harness at `path`, restarting it after a crash or hang. */
+export async function runOnHarness(path: string, items: readonly HarnessItem[], o: HarnessOptions,
+  onResult: (id: number, run: SideRun) => void): Promise<void> {
+  let next = 0;
+  while (next < items.length) next = await session(path, items, next, o, onResult);
+}

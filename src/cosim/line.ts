@@ -1,0 +1,63 @@
+/**
+ * The harness's input: one line per trace, "<id> <event>;<event>...", each event an opcode
+ * letter and hexadecimal operands (native/parse.c documents the grammar). System call numbers
+ * are the ABIs' own (syscall_64.tbl, syscall_32.tbl), written here independently of the
+ * model's table so that a wrong number in the model shows up as a disagreement.
+ */
+import { USER_REGS, type Event, type SigFrame } from '../model/index.ts';
+import { REG_NAMES } from './types.ts';
+
+const NR64: Readonly<Record<string, number>> = { getpid: 39, sched_yield: 24, kill: 62, rt_sigreturn: 15 };
+const NR32: Readonly<Record<string, number>> = { getpid: 20, sched_yield: 158, kill: 37 };
+
+/** Thrown for an event the harness cannot run (outside the co-simulation subset). */
+export class UnsupportedEvent extends Error {}
+
+const hex = (v: bigint | number): string => BigInt.asUintN(64, BigInt(v)).toString(16);
+
+function fields(f: SigFrame | undefined): string {
+  let mask = 0;
+  const vals: string[] = [];
+  REG_NAMES.forEach((name, i) => {
+    const v = (f as Record<string, bigint | number | undefined> | undefined)?.[name];
+    if (v === undefined) return;
+    mask |= 1 << i;
+    vals.push(hex(v));
+  });
+  return [hex(mask), ...vals].join(' ');
+}
+
+function nr(table: Readonly<Record<string, number>>, name: string): number {
+  const n = table[name];
+  if (n === undefined) throw new UnsupportedEvent(`system call ${name} is not in the co-simulation subset`);
+  return n;
+}
+
+/** One event in the line format. */
+export function eventToken(e: Event): string {
+  switch (e.type) {
+    case 'user.setReg': return `R ${USER_REGS.indexOf(e.reg).toString(16)} ${hex(e.value)}`;
+    case 'user.popf': return `F ${hex(e.flags)}`;
+    case 'user.nop': return 'N';
+    case 'user.access': return `A ${hex(e.addr)} ${e.write ? 1 : 0}`;
+    case 'user.movSs': return `M ${e.watched ? 1 : 0}`;
+    case 'user.int3': return 'B';
+    case 'user.syscall':
+    case 'user.int80': {
+      const n = e.type === 'user.syscall' ? nr(NR64, e.nr) : nr(NR32, e.nr);
+      const args = e.args ?? [];
+      return [e.type === 'user.syscall' ? 'S' : 'I', hex(n), hex(args.length), ...args.map(hex), fields(e.frame)].join(' ');
+    }
+    case 'tracer.attach': return `a ${e.options?.syscalls ? 1 : 0}`;
+    case 'tracer.setRegs': return `r ${fields(e.regs)}`;
+    case 'tracer.singleStep': return 's';
+    case 'tracer.cont': return 'c';
+    case 'tracer.watch': return `w ${hex(e.addr)}`;
+    default: throw new UnsupportedEvent(`event ${e.type} is not in the co-simulation subset`);
+  }
+}
+
+/** A whole trace as one harness input line (with the newline). */
+export function traceLine(id: number, events: readonly Event[]): string {
+  return `${id} ${events.map(eventToken).join(';')}\n`;
+}

@@ -1,0 +1,61 @@
+/**
+ * What co-simulation compares: per trace event, one record from the model and one from the
+ * real CPU and kernel (the native harness), in the same shape. docs/cosim.md explains each
+ * field and the comparison rules.
+ */
+import { USER_REGS } from '../model/index.ts';
+
+/** Register order of {@link EventRecord.regs}: the 16 GPRs, then rip, rflags, cs, ss. */
+export const REG_NAMES = [...USER_REGS, 'rip', 'rflags', 'cs', 'ss'] as const;
+/** One of {@link REG_NAMES}. */
+export type RegName = (typeof REG_NAMES)[number];
+
+/** RSP, RSI (&siginfo) and RDX (&ucontext) at the entry of a signal handler. */
+export interface FrameRegs {
+  readonly rsp: bigint;
+  readonly rsi: bigint;
+  readonly rdx: bigint;
+}
+
+/** A signal that reached its handler (fatal = false) or killed the process (fatal = true). */
+export interface SigRecord {
+  readonly signo: number;
+  readonly code: number;
+  readonly addr: bigint;
+  /** RIP of the interrupted user context (what the handler's ucontext holds). */
+  readonly rip: bigint;
+  readonly fatal: boolean;
+  /** Where the frame went (delivered signals only). */
+  readonly frame?: FrameRegs;
+}
+
+/**
+ * Where the process is after an event: at a user instruction boundary, stopped for the
+ * tracer, dead, or (model only) the kernel halted (an oops, a hang).
+ */
+export type SideState = 'boundary' | 'stopped' | 'dead' | 'halted';
+
+/** What one event did on one side. */
+export interface EventRecord {
+  readonly skipped: boolean;
+  readonly state: SideState;
+  /** The ptrace stop kind when stopped. */
+  readonly stop?: string;
+  readonly signals: readonly SigRecord[];
+  /** RIPs of single-step traps reported to the tracer. */
+  readonly traps: readonly bigint[];
+  /** User registers at the boundary, or pt_regs when stopped ({@link REG_NAMES} order). */
+  readonly regs?: readonly bigint[];
+  /** A remark of the side that produced it (an emulated abstraction, a kernel failure). */
+  readonly note?: string;
+}
+
+/** One side's run of a whole trace. */
+export interface SideRun {
+  /** ok; hang (time limit); error (the harness could not set up the trace); crash (the harness died). */
+  readonly status: 'ok' | 'hang' | 'error' | 'crash';
+  readonly detail: string;
+  /** The real process id (the model's task 1 is pid 1). */
+  readonly pid?: number;
+  readonly records: readonly EventRecord[];
+}
