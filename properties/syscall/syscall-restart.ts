@@ -20,7 +20,8 @@ export default defineInvariant({
       const nr = o.act.args.rax;
       const compat = !o.view.cs.l;
       const mask = compat ? 0xffff_ffffn : (1n << 64n) - 1n;
-      if (nr === undefined || (o.pt.rax ?? -1n) !== nr || o.rip === o.act.insn + 2n) continue;
+      // A restart puts orig_ax back into ax and keeps orig_ax (rt_sigreturn sets it to -1).
+      if (nr === undefined || (o.pt.rax ?? -1n) !== nr || (o.pt.orig_rax ?? -1n) !== nr || o.rip === o.act.insn + 2n) continue;
       const code = t.after.k.code[o.rip.toString(16)];
       if (code === undefined && o.rip !== o.act.insn) continue; // not a restart: a normal return elsewhere
       if (code !== 'user.syscall' && code !== 'user.int80') {

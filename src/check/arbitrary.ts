@@ -116,7 +116,11 @@ const chunk = fc.oneof(
     [{ type: 'user.jump', target: '$rseq_cs' }, { type: 'hw.irq', after: 0 }, { type: 'user.nop' }],
     [{ type: 'user.popf', flags: '0x302' }, { type: 'user.setReg', reg: 'rcx', value: '$next+10' }, { type: 'user.setReg', reg: 'r11', value: '0x302' }, { type: 'user.nop' }],
     [{ type: 'sched.signal', task: 1, signal: 10 }, { type: 'user.nop' }],
+    [{ type: 'tracer.attach', options: { fork: true } }, { type: 'user.syscall', nr: 'fork' }, { type: 'tracer.cont' }, { type: 'user.syscall', nr: 'sched_yield' }, { type: 'user.nop' }],
+    [{ type: 'user.int80', nr: 'fork' }, { type: 'user.syscall', nr: 'sched_yield' }, { type: 'user.syscall', nr: 'sched_yield' }, { type: 'user.nop' }],
   ) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('$nmi_stack-0x28', '$nmi_stack-0x100', '$nmi_stack-0x800'), fc.integer({ min: 1, max: 6 }))
+    .map(([sp, k]): RawEvent[] => [{ type: 'user.setReg', reg: 'rsp', value: sp }, { type: 'hw.nmi', after: k }, { type: 'user.syscall', nr: 'getpid' }]) },
 );
 
 /** A trace: 1 to `maxLength` events, single events mixed with the deep-state chunks. */

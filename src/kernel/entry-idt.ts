@@ -9,7 +9,7 @@
  * without trusting CS alone and restore it on exit (linux-entry-history 6.5).
  */
 import { iretq, readQ, VEC, writeQs } from '../isa/index.ts';
-import { type MachineState, type StepOut } from '../model/index.ts';
+import { KernelCorruption, type MachineState, type StepOut } from '../model/index.ts';
 import { ENOSYS, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { topOfStack } from './entry-syscall-64.ts';
 import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
@@ -30,7 +30,7 @@ export interface VectorSpec {
 export function frameOf(m: MachineState): { rip: bigint; cs: bigint; flags: bigint; rsp: bigint; ss: bigint; at: bigint; err: bigint | null } {
   const a = act(m);
   const f = a?.frame;
-  if (!a || !f) throw new Error('kernel: no hardware frame for this activation');
+  if (!a || !f) throw new KernelCorruption('no hardware frame for this activation');
   const hasErr = a.hw.error !== undefined;
   const at = f.rsp + (hasErr ? 8n : 0n);
   return {

@@ -8,6 +8,7 @@ import {
   currentTask, ptBit, withTask,
   type Activation, type FailureKind, type MachineState, type Notes, type Observation, type PerCpu, type PtField, type PtRegs,
   type StepOut, type Task,
+  KernelCorruption,
 } from '../model/index.ts';
 
 export { currentTask as cur, withTask };
@@ -79,7 +80,7 @@ export function call(m: MachineState, to: bigint, ret: bigint): MachineState {
 export function ret(m: MachineState): MachineState {
   const t = currentTask(m);
   const to = t.calls[t.calls.length - 1];
-  if (to === undefined) throw new Error('kernel: ret with an empty call stack');
+  if (to === undefined) throw new KernelCorruption('ret with an empty call stack');
   return jump(withTask(m, { ...t, calls: t.calls.slice(0, -1) }), to);
 }
 

@@ -89,7 +89,10 @@ export function signalPrograms(c: Ctx): Program[] {
       : { ...m1, k: { ...m1.k, pages: { ...m1.k.pages, [(frame >> 12n).toString(16)]: 'data' as const } } };
     const saved = withTask(filled, { ...cur(filled), sigframes: { ...cur(filled).sigframes, [frame.toString(16)]: regs } });
     const m2 = writePt(saved, {
-      ...regs, rip: t.sig.handler, rsp: frame, rdi: BigInt(sig), rsi: frame + 0x100n, rdx: frame + 0x200n, rax: 0n,
+      // Handler arguments: 64-bit rdi = sig, rsi = &info, rdx = &uc (ax = 0); ia32_setup_rt_frame:
+      // ax = sig, dx = &info, cx = &uc.
+      ...regs, rip: t.sig.handler, rsp: frame,
+      ...(compat ? { rax: BigInt(sig), rdx: frame + 0x100n, rcx: frame + 0x200n } : { rdi: BigInt(sig), rsi: frame + 0x100n, rdx: frame + 0x200n, rax: 0n }),
       rflags: regs.rflags & ~(rf.DF | rf.RF | rf.TF), cs: BigInt(compat ? USER32_CS : USER_CS), ss: BigInt(USER_DS),
       orig_rax: (1n << 64n) - 1n,
     });

@@ -7,7 +7,7 @@ import {
   boundaryEvent, cpl, deliverEvent, faultDelivery, fault as isaFault, retire, VEC,
   type CpuState, type Delivery, type Fault,
 } from '../isa/index.ts';
-import { isStepFault, type Exec, type KernelImpl, type MicroStep } from './kernel-api.ts';
+import { isStepFault, KernelCorruption, type Exec, type KernelImpl, type MicroStep } from './kernel-api.ts';
 import type { Observation, ReturnVia } from './observations.ts';
 import type { Activation, Armed, HwFacts, HwState, MachineState, Task } from './state.ts';
 
@@ -135,7 +135,13 @@ export function microStep(m: MachineState, K: KernelImpl, emit: (o: Observation)
   }
   if (s.fork !== undefined && opts.onFork) opts.onFork(m, s.fork);
   const x: Exec = { emit, next: rip + STEP_BYTES };
-  const out = s.run(m, x);
+  let out;
+  try {
+    out = s.run(m, x);
+  } catch (e) {
+    if (!(e instanceof KernelCorruption)) throw e;
+    return tick(halt(m, { kind: 'kernel-failure', what: 'bug', detail: `${K.describe(rip)}: ${e.message}` }, emit));
+  }
   let after: MachineState;
   if (isStepFault(out)) after = deliverFault(out.m, out.m.cpu, out.fault, rip, emit);
   else {

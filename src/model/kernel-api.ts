@@ -72,3 +72,11 @@ export interface KernelImpl {
   /** "path+index name" for a kernel RIP, for traces people read. */
   describe(rip: bigint): string;
 }
+
+/**
+ * Thrown by kernel code whose own bookkeeping has been corrupted (a return with no caller, an
+ * exit with no frame): on a real machine that is a crash, so the engine records a kernel failure.
+ */
+export class KernelCorruption extends Error {
+  override readonly name = 'KernelCorruption';
+}

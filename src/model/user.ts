@@ -172,22 +172,26 @@ function vdsoCode(K: KernelImpl, rip: bigint, e: UserEvent): UserEvent | 'epilog
 }
 
 /**
- * A 32-bit task's SYSCALL or SYSENTER goes through __kernel_vsyscall (the only supported way,
- * vdso32/system_call.S): it pushes ECX, EDX, EBP and the return address, sets EBP (ESP for
- * SYSENTER, ECX for SYSCALL) and executes the instruction at its own address.
+ * A 32-bit task's fast system call (user.syscall or user.sysenter) goes through
+ * __kernel_vsyscall, the only supported way (vdso32/system_call.S): it pushes ECX, EDX, EBP and
+ * the return address, and executes SYSENTER (Intel; EBP = ESP) or SYSCALL (AMD; EBP = ECX) at
+ * its own address.
  */
 function viaVdso(m: MachineState, e: Extract<UserEvent, { type: 'user.syscall' | 'user.sysenter' }>, K: KernelImpl, emit: (o: Observation) => void, rip: bigint, task: Task): MachineState {
   const nr = e.nr ?? 'getpid';
   const loaded = loadArgs(m.cpu, K.syscallNr(nr, true), e.args, true);
   const stash = { ret: rip + USER_INSN_LEN[e.type], rcx: loaded.regs.rcx, rdx: loaded.regs.rdx, rbp: loaded.regs.rbp };
   const at = K.vdso.fastcall;
-  const ebp = e.type === 'user.sysenter' ? loaded.regs.rsp : loaded.regs.rcx;
+  const ebp = m.cpu.vendor === 'intel' ? loaded.regs.rsp : loaded.regs.rcx;
   const c: CpuState = { ...loaded, regs: { ...loaded.regs, rbp: ebp, rip: at } };
   let mm: MachineState = withTask({ ...m, cpu: c }, { ...task, vsyscall: stash });
-  if (e.type === 'user.syscall' && e.frame) mm = withTask(mm, writeSigFrame(currentTask(mm), c.regs.rsp, e.frame, c));
-  const r = e.type === 'user.sysenter' ? sysenter(c, mm.mem) : syscall(c, mm.mem);
+  // A forged frame's defaults are the user's registers at the call site, not inside the vDSO.
+  if (e.type === 'user.syscall' && e.frame) mm = withTask(mm, writeSigFrame(currentTask(mm), c.regs.rsp, e.frame, { ...loaded, regs: { ...loaded.regs, rip: stash.ret } }));
+  // ALTERNATIVE_2 in __kernel_vsyscall: SYSENTER on Intel (X86_FEATURE_SYSENTER32), SYSCALL on AMD.
+  const viaSysenter = m.cpu.vendor === 'intel';
+  const r = viaSysenter ? sysenter(c, mm.mem) : syscall(c, mm.mem);
   if (r.fault) return tick(deliverFault(mm, c, r.fault, at, emit));
-  return tick(enterSyscall(mm, r.cpu, e.type === 'user.sysenter' ? 'sysenter' : 'syscall32', at));
+  return tick(enterSyscall(mm, r.cpu, viaSysenter ? 'sysenter' : 'syscall32', at));
 }
 
 /** INT n from user mode, recording the activation (or the #GP it raises). */
