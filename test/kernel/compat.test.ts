@@ -13,8 +13,6 @@ import { at, ev, failures, firstStep, only, returns, run, signals, stepsOf, task
 const toTask2 = ev.int80('sched_yield');
 const sysenter = (nr: 'getpid' | 'nanosleep' = 'getpid'): Event => ({ type: 'user.sysenter', nr });
 const GETPID32 = 20n;
-/** The SYSENTER / SYSCALL inside __kernel_vsyscall (2 bytes before the int $0x80). */
-const VDSO_FASTCALL = LANDING_PAD - 4n;
 
 describe('SYSENTER (Intel)', () => {
   it('linux-6.7: enters entry_SYSENTER_compat, fixes pt_regs (sp from EBP, ip = landing pad) and returns by SYSRETL', () => {
@@ -29,11 +27,16 @@ describe('SYSENTER (Intel)', () => {
     expect(back?.view.regs.rax).toBe(2n);
   });
 
-  // SYSENTER is #UD in long mode on AMD (x86-semantics 4.3); it is the one in __kernel_vsyscall.
-  it('is #UD on AMD: SIGILL at the vDSO\'s SYSENTER', () => {
+  // __kernel_vsyscall picks SYSENTER on Intel and SYSCALL on AMD (ALTERNATIVE_2, system_call.S):
+  // the same 32-bit call enters through entry_SYSCALL_compat there. SYSENTER itself is #UD in
+  // long mode on AMD (x86-semantics 4.3), as a 64-bit task executing it finds.
+  it('on AMD, the vDSO uses SYSCALL instead; a SYSENTER from 64-bit code is #UD (SIGILL)', () => {
     const r = run('linux-6.7', [toTask2, sysenter(), ev.nop], { vendor: 'amd' });
     expect(stepsOf(r, 'entry_SYSENTER_compat')).toEqual([]);
-    expect(signals(r, 2)).toEqual([expect.objectContaining({ signal: SIG.SIGILL, code: SI.ILL_ILLOPN, rip: VDSO_FASTCALL })]);
+    expect(stepsOf(r, 'entry_SYSCALL_compat').length).toBeGreaterThan(0);
+    expect(returns(r, 2)[1]).toMatchObject({ via: 'sysretl', rip: LANDING_PAD });
+    const ud = run('linux-6.7', [sysenter(), ev.nop], { vendor: 'amd' });
+    expect(signals(ud)).toEqual([expect.objectContaining({ signal: SIG.SIGILL, code: SI.ILL_ILLOPN, rip: 0x400100n })]);
   });
 
   // Pre-2015 kernels returned from an untouched SYSENTER with SYSEXIT (sysexit_from_sys_call).
@@ -60,9 +63,12 @@ describe('SYSCALL from compatibility mode (AMD)', () => {
     expect(returns(r, 2)[1]?.view.regs.rax).toBe(0n);
   });
 
-  it('is #UD on Intel in compatibility mode: SIGILL', () => {
+  // SYSCALL is #UD in compatibility mode on Intel; the vDSO uses SYSENTER there.
+  it('on Intel, the vDSO uses SYSENTER for the same call', () => {
     const r = run('linux-6.7', [toTask2, ev.syscall('getpid'), ev.nop]);
-    expect(signals(r, 2)).toEqual([expect.objectContaining({ signal: SIG.SIGILL, rip: VDSO_FASTCALL })]);
+    expect(stepsOf(r, 'entry_SYSCALL_compat')).toEqual([]);
+    expect(stepsOf(r, 'entry_SYSENTER_compat').length).toBeGreaterThan(0);
+    expect(returns(r, 2)[1]?.view.regs.rax).toBe(2n);
   });
 });
 
@@ -71,6 +77,16 @@ describe('INT $0x80', () => {
   it('from the 32-bit task returns by IRET right after the int $0x80', () => {
     const r = run('linux-6.7', [toTask2, ev.int80('getpid'), ev.nop]);
     expect(returns(r, 2)[1]).toMatchObject({ via: 'iret', rip: TASK2_RIP + 2n, cs: 0x23 });
+    expect(returns(r, 2)[1]?.view.regs.rax).toBe(2n);
+  });
+
+  // __kernel_vsyscall's own "int $0x80" (the fallback, and what a restart re-executes) returns
+  // to int80_landing_pad (vdso32/system_call.S).
+  it('executed at the vDSO\'s int $0x80 returns by IRET to the landing pad', () => {
+    const r = run('linux-6.7', [toTask2, ev.setReg('rax', GETPID32), ev.jump(LANDING_PAD - 2n), ev.nop, ev.nop]);
+    expect(failures(r)).toEqual([]);
+    expect(stepsOf(r, 'entry_INT80_compat').length).toBeGreaterThan(0);
+    expect(returns(r, 2)[1]).toMatchObject({ via: 'iret', rip: LANDING_PAD });
     expect(returns(r, 2)[1]?.view.regs.rax).toBe(2n);
   });
 
