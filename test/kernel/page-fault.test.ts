@@ -70,6 +70,27 @@ describe('copy_from_user and the exception table (linux-6.7)', () => {
   });
 });
 
+describe('the pf-trap-gate proposal (a #PF trap gate leaves IF = 1)', () => {
+  // 5.1: the interrupt gate is what keeps IRQs out until CR2 is read. With a trap gate an IRQ can
+  // even arrive before the entry's SWAPGS: it looks like an IRQ from kernel mode (CS is the
+  // kernel's), so it does not SWAPGS, and a preemption there runs the scheduler on the user GS.
+  const trace = [ev.irq(1, 0x20), ev.access(USER_DEMAND + 0x10n, true), ev.nop];
+
+  it('lets a tick in before the #PF entry\'s SWAPGS; preempting there uses per-CPU data on the user GS', () => {
+    const r = run('pf-trap-gate', trace);
+    const irq = at(r, firstStep(r, 'testb $3', 'asm_irq_timer'));
+    expect(task(irq.before, 1).acts.map((a) => a.vector)).toEqual([14, 0x20]);
+    expect(irq.before.cpu.gsBase).toBe(0n);
+    expect(failures(r)).toEqual([expect.stringMatching(/^user-gs: schedule\+\d+ \(switch_to/)]);
+  });
+
+  it('linux-6.7 (interrupt gate) takes the same tick only after CR2 is read and IRQs are re-enabled', () => {
+    const r = run('linux-6.7', trace);
+    expect(failures(r)).toEqual([]);
+    expect(firstStep(r, 'testb $3', 'asm_irq_timer')).toBeGreaterThan(firstStep(r, 'local_irq_enable', 'handler_pf'));
+  });
+});
+
 describe('CR2 clobbering', () => {
   // B16: an NMI between #PF delivery and read_cr2 whose perf user-stack read faults rewrites CR2.
   // The user stack is demand paged, so that read faults (and, in NMI context, is not filled).
