@@ -24,14 +24,15 @@ export default defineInvariant({
       if (pending.length > 0) return `expected no pending work while task ${s.k.current} runs user code, got ${pending.join('|')} still set`;
     }
     // One trap per instruction a stepped task executes, before its next instruction.
-    const insns = t.observations.filter((o) => o.kind === 'user-insn');
+    // Only completed instructions: a faulting one is not "executed" and does not trap.
+    const insns = t.observations.filter((o) => o.kind === 'user-insn' && !o.faulted);
     for (const now of insns) {
       if (now.kind !== 'user-insn') continue;
       const idx = t.history.findIndex((h) => h.o === now);
       let prev = -1;
       for (let i = idx - 1; i >= 0; i--) {
         const h = t.history[i]?.o;
-        if (h?.kind === 'user-insn' && h.task === now.task) { prev = i; break; }
+        if (h?.kind === 'user-insn' && h.task === now.task && !h.faulted) { prev = i; break; }
       }
       if (prev < 0) continue;
       const at = t.history[prev]?.at ?? 0;

@@ -76,8 +76,12 @@ const frame: fc.Arbitrary<SigFrame> = fc.record({
   if (coincide && f.rflags !== undefined) out.r11 = f.rflags;
   return out as SigFrame;
 });
-/** Ptrace register writes: like a frame, with selectors whose RPL is 3 most of the time. */
-const ptraceRegs: fc.Arbitrary<SigFrame> = frame.map((f) => {
+/**
+ * Ptrace register writes: like a frame, with selectors whose RPL is 3 most of the time, and
+ * never RDI: at a kill() entry stop it would be the target pid (the harness refuses any target
+ * but the child itself, which would be a disagreement of the harness's making).
+ */
+const ptraceRegs: fc.Arbitrary<SigFrame> = frame.map(({ rdi: _rdi, ...f }) => {
   const out: Record<string, bigint | number> = { ...f };
   if (typeof f.cs === 'number' && (f.cs & 3) !== 3 && f.cs !== 0x10) out.cs = f.cs | 3;
   if (typeof f.ss === 'number' && (f.ss & 3) !== 3 && f.ss !== 0x18) out.ss = f.ss | 3;

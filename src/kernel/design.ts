@@ -93,6 +93,13 @@ export const knobsSchema = z.object({
   sysenterCallBeforeTfClear: z.boolean(),
   /** Kernel preemption (CONFIG_PREEMPT): IRQ returns to kernel mode may schedule. */
   preemptKernel: z.boolean(),
+  /**
+   * A user watchpoint hit in kernel mode (a #DB that MOV SS held until a kernel entry) sends
+   * SIGTRAP (do_debug's send_sigtrap, up to v5.9), or is only recorded in the virtual DR6 that
+   * the next user #DB overwrites (exc_debug_kernel since v5.10). Absent means true, as in files
+   * written before this knob existed.
+   */
+  kernelWatchpointSignal: z.boolean().optional(),
 });
 
 /** Design knobs. */

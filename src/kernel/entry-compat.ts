@@ -37,6 +37,14 @@ function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
       }, { fixup: `${prefix}.efault` }),
     ] : []),
     step('dispatch: regs->ax = ia32_sys_call_table[orig_ax](regs)', (m, x) => {
+      // syscall_enter_from_user_mode_work first: a PTRACE_SYSCALL tracer gets its entry stop
+      // (do_int80_syscall_32 / do_fast_syscall_32, kernel/entry/common.c; missing before, found
+      // by co-simulation). The step calls ptrace_stop and runs again once the tracer resumes.
+      const t = cur(m);
+      const scratch = act(m)?.notes.scratch;
+      if (t.ptrace.attached && t.ptrace.syscalls && !t.ptrace.stepping && scratch?.entryReported !== true) {
+        return call(note(m, { scratch: { ...scratch, entryReported: true } }), T.addr('ptrace_stop.syscall-entry'), m.cpu.regs.rip);
+      }
       const name = syscallName(cur(m).regs.orig_rax, true);
       if (name === undefined) return note(m, { nr: 'unknown', ret: ENOSYS });
       return call(note(m, { nr: name }), T.addr(`sys_${name}`), x.next);

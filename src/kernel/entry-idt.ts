@@ -13,7 +13,7 @@ import { KernelCorruption, type MachineState, type StepOut } from '../model/inde
 import { ENOSYS, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { topOfStack } from './entry-syscall-64.ts';
 import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
-import { act, call, cur, isa, jump, note, patchCur, popAct, setCpu, setRegs, withTask, writePt } from './ops.ts';
+import { act, call, cli, cur, isa, jump, note, patchCur, popAct, setCpu, setRegs, withTask, writePt } from './ops.ts';
 import { label, step, type Item, type Program } from './program.ts';
 import { rewindPartialSyscall } from './irq-fixup.ts';
 void ENOSYS;
@@ -92,6 +92,8 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
         const want = (cur(m).tif & 1) !== 0 && (f.flags & 0x200n) !== 0n && m.k.percpu.preemptCount === 0;
         return want ? call(m, T.addr('schedule'), x.next) : m;
       }),
+      // preempt_schedule_irq: "local_irq_enable(); __schedule(); local_irq_disable();"
+      step('local_irq_disable (after preempt_schedule_irq)', (m) => cli(m)),
     ] : []),
     step('pop regs', (m) => {
       const at = m.cpu.regs.rsp;

@@ -50,7 +50,9 @@ export function syscall64(c: Ctx): Program[] {
     ] : []),
     step('syscall_trace_enter', (m, x) => {
       const t = cur(m);
-      if (t.ptrace.attached && t.ptrace.syscalls) {
+      // PTRACE_SINGLESTEP clears SYSCALL_TRACE (kernel/ptrace.c ptrace_resume): a task being
+      // single-stepped makes no syscall stops, whatever the tracer attached with.
+      if (t.ptrace.attached && t.ptrace.syscalls && !t.ptrace.stepping) {
         return call(note(m, { scratch: { ...act(m)?.notes.scratch, slow: true } }), T.addr('ptrace_stop.syscall-entry'), x.next);
       }
       return m;

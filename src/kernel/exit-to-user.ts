@@ -34,13 +34,19 @@ function doOneWork(c: Ctx, m: MachineState, back: bigint, only?: number): Machin
 export function exitToUser(c: Ctx): Program[] {
   const { T, d } = c;
   const syscallExit: Item[] = [
+    // syscall_exit_work: `step = report_single_step(work); if (step || SYSCALL_TRACE)
+    // ptrace_report_syscall_exit(regs, step)`: one report, the single-step one or the
+    // syscall-exit stop, decided before stopping (kernel/entry/common.c). PTRACE_SINGLESTEP
+    // clears SYSCALL_TRACE, and resuming a syscall-exit stop with it reports nothing more here.
     step('syscall_exit_work: ptrace syscall-exit report', (m, x) => {
       const t = cur(m);
-      return t.ptrace.attached && t.ptrace.syscalls ? call(note(m, { slow: true }), T.addr('ptrace_stop.syscall-exit'), x.next) : m;
+      if (!t.ptrace.attached || !t.ptrace.syscalls || t.ptrace.stepping) return m;
+      return call(note(m, { slow: true, scratch: { ...act(m)?.notes.scratch, exitReported: true } }), T.addr('ptrace_stop.syscall-exit'), x.next);
     }),
     step('syscall_exit_work: single-step report', (m, x) => {
       const t = cur(m);
       if (!d.singleStepReport || (t.tif & TIF.SINGLESTEP) === 0 || !t.ptrace.attached) return m;
+      if (act(m)?.notes.scratch?.exitReported === true) return m;
       return call(note(m, { slow: true }), T.addr('ptrace_stop.singlestep'), x.next);
     }),
     step('one-shot exit work done', (m) => note(m, { exitWorkDone: true })),

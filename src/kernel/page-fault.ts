@@ -10,7 +10,7 @@
  * in the kernel is an oops; a user fault that cannot be resolved is SIGSEGV with si_addr = CR2.
  */
 import { accessFault, SI, SIG, type MachineState, type StepOut } from '../model/index.ts';
-import { writeQs } from '../isa/index.ts';
+import { taskSizeMax, writeQs } from '../isa/index.ts';
 import { stiStep, type Ctx } from './ctx.ts';
 import { frameOf } from './entry-idt.ts';
 import { act, cur, halt, note, ret } from './ops.ts';
@@ -53,7 +53,14 @@ export function pageFault(c: Ctx): Program {
       if (m0.k.pages[key] === 'demand' && addr >> 47n === 0n && (fromUser || m0.k.percpu.preemptCount === 0)) {
         return { ...m0, k: { ...m0.k, pages: { ...m0.k.pages, [key]: 'data' } } };
       }
-      if (fromUser) return forceSig(m0, SIG.SIGSEGV, (error & 1) !== 0 ? SI.SEGV_ACCERR : SI.SEGV_MAPERR, addr);
+      // A user access to the kernel half (fault_in_kernel_space: addr >= TASK_SIZE_MAX) goes
+      // through do_kern_addr_fault -> bad_area_nosemaphore: SEGV_MAPERR whatever the P bit says
+      // (arch/x86/mm/fault.c; co-simulation on a real kernel agrees). User-half protection
+      // faults are VMA access errors: SEGV_ACCERR.
+      if (fromUser) {
+        const kernelHalf = addr >= taskSizeMax(m0.cpu.paging);
+        return forceSig(m0, SIG.SIGSEGV, (error & 1) !== 0 && !kernelHalf ? SI.SEGV_ACCERR : SI.SEGV_MAPERR, addr);
+      }
       const fix = T.fixupFor(f.rip);
       if (fix !== undefined) return { ...m0, mem: writeQs(m0.mem, f.at, [fix]) };
       return halt(m0, x.emit, 'unhandled-fault', `kernel #PF at ${T.describe(f.rip)} on address 0x${addr.toString(16)}`);

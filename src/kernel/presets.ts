@@ -41,6 +41,7 @@ const linux67: Knobs = {
   fsgsbase: true,
   sysenterCallBeforeTfClear: false,
   preemptKernel: true,
+  kernelWatchpointSignal: false,
 };
 
 /** linux-5.8: CR2 read first in noinstr C (91eeafea1e4b); pre-FSGSBASE paranoid GS test (S4). */
@@ -50,11 +51,16 @@ const linux58: Knobs = {
   fmask: LINUX_FMASK_V38,
   paranoidGs: 'msr-sign',
   fsgsbase: false,
+  kernelWatchpointSignal: true,
 };
 
-/** linux-4.16: SYSCALL fast path removed (21d375b6b34f); CR2 read in C after tracing (S21). */
+/**
+ * linux-4.16: SYSCALL fast path removed (21d375b6b34f); CR2 read in C after tracing (S21);
+ * force_iret() after ptrace stops still present (its removal was discussed in 2019, S32).
+ */
 const linux416: Knobs = {
   ...linux58,
+  forceIretAfterPtraceStop: true,
   cr2Read: 'after-instrumentation',
   rseq: 'none',
   ist: { ...linux58.ist, bp: true },
@@ -93,7 +99,7 @@ export const PRESETS: readonly Design[] = [
     name: 'opportunistic-sysret-2015',
     source: 'commit 2a23c6b8 "x86_64, entry: Use sysret to return to userspace when possible" as its message describes it: RIP==RCX, RFLAGS==R11, RIP canonical, RF clear, CS and SS as expected, on every return to user (linux-entry-history 1.1)',
     reconstructed: true,
-    knobs: { ...linux319, sysretWhere: 'all-returns', forceIretAfterPtraceStop: false, retFromFork: 'full', sysretChecks: { rcxEqualsRip: true, r11EqualsFlags: true, rip: 'top-17-bits-zero', rfClear: true, tfClear: false, csIsUserCs: true, ssIsUserDs: true } },
+    knobs: { ...linux319, sysretWhere: 'all-returns', retFromFork: 'full', sysretChecks: { rcxEqualsRip: true, r11EqualsFlags: true, rip: 'top-17-bits-zero', rfClear: true, tfClear: false, csIsUserCs: true, ssIsUserDs: true } },
   },
   { name: 'linux-4.1', source: 'Linux v4.1 arch/x86/kernel/entry_64.S (S3, akuster/linux-yocto-4.1@a186fc82)', reconstructed: true, knobs: linux41 },
   { name: 'linux-4.16', source: 'Linux v4.16: C do_syscall_64 (S5), 21d375b6b34f; #BP on the DEBUG IST until d8ba61ba58c8 (4.17)', reconstructed: true, knobs: linux416 },

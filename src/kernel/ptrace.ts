@@ -7,7 +7,7 @@
  * next must cope with any register values (CVE-2014-4699).
  */
 import { rf } from '../isa/index.ts';
-import { TIF, type Exec, type MachineState, type PtRegs, type SchedEvent, type StopKind, type Task, type TracerEvent } from '../model/index.ts';
+import { PT_FIELDS, TIF, type Exec, type MachineState, type PtRegs, type SchedEvent, type StopKind, type Task, type TracerEvent } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
 import { call, cur, patchTask, ret, tif, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
@@ -16,8 +16,11 @@ import { ptRead } from './observe.ts';
 import { wakeUp } from './sched.ts';
 import { sendSig } from './signals.ts';
 
-/** Flags putreg lets a tracer change (FLAG_MASK_32, arch/x86/kernel/ptrace.c) [NT: unconfirmed]. */
-export const PTRACE_FLAG_MASK = rf.CF | rf.PF | rf.AF | rf.ZF | rf.SF | rf.TF | rf.DF | rf.OF | rf.RF | rf.AC;
+/**
+ * Flags putreg lets a tracer change: on x86-64 FLAG_MASK = FLAG_MASK_32 | X86_EFLAGS_NT
+ * (arch/x86/kernel/ptrace.c); NT confirmed by co-simulation on a real kernel.
+ */
+export const PTRACE_FLAG_MASK = rf.CF | rf.PF | rf.AF | rf.ZF | rf.SF | rf.TF | rf.DF | rf.OF | rf.RF | rf.AC | rf.NT;
 
 const STOPS: readonly StopKind[] = ['syscall-entry', 'syscall-exit', 'fork', 'singlestep'];
 
@@ -47,10 +50,14 @@ function tracee(m: MachineState): Task | undefined {
 }
 
 /** Resumes a stopped tracee, single-stepping or not. */
-function resume(m: MachineState, t: Task, stepping: boolean): MachineState {
+function resume(c: Ctx, m: MachineState, t: Task, stepping: boolean): MachineState {
   const regs = t.regs;
   const flags = stepping ? regs.rflags | rf.TF : (t.tif & TIF.SINGLESTEP) !== 0 ? regs.rflags & ~rf.TF : regs.rflags;
   let m1 = writePt(m, { rflags: flags }, t.id);
+  // user_enable_single_step writes regs->flags: a register writer like any other. Without
+  // this, a design that trusts a fast-syscall flag returns by SYSRET and loses the TF (visible
+  // once a single step from a syscall-exit stop no longer made a second report in the kernel).
+  if (flags !== regs.rflags) m1 = regsWritten(c, m1, 'ptrace', t.id);
   m1 = tif(m1, stepping ? TIF.SINGLESTEP : 0, stepping ? 0 : TIF.SINGLESTEP, t.id);
   m1 = patchTask(m1, t.id, { ptrace: { ...t.ptrace, stepping, stop: null } });
   return wakeUp(m1, t.id);
@@ -82,19 +89,26 @@ function act(c: Ctx, m: MachineState, e: TracerEvent | SchedEvent, _x: Exec): Ma
     case 'tracer.setRegs': {
       const t = tracee(m);
       if (t === undefined || t.mode !== 'stopped') return null;
+      // PTRACE_SETREGS: genregs_set calls putreg field by field in user_regs_struct order (the
+      // pt_regs order) and stops at the first -EIO (a CS/SS without RPL 3), keeping the fields
+      // before it; co-simulation on a real kernel shows the partial write.
       const p: Partial<Record<keyof PtRegs, bigint>> = {};
-      for (const [k, v] of Object.entries(e.regs)) {
-        const value = BigInt(v as bigint | number);
-        if ((k === 'cs' || k === 'ss') && (value & 3n) !== 3n) return m; // putreg: -EIO, nothing written
-        p[k as keyof PtRegs] = k === 'rflags' ? (t.regs.rflags & ~PTRACE_FLAG_MASK) | (value & PTRACE_FLAG_MASK) : value;
+      const given = e.regs as Partial<Record<string, bigint | number>>;
+      for (const k of PT_FIELDS) {
+        const v = given[k];
+        if (v === undefined) continue;
+        const value = BigInt(v);
+        if ((k === 'cs' || k === 'ss') && (value & 3n) !== 3n) break;
+        p[k] = k === 'rflags' ? (t.regs.rflags & ~PTRACE_FLAG_MASK) | (value & PTRACE_FLAG_MASK) : value;
       }
+      if (Object.keys(p).length === 0) return m;
       return regsWritten(c, writePt(m, p, t.id), 'ptrace', t.id);
     }
     case 'tracer.singleStep':
     case 'tracer.cont': {
       const t = tracee(m);
       if (t === undefined || t.mode !== 'stopped') return null;
-      return resume(m, t, e.type === 'tracer.singleStep');
+      return resume(c, m, t, e.type === 'tracer.singleStep');
     }
     case 'tracer.watch': {
       const t = tracee(m);

@@ -12,7 +12,10 @@ import { flatData, KERNEL_DS } from '../isa/index.ts';
 import { TIF, type MachineState, type Task } from '../model/index.ts';
 import { cliStep, stiStep, type Ctx } from './ctx.ts';
 import { stackTop } from './layout.ts';
-import { act, call, cur, jump, patchTask, ret, setPercpu, tif, writePt } from './ops.ts';
+import { act, call, cli, cur, jump, patchTask, ret, setCpu, setPercpu, tif, writePt } from './ops.ts';
+import { rf } from '../isa/index.ts';
+
+const sti = (m: MachineState): MachineState => setCpu(m, { rflags: m.cpu.rflags | rf.IF });
 import { label, step, type Program } from './program.ts';
 import { EXIT_WORK } from './exit-to-user.ts';
 import { inRseqCs } from './rseq.ts';
@@ -34,7 +37,10 @@ export function wakeUp(m: MachineState, id: number): MachineState {
 export function scheduler(c: Ctx): Program[] {
   const { T, d } = c;
   const schedule = [
-    step('clear_tsk_need_resched; pick_next_task', (m) => {
+    // __schedule runs with IRQs off; finish_task_switch turns them back on (raw_spin_unlock_irq),
+    // so every schedule() returns with IRQs enabled whatever the next task was doing.
+    step('local_irq_disable; clear_tsk_need_resched; pick_next_task', (m0) => {
+      const m = cli(m0);
       const prev = m.k.current;
       let runq = m.k.runq.filter((id) => id !== prev);
       const p = m.k.tasks[prev] as Task;
@@ -78,12 +84,12 @@ export function scheduler(c: Ctx): Program[] {
       };
     }, { percpu: true }),
     label('schedule.after_switch'),
-    step('finish_task_switch', (m) => patchTask(m, m.k.current, { resume: null })),
+    step('finish_task_switch (IRQs on again)', (m) => sti(patchTask(m, m.k.current, { resume: null }))),
     label('schedule.done'),
     step('ret', (m) => ret(m)),
   ];
   const retFromFork = [
-    step('schedule_tail', (m) => patchTask(m, m.k.current, { resume: null, mode: 'kernel' })),
+    step('schedule_tail (finish_task_switch: IRQs on)', (m) => sti(patchTask(m, m.k.current, { resume: null, mode: 'kernel' }))),
     ...(d.retFromFork === 'sysret-fast-path' ? [
       // 3.19 ret_from_fork starts with "pushq $0x0002; popfq  # reset kernel eflags": IRQs are off
       // for the flags test and the SYSRET path that follow (entry_64.S, S2); the parent's IRQs-on

@@ -64,8 +64,10 @@ function enterSyscall(m: MachineState, cpu: CpuState, cause: Activation['cause']
 export function execUser(m0: MachineState, e: UserEvent, K: KernelImpl, emit: (o: Observation) => void): MachineState {
   const rip = m0.cpu.regs.rip;
   const task = currentTask(m0);
-  emit({ kind: 'user-insn', task: task.id, rip });
-  return execAt(recordCode(m0, rip, e.type), e, K, emit, rip, task);
+  const faults: number[] = [];
+  const m1 = execAt(recordCode(m0, rip, e.type), e, K, emit, rip, task, () => faults.push(1));
+  emit(faults.length > 0 ? { kind: 'user-insn', task: task.id, rip, faulted: true } : { kind: 'user-insn', task: task.id, rip });
+  return m1;
 }
 
 /** Remembers which instruction user code has at `rip` (for invariants about restarts). */
@@ -74,7 +76,7 @@ function recordCode(m: MachineState, rip: bigint, type: string): MachineState {
   return m.k.code[key] === type ? m : { ...m, k: { ...m.k, code: { ...m.k.code, [key]: type } } };
 }
 
-function execAt(m: MachineState, e0: UserEvent, K: KernelImpl, emit: (o: Observation) => void, rip: bigint, task: Task): MachineState {
+function execAt(m: MachineState, e0: UserEvent, K: KernelImpl, emit: (o: Observation) => void, rip: bigint, task: Task, onFault: () => void): MachineState {
   const cpu = m.cpu;
   const e = vdsoCode(K, rip, e0);
   if (e === 'int80') return tick(softwareInterrupt(m, cpu, 0x80, emit));
@@ -91,7 +93,7 @@ function execAt(m: MachineState, e0: UserEvent, K: KernelImpl, emit: (o: Observa
     return tick({ ...m, cpu: retire(cpu, { ...cpu, regs }) });
   }
   const len = USER_INSN_LEN[e.type];
-  const fail = (f: Fault): MachineState => tick(deliverFault(m, cpu, f, rip, emit));
+  const fail = (f: Fault): MachineState => { onFault(); return tick(deliverFault(m, cpu, f, rip, emit)); };
   const fetch = fetchFault(cpu) ?? accessFault(m.k, cpu.paging, rip, 'fetch', true);
   if (fetch) return fail(fetch);
   const next = wrap64(rip + len);
@@ -125,23 +127,23 @@ function execAt(m: MachineState, e0: UserEvent, K: KernelImpl, emit: (o: Observa
     }
     case 'user.syscall': {
       const compat = !is64(cpu);
-      if (compat) return viaVdso(m, e, K, emit, rip, task);
+      if (compat) return viaVdso(m, e, K, emit, rip, task, onFault);
       let c = loadArgs(cpu, K.syscallNr(e.nr, compat), e.args, compat);
       // The 32-bit vDSO passes arg2 in EBP for SYSCALL (SYSCALL overwrites ECX): system_call.S.
       if (compat) c = { ...c, regs: { ...c.regs, rbp: c.regs.rcx } };
       let mm: MachineState = { ...m, cpu: c };
       if (e.frame) mm = withTask(mm, writeSigFrame(task, c.regs.rsp, e.frame, c));
       const r = syscall(c, mm.mem);
-      if (r.fault) return tick(deliverFault(mm, c, r.fault, rip, emit));
+      if (r.fault) { onFault(); return tick(deliverFault(mm, c, r.fault, rip, emit)); }
       return tick(enterSyscall(mm, r.cpu, compat ? 'syscall32' : 'syscall64', rip));
     }
     case 'user.sysenter': {
-      if (!is64(cpu)) return viaVdso(m, e, K, emit, rip, task);
+      if (!is64(cpu)) return viaVdso(m, e, K, emit, rip, task, onFault);
       // SYSENTER straight from 64-bit code; the vDSO convention EBP = ESP is kept.
       let c = loadArgs(cpu, K.syscallNr(e.nr ?? 'getpid', true), e.args, true);
       c = { ...c, regs: { ...c.regs, rbp: c.regs.rsp } };
       const r = sysenter(c, m.mem);
-      if (r.fault) return tick(deliverFault({ ...m, cpu: c }, c, r.fault, rip, emit));
+      if (r.fault) { onFault(); return tick(deliverFault({ ...m, cpu: c }, c, r.fault, rip, emit)); }
       return tick(enterSyscall({ ...m, cpu: c }, r.cpu, 'sysenter', rip));
     }
     case 'user.int80':
@@ -177,7 +179,7 @@ function vdsoCode(K: KernelImpl, rip: bigint, e: UserEvent): UserEvent | 'epilog
  * the return address, and executes SYSENTER (Intel; EBP = ESP) or SYSCALL (AMD; EBP = ECX) at
  * its own address.
  */
-function viaVdso(m: MachineState, e: Extract<UserEvent, { type: 'user.syscall' | 'user.sysenter' }>, K: KernelImpl, emit: (o: Observation) => void, rip: bigint, task: Task): MachineState {
+function viaVdso(m: MachineState, e: Extract<UserEvent, { type: 'user.syscall' | 'user.sysenter' }>, K: KernelImpl, emit: (o: Observation) => void, rip: bigint, task: Task, onFault: () => void): MachineState {
   const nr = e.nr ?? 'getpid';
   const loaded = loadArgs(m.cpu, K.syscallNr(nr, true), e.args, true);
   const stash = { ret: rip + USER_INSN_LEN[e.type], rcx: loaded.regs.rcx, rdx: loaded.regs.rdx, rbp: loaded.regs.rbp };
@@ -190,7 +192,7 @@ function viaVdso(m: MachineState, e: Extract<UserEvent, { type: 'user.syscall' |
   // ALTERNATIVE_2 in __kernel_vsyscall: SYSENTER on Intel (X86_FEATURE_SYSENTER32), SYSCALL on AMD.
   const viaSysenter = m.cpu.vendor === 'intel';
   const r = viaSysenter ? sysenter(c, mm.mem) : syscall(c, mm.mem);
-  if (r.fault) return tick(deliverFault(mm, c, r.fault, at, emit));
+  if (r.fault) { onFault(); return tick(deliverFault(mm, c, r.fault, at, emit)); }
   return tick(enterSyscall(mm, r.cpu, viaSysenter ? 'sysenter' : 'syscall32', at));
 }
 
