@@ -64,7 +64,7 @@ pid_t spawn_child(int code_fd, int scratch_fd) {
   pid_t pid = fork();
   if (pid != 0) return pid;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  setpgid(0, 0); /* kill(0, sig) in a trace must reach this process only */
+  if (setpgid(0, 0) != 0) _exit(110); /* kill(0, sig) in a trace must reach this process only */
   if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) _exit(100);
   /* A fresh stack away from the model's regions (mmap picks an address below the stack gap). */
   size_t len = 1 << 16;

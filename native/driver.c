@@ -10,7 +10,9 @@
  *   without retiring the instruction (the next event runs at the same RIP): the harness
  *   touches the page through ptrace instead of executing it;
  * - user.movSs and the instruction in its shadow run as one unit (a driver int3 in the shadow
- *   would be the instruction the held #DB applies to).
+ *   would be the instruction the held #DB applies to);
+ * - a return to user mode at a RIP that cannot be fetched faults in the model with the next user
+ *   event: the harness holds the child in a ptrace stop until then (settle.c).
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -54,8 +56,12 @@ static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, unsign
     r->rax = e->nr;
     for (int i = 0; i < e->nargs; i++) {
       uint64_t v = is32 ? (uint32_t)e->args[i] : e->args[i];
-      /* The model's pid 1 is the child's real pid (kill(1, sig) signals itself). */
-      if (i == 0 && v == 1 && e->nr == (uint64_t)(is32 ? NR_KILL32 : NR_KILL64)) v = (uint64_t)d->pid;
+      /* The model's pid 1 is the child's real pid (kill(1, sig) signals itself); any other
+       * target but the child's own process group (0) would reach other processes: refused. */
+      if (i == 0 && e->nr == (uint64_t)(is32 ? NR_KILL32 : NR_KILL64)) {
+        if (v == 1) v = (uint64_t)d->pid;
+        else if (v != 0) r->rax = ~0ULL; /* no such system call: -ENOSYS */
+      }
       *reg_field(r, (is32 ? ARGS32 : ARGS64)[i]) = v;
     }
     if (!is32 && e->nr == NR_RT_SIGRETURN64) {
@@ -105,6 +111,13 @@ int exec_user(struct drv *d, const struct trace *t, int i, struct result *res) {
   }
   uint64_t rip = d->regs.rip;
   d->event_int3 = ~0ULL;
+  if (d->deferred) {
+    /* The instruction at RIP cannot be fetched: let the CPU take that fault now. */
+    d->deferred = 0;
+    settle(d, rec, resume_request(d));
+    snapshot(d, rec);
+    return 1;
+  }
   if (e->kind == EV_ACCESS && e->value >= DEMAND_BASE && e->value < DEMAND_BASE + DEMAND_SIZE
       && page_present(d->pid, e->value) == 0) {
     unsigned char byte;
@@ -129,8 +142,11 @@ int exec_user(struct drv *d, const struct trace *t, int i, struct result *res) {
   }
   code[len] = 0xcc;
   put_code(rip, code, len + 1);
-  if (resume_at != 0 && in_code(resume_at, 1)) {
-    if (resume_at >= rip && resume_at < rip + len) d->internal_sysstops = 1;
+  if (e->kind == EV_SYSCALL && e->nr == NR_RT_SIGRETURN64) {
+    /* Where rt_sigreturn goes, user code must stop: an int3 there, or (when that would
+     * overwrite the syscall itself, or the target is outside the code page) a syscall-exit
+     * stop of the harness's own, where settle() places the int3 or defers the fetch fault. */
+    if (!in_code(resume_at, 1) || (resume_at >= rip && resume_at < rip + len)) d->internal_sysstops = 1;
     else put_code(resume_at, code + len, 1);
   }
   set_regs(d);

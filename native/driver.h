@@ -14,6 +14,9 @@ struct drv {
   int attached, syscalls;         /* the model's tracer.attach and its syscall-stop option */
   int stepping;                   /* the model's tracer asked for a single step */
   int internal_sysstops;          /* syscall stops the harness asked for itself */
+  int deferred;                   /* stopped where resuming returns to user mode at a RIP that
+                                     faults on fetch: the model takes that fault with the next
+                                     user event, so the harness resumes only then */
   uint64_t watch;                 /* watched address (0: none) */
   uint64_t event_int3;            /* the current event's own int3 (not a driver breakpoint) */
   int popf_restore;               /* RSP to put back after a POPFQ from the scratch slot */
@@ -39,5 +42,6 @@ int wait_child(struct drv *d, int *status);
 /* settle.c */
 void settle(struct drv *d, struct record *rec, int request);
 int resume_request(const struct drv *d);
+int defer_if_fetch_faults(struct drv *d);
 
 #endif

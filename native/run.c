@@ -26,6 +26,26 @@ static void skip(struct drv *d, struct record *rec) {
   rec->regs = d->regs;
 }
 
+/*
+ * Safety: a tracer's register write at a syscall-entry stop could aim kill() at any process
+ * (kill(-1, sig) signals every process we may signal). The child may only signal itself or its
+ * own process group; anything else is cancelled (orig_ax = -1) and noted. Generated traces never
+ * do this; the check protects the machine from hand-written or future ones.
+ */
+static int guard_kill(struct drv *d) {
+  struct __ptrace_syscall_info info;
+  memset(&info, 0, sizeof info);
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, d->pid, sizeof info, &info) <= 0 || info.op != PTRACE_SYSCALL_INFO_ENTRY) return 0;
+  int is64 = info.arch == 0xc000003eU; /* AUDIT_ARCH_X86_64 */
+  uint64_t nr = info.entry.nr, pid = info.entry.args[0];
+  if (!(is64 ? nr == 62 : nr == 37)) return 0;
+  if (!is64) pid = (uint64_t)(int64_t)(int32_t)pid;
+  if (pid == 0 || pid == (uint64_t)d->pid) return 0;
+  d->regs.orig_rax = ~0ULL;
+  set_regs(d);
+  return 1;
+}
+
 /* tracer.*: the model's ptrace tracer. The harness is the child's tracer all along; `attach`
  * only changes what it reports and how it resumes, as the model's task was untraced before. */
 static void exec_tracer(struct drv *d, const struct event *e, struct record *rec) {
@@ -59,6 +79,9 @@ static void exec_tracer(struct drv *d, const struct event *e, struct record *rec
     put_code(d->regs.rip, &int3, 1);
     d->stepping = e->kind == EV_STEP;
     d->event_int3 = ~0ULL;
+    int to_user = d->stop != NULL && strcmp(d->stop, "syscall-entry") != 0;
+    if (!to_user && guard_kill(d)) rec->note = "the harness refused a kill() aimed at another process";
+    if (to_user && defer_if_fetch_faults(d)) break;
     settle(d, rec, resume_request(d));
     break;
   }

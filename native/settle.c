@@ -22,6 +22,24 @@ static int handled(int sig) {
   return 0;
 }
 
+/*
+ * At a stop from which the child would return to user mode (a syscall-exit stop, a single-step
+ * report): if the return itself succeeds (64-bit user CS and SS, canonical RIP: otherwise IRET
+ * faults in the kernel, which the model also does at once) but the RIP is outside the code page,
+ * the CPU would fault on the fetch immediately, while the model takes that fault with the next
+ * user event. The harness keeps the child stopped and reports the boundary the model sees
+ * (pt_regs); the next user event resumes it. Returns 1 when it deferred.
+ */
+int defer_if_fetch_faults(struct drv *d) {
+  uint64_t rip = d->regs.rip;
+  int canonical = (int64_t)(rip << 16) >> 16 == (int64_t)rip;
+  if (in_code(rip, 1) || !canonical || d->regs.cs != USER_CS || d->regs.ss != USER_DS) return 0;
+  d->deferred = 1;
+  d->state = ST_BOUNDARY;
+  d->stop = NULL;
+  return 1;
+}
+
 /* The request that resumes the child as the model's tracer would. */
 int resume_request(const struct drv *d) {
   if (d->stepping) return PTRACE_SINGLESTEP;
@@ -47,6 +65,7 @@ static void boundary(struct drv *d) {
 
 static void died(struct drv *d, struct record *rec, int status) {
   d->state = ST_DEAD;
+  d->stop = NULL;
   if (!WIFSIGNALED(status)) return;
   int s = WTERMSIG(status);
   d->exit_signal = s;
@@ -93,6 +112,7 @@ void settle(struct drv *d, struct record *rec, int request) {
         /* A stop the harness asked for: user code resumes at RIP; give it a breakpoint. */
         if (exit) {
           d->internal_sysstops = 0;
+          if (defer_if_fetch_faults(d)) return;
           static const unsigned char int3 = 0xcc;
           put_code(d->regs.rip, &int3, 1);
         }

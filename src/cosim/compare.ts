@@ -33,6 +33,7 @@ const hex = (v: bigint | number | undefined): string => (v === undefined ? '-' :
 /** Rule "frame addresses": real frame values paired with the model's, per delivered signal. */
 class FrameMap {
   private readonly map = new Map<bigint, bigint>();
+  private readonly rspMap = new Map<bigint, bigint>();
   pair(real: readonly SigRecord[], model: readonly SigRecord[]): void {
     const r = real.filter((s) => s.frame);
     const m = model.filter((s) => s.frame);
@@ -43,13 +44,13 @@ class FrameMap {
       this.map.set(a.rsp, b.rsp);
       this.map.set(a.rsi, b.rsi);
       this.map.set(a.rdx, b.rdx);
-      // The harness runs rt_sigreturn after the handler's `ret` (RSP 8 above the frame); the
-      // model's rt_sigreturn event runs at the frame itself.
-      this.map.set(a.rsp + 8n, b.rsp);
+      // The harness runs rt_sigreturn after the handler's `ret` (RSP 8 above the frame, where
+      // the ucontext, RDX's target, also starts); the model's rt_sigreturn runs at the frame.
+      this.rspMap.set(a.rsp + 8n, b.rsp);
     }
   }
-  translate(v: bigint): bigint {
-    return this.map.get(v) ?? v;
+  translate(v: bigint, reg: string): bigint {
+    return (reg === 'rsp' ? this.rspMap.get(v) : undefined) ?? this.map.get(v) ?? v;
   }
 }
 
@@ -64,10 +65,10 @@ function samePid(model: bigint, real: bigint, pid: number): boolean {
   return (model & 0xffn) === (real & 0xffn) && (model & ~0xffn) === (m & ~0xffn) && (real & ~0xffn) === (p & ~0xffn);
 }
 
-function sameValue(model: bigint, real: bigint, pid: number | undefined, frames: FrameMap): boolean {
+function sameValue(reg: string, model: bigint, real: bigint, pid: number | undefined, frames: FrameMap): boolean {
   if (model === real) return true;
   if (pid !== undefined && samePid(model, real, pid)) return true;
-  return frames.translate(real) === model;
+  return frames.translate(real, reg) === model;
 }
 
 function compareSignals(i: number, type: string, m: readonly SigRecord[], r: readonly SigRecord[], out: Difference[]): void {
@@ -103,7 +104,7 @@ function compareRecord(i: number, e: Event, m: EventRecord, r: EventRecord, pid:
       a &= ~RF;
       b &= ~RF;
     }
-    if (!sameValue(a, b, pid, frames)) diff(name, hex(a), hex(b));
+    if (!sameValue(name, a, b, pid, frames)) diff(name, hex(a), hex(b));
   });
 }
 

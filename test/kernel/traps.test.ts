@@ -21,11 +21,12 @@ describe('user-mode traps (linux-6.7)', () => {
     expect(returns(r)[0]!.rflags & rf.TF).toBe(0n); // the handler starts with TF clear
   });
 
-  // do_int3_user: SIGTRAP/TRAP_BRKPT with RIP after the INT3 (it is a trap).
-  it('turns INT3 into SIGTRAP/TRAP_BRKPT at the following RIP', () => {
+  // do_int3_user: do_trap(..., sicode 0) = force_sig(SIGTRAP): SI_KERNEL, no address, with RIP
+  // after the INT3 (it is a trap). Co-simulation on a real 6.18 kernel agrees.
+  it('turns INT3 into SIGTRAP/SI_KERNEL at the following RIP', () => {
     const r = run('linux-6.7', [{ type: 'user.int3' }, ev.nop]);
     expect(failures(r)).toEqual([]);
-    expect(signals(r)).toEqual([expect.objectContaining({ signal: SIG.SIGTRAP, code: SI.TRAP_BRKPT, rip: 0x400101n })]);
+    expect(signals(r)).toEqual([expect.objectContaining({ signal: SIG.SIGTRAP, code: SI.KERNEL, siAddr: 0n, rip: 0x400101n })]);
     expect(stepsOf(r, 'asm_exc_int3')[0]).toContain('from user mode');
   });
 
@@ -74,6 +75,7 @@ describe('MOV SS followed by SYSCALL (CVE-2018-8897, B15)', () => {
   // The held data-breakpoint #DB is delivered at the first instruction of entry_SYSCALL_64: CPL 0,
   // user GS, user RSP; the paranoid #DB entry must cope.
   for (const name of ['linux-6.7', 'linux-5.8', 'linux-4.16']) {
+    const signalled = name !== 'linux-6.7';
     it(`${name}: #DB arrives at CPL 0 before the SWAPGS, and the syscall still completes`, () => {
       const r = run(name, trace);
       const db = at(r, 0);
@@ -83,8 +85,16 @@ describe('MOV SS followed by SYSCALL (CVE-2018-8897, B15)', () => {
       expect(task(db.before, 1).acts.map((a) => a.vector)).toEqual([-1, 1]);
       expect(task(db.before, 1).acts[1]?.interrupted).toBe(at(r, firstStep(r, 'swapgs', 'entry_SYSCALL_64')).rip);
       expect(failures(r)).toEqual([]);
-      // The SIGTRAP is delivered on the way out of getpid; its frame holds getpid's return value.
-      expect(signals(r)).toEqual([expect.objectContaining({ signal: SIG.SIGTRAP, code: SI.TRAP_HWBKPT, siAddr: 0x60_0000n, rip: 0x400108n })]);
+      if (!signalled) {
+        // Since v5.10 a user watchpoint hit in kernel mode only lands in the virtual DR6: no
+        // signal (exc_debug_kernel; co-simulation on a real 6.18 kernel agrees).
+        expect(signals(r)).toEqual([]);
+        expect(returns(r)[0]).toMatchObject({ rip: 0x400108n, view: { regs: { rax: 1n } } });
+        return;
+      }
+      // Up to v5.9 do_debug's send_sigtrap forces a SIGTRAP on the way out of getpid, si_addr
+      // NULL (the #DB interrupted kernel mode); its frame holds getpid's return value.
+      expect(signals(r)).toEqual([expect.objectContaining({ signal: SIG.SIGTRAP, code: SI.TRAP_HWBKPT, siAddr: 0n, rip: 0x400108n })]);
       const handler = returns(r)[0]!;
       expect(task(r.final, 1).sigframes[handler.rsp.toString(16)]).toMatchObject({ rax: 1n, rip: 0x400108n });
     });

@@ -1,0 +1,72 @@
+/**
+ * Model fixes that co-simulation found (docs/cosim.md, "Disagreements found and fixed"): each
+ * test pins the behaviour a real 6.18 kernel showed, on the model alone (no harness needed).
+ */
+import { describe, expect, it } from 'vitest';
+import { findDesign, type Design } from '../../src/kernel/index.ts';
+import { SI, SIG, type Event } from '../../src/model/index.ts';
+import { runModel } from '../../src/cosim/model-run.ts';
+import type { SideRun } from '../../src/cosim/types.ts';
+
+const design = (name: string): Design => {
+  const d = findDesign(name);
+  if (d === undefined) throw new Error(name);
+  return d;
+};
+const model = (events: Event[], name = 'linux-6.7'): SideRun => runModel(design(name), 'intel', 4, events);
+const sigs = (r: SideRun) => r.records.flatMap((x) => x.signals.map((s) => ({ signo: s.signo, code: s.code, addr: s.addr })));
+const states = (r: SideRun) => r.records.map((x) => (x.state === 'stopped' ? `stopped:${x.stop}` : x.state));
+const RFLAGS = 17;
+const RIP = 16;
+
+const attach = (syscalls: boolean): Event => ({ type: 'tracer.attach', options: { syscalls } });
+const getpid: Event = { type: 'user.syscall', nr: 'getpid' };
+const nop: Event = { type: 'user.nop' };
+
+describe('model fixes found by co-simulation', () => {
+  it('int3 from user mode is SIGTRAP with si_code SI_KERNEL and no address (do_trap, sicode 0)', () => {
+    expect(sigs(model([{ type: 'user.int3' }, nop]))).toEqual([{ signo: SIG.SIGTRAP, code: SI.KERNEL, addr: 0n }]);
+  });
+
+  it('a user access to the kernel half is SEGV_MAPERR (do_kern_addr_fault), a write to code SEGV_ACCERR', () => {
+    const r = model([{ type: 'user.access', addr: 0xffff_ffff_8100_0000n, write: false }, nop]);
+    expect(sigs(r)).toEqual([{ signo: SIG.SIGSEGV, code: SI.SEGV_MAPERR, addr: 0xffff_ffff_8100_0000n }]);
+    const w = model([{ type: 'user.access', addr: 0x40_0800n, write: true }, nop]);
+    expect(sigs(w)).toEqual([{ signo: SIG.SIGSEGV, code: SI.SEGV_ACCERR, addr: 0x40_0800n }]);
+  });
+
+  it('PTRACE_SETREGS may set NT (x86-64 FLAG_MASK) and stops at the first refused selector', () => {
+    const r = model([attach(true), getpid, { type: 'tracer.setRegs', regs: { rflags: 0x4202n, rip: 0x400200n, ss: 0x18 } }]);
+    const regs = r.records[2]?.regs ?? [];
+    expect(regs[RFLAGS]).toBe(0x4202n); // before SS in user_regs_struct: written
+    expect(regs[RIP]).toBe(0x400200n);
+    expect(regs[19]).toBe(0x2bn); // SS refused (-EIO)
+  });
+
+  it('int $0x80 from 64-bit code stops a PTRACE_SYSCALL tracer at entry and at exit', () => {
+    const r = model([attach(true), { type: 'user.int80', nr: 'getpid' }, { type: 'tracer.cont' }, { type: 'tracer.cont' }, nop]);
+    expect(states(r)).toEqual(['boundary', 'stopped:syscall-entry', 'stopped:syscall-exit', 'boundary', 'boundary']);
+  });
+
+  it('PTRACE_SINGLESTEP from a syscall-entry stop: one single-step report at exit, no syscall-exit stop', () => {
+    const r = model([attach(true), getpid, { type: 'tracer.singleStep' }, { type: 'tracer.cont' }, nop]);
+    expect(states(r)).toEqual(['boundary', 'stopped:syscall-entry', 'stopped:singlestep', 'boundary', 'boundary']);
+    expect(r.records[2]?.traps).toEqual([0x400102n]);
+  });
+
+  it('PTRACE_SINGLESTEP from a syscall-exit stop reports nothing more there: the next instruction traps', () => {
+    const r = model([attach(true), getpid, { type: 'tracer.cont' }, { type: 'tracer.singleStep' }, nop]);
+    expect(states(r)).toEqual(['boundary', 'stopped:syscall-entry', 'stopped:syscall-exit', 'boundary', 'stopped:singlestep']);
+    expect(r.records[4]?.traps).toEqual([0x400103n]);
+  });
+
+  const movSs: Event[] = [attach(false), { type: 'tracer.watch', addr: 0x60_f800n }, { type: 'user.movSs', watched: true }, getpid, nop];
+  it('a watchpoint held by MOV SS into SYSCALL: no signal since v5.10 (exc_debug_kernel)', () => {
+    const r = model(movSs);
+    expect(sigs(r)).toEqual([]);
+    expect(r.records[3]?.regs?.[0]).toBe(1n); // getpid returned
+  });
+  it('... but a forced SIGTRAP with si_addr NULL up to v5.9 (send_sigtrap on kernel-mode regs)', () => {
+    expect(sigs(model(movSs, 'linux-5.8'))).toEqual([{ signo: SIG.SIGTRAP, code: SI.TRAP_HWBKPT, addr: 0n }]);
+  });
+});
