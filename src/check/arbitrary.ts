@@ -118,6 +118,10 @@ const chunk = fc.oneof(
     [{ type: 'sched.signal', task: 1, signal: 10 }, { type: 'user.nop' }],
     [{ type: 'tracer.attach', options: { fork: true } }, { type: 'user.syscall', nr: 'fork' }, { type: 'tracer.cont' }, { type: 'user.syscall', nr: 'sched_yield' }, { type: 'user.nop' }],
     [{ type: 'user.int80', nr: 'fork' }, { type: 'user.syscall', nr: 'sched_yield' }, { type: 'user.syscall', nr: 'sched_yield' }, { type: 'user.nop' }],
+    // A debugger single-stepping "movq $stuck_here, %rcx; pushfq; popq %r11; stuck_here:" (B4).
+    [{ type: 'tracer.attach', options: { syscalls: true } }, { type: 'user.syscall', nr: 'getpid' }, { type: 'tracer.cont' }, { type: 'tracer.singleStep' },
+      { type: 'user.setReg', reg: 'rcx', value: '$next+10' }, { type: 'tracer.singleStep' }, { type: 'user.setReg', reg: 'r11', value: '0x302' },
+      { type: 'tracer.singleStep' }, { type: 'tracer.singleStep' }],
   ) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('$nmi_stack-0x28', '$nmi_stack-0x100', '$nmi_stack-0x800'), fc.integer({ min: 1, max: 6 }))
     .map(([sp, k]): RawEvent[] => [{ type: 'user.setReg', reg: 'rsp', value: sp }, { type: 'hw.nmi', after: k }, { type: 'user.syscall', nr: 'getpid' }]) },

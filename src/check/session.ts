@@ -3,8 +3,9 @@
  * symbolic values at the boundary where each event runs, and replay.
  */
 import type { Paging, Vendor } from '../isa/index.ts';
-import { buildKernel, DESIGNS, findDesign, initialState, type BuiltKernel, type Design, type InitialOverrides } from '../kernel/index.ts';
+import { buildKernel, findDesign, initialState, type BuiltKernel, type Design, type InitialOverrides } from '../kernel/index.ts';
 import { replay, type Event, type MachineState, type MicroStep, type ReplayResult } from '../model/index.ts';
+import { allDesigns } from './designs.ts';
 import { InputError, inputErrors } from './errors.ts';
 import { resolveEvent, resolveInitial, type TraceFile } from './trace-file.ts';
 
@@ -31,8 +32,8 @@ export interface TraceRun {
 
 /** A design by name, or an InputError listing the known ones. */
 export function designByName(name: string): Design {
-  const d = findDesign(name);
-  if (d === undefined) throw new InputError(inputErrors.unknownDesign(name, DESIGNS.map((x) => x.name)));
+  const d = findDesign(name) ?? allDesigns().find((x) => x.name === name);
+  if (d === undefined) throw new InputError(inputErrors.unknownDesign(name, allDesigns().map((x) => x.name)));
   return d;
 }
 

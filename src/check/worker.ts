@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Paging, Vendor } from '../isa/index.ts';
+import { loadDesigns } from './designs.ts';
 import { discoverInvariants } from './discover.ts';
 import type { Invariant } from './invariant.ts';
 import type { Unit } from './plan.ts';
@@ -13,6 +14,7 @@ import { runUnit } from './unit.ts';
 interface Init { readonly propertiesDir: string; readonly outDir: string; readonly maxLength: number }
 
 const init = workerData as Init;
+await loadDesigns();
 const invariants = new Map<string, Invariant>((await discoverInvariants(init.propertiesDir)).map((d) => [d.invariant.id, d.invariant]));
 
 parentPort?.on('message', (u: Unit) => {

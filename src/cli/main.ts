@@ -4,6 +4,7 @@
  * reproduces), 2 bad input (one line on stderr, never a stack trace).
  */
 import { Command, CommanderError, Option } from 'commander';
+import { loadDesigns } from '../check/designs.ts';
 import { InputError } from '../check/errors.ts';
 import { listCommand } from './list.ts';
 import { replayCommand } from './replay.ts';
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--json', 'machine-readable output')
     .action(async (opts) => { status = await listCommand(opts); });
   try {
+    await loadDesigns();
     await program.parseAsync([...argv]);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;

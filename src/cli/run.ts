@@ -11,7 +11,7 @@ import { Expected } from '../check/expected.ts';
 import { stringify } from '../check/json.ts';
 import { designByName } from '../check/session.ts';
 import { runSuite } from '../check/suite.ts';
-import { DESIGNS } from '../kernel/index.ts';
+import { allDesigns } from '../check/designs.ts';
 import { counterexampleText } from '../report/counterexample-text.ts';
 import { matrixText } from '../report/matrix.ts';
 
@@ -50,7 +50,7 @@ function shardOf(v: string | undefined): { index: number; count: number } {
 
 /** Runs the suite. */
 export async function runCommand(o: RunOptions): Promise<number> {
-  const designs = o.design ? o.design.map(designByName) : [...DESIGNS];
+  const designs = o.design ? o.design.map(designByName) : [...allDesigns()];
   const runs = int('runs', o.runs, DEFAULT_RUNS, 1);
   const seed = int('seed', o.seed, DEFAULT_SEED, 0);
   const shard = shardOf(o.shard);

@@ -4,11 +4,11 @@
  * nothing can run), so that what an event causes on its way back to user mode (a signal on
  * syscall exit, a single-step report) belongs to that event, as it does on the real machine.
  */
-import type { Paging, Vendor } from '../isa/index.ts';
+import { rf, type Paging, type Vendor } from '../isa/index.ts';
 import { kernelOf } from '../check/session.ts';
 import { initialState, type BuiltKernel, type Design } from '../kernel/index.ts';
 import {
-  atUserBoundary, DEFAULT_MAX_STEPS, drain, step, USER_REGS,
+  atUserBoundary, DEFAULT_MAX_STEPS, drain, step, TIF, USER_REGS,
   type Event, type MachineState, type Observation, type Task,
 } from '../model/index.ts';
 import type { EventRecord, SideRun, SigRecord } from './types.ts';
@@ -50,14 +50,17 @@ function record(skipped: boolean, obs: readonly Observation[], m: MachineState):
     return { skipped, state: 'halted', signals, traps, note: 'what' in h ? `${h.what}: ${h.detail}` : String(h.kind) };
   }
   if (t.mode === 'dead') return { skipped, state: 'dead', signals, traps };
+  // The harness reads registers with PTRACE_GETREGS, which hides a TF that ptrace set
+  // (get_flags, TIF_FORCED_TF): the model's registers are shown the same way.
+  const shown = (flags: bigint): bigint => ((t.tif & TIF.FORCED_TF) !== 0 ? flags & ~rf.TF : flags);
   if (atUserBoundary(m) && m.k.current === MODEL_PID) {
     const c = m.cpu;
-    const regs = [...USER_REGS.map((r) => c.regs[r]), c.regs.rip, c.rflags, BigInt(c.cs.sel), BigInt(c.ss.sel)];
+    const regs = [...USER_REGS.map((r) => c.regs[r]), c.regs.rip, shown(c.rflags), BigInt(c.cs.sel), BigInt(c.ss.sel)];
     return { skipped, state: 'boundary', signals, traps, regs };
   }
   if (t.mode === 'stopped') {
     const p = t.regs;
-    const regs = [...USER_REGS.map((r) => p[r]), p.rip, p.rflags, p.cs, p.ss];
+    const regs = [...USER_REGS.map((r) => p[r]), p.rip, shown(p.rflags), p.cs, p.ss];
     return { skipped, state: 'stopped', ...(t.ptrace.stop ? { stop: t.ptrace.stop } : {}), signals, traps, regs };
   }
   return { skipped, state: 'halted', signals, traps, note: `task 1 is ${t.mode}, not in user mode, stopped or dead` };

@@ -14,7 +14,8 @@ export function sysretEligible(c: Ctx, t: Task, a: Activation, paging: Paging): 
   if (a.cause !== 'syscall64' && c.d.sysretWhere !== 'all-returns') return false;
   if (c.o.sysretEligible) return c.o.sysretEligible({ regs, paging, landingPad: LANDING_PAD });
   if (c.d.sysretWhere === 'fast-path-only') return !a.notes.slow && (t.tif & TIF.FORCE_IRET) === 0;
-  if ((t.tif & TIF.FORCE_IRET) !== 0) return false;
+  // Once the decision tests pt_regs' contents (2a23c6b8), force_iret()'s work flag only sends the
+  // return through the slow path, which ends in the same test: it no longer forces IRET.
   if (c.d.fastSyscallFlag !== 'off' && (t.tif & TIF.FASTSYSCALL) !== 0) return true;
   return checks64(c, regs, paging);
 }
@@ -46,7 +47,6 @@ export function compatFastEligible(c: Ctx, t: Task, a: Activation, paging: Pagin
     // TIF_SINGLESTEP, which is work: such returns took the IRET path (treated as slow here).
     return !a.notes.slow && (t.tif & TIF.FORCE_IRET) === 0 && (regs.rflags & rf.TF) === 0n;
   }
-  if ((t.tif & TIF.FORCE_IRET) !== 0) return false;
   const k = c.d.compatChecks;
   if (k.csIsUser32Cs && regs.cs !== BigInt(USER32_CS)) return false;
   if (k.ssIsUserDs && regs.ss !== BigInt(USER_DS)) return false;

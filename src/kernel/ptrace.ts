@@ -22,6 +22,14 @@ import { sendSig } from './signals.ts';
  */
 export const PTRACE_FLAG_MASK = rf.CF | rf.PF | rf.AF | rf.ZF | rf.SF | rf.TF | rf.DF | rf.OF | rf.RF | rf.AC | rf.NT;
 
+/**
+ * set_flags (arch/x86/kernel/ptrace.c): a tracer's flags value without TF keeps a TF that
+ * ptrace itself set (TIF_FORCED_TF); the tracer never saw it (get_flags hides it).
+ */
+function setFlags(t: Task, value: bigint): bigint {
+  return (value & rf.TF) === 0n && (t.tif & TIF.FORCED_TF) !== 0 ? value | rf.TF : value;
+}
+
 const STOPS: readonly StopKind[] = ['syscall-entry', 'syscall-exit', 'fork', 'singlestep'];
 
 /** ptrace_stop.<why>: stop, let the tracer look, and resume when it says so. */
@@ -52,8 +60,15 @@ function tracee(m: MachineState): Task | undefined {
 /** Resumes a stopped tracee, single-stepping or not. */
 function resume(c: Ctx, m: MachineState, t: Task, stepping: boolean): MachineState {
   const regs = t.regs;
-  const flags = stepping ? regs.rflags | rf.TF : (t.tif & TIF.SINGLESTEP) !== 0 ? regs.rflags & ~rf.TF : regs.rflags;
+  // user_enable_single_step sets TF and remembers it set it (TIF_FORCED_TF) unless TF was
+  // already set; user_disable_single_step clears TF only if it was forced (step.c). Before,
+  // the model cleared a TF user code had set itself; co-simulation showed the difference.
+  const forced = (t.tif & TIF.FORCED_TF) !== 0;
+  const setsTf = stepping && (regs.rflags & rf.TF) === 0n;
+  const flags = setsTf ? regs.rflags | rf.TF : !stepping && forced ? regs.rflags & ~rf.TF : regs.rflags;
   let m1 = writePt(m, { rflags: flags }, t.id);
+  if (setsTf) m1 = tif(m1, TIF.FORCED_TF, 0, t.id);
+  if (!stepping) m1 = tif(m1, 0, TIF.FORCED_TF, t.id);
   // user_enable_single_step writes regs->flags: a register writer like any other. Without
   // this, a design that trusts a fast-syscall flag returns by SYSRET and loses the TF (visible
   // once a single step from a syscall-exit stop no longer made a second report in the kernel).
@@ -99,10 +114,13 @@ function act(c: Ctx, m: MachineState, e: TracerEvent | SchedEvent, _x: Exec): Ma
         if (v === undefined) continue;
         const value = BigInt(v);
         if ((k === 'cs' || k === 'ss') && (value & 3n) !== 3n) break;
-        p[k] = k === 'rflags' ? (t.regs.rflags & ~PTRACE_FLAG_MASK) | (value & PTRACE_FLAG_MASK) : value;
+        p[k] = k === 'rflags' ? (t.regs.rflags & ~PTRACE_FLAG_MASK) | (setFlags(t, value) & PTRACE_FLAG_MASK) : value;
       }
       if (Object.keys(p).length === 0) return m;
-      return regsWritten(c, writePt(m, p, t.id), 'ptrace', t.id);
+      // set_flags: a TF the tracer writes is the user's from now on (no longer forced).
+      const m1 = p.rflags !== undefined && (p.rflags & rf.TF) !== 0n && (BigInt(given.rflags ?? 0) & rf.TF) !== 0n
+        ? tif(m, 0, TIF.FORCED_TF, t.id) : m;
+      return regsWritten(c, writePt(m1, p, t.id), 'ptrace', t.id);
     }
     case 'tracer.singleStep':
     case 'tracer.cont': {

@@ -73,7 +73,14 @@ export function signalPrograms(c: Ctx): Program[] {
     let m1 = patchTask(m, t.id, { sig: { ...t.sig, pending } });
     if (pending === 0) m1 = tif(m1, 0, TIF.SIGPENDING);
     const handled = (t.sig.handled & (1 << sig)) !== 0 && sig !== SIG.SIGKILL;
-    const regs = { ...t.regs, ...(inSyscall ? restart(t.regs, handled) : {}) };
+    // handle_signal: a ptrace single-step is switched off first (user_disable_single_step, so
+    // the frame holds no TF ptrace forced), and once the handler is set up the tracer is told
+    // (signal_setup_done -> ptrace_notify(SIGTRAP)): a stop at the handler's first instruction.
+    // The model let the handler run on with TIF_SINGLESTEP set; co-simulation showed the stop.
+    const stepping = handled && t.ptrace.attached && (t.tif & TIF.SINGLESTEP) !== 0;
+    const forcedTf = stepping && (t.tif & TIF.FORCED_TF) !== 0 ? rf.TF : 0n;
+    const restarted = { ...t.regs, ...(inSyscall ? restart(t.regs, handled) : {}) };
+    const regs = { ...restarted, rflags: restarted.rflags & ~forcedTf };
     if (!handled) {
       x.emit({ kind: 'signal', task: t.id, signal: sig, code: info.code, siAddr: info.addr, rip: regs.rip, fatal: true });
       return call(patchTask(m1, t.id, { mode: 'dead' }), T.addr('schedule'), T.addr('do_exit.gone'));
@@ -96,7 +103,9 @@ export function signalPrograms(c: Ctx): Program[] {
       rflags: regs.rflags & ~(rf.DF | rf.RF | rf.TF), cs: BigInt(compat ? USER32_CS : USER_CS), ss: BigInt(USER_DS),
       orig_rax: (1n << 64n) - 1n,
     });
-    return regsWritten(c, m2, 'signal delivery');
+    const m3 = regsWritten(c, m2, 'signal delivery');
+    if (!stepping) return m3;
+    return call(tif(m3, 0, TIF.SINGLESTEP | TIF.FORCED_TF), T.addr('ptrace_stop.singlestep'), x.next);
   });
   return [
     { name: 'do_signal', items: [doSignal, step('ret', (m) => ret(m))] },

@@ -30,6 +30,8 @@ export const TIF = {
   FASTSYSCALL: 1 << 5,
   /** Work that only forces the slow (IRET) exit: set by force_iret() in older kernels. */
   FORCE_IRET: 1 << 6,
+  /** TF in pt_regs was set by ptrace single-stepping, not by user code (arch/x86/kernel/step.c). */
+  FORCED_TF: 1 << 7,
 } as const;
 /** Names of {@link TIF} bits, for reports. */
 export const TIF_NAMES: ReadonlyArray<readonly [number, string]> = Object.entries(TIF).map(([n, b]) => [b, n] as const);

@@ -11,7 +11,7 @@ import { deliverFault, halt, hwFacts, tick, withTask, currentTask } from './engi
 import { USER_INSN_LEN, type SigFrame, type UserEvent, type UserReg } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
 import type { Observation } from './observations.ts';
-import type { Activation, MachineState, PtRegs, Task } from './state.ts';
+import { TIF, type Activation, type MachineState, type PtRegs, type Task } from './state.ts';
 import { accessFault } from './user-memory.ts';
 
 /** Argument registers: 64-bit ABI (rdi, rsi, rdx, r10, r8, r9) and 32-bit ABI (ebx ... ebp). */
@@ -107,7 +107,11 @@ function execAt(m: MachineState, e0: UserEvent, K: KernelImpl, emit: (o: Observa
       return tick({ ...m, cpu: retire(cpu, { ...cpu, regs: { ...cpu.regs, rip: is64(cpu) ? e.target : low32(e.target) } }) });
     case 'user.popf': {
       const r = popf(cpu, m.mem, e.flags);
-      return tick({ ...m, cpu: { ...r.cpu, regs: { ...r.cpu.regs, rip: next } } });
+      const done = tick({ ...m, cpu: { ...r.cpu, regs: { ...r.cpu.regs, rip: next } } });
+      // A ptrace single step onto POPF does not count TF as ptrace's (enable_single_step's
+      // is_setting_trap_flag, arch/x86/kernel/step.c): whatever TF the POPF loads is the user's
+      // (found by co-simulation).
+      return (task.tif & TIF.FORCED_TF) !== 0 ? withTask(done, { ...task, tif: task.tif & ~TIF.FORCED_TF }) : done;
     }
     case 'user.access': {
       const f = accessFault(m.k, cpu.paging, e.addr, e.write ? 'write' : 'read', true);
