@@ -44,6 +44,7 @@ export const eventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('user.wrgsbase'), value }),
   z.strictObject({ type: z.literal('hw.irq'), after, vector: z.number().int().min(0x20).max(0xff).refine((v) => v !== 0x80, 'vector 0x80 is the int $0x80 gate').optional() }),
   z.strictObject({ type: z.literal('hw.nmi'), after }),
+  z.strictObject({ type: z.literal('hw.remoteLdt'), after, index: z.number().int().min(0).max(15) }),
   z.strictObject({ type: z.literal('tracer.attach'), options: z.strictObject({ syscalls: z.boolean().optional(), fork: z.boolean().optional() }).optional() }),
   z.strictObject({ type: z.literal('tracer.setRegs'), regs: frameSchema }),
   z.strictObject({ type: z.literal('tracer.singleStep') }),

@@ -89,6 +89,8 @@ export interface CpuState {
   readonly pendingDb: PendingDb | null;
   /** Linear address of an enabled read/write data breakpoint (DR0 with DR7.G0, RW0 = 3), if any. */
   readonly watch: bigint | null;
+  /** CR4.FSGSBASE: user code may execute RDGSBASE/WRGSBASE (SDM Vol. 2 WRGSBASE). */
+  readonly fsgsbase: boolean;
 }
 
 /** Current privilege level: CS.RPL (always equal to CS.DPL for the segments the model loads). */

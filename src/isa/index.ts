@@ -17,6 +17,7 @@ export * from './syscall.ts';
 export * from './sysret.ts';
 export * from './sysenter.ts';
 export * from './swapgs.ts';
+export * from './wrgsbase.ts';
 export * from './popf.ts';
 export * from './deliver.ts';
 export * from './iret.ts';

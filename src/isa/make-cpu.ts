@@ -56,6 +56,7 @@ export function makeCpu(init: CpuInit): CpuState {
     shadow: 'none',
     pendingDb: null,
     watch: null,
+    fsgsbase: false,
     ...init.overrides,
   };
   return cpu;

@@ -51,6 +51,10 @@ export function retire(before: CpuState, after: CpuState, opts: RetireOptions = 
   // A #DB that was already held when this instruction began is released at its end.
   if (pending?.held && before.pendingDb?.held) pending = { cause: pending.cause, held: false };
   if (trap && pending === null) pending = { cause: 'single-step', held: false };
+  // A single-step trap on the instruction a held watchpoint #DB is released after: one #DB with
+  // both DR6.BS and DR6.B<n> set, which reports as a single step (Linux's get_si_code tests
+  // DR_STEP first: TRAP_TRACE; co-simulation on a real CPU and kernel shows it).
+  else if (trap && pending !== null && !pending.held && pending.cause === 'watchpoint') pending = { cause: 'single-step', held: false };
   const shadow: Shadow = opts.opensShadow !== undefined && before.shadow === 'none' ? opts.opensShadow : 'none';
   const rflags = opts.loadsRf ? after.rflags : after.rflags & ~RF;
   if (pending === after.pendingDb && shadow === after.shadow && rflags === after.rflags) return after;

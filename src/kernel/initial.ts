@@ -75,6 +75,7 @@ export function initialState(K: BuiltKernel, vendor: Vendor, paging: Paging, o: 
       },
       idt: K.idt,
       tss: { rsp0: stackTop(1), ist },
+      fsgsbase: d.fsgsbase,
     },
   });
   const handled = (o.handled ?? [SIG.SIGILL, SIG.SIGTRAP, SIG.SIGBUS, SIG.SIGUSR1, SIG.SIGSEGV, SIG.SIGUSR2]).reduce((a, s) => a | (1 << s), 0);

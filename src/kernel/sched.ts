@@ -59,7 +59,8 @@ export function scheduler(c: Ctx): Program[] {
     step('switch_to: save prev RSP and resume point', (m) => {
       const t = cur(m);
       const usersp = d.switchToSavesScratch ? { usersp: m.k.percpu.rspScratch } : {};
-      return patchTask(m, t.id, { resume: { rip: T.addr('schedule.after_switch'), rsp: m.cpu.regs.rsp }, ...usersp });
+      // The user GS base waits in KERNEL_GS_BASE while in the kernel: save it with the task.
+      return patchTask(m, t.id, { resume: { rip: T.addr('schedule.after_switch'), rsp: m.cpu.regs.rsp }, gsBase: m.cpu.kernelGsBase, ...usersp });
     }),
     // In __switch_to, before the new task runs: a new task goes straight on to ret_from_fork.
     step('__switch_to: savesegment(ss); reload a NULL SS (X86_BUG_SYSRET_SS_ATTRS)', (m) => {

@@ -53,6 +53,15 @@ export function tick(m: MachineState): MachineState {
   return { ...m, clock: m.clock + 1, hw: { ...m.hw, armed: next } };
 }
 
+/** Applies the remote LDT writes that are due (another CPU clears the entry's present bit). */
+function fireLdt(m: MachineState): MachineState {
+  const due = m.hw.armed.filter((a) => a.remaining === 0 && a.kind === 'ldt');
+  if (due.length === 0) return m;
+  const ldt: Record<number, import('../isa/index.ts').Descriptor> = { ...m.cpu.tables.ldt };
+  for (const a of due) { const d = ldt[a.vector]; if (d) ldt[a.vector] = { ...d, present: false }; }
+  return { ...m, cpu: { ...m.cpu, tables: { ...m.cpu.tables, ldt } } };
+}
+
 /** Fires the countdowns that reached 0: an IRQ line is asserted, an NMI latched (at most one). */
 function fire(hw: HwState): HwState {
   if (!hw.armed.some((a) => a.remaining === 0)) return hw;
@@ -61,7 +70,7 @@ function fire(hw: HwState): HwState {
   for (const a of hw.armed) {
     if (a.remaining !== 0) continue;
     if (a.kind === 'nmi') nmi = true;
-    else if (!irq.includes(a.vector)) irq = [...irq, a.vector].sort((x, y) => x - y);
+    else if (a.kind === 'irq' && !irq.includes(a.vector)) irq = [...irq, a.vector].sort((x, y) => x - y);
   }
   return { ...hw, armed: hw.armed.filter((a) => a.remaining !== 0), irq, nmi };
 }
@@ -103,7 +112,7 @@ export function deliverFault(m: MachineState, cpu: CpuState, f: Fault, rip: bigi
  * priority first (single-step/data #DB, NMI, IRQ), possibly several in a row.
  */
 export function boundary(m0: MachineState, emit: (o: Observation) => void): MachineState {
-  let m = m0;
+  let m = fireLdt(m0);
   const hw = fire(m.hw);
   if (hw !== m.hw) m = { ...m, hw };
   for (let i = 0; i < 8 && m.k.halted === null; i++) {

@@ -48,7 +48,12 @@ export type UserEvent =
  */
 export type HwEvent =
   | { readonly type: 'hw.irq'; readonly after: number; readonly vector?: number }
-  | { readonly type: 'hw.nmi'; readonly after: number };
+  | { readonly type: 'hw.nmi'; readonly after: number }
+  /**
+   * Another CPU, running a thread of the same process, marks LDT entry `index` not present
+   * after `after` boundaries (modify_ldt wrote the table in place before 4.3), CVE-2015-5157.
+   */
+  | { readonly type: 'hw.remoteLdt'; readonly after: number; readonly index: number };
 
 /** Options of a ptrace attach: which stops the tracer asks for. */
 export interface TraceOptions {
@@ -78,7 +83,7 @@ export type Event = UserEvent | HwEvent | TracerEvent | SchedEvent;
 export const EVENT_TYPES = {
   user: ['user.setReg', 'user.popf', 'user.nop', 'user.access', 'user.movSs', 'user.syscall',
     'user.sysenter', 'user.int80', 'user.int3', 'user.jump', 'user.wrgsbase'],
-  hw: ['hw.irq', 'hw.nmi'],
+  hw: ['hw.irq', 'hw.nmi', 'hw.remoteLdt'],
   tracer: ['tracer.attach', 'tracer.setRegs', 'tracer.singleStep', 'tracer.cont', 'tracer.watch'],
   sched: ['sched.wake', 'sched.signal'],
 } as const satisfies Record<string, readonly Event['type'][]>;

@@ -185,7 +185,8 @@ export interface PerCpu {
 
 /** An armed hardware event counting down instruction boundaries. */
 export interface Armed {
-  readonly kind: 'irq' | 'nmi';
+  readonly kind: 'irq' | 'nmi' | 'ldt';
+  /** IRQ vector, or the LDT index for `ldt`. */
   readonly vector: number;
   readonly remaining: number;
 }

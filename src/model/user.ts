@@ -4,7 +4,7 @@
  * is not an instruction boundary of its own). RIP advances by USER_INSN_LEN.
  */
 import {
-  fetchFault, low32, movSs, popf, retire, softInt, syscall, sysenter, wrap64, is64,
+  fetchFault, low32, movSs, popf, retire, softInt, syscall, sysenter, wrap64, is64, wrgsbase,
   type CpuState, type Fault,
 } from '../isa/index.ts';
 import { deliverFault, halt, hwFacts, tick, withTask, currentTask } from './engine.ts';
@@ -161,8 +161,11 @@ function execAt(m: MachineState, e0: UserEvent, K: KernelImpl, emit: (o: Observa
       }
       return tick(softwareInterrupt(mm, c, e.type === 'user.int80' ? 0x80 : 3, emit));
     }
-    case 'user.wrgsbase':
-      return fail({ vector: 6 });
+    case 'user.wrgsbase': {
+      const r = wrgsbase(cpu, m.mem, e.value);
+      if (r.fault) return fail(r.fault);
+      return tick({ ...m, cpu: { ...r.cpu, regs: { ...r.cpu.regs, rip: next } } });
+    }
   }
 }
 

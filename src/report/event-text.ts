@@ -23,6 +23,7 @@ export function eventText(e: Event): string {
     case 'user.wrgsbase': return `${e.type} ${hex(e.value)}`;
     case 'hw.irq': return `${e.type} after ${e.after}${e.vector !== undefined ? ` vector 0x${e.vector.toString(16)}` : ''}`;
     case 'hw.nmi': return `${e.type} after ${e.after}`;
+    case 'hw.remoteLdt': return `${e.type} after ${e.after}: LDT entry ${e.index} cleared`;
     case 'tracer.attach': return `${e.type}${e.options?.syscalls ? ' syscalls' : ''}${e.options?.fork ? ' fork' : ''}`;
     case 'tracer.setRegs': return `${e.type} ${Object.entries(e.regs).map(([k, v]) => `${k}=${typeof v === 'bigint' ? hex(v) : `0x${Number(v).toString(16)}`}`).join(' ')}`;
     case 'tracer.watch': return `${e.type} ${hex(e.addr)}`;
