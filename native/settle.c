@@ -127,8 +127,10 @@ void settle(struct drv *d, struct record *rec, int request) {
     memset(&si, 0, sizeof si);
     ptrace(PTRACE_GETSIGINFO, d->pid, 0, &si);
     if (driver_stop(d, s, &si)) { boundary(d); return; }
-    if (d->stepping && s == SIGTRAP && (si.si_code == TRAP_TRACE || si.si_code == TRAP_BRKPT)) {
-      /* The single step the model's tracer asked for is done: a debugger swallows the trap. */
+    /* The single step the model's tracer asked for is done (a trap after an instruction, the
+     * report at syscall exit, or ptrace_notify(SIGTRAP) at the entry of a signal handler
+     * stepped into): a debugger swallows the trap. */
+    if (d->stepping && s == SIGTRAP && (si.si_code == TRAP_TRACE || si.si_code == TRAP_BRKPT || si.si_code == SIGTRAP)) {
       if (rec->ntrap < MAX_SIGS) rec->trap[rec->ntrap++] = d->regs.rip;
       d->state = ST_STOPPED;
       d->stop = "singlestep";
@@ -148,6 +150,6 @@ void settle(struct drv *d, struct record *rec, int request) {
       put_code(HANDLER, &int3, 1);
     }
     sig = s;
-    request = resume_request(d) == PTRACE_SINGLESTEP ? PTRACE_CONT : resume_request(d);
+    request = resume_request(d); /* a stepping tracer steps into the handler: a stop there */
   }
 }

@@ -60,6 +60,33 @@ describe('model fixes found by co-simulation', () => {
     expect(r.records[4]?.traps).toEqual([0x400103n]);
   });
 
+  const stepFromExit: Event[] = [attach(true), getpid, { type: 'tracer.cont' }, { type: 'tracer.singleStep' }];
+  it('ptrace shows registers without the TF it set itself (get_flags, TIF_FORCED_TF)', () => {
+    const r = model([...stepFromExit, nop]);
+    expect(states(r).slice(3)).toEqual(['boundary', 'stopped:singlestep']);
+    expect(r.records[3]?.regs?.[RFLAGS]).toBe(0x202n);
+    expect(r.records[4]?.regs?.[RFLAGS]).toBe(0x202n);
+  });
+
+  it('a step onto POPF leaves its TF to user code: it survives PTRACE_CONT (is_setting_trap_flag)', () => {
+    const r = model([...stepFromExit, { type: 'user.popf', flags: 0x302n }, { type: 'tracer.cont' }, nop]);
+    expect(r.records[4]?.regs?.[RFLAGS]).toBe(0x302n);
+    expect(sigs(r)).toEqual([{ signo: SIG.SIGTRAP, code: SI.TRAP_TRACE, addr: 0x400104n }]);
+  });
+
+  it('a step into a signal handler stops at its first instruction (signal_setup_done -> ptrace_notify)', () => {
+    const r = model([...stepFromExit, { type: 'user.access', addr: 0x50_0000n, write: false }, nop]);
+    expect(states(r).slice(4)).toEqual(['stopped:singlestep', 'stopped:singlestep']);
+    expect(r.records[4]?.traps).toEqual([0x400e00n]);
+    expect(sigs(r)).toEqual([{ signo: SIG.SIGSEGV, code: SI.SEGV_MAPERR, addr: 0x50_0000n }]);
+  });
+
+  it('TF and a released MOV SS watchpoint trap together as a single step (DR_STEP: TRAP_TRACE)', () => {
+    const r = model([attach(false), { type: 'user.popf', flags: 0x302n }, { type: 'tracer.watch', addr: 0x60_f800n },
+      { type: 'user.movSs', watched: true }, nop, nop]);
+    expect(sigs(r)).toEqual([{ signo: SIG.SIGTRAP, code: SI.TRAP_TRACE, addr: 0x400108n }]);
+  });
+
   const movSs: Event[] = [attach(false), { type: 'tracer.watch', addr: 0x60_f800n }, { type: 'user.movSs', watched: true }, getpid, nop];
   it('a watchpoint held by MOV SS into SYSCALL: no signal since v5.10 (exc_debug_kernel)', () => {
     const r = model(movSs);
