@@ -123,6 +123,23 @@ const chunk = fc.oneof(
       { type: 'user.setReg', reg: 'rcx', value: '$next+10' }, { type: 'tracer.singleStep' }, { type: 'user.setReg', reg: 'r11', value: '0x302' },
       { type: 'tracer.singleStep' }, { type: 'tracer.singleStep' }],
   ) },
+  { weight: 1, arbitrary: fc.constantFrom<RawEvent[]>(
+    // A 32-bit LDT code segment, then an NMI while another CPU removes it (CVE-2015-5157).
+    [{ type: 'user.syscall', nr: 'modify_ldt', args: ['0x1', '0x0', '0x3'] }, { type: 'user.syscall', nr: 'rt_sigreturn', frame: { cs: '0x7', rip: '0x400200', rsp: '0xffffc000' } },
+      { type: 'hw.nmi', after: 0 }, { type: 'hw.remoteLdt', after: 2, index: 0 }, { type: 'user.nop' }],
+    // A not-present LDT data segment as SS (CVE-2014-9322).
+    [{ type: 'user.syscall', nr: 'modify_ldt', args: ['0x1', '0x0', '0x0'] }, { type: 'user.syscall', nr: 'rt_sigreturn', frame: { ss: '0x7' } }],
+    // A kernel-half GS base, then an NMI at the SYSCALL entry (FSGSBASE, B25).
+    [{ type: 'user.wrgsbase', value: '0xffff888000001000' }, { type: 'hw.nmi', after: 1 }, { type: 'user.syscall', nr: 'getpid' }],
+    // SYSENTER with TF set (B26) and a SYSCALL at the top of the user half (CVE-2006-0744).
+    [{ type: 'user.popf', flags: '0x302' }, { type: 'user.sysenter', nr: 'getpid' }, { type: 'user.nop' }],
+    [{ type: 'user.jump', target: '$user_half_end-2' }, { type: 'user.syscall', nr: 'getpid' }],
+  ) },
+  { weight: 1, arbitrary: fc.integer({ min: 2, max: 6 }).map((k): RawEvent[] => [
+    // Preempted between saving the user RSP in the per-CPU scratch slot and pushing it (B22).
+    { type: 'user.syscall', nr: 'fork' }, { type: 'user.nop' }, { type: 'user.syscall', nr: 'getpid' }, { type: 'hw.irq', after: k },
+    { type: 'user.syscall', nr: 'sched_yield' }, { type: 'user.setReg', reg: 'rsp', value: '$user_stack-0x4000' }, { type: 'user.syscall', nr: 'getpid' },
+    { type: 'user.syscall', nr: 'sched_yield' }, { type: 'user.nop' }]) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('$nmi_stack-0x28', '$nmi_stack-0x100', '$nmi_stack-0x800'), fc.integer({ min: 1, max: 6 }))
     .map(([sp, k]): RawEvent[] => [{ type: 'user.setReg', reg: 'rsp', value: sp }, { type: 'hw.nmi', after: k }, { type: 'user.syscall', nr: 'getpid' }]) },
 );

@@ -5,15 +5,12 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import type { Event } from '../model/index.ts';
-import { traceArbitrary } from './arbitrary.ts';
 import { parseCounterexample } from './counterexample.ts';
 import { evaluate, type CellRun, type Violation } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
 import type { Unit } from './plan.ts';
-import { shrink } from './shrink.ts';
-import type { RawEvent } from './trace-file.ts';
+import { search } from './search.ts';
 
 /** The outcome of a unit. */
 export interface UnitResult {
@@ -50,31 +47,14 @@ export function runUnit(u: Unit, inv: Invariant, cell: CellRun, outDir: string, 
     micro += ev.microSteps;
     if (ev.violation) return { index: u.index, verdict: 'violated', source: 'saved', runs: 0, saved: { file, length: ce.events.length }, microSteps: micro };
   }
-  let error: string | undefined;
-  const t0 = performance.now();
-  const check = (t: RawEvent[]): boolean => {
-    try {
-      const ev = evaluate(inv, cell, t);
-      micro += ev.microSteps;
-      return ev.violation === null;
-    } catch (e) {
-      error ??= `${(e as Error).message} (trace ${JSON.stringify(t)})`;
-      return true;
-    }
-  };
-  const details = fc.check(fc.property(traceArbitrary(maxLength), check), { seed: u.seed, numRuns: u.runs, endOnFailure: true });
-  if (error !== undefined) return { index: u.index, verdict: 'error', source: null, runs: details.numRuns, error, microSteps: micro };
-  if (!details.failed || details.counterexample === null) return { index: u.index, verdict: 'holds', source: null, runs: details.numRuns, microSteps: micro };
-  const timeToFind = performance.now() - t0;
-  const t1 = performance.now();
-  const raw = details.counterexample[0] as RawEvent[];
-  const s = shrink(raw, (t) => !check(t));
-  const final = evaluate(inv, cell, s.trace);
-  const timeToShrink = performance.now() - t1;
-  if (final.violation === null) return { index: u.index, verdict: 'error', source: null, runs: details.numRuns, error: 'shrunk trace no longer fails', microSteps: micro };
+  const r = search(inv, cell, u.seed, u.runs, maxLength);
+  micro += r.microSteps;
+  if (r.error !== undefined) return { index: u.index, verdict: 'error', source: null, runs: r.runs, error: r.error, microSteps: micro };
+  if (!r.found) return { index: u.index, verdict: 'holds', source: null, runs: r.runs, microSteps: micro };
+  const f = r.found;
   return {
-    index: u.index, verdict: 'violated', source: 'search', runs: details.numRuns,
-    found: { events: final.events, failure: final.violation, path: details.counterexamplePath, rawLength: raw.length },
-    timeToFind, timeToShrink, microSteps: micro,
+    index: u.index, verdict: 'violated', source: 'search', runs: r.runs,
+    found: { events: f.events, failure: f.failure, path: f.path, rawLength: f.rawLength },
+    timeToFind: f.timeToFind, timeToShrink: f.timeToShrink, microSteps: micro,
   };
 }

@@ -91,6 +91,11 @@ export const knobsSchema = z.object({
   fsgsbase: z.boolean(),
   /** The SYSENTER entry calls out of its single-step region before clearing TF (BHI mitigation, B26). */
   sysenterCallBeforeTfClear: z.boolean(),
+  /**
+   * The top user page is never mapped (TASK_SIZE_MAX = top - PAGE_SIZE), so no SYSCALL can sit at
+   * the end of the user half and return to a non-canonical RCX (page_64_types.h comment).
+   */
+  guardPage: z.boolean(),
   /** Kernel preemption (CONFIG_PREEMPT): IRQ returns to kernel mode may schedule. */
   preemptKernel: z.boolean(),
   /**

@@ -4,7 +4,7 @@
  * the int $0x80 fork that created it), and the idle task. The user address space, signal
  * handlers and rseq registration are what a test program would have set up.
  */
-import { EMPTY_MEMORY, makeCpu, VEC, USER_CS, USER_DS, USER32_CS, KERNEL_CS, fixRflags, rf, type Paging, type Vendor } from '../isa/index.ts';
+import { EMPTY_MEMORY, makeCpu, userHalfEnd, VEC, USER_CS, USER_DS, USER32_CS, KERNEL_CS, fixRflags, rf, type Paging, type Vendor } from '../isa/index.ts';
 import { PT_COMPLETE, PT_FIELDS, SIG, type MachineState, type PageKind, type PtRegs, type Task, type UserReg } from '../model/index.ts';
 import type { BuiltKernel } from './build.ts';
 import { IST_SLOT } from './build.ts';
@@ -56,6 +56,8 @@ export function initialState(K: BuiltKernel, vendor: Vendor, paging: Paging, o: 
   mapRange(pages, COMPAT_CODE, COMPAT_CODE + 0x10000n, 'code');
   mapRange(pages, COMPAT_STACK_TOP - 0x21000n, COMPAT_STACK_TOP, 'data');
   mapRange(pages, VDSO32, VDSO32 + 0x1000n, 'code');
+  // Without the guard page the last user page can hold code (a SYSCALL at its very end).
+  if (!d.guardPage) mapRange(pages, userHalfEnd(paging) - 0x1000n, userHalfEnd(paging), 'code');
   for (const r of o.pages ?? []) mapRange(pages, r.start, r.end, r.kind);
   const rflags = fixRflags(o.rflags ?? rf.IF);
   const userRegs = { rsp: TASK1_RSP, rip: TASK1_RIP, ...o.regs };

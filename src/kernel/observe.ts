@@ -36,7 +36,7 @@ export function returnObs(m: MachineState, via: ReturnVia): Observation {
   return {
     kind: 'return-to-user', task: m.k.current, via, rip: c.regs.rip, rsp: c.regs.rsp, rflags: c.rflags,
     cs: c.cs.sel, ss: c.ss.sel, view: userView(c), pt: { ...(m.k.tasks[m.k.current]?.regs ?? {}) },
-    act: a ? { id: a.id, cause: a.cause, vector: a.vector, ...(a.hw.insn !== undefined ? { insn: a.hw.insn } : {}), ...(a.hw.args ? { args: a.hw.args } : {}) } : null,
+    act: a ? { id: a.id, cause: a.cause, vector: a.vector, ...(a.hw.insn !== undefined ? { insn: a.hw.insn } : {}), ...(a.hw.args ? { args: a.hw.args } : {}), ...(a.hw.rsp !== undefined ? { rsp: a.hw.rsp } : {}) } : null,
   };
 }
 

@@ -49,8 +49,12 @@ export function pageFault(c: Ctx): Program {
       const error = Number(f.err ?? 0n);
       const key = (addr >> 12n).toString(16);
       const fromUser = (f.cs & 3n) === 3n;
-      // Demand paging, unless page faults are disabled (NMI context: copy_from_user_nmi).
-      if (m0.k.pages[key] === 'demand' && addr >> 47n === 0n && (fromUser || m0.k.percpu.preemptCount === 0)) {
+      // Demand paging, unless page faults are disabled (NMI context: copy_from_user_nmi). An
+      // instruction fetch from a demand page is an access error of its (non-executable, data)
+      // VMA, refused before handle_mm_fault (do_user_addr_fault's access_error): SEGV_ACCERR,
+      // nothing filled in (co-simulation on a real kernel shows it).
+      const fetchFromData = m0.k.pages[key] === 'demand' && (error & 16) !== 0;
+      if (m0.k.pages[key] === 'demand' && !fetchFromData && addr >> 47n === 0n && (fromUser || m0.k.percpu.preemptCount === 0)) {
         return { ...m0, k: { ...m0.k, pages: { ...m0.k.pages, [key]: 'data' } } };
       }
       // A user access to the kernel half (fault_in_kernel_space: addr >= TASK_SIZE_MAX) goes
@@ -59,7 +63,7 @@ export function pageFault(c: Ctx): Program {
       // faults are VMA access errors: SEGV_ACCERR.
       if (fromUser) {
         const kernelHalf = addr >= taskSizeMax(m0.cpu.paging);
-        return forceSig(m0, SIG.SIGSEGV, (error & 1) !== 0 && !kernelHalf ? SI.SEGV_ACCERR : SI.SEGV_MAPERR, addr);
+        return forceSig(m0, SIG.SIGSEGV, ((error & 1) !== 0 || fetchFromData) && !kernelHalf ? SI.SEGV_ACCERR : SI.SEGV_MAPERR, addr);
       }
       const fix = T.fixupFor(f.rip);
       if (fix !== undefined) return { ...m0, mem: writeQs(m0.mem, f.at, [fix]) };

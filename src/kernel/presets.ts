@@ -40,6 +40,7 @@ const linux67: Knobs = {
   paranoidGs: 'save-restore',
   fsgsbase: true,
   sysenterCallBeforeTfClear: false,
+  guardPage: true,
   preemptKernel: true,
   kernelWatchpointSignal: false,
 };

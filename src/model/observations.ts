@@ -36,7 +36,7 @@ export type Observation =
       readonly pt: Readonly<Record<string, bigint>>;
       /** The kernel activation this return ends. */
       readonly act: { readonly id: number; readonly cause: string; readonly vector: number;
-        readonly insn?: bigint; readonly args?: Readonly<Record<string, bigint>> } | null }
+        readonly insn?: bigint; readonly args?: Readonly<Record<string, bigint>>; readonly rsp?: bigint } | null }
   | { readonly kind: 'signal'; readonly task: number; readonly signal: number; readonly code: number;
       readonly siAddr: bigint; readonly rip: bigint; readonly fatal: boolean;
       /** Where the signal frame went (delivered signals): co-simulation pairs it with the real one. */
