@@ -35,6 +35,7 @@ int set_regs(struct drv *d);
 int mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len);
 int mem_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 int page_present(pid_t pid, uint64_t addr);
+int signal_pending(pid_t pid);
 int in_code(uint64_t addr, uint64_t len);
 void put_code(uint64_t addr, const unsigned char *bytes, size_t len);
 int wait_child(struct drv *d, int *status);

@@ -34,6 +34,8 @@ int defer_if_fetch_faults(struct drv *d) {
   uint64_t rip = d->regs.rip;
   int canonical = (int64_t)(rip << 16) >> 16 == (int64_t)rip;
   if (in_code(rip, 1) || !canonical || d->regs.cs != USER_CS || d->regs.ss != USER_DS) return 0;
+  /* A pending signal is delivered on the way out, before any fetch: nothing to defer. */
+  if (signal_pending(d->pid)) return 0;
   d->deferred = 1;
   d->state = ST_BOUNDARY;
   d->stop = NULL;

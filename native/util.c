@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -46,6 +47,21 @@ int page_present(pid_t pid, uint64_t addr) {
   close(fd);
   if (n != (ssize_t)sizeof entry) return -1;
   return (int)(entry >> 63);
+}
+
+/* Whether a signal is pending for the child (SigPnd or ShdPnd in /proc/PID/status). */
+int signal_pending(pid_t pid) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (f == NULL) return 0;
+  int pending = 0;
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (strncmp(line, "SigPnd:", 7) == 0 || strncmp(line, "ShdPnd:", 7) == 0)
+      pending |= strtoull(line + 7, NULL, 16) != 0;
+  }
+  fclose(f);
+  return pending;
 }
 
 int in_code(uint64_t addr, uint64_t len) {

@@ -22,6 +22,12 @@ import { sendSig } from './signals.ts';
  */
 export const PTRACE_FLAG_MASK = rf.CF | rf.PF | rf.AF | rf.ZF | rf.SF | rf.TF | rf.DF | rf.OF | rf.RF | rf.AC | rf.NT;
 
+/** A tracer's read of user memory at `addr` fills a demand page there (get_user_pages). */
+function touchDemand(m: MachineState, addr: bigint): MachineState {
+  const key = (addr >> 12n).toString(16);
+  return m.k.pages[key] === 'demand' ? { ...m, k: { ...m.k, pages: { ...m.k.pages, [key]: 'data' } } } : m;
+}
+
 /**
  * set_flags (arch/x86/kernel/ptrace.c): a tracer's flags value without TF keeps a TF that
  * ptrace itself set (TIF_FORCED_TF); the tracer never saw it (get_flags hides it).
@@ -69,6 +75,9 @@ function resume(c: Ctx, m: MachineState, t: Task, stepping: boolean): MachineSta
   let m1 = writePt(m, { rflags: flags }, t.id);
   if (setsTf) m1 = tif(m1, TIF.FORCED_TF, 0, t.id);
   if (!stepping) m1 = tif(m1, 0, TIF.FORCED_TF, t.id);
+  // enable_single_step reads the instruction at RIP (is_setting_trap_flag: access_process_vm
+  // of 15 bytes), which maps demand-paged memory there (found by co-simulation).
+  if (stepping) m1 = touchDemand(touchDemand(m1, regs.rip), regs.rip + 14n);
   // user_enable_single_step writes regs->flags: a register writer like any other. Without
   // this, a design that trusts a fast-syscall flag returns by SYSRET and loses the TF (visible
   // once a single step from a syscall-exit stop no longer made a second report in the kernel).

@@ -60,6 +60,19 @@ describe('model fixes found by co-simulation', () => {
     expect(r.records[4]?.traps).toEqual([0x400103n]);
   });
 
+  it('a fetch from a demand (data) page is SEGV_ACCERR at once, nothing filled (access_error)', () => {
+    const r = model([{ type: 'user.syscall', nr: 'rt_sigreturn', frame: { rip: 0x70_0000n } }, nop]);
+    expect(sigs(r)).toEqual([{ signo: SIG.SIGSEGV, code: SI.SEGV_ACCERR, addr: 0x70_0000n }]);
+    expect(r.records[1]?.regs?.[RIP]).toBe(0x400e00n);
+  });
+
+  it('PTRACE_SINGLESTEP reads the instruction at RIP, which fills a demand page there', () => {
+    const r = model([attach(true), getpid, { type: 'tracer.cont' }, { type: 'tracer.setRegs', regs: { rip: 0x70_0100n } },
+      { type: 'tracer.singleStep' }, nop, { type: 'tracer.cont' }, { type: 'user.access', addr: 0x70_0200n, write: true }]);
+    expect(sigs(r)).toEqual([{ signo: SIG.SIGSEGV, code: SI.SEGV_ACCERR, addr: 0x70_0100n }]);
+    expect(r.records[7]?.regs?.[RIP]).toBe(0x400e09n); // the page is present: the write retires
+  });
+
   const stepFromExit: Event[] = [attach(true), getpid, { type: 'tracer.cont' }, { type: 'tracer.singleStep' }];
   it('ptrace shows registers without the TF it set itself (get_flags, TIF_FORCED_TF)', () => {
     const r = model([...stepFromExit, nop]);
