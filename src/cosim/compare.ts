@@ -30,10 +30,19 @@ const MAX_DIFFERENCES = 24;
 
 const hex = (v: bigint | number | undefined): string => (v === undefined ? '-' : `0x${BigInt(v).toString(16)}`);
 
-/** Rule "frame addresses": real frame values paired with the model's, per delivered signal. */
+/**
+ * Rule "frame addresses": real frame values paired with the model's, per delivered signal. Two
+ * real frames may share an address where the model's differ (the real frame is larger and
+ * 64-byte aligned), so a real value stands for every model value it was paired with.
+ */
 class FrameMap {
-  private readonly map = new Map<bigint, bigint>();
-  private readonly rspMap = new Map<bigint, bigint>();
+  private readonly map = new Map<bigint, Set<bigint>>();
+  private readonly rspMap = new Map<bigint, Set<bigint>>();
+  private static add(map: Map<bigint, Set<bigint>>, k: bigint, v: bigint): void {
+    const s = map.get(k) ?? new Set<bigint>();
+    s.add(v);
+    map.set(k, s);
+  }
   pair(real: readonly SigRecord[], model: readonly SigRecord[]): void {
     const r = real.filter((s) => s.frame);
     const m = model.filter((s) => s.frame);
@@ -41,16 +50,17 @@ class FrameMap {
       const a = r[k]?.frame;
       const b = m[k]?.frame;
       if (!a || !b) continue;
-      this.map.set(a.rsp, b.rsp);
-      this.map.set(a.rsi, b.rsi);
-      this.map.set(a.rdx, b.rdx);
+      FrameMap.add(this.map, a.rsp, b.rsp);
+      FrameMap.add(this.map, a.rsi, b.rsi);
+      FrameMap.add(this.map, a.rdx, b.rdx);
       // The harness runs rt_sigreturn after the handler's `ret` (RSP 8 above the frame, where
       // the ucontext, RDX's target, also starts); the model's rt_sigreturn runs at the frame.
-      this.rspMap.set(a.rsp + 8n, b.rsp);
+      FrameMap.add(this.rspMap, a.rsp + 8n, b.rsp);
     }
   }
-  translate(v: bigint, reg: string): bigint {
-    return (reg === 'rsp' ? this.rspMap.get(v) : undefined) ?? this.map.get(v) ?? v;
+  /** Whether real value `v` of register `reg` stands for model value `m`. */
+  matches(v: bigint, m: bigint, reg: string): boolean {
+    return (reg === 'rsp' && this.rspMap.get(v)?.has(m) === true) || this.map.get(v)?.has(m) === true;
   }
 }
 
@@ -68,7 +78,7 @@ function samePid(model: bigint, real: bigint, pid: number): boolean {
 function sameValue(reg: string, model: bigint, real: bigint, pid: number | undefined, frames: FrameMap): boolean {
   if (model === real) return true;
   if (pid !== undefined && samePid(model, real, pid)) return true;
-  return frames.translate(real, reg) === model;
+  return frames.matches(real, model, reg);
 }
 
 function compareSignals(i: number, type: string, m: readonly SigRecord[], r: readonly SigRecord[], out: Difference[]): void {

@@ -1,0 +1,101 @@
+/**
+ * `entrycheck cosim`: co-simulation against the CPU and kernel this runs on (docs/cosim.md).
+ * Exit status: 0 when agreement reaches --min-agreement (or co-simulation is skipped: no C
+ * compiler, not x86-64 Linux, no ptrace permission); 1 below it, or when a re-run saved file
+ * still disagrees; 2 on bad flags (one line).
+ */
+import cliProgress from 'cli-progress';
+import { InputError, inputErrors } from '../check/errors.ts';
+import { stringify } from '../check/json.ts';
+import { designByName } from '../check/session.ts';
+import { detectPlatform } from '../cosim/detect.ts';
+import { agreementPct, replayLine, reportJson, reportText, skippedLine } from '../cosim/report.ts';
+import { cosimTraces, runCosim } from '../cosim/run.ts';
+import { loadTrace } from '../cosim/store.ts';
+
+/** Options of the cosim command (as commander parses them). */
+export interface CosimOptions {
+  readonly traces?: string;
+  readonly seed?: string;
+  readonly design?: string;
+  readonly out: string;
+  readonly timeout?: string;
+  readonly minAgreement?: string;
+  readonly replay?: string[];
+  readonly json?: boolean;
+}
+
+/** Defaults: traces per run, the seed (runs are deterministic for a seed), the design. */
+export const COSIM_DEFAULTS = { traces: 1000, seed: 1, design: 'linux-6.7', timeoutS: 2, minAgreement: 99.9 } as const;
+
+function int(flag: string, v: string | undefined, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InputError(inputErrors.badFlag(flag, v, `an integer from ${min} to ${max}`));
+  return Number(v);
+}
+
+function num(flag: string, v: string | undefined, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) < min || Number(v) > max) throw new InputError(inputErrors.badFlag(flag, v, `a number from ${min} to ${max}`));
+  return Number(v);
+}
+
+/** Re-runs saved disagreement files; 1 if any still disagrees. */
+async function replay(files: readonly string[], o: CosimOptions): Promise<number> {
+  const loaded = files.map((f) => ({ f, ...loadTrace(f) }));
+  const platform = detectPlatform();
+  if (!platform.ok) {
+    process.stdout.write(o.json ? stringify({ skipped: true, reason: platform.reason }) : skippedLine(platform.reason));
+    return 0;
+  }
+  let still = 0;
+  const results: unknown[] = [];
+  for (const { f, design, events } of loaded) {
+    const d = designByName(o.design ?? design);
+    await cosimTraces(platform, d, [events], (v) => {
+      if (!v.comparison.agree) still++;
+      if (o.json) results.push({ file: f, agree: v.comparison.agree, class: v.comparison.cls ?? null, differences: v.comparison.differences });
+      else process.stdout.write(replayLine(f, v.comparison));
+    });
+  }
+  if (o.json) process.stdout.write(stringify(results));
+  return still > 0 ? 1 : 0;
+}
+
+/** Runs co-simulation. */
+export async function cosimCommand(o: CosimOptions): Promise<number> {
+  const traces = int('traces', o.traces, COSIM_DEFAULTS.traces, 1, 10_000_000);
+  const seed = int('seed', o.seed, COSIM_DEFAULTS.seed, 0, 2 ** 31 - 1);
+  const timeoutS = num('timeout', o.timeout, COSIM_DEFAULTS.timeoutS, 0.1, 600);
+  const minAgreement = num('min-agreement', o.minAgreement, COSIM_DEFAULTS.minAgreement, 0, 100);
+  const design = designByName(o.design ?? COSIM_DEFAULTS.design);
+  if (o.replay !== undefined && o.replay.length > 0) return replay(o.replay, o);
+  const platform = detectPlatform();
+  if (!platform.ok) {
+    process.stdout.write(o.json ? stringify({ skipped: true, reason: platform.reason }) : skippedLine(platform.reason));
+    return 0;
+  }
+  const tty = process.stderr.isTTY === true && !o.json;
+  const bar = tty
+    ? new cliProgress.SingleBar({ format: 'cosim [{bar}] {value}/{total} traces | {agreed} agree', hideCursor: true }, cliProgress.Presets.shades_classic)
+    : null;
+  bar?.start(traces, 0, { agreed: 0 });
+  let lastTenth = -1;
+  const summary = await runCosim(platform, {
+    traces, seed, design, out: o.out, timeoutS,
+    onProgress: (done, agreed) => {
+      if (bar) bar.update(done, { agreed });
+      else if (!o.json) {
+        const tenth = Math.floor((done * 10) / traces);
+        if (tenth !== lastTenth) {
+          lastTenth = tenth;
+          process.stderr.write(`[cosim] ${done}/${traces} traces, ${agreed} agree\n`);
+        }
+      }
+    },
+  });
+  bar?.stop();
+  const input = { platform, design: design.name, seed, out: o.out, minAgreement, summary };
+  process.stdout.write(o.json ? stringify(reportJson(input)) : reportText(input));
+  return agreementPct(summary) >= minAgreement ? 0 : 1;
+}
