@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadDesigns } from '../check/designs.ts';
 import { InputError } from '../check/errors.ts';
+import { cosimCommand } from './cosim.ts';
 import { listCommand } from './list.ts';
 import { replayCommand } from './replay.ts';
 import { runCommand } from './run.ts';
@@ -46,6 +47,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('list the designs (with their knobs) and the invariants')
     .option('--json', 'machine-readable output')
     .action(async (opts) => { status = await listCommand(opts); });
+  program
+    .command('cosim')
+    .description('co-simulate: run random user-level traces on this CPU and kernel and on the model, and compare')
+    .option('--traces <n>', 'random traces to run (default 1000)')
+    .option('--seed <n>', 'fast-check seed (default 1)')
+    .option('--design <name>', 'design the model runs (default linux-6.7)')
+    .option('--out <dir>', 'directory for disagreement files', 'cosim')
+    .option('--timeout <seconds>', 'time limit per trace on the machine (default 2)')
+    .option('--min-agreement <percent>', 'exit 1 below this agreement (default 99.9)')
+    .option('--replay <file...>', 're-run saved disagreement (or trace) files instead')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => { status = await cosimCommand(opts); });
   try {
     await loadDesigns();
     await program.parseAsync([...argv]);
