@@ -10,16 +10,21 @@ import { buildHarness } from './build.ts';
 
 /** What the machine offers, or why co-simulation cannot run. */
 export type Platform =
-  | { readonly ok: true; readonly harness: string; readonly vendor: Vendor; readonly paging: Paging; readonly int80: boolean; readonly cpu: string }
+  | {
+    readonly ok: true; readonly harness: string; readonly vendor: Vendor; readonly paging: Paging; readonly int80: boolean;
+    readonly cpu: string;
+    /** CR4.UMIP: the kernel's #GP handler reads the faulting instruction (see model-run.ts). */
+    readonly umip: boolean;
+  }
   | { readonly ok: false; readonly reason: string };
 
 /** Vendor, paging mode and model name from /proc/cpuinfo text. */
-export function parseCpuinfo(text: string): { vendor: Vendor | null; paging: Paging; cpu: string } {
+export function parseCpuinfo(text: string): { vendor: Vendor | null; paging: Paging; cpu: string; umip: boolean } {
   const field = (name: string): string => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
   const id = field('vendor_id');
   const vendor = id === 'GenuineIntel' ? 'intel' : id === 'AuthenticAMD' ? 'amd' : null;
-  const paging = field('flags').split(/\s+/).includes('la57') ? 5 : 4;
-  return { vendor, paging, cpu: field('model name') };
+  const flags = field('flags').split(/\s+/);
+  return { vendor, paging: flags.includes('la57') ? 5 : 4, cpu: field('model name'), umip: flags.includes('umip') };
 }
 
 let cached: Platform | undefined;
@@ -57,5 +62,5 @@ function detect(): Platform {
     return { ok: false, reason: `the harness probe failed: ${out.slice(0, 100)}` };
   }
   if (!probe.ok) return { ok: false, reason: `no ptrace permission or no usable child process (${probe.detail ?? 'probe failed'})` };
-  return { ok: true, harness: built.path, vendor: info.vendor, paging: info.paging, int80: probe.int80 === true, cpu: info.cpu };
+  return { ok: true, harness: built.path, vendor: info.vendor, paging: info.paging, int80: probe.int80 === true, cpu: info.cpu, umip: info.umip };
 }

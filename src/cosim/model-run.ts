@@ -8,7 +8,7 @@ import { rf, type Paging, type Vendor } from '../isa/index.ts';
 import { kernelOf } from '../check/session.ts';
 import { initialState, type BuiltKernel, type Design } from '../kernel/index.ts';
 import {
-  atUserBoundary, DEFAULT_MAX_STEPS, drain, step, TIF, USER_REGS,
+  atUserBoundary, DEFAULT_MAX_STEPS, drain, SI, SIG, step, TIF, USER_REGS,
   type Event, type MachineState, type Observation, type Task,
 } from '../model/index.ts';
 import type { EventRecord, SideRun, SigRecord } from './types.ts';
@@ -66,16 +66,39 @@ function record(skipped: boolean, obs: readonly Observation[], m: MachineState):
   return { skipped, state: 'halted', signals, traps, note: `task 1 is ${t.mode}, not in user mode, stopped or dead` };
 }
 
+/** Host CPU features the model does not describe, whose effects co-simulation applies. */
+export interface HostFeatures {
+  /**
+   * CR4.UMIP: exc_general_protection first tries fixup_umip_exception, which reads the faulting
+   * user instruction (insn_fetch_from_user, up to 15 bytes): a demand page at RIP gets filled.
+   */
+  readonly umip?: boolean;
+}
+
+/** A user #GP (SIGSEGV, SI_KERNEL, delivered) under UMIP: the kernel read the bytes at RIP. */
+function umipRead(m: MachineState, obs: readonly Observation[]): MachineState {
+  let pages = m.k.pages;
+  for (const o of obs) {
+    if (o.kind !== 'signal' || o.task !== MODEL_PID || o.signal !== SIG.SIGSEGV || o.code !== SI.KERNEL || o.fatal) continue;
+    for (const a of [o.rip, o.rip + 14n]) {
+      const key = (a >> 12n).toString(16);
+      if (pages[key] === 'demand') pages = { ...pages, [key]: 'data' };
+    }
+  }
+  return pages === m.k.pages ? m : { ...m, k: { ...m.k, pages } };
+}
+
 /** Replays `events` on the model from the co-simulation initial state. */
-export function runModel(design: Design, vendor: Vendor, paging: Paging, events: readonly Event[]): SideRun {
+export function runModel(design: Design, vendor: Vendor, paging: Paging, events: readonly Event[], host: HostFeatures = {}): SideRun {
   const K = kernelOf(design);
   const opts = { maxSteps: DEFAULT_MAX_STEPS };
   let m = cosimInitial(K, vendor, paging);
   const records = events.map((e) => {
     const r = step(m, e, K, opts);
     const d = drain(r.state, K, opts);
-    m = d.state;
-    return record(r.skipped, [...r.observations, ...d.observations], m);
+    const obs = [...r.observations, ...d.observations];
+    m = host.umip ? umipRead(d.state, obs) : d.state;
+    return record(r.skipped, obs, m);
   });
   return { status: 'ok', detail: '', pid: MODEL_PID, records };
 }

@@ -59,7 +59,7 @@ export async function cosimTraces(platform: Extract<Platform, { ok: true }>, des
   const items = traces.map((events, id) => ({ id, line: traceLine(id, events) }));
   await runOnHarness(platform.harness, items, { timeoutS }, (id, real) => {
     const events = traces[id] ?? [];
-    const model = runModel(design, platform.vendor, platform.paging, events);
+    const model = runModel(design, platform.vendor, platform.paging, events, { umip: platform.umip });
     onVerdict({ index: id, events, model, real, comparison: compareRuns(events, model, real) });
   });
 }

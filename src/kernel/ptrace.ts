@@ -69,9 +69,12 @@ function resume(c: Ctx, m: MachineState, t: Task, stepping: boolean): MachineSta
   // user_enable_single_step sets TF and remembers it set it (TIF_FORCED_TF) unless TF was
   // already set; user_disable_single_step clears TF only if it was forced (step.c). Before,
   // the model cleared a TF user code had set itself; co-simulation showed the difference.
+  // enable_single_step first puts TF back if TIF_SINGLESTEP is still set, so a TF that a
+  // stepped POPF cleared comes back as the user's, not forced (a real 6.18 kernel does this).
   const forced = (t.tif & TIF.FORCED_TF) !== 0;
-  const setsTf = stepping && (regs.rflags & rf.TF) === 0n;
-  const flags = setsTf ? regs.rflags | rf.TF : !stepping && forced ? regs.rflags & ~rf.TF : regs.rflags;
+  const base = stepping && (t.tif & TIF.SINGLESTEP) !== 0 ? regs.rflags | rf.TF : regs.rflags;
+  const setsTf = stepping && (base & rf.TF) === 0n;
+  const flags = setsTf ? base | rf.TF : !stepping && forced ? base & ~rf.TF : base;
   let m1 = writePt(m, { rflags: flags }, t.id);
   if (setsTf) m1 = tif(m1, TIF.FORCED_TF, 0, t.id);
   if (!stepping) m1 = tif(m1, 0, TIF.FORCED_TF, t.id);

@@ -87,6 +87,21 @@ describe('model fixes found by co-simulation', () => {
     expect(sigs(r)).toEqual([{ signo: SIG.SIGTRAP, code: SI.TRAP_TRACE, addr: 0x400104n }]);
   });
 
+  it('a step after a stepped POPF cleared TF puts TF back as the user\'s (enable_single_step, TIF_SINGLESTEP)', () => {
+    const r = model([...stepFromExit, { type: 'user.popf', flags: 0x2c7n }, { type: 'tracer.singleStep' }, nop, { type: 'tracer.cont' }, nop]);
+    expect(r.records[5]?.regs?.[RFLAGS]).toBe(0x3c7n);
+    expect(sigs(r)).toEqual([{ signo: SIG.SIGTRAP, code: SI.TRAP_TRACE, addr: 0x400105n }]);
+  });
+
+  it('co-simulation applies UMIP\'s read of the instruction at a #GP RIP (a demand page there fills)', () => {
+    const events: Event[] = [{ type: 'user.int3' }, { type: 'user.syscall', nr: 'rt_sigreturn', frame: { rip: 0x70_0000n, cs: 0x13 } },
+      { type: 'user.access', addr: 0x70_0010n, write: false }, nop];
+    const plain = runModel(design('linux-6.7'), 'intel', 4, events);
+    const umip = runModel(design('linux-6.7'), 'intel', 4, events, { umip: true });
+    expect(plain.records[2]?.regs?.[RIP]).toBe(0x400e00n); // the model's demand fault: not retired
+    expect(umip.records[2]?.regs?.[RIP]).toBe(0x400e09n); // the page is present: the read retires
+  });
+
   it('a step into a signal handler stops at its first instruction (signal_setup_done -> ptrace_notify)', () => {
     const r = model([...stepFromExit, { type: 'user.access', addr: 0x50_0000n, write: false }, nop]);
     expect(states(r).slice(4)).toEqual(['stopped:singlestep', 'stopped:singlestep']);
