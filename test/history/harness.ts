@@ -8,36 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
 import { search } from '../../src/check/search.ts';
 import { kernelOf } from '../../src/check/session.ts';
-import { findDesign, variant, type Design, type Knobs } from '../../src/kernel/index.ts';
-
-/** One bug of the corpus. */
-export interface BugCase {
-  readonly id: string;
-  readonly title: string;
-  readonly invariant: string;
-  readonly buggy: Design;
-  readonly fixed: Design;
-  readonly vendor: 'intel' | 'amd';
-  readonly paging?: 4 | 5;
-  /** Length of the corpus's minimal trace (its numbered steps). */
-  readonly corpusLength: number;
-}
+import type { Design } from '../../src/kernel/index.ts';
+import type { BugCase } from './design-helpers.ts';
 
 /** Seeds and runs per seed: the bounded budget (long budgets live in the bench). */
 export const SEEDS = [1, 2, 3];
 export const RUNS = Number(process.env.ENTRYCHECK_HISTORY_RUNS ?? 400);
-
-/** A preset by name (throws on a typo). */
-export function preset(name: string): Design {
-  const d = findDesign(name);
-  if (!d) throw new Error(`no preset ${name}`);
-  return d;
-}
-
-/** `base` with a fix reverted (or applied), named after the bug. */
-export function withKnobs(base: string, name: string, change: Partial<Knobs>): Design {
-  return variant(preset(base), name, change);
-}
 
 const invariants = new Map((await discoverInvariants()).map((d) => [d.invariant.id, d.invariant]));
 
