@@ -17,6 +17,8 @@ export interface HarnessItem {
 export interface HarnessOptions {
   /** Time limit per trace inside the harness, seconds. */
   readonly timeoutS: number;
+  /** How much longer to wait for an answer before declaring the harness stuck (default 5 s). */
+  readonly graceS?: number;
 }
 
 type RawSig = [number, number, string, string, number, string, string, string];
@@ -58,15 +60,19 @@ function session(path: string, items: readonly HarnessItem[], start: number, o: 
     let stderr = '';
     let gaveUp = false;
     let timer: NodeJS.Timeout | undefined;
+    const limit = o.timeoutS + (o.graceS ?? 5);
     const arm = (): void => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         gaveUp = true;
         const it = items[i];
-        if (it !== undefined) onResult(it.id, failed('hang', `the harness gave no answer within ${o.timeoutS + 5} s`));
+        if (it !== undefined) onResult(it.id, failed('hang', `the harness gave no answer within ${limit} s`));
         i++;
         child.kill('SIGKILL');
-      }, (o.timeoutS + 5) * 1000);
+        // Do not wait for the pipes to close: something the harness started may hold them.
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, limit * 1000);
     };
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -92,7 +98,10 @@ function session(path: string, items: readonly HarnessItem[], start: number, o: 
     child.stderr.on('data', (s: string) => { stderr = (stderr + s).slice(-400); });
     child.stdin.on('error', () => { /* EPIPE when the harness died; 'exit' reports it */ });
     child.on('error', () => { /* spawn failure: 'exit'/'close' follows */ });
-    child.on('close', (code, signal) => {
+    let finished = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       const it = items[i];
       if (!gaveUp && it !== undefined) {
@@ -101,7 +110,9 @@ function session(path: string, items: readonly HarnessItem[], start: number, o: 
         i++;
       }
       resolvePromise(i);
-    });
+    };
+    child.on('close', finish);
+    child.on('exit', (code, signal) => { if (gaveUp) finish(code, signal); });
     arm();
     child.stdin.end(items.slice(start).map((x) => x.line).join(''));
   });
