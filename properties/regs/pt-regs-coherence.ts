@@ -3,9 +3,21 @@
  * to user mode equals pt_regs (whatever legitimate writer put there: the entry, ptrace,
  * sigreturn, signal delivery).
  */
-import { defineInvariant, PT_COMPLETE, PT_FIELDS, sameAsPt } from '../../src/index.ts';
+import { defineInvariant, PT_COMPLETE, PT_FIELDS, sameAsPt, type Observation, type Transition } from '../../src/index.ts';
 
 const GPRS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip'];
+
+/** No signal or ptrace stop of the task between its system call instruction and this return. */
+function untouched(history: Transition['history'], r: Observation & { kind: 'return-to-user' }): boolean {
+  const end = history.findIndex((h) => h.o === r);
+  for (let i = end - 1; i >= 0; i--) {
+    const o = history[i]?.o;
+    if (o === undefined) continue;
+    if (o.kind === 'user-insn' && o.task === r.task) return o.rip === r.act?.insn;
+    if ((o.kind === 'signal' || o.kind === 'ptrace-stop') && o.task === r.task) return false;
+  }
+  return false;
+}
 
 export default defineInvariant({
   id: 'pt-regs-coherence',
@@ -19,6 +31,14 @@ export default defineInvariant({
         return `expected ${o.reader} to read a complete pt_regs of task ${o.task}, got one without ${missing.join(', ')}`;
       }
       if (o.kind !== 'return-to-user') continue;
+      // The frame holds the user state at entry: a system call that nobody else touched (no
+      // signal, no ptrace stop, not rt_sigreturn, which sets orig_ax to -1) returns on the RSP
+      // it was made with (the per-CPU scratch slot must not leak another task's, B22).
+      if (o.act?.args && o.act.rsp !== undefined && o.pt.orig_rax !== (1n << 64n) - 1n && untouched(t.history, o)) {
+        if (o.view.regs.rsp !== undefined && o.rsp !== o.act.rsp && (o.view.cs.l || (o.rsp & 0xffff_ffffn) !== (o.act.rsp & 0xffff_ffffn))) {
+          return `expected task ${o.task} to return from its system call on RSP 0x${o.act.rsp.toString(16)}, got 0x${o.rsp.toString(16)}`;
+        }
+      }
       const compat = !o.view.cs.l;
       for (const r of GPRS) {
         const seen = o.view.regs[r];

@@ -10,7 +10,7 @@
  */
 import { iretq, readQ, VEC, writeQs } from '../isa/index.ts';
 import { KernelCorruption, type MachineState, type StepOut } from '../model/index.ts';
-import { ENOSYS, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
+import { cliStep, ENOSYS, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { topOfStack } from './entry-syscall-64.ts';
 import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
 import { act, call, cli, cur, isa, jump, note, patchCur, popAct, setCpu, setRegs, withTask, writePt } from './ops.ts';
@@ -70,6 +70,9 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     pushAllRegs(),
     step('note: entered from user mode', (m) => note(m, { userRegs: true, swapgs: true })),
     step(`call ${v.handler}`, (m, x) => call(m, T.addr(v.handler), x.next)),
+    // Handlers may have enabled IRQs (handle_page_fault: "User address page fault handling might
+    // have reenabled interrupts ... local_irq_disable()"): irqentry_exit runs with them off.
+    cliStep('local_irq_disable'),
     step('jmp exit_to_user_mode', (m) => jump(m, T.addr('exit_to_user_mode'))),
     label(L('kernel')),
     ...(paranoid ? paranoidEntry(c, v) : []),
@@ -106,6 +109,9 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     ...(d.badIret === 'fixup' ? [swapgsStep('swapgs (the IRET had already switched to user GS)')] : []),
     step(`call ${badIret}`, (m, x) => call(m, T.addr(badIret), x.next)),
     step(`call ${v.handler} (now as a fault from user mode)`, (m, x) => call(m, T.addr(v.handler), x.next)),
+    // Handlers may have enabled IRQs (handle_page_fault: "User address page fault handling might
+    // have reenabled interrupts ... local_irq_disable()"): irqentry_exit runs with them off.
+    cliStep('local_irq_disable'),
     step('jmp exit_to_user_mode', (m) => jump(m, T.addr('exit_to_user_mode'))),
   ];
   return { name: n, items };

@@ -29,7 +29,7 @@ export type FailureKind =
 /** One observation. */
 export type Observation =
   /** A user instruction ran; `faulted` when it raised an exception instead of completing. */
-  | { readonly kind: 'user-insn'; readonly task: number; readonly rip: bigint; readonly faulted?: true }
+  | { readonly kind: 'user-insn'; readonly task: number; readonly rip: bigint; readonly insn: string; readonly faulted?: true }
   | { readonly kind: 'return-to-user'; readonly task: number; readonly via: ReturnVia; readonly rip: bigint;
       readonly rsp: bigint; readonly rflags: bigint; readonly cs: number; readonly ss: number; readonly view: UserView;
       /** pt_regs as the exit path left it (what the user state should equal). */

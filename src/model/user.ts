@@ -66,7 +66,8 @@ export function execUser(m0: MachineState, e: UserEvent, K: KernelImpl, emit: (o
   const task = currentTask(m0);
   const faults: number[] = [];
   const m1 = execAt(recordCode(m0, rip, e.type), e, K, emit, rip, task, () => faults.push(1));
-  emit(faults.length > 0 ? { kind: 'user-insn', task: task.id, rip, faulted: true } : { kind: 'user-insn', task: task.id, rip });
+  const insn = vdsoCode(K, rip, e) === e ? e.type.slice(5) : 'vdso';
+  emit(faults.length > 0 ? { kind: 'user-insn', task: task.id, rip, insn, faulted: true } : { kind: 'user-insn', task: task.id, rip, insn });
   return m1;
 }
 
