@@ -9,7 +9,7 @@ import { cpl, is64, type CpuState } from './cpu.ts';
 import { VEC } from './defaults.ts';
 import { IsaInputError, isaErrors } from './errors.ts';
 import type { Memory } from './memory.ts';
-import { fault, ok, retire, type ExecResult, type Fault } from './result.ts';
+import { dropHeldStep, fault, ok, retire, type ExecResult, type Fault } from './result.ts';
 import { deliverEvent, type EventOutcome } from './deliver.ts';
 import { IF } from './rflags.ts';
 import { wrap64 } from './u64.ts';
@@ -24,7 +24,8 @@ export const insnLenOfInt = (vector: number): bigint => (vector === VEC.BP ? 1n 
  * a #DB held by a MOV SS shadow is released once the INT has completed (reference 5.4), so it
  * arrives at the handler's first instruction.
  */
-export function softInt(cpu: CpuState, mem: Memory, vector: number): EventOutcome {
+export function softInt(cpu0: CpuState, mem: Memory, vector: number): EventOutcome {
+  const cpu = dropHeldStep(cpu0);
   if (!Number.isInteger(vector) || vector < 0 || vector > 255) throw new IsaInputError(isaErrors.badVector(vector));
   const r = deliverEvent(cpu, mem, { vector, kind: 'software', rip: wrap64(cpu.regs.rip + insnLenOfInt(vector)) });
   if (!r.ok) return r;

@@ -76,3 +76,14 @@ export function fault(cpu: CpuState, mem: Memory, f: Fault): ExecResult {
 export function ok(cpu: CpuState, mem: Memory): ExecResult {
   return { cpu, mem, fault: null };
 }
+
+/**
+ * Entering the kernel by INT n/INT3, SYSCALL or SYSENTER right after a MOV SS: the data
+ * breakpoint the shadow held is delivered at the first kernel instruction (mov_ss_trap.c), but
+ * the MOV SS's own single-step trap is not: co-simulation on Intel (Linux 6.18, docs/cosim.md)
+ * shows no kernel-mode single-step #DB for "MOV SS; INT3" with TF set [SDM text not found].
+ */
+export function dropHeldStep(cpu: CpuState): CpuState {
+  if (cpu.shadow !== 'movss' || cpu.pendingDb?.cause !== 'single-step') return cpu;
+  return { ...cpu, pendingDb: null };
+}

@@ -4,7 +4,7 @@
  */
 import { is64, type CpuState } from './cpu.ts';
 import type { Memory } from './memory.ts';
-import { fault, ok, retire, type ExecResult } from './result.ts';
+import { dropHeldStep, fault, ok, retire, type ExecResult } from './result.ts';
 import { fixRflags, RF, TF } from './rflags.ts';
 import { flatCode, flatData } from './segments.ts';
 import { wrap64 } from './u64.ts';
@@ -21,7 +21,8 @@ export const SYSCALL_LEN = 2n;
  * Single-step: TF masked by FMASK gives no trap (which is why Linux reports the step itself at
  * syscall exit, TIF_SINGLESTEP, reference B23); with TF not in FMASK the trap is taken at CPL 0.
  */
-export function syscall(cpu: CpuState, mem: Memory): ExecResult {
+export function syscall(cpu0: CpuState, mem: Memory): ExecResult {
+  const cpu = dropHeldStep(cpu0);
   if (!is64(cpu) && cpu.vendor === 'intel') return fault(cpu, mem, { vector: 6 });
   const sel = Number((cpu.msr.star >> 32n) & 0xffffn);
   const newFlags = fixRflags(cpu.rflags & ~cpu.msr.fmask & ~RF);

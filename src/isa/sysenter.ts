@@ -5,7 +5,7 @@
 import { isCanonical } from './canonical.ts';
 import { cpl, type CpuState } from './cpu.ts';
 import type { Memory } from './memory.ts';
-import { fault, ok, retire, type ExecResult } from './result.ts';
+import { dropHeldStep, fault, ok, retire, type ExecResult } from './result.ts';
 import { IF, RF, VM } from './rflags.ts';
 import { flatCode, flatData } from './segments.ts';
 import { low32 } from './u64.ts';
@@ -19,7 +19,8 @@ export const SYSENTER_LEN = 2n;
  * set the single-step #DB is taken at CPL 0 on the first kernel instruction. Saves nothing: no
  * return RIP, no user RSP, no flags.
  */
-export function sysenter(cpu: CpuState, mem: Memory): ExecResult {
+export function sysenter(cpu0: CpuState, mem: Memory): ExecResult {
+  const cpu = dropHeldStep(cpu0);
   if (cpu.vendor === 'amd') return fault(cpu, mem, { vector: 6 });
   const cs = Number(cpu.msr.sysenterCs & 0xfffcn);
   if (cs === 0) return fault(cpu, mem, { vector: 13, error: 0 });

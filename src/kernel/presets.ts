@@ -116,6 +116,7 @@ export const PROPOSALS: readonly Design[] = [
   proposal('irqs-on-syscall-entry', 'proposal: SYSCALL leaves IF set (FMASK without IF); the IRQ entry fixes up partial SYSCALL entries like the NMI code does', { fmask: LINUX_FMASK & ~0x200n, irqEntryFixup: true }),
   proposal('pf-trap-gate', 'proposal: #PF through a trap gate, CR2 saved first; interrupting contexts fix up the saved CR2', { pfGate: 'trap', cr2Read: 'first', irqSavesCr2: true }),
   proposal('ts-fastsyscall', 'proposal: a TS_FASTSYSCALL flag set by the SYSCALL entry; every register writer clears it; the exit skips the SYSRET checks while it is set', { fastSyscallFlag: 'all-writers-clear' }),
+  proposal('ts-fastsyscall-ptrace-forgets', 'the ts-fastsyscall proposal with one register writer (ptrace SETREGS) that forgets to clear the flag', { fastSyscallFlag: 'ptrace-forgets' }),
   proposal('rseq-in-scheduler', 'proposal: rseq fix-up of user state from the scheduler', { rseq: 'scheduler' }),
   proposal('rseq-at-exit', 'proposal: rseq fix-up in prepare_exit_to_usermode (what Linux merged, 4.18)', { rseq: 'exit-to-user' }),
   proposal('compat-fast-sysret-2015', '2015 compat rewrite (710246df5804): 32-bit SYSENTER/SYSCALL made to look like int $0x80 (IP = vDSO landing pad), opportunistic SYSRETL/SYSEXIT with the 2015 checks (S5)', { compatChecks: { csIsUser32Cs: true, ssIsUserDs: true, ipIsLandingPad: true, rfTfClear: true, vmClear: false } }),

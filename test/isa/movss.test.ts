@@ -124,3 +124,21 @@ describe('interrupt shadows', () => {
     expect(boundaryEvent(second, true, true)).toBe('nmi');
   });
 });
+
+describe('MOV SS and TF before a kernel entry', () => {
+  // Co-simulation (docs/cosim.md): with TF set, "MOV SS; INT3" and "MOV SS; SYSCALL" raise no
+  // single-step #DB in the kernel; only a held data breakpoint reaches the first kernel instruction.
+  it('drops the single-step trap the MOV SS shadow held when INT3 enters the kernel', () => {
+    const cpu = userCpu('intel', 4, { rflags: 0x302n });
+    const ss = movSs(cpu, EMPTY_MEMORY, cpu.ss.sel, false);
+    expect(ss.cpu.pendingDb).toEqual({ cause: 'single-step', held: false });
+    const r = softInt(ss.cpu, ss.mem, 3);
+    expect(r.ok && r.cpu.pendingDb).toBeNull();
+  });
+  it('keeps the held data breakpoint when SYSCALL enters the kernel', () => {
+    const cpu = { ...userCpu('intel', 4, { rflags: 0x302n }), watch: 0x600000n };
+    const ss = movSs(cpu, EMPTY_MEMORY, cpu.ss.sel, true);
+    const r = syscall(ss.cpu, ss.mem);
+    expect(r.cpu.pendingDb?.cause).toBe('watchpoint');
+  });
+});
