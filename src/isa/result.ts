@@ -67,7 +67,8 @@ export function retire(before: CpuState, after: CpuState, opts: RetireOptions = 
  * mov_ss_trap.c header, reference 5.4).
  */
 export function fault(cpu: CpuState, mem: Memory, f: Fault): ExecResult {
-  const dropped = cpu.pendingDb?.held ? null : cpu.pendingDb;
+  // The MOV SS's own single-step trap, which the shadow was holding, goes with it.
+  const dropped = cpu.pendingDb?.held || cpu.shadow === 'movss' ? null : cpu.pendingDb;
   const next = dropped === cpu.pendingDb && cpu.shadow === 'none' ? cpu : { ...cpu, pendingDb: dropped, shadow: 'none' as const };
   return { cpu: next, mem, fault: f };
 }
