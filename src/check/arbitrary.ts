@@ -108,7 +108,9 @@ const chunk = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom('$user_demand+0x3000', '0x500000', '$user_demand+0x5000'), fc.integer({ min: 4, max: 40 })).map(([sp, k]): RawEvent[] => [{ type: 'user.setReg', reg: 'rsp', value: sp }, { type: 'hw.nmi', after: 0 }, { type: 'hw.nmi', after: k }, { type: 'user.nop' }]) },
   { weight: 2, arbitrary: fc.tuple(fc.boolean(), fc.oneof(frame, fc.constant({})), fc.boolean()).map(([fork, f, stepping]): RawEvent[] => [
     { type: 'tracer.attach', options: fork ? { fork: true } : { syscalls: true } }, { type: 'user.syscall', nr: fork ? 'fork' : 'getpid' },
-    { type: 'tracer.setRegs', regs: f }, { type: stepping ? 'tracer.singleStep' : 'tracer.cont' }, { type: 'hw.irq', after: 0 }]) },
+    { type: 'tracer.setRegs', regs: f }, { type: stepping ? 'tracer.singleStep' : 'tracer.cont' },
+    // Whoever runs next yields, so the tracee gets the CPU back and takes its exit (CVE-2014-4699).
+    fork ? { type: 'user.syscall', nr: 'sched_yield' } : { type: 'hw.irq', after: 0 }]) },
   { weight: 1, arbitrary: fc.constantFrom<RawEvent[]>(
     [{ type: 'tracer.attach', options: { syscalls: true } }, { type: 'user.syscall', nr: 'getpid' }, { type: 'tracer.singleStep' }, { type: 'hw.irq', after: 0 }, { type: 'user.syscall', nr: 'getpid' }, { type: 'user.nop' }],
     [{ type: 'tracer.attach' }, { type: 'tracer.watch', addr: '$user_data' }, { type: 'user.movSs', watched: true }, { type: 'user.int3' }],
