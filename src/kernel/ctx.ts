@@ -5,7 +5,7 @@
 import { swapgs, type Regs } from '../isa/index.ts';
 import { rf } from '../isa/index.ts';
 import { retire } from '../isa/index.ts';
-import type { MachineState, PtField } from '../model/index.ts';
+import { ptBit, type MachineState, type PtField, type Task } from '../model/index.ts';
 import type { DesignOverrides, Knobs } from './design.ts';
 import { isa, setCpu, setRegs, writePt } from './ops.ts';
 import { step, type StepSpec, type Text } from './program.ts';
@@ -40,8 +40,14 @@ export const cliStep = (why = 'cli'): StepSpec =>
 
 /** Pushes one pt_regs field (the frame is built top down: RSP ends at task_pt_regs). */
 export function push(field: PtField, value: (m: MachineState) => bigint, opts: { percpu?: boolean; what?: string } = {}): StepSpec {
-  return step(`push ${opts.what ?? ''}(pt_regs->${field})`.replace('  ', ' '), (m) =>
-    setRegs(writePt(m, { [field]: value(m) }), { rsp: m.cpu.regs.rsp - 8n }), { stack: true, percpu: opts.percpu ?? false });
+  const bit = ptBit(field);
+  // The hot path of every entry: one new task, one new CPU (no generic helpers).
+  return step(`push ${opts.what ?? ''}(pt_regs->${field})`.replace('  ', ' '), (m) => {
+    const t = m.k.tasks[m.k.current] as Task;
+    const tasks = m.k.tasks.slice();
+    tasks[t.id] = { ...t, regs: { ...t.regs, [field]: value(m) }, written: t.written | bit };
+    return { ...m, k: { ...m.k, tasks }, cpu: { ...m.cpu, regs: { ...m.cpu.regs, rsp: m.cpu.regs.rsp - 8n } } };
+  }, { stack: true, percpu: opts.percpu ?? false });
 }
 
 /** The general registers PUSH_AND_CLEAR_REGS saves, in push order after orig_ax. */

@@ -44,8 +44,25 @@ function regsOf(values: Partial<Record<string, bigint>>): PtRegs {
   return Object.fromEntries(PT_FIELDS.map((f) => [f, values[f] ?? 0n])) as PtRegs;
 }
 
-/** The initial state of a kernel on a vendor and paging mode. */
+const cache = new WeakMap<BuiltKernel, Map<string, MachineState>>();
+
+/**
+ * The initial state of a kernel on a vendor and paging mode. States are immutable, so the
+ * state without overrides is built once per kernel, vendor and paging mode and shared.
+ */
 export function initialState(K: BuiltKernel, vendor: Vendor, paging: Paging, o: InitialOverrides = {}): MachineState {
+  // Only overrides that change nothing: absent, or an empty register set or page list.
+  const plain = Object.entries(o).every(([k, v]) => v === undefined || ((k === 'regs' || k === 'pages') && Object.keys(v as object).length === 0));
+  if (!plain) return buildInitial(K, vendor, paging, o);
+  let byRun = cache.get(K);
+  if (!byRun) { byRun = new Map(); cache.set(K, byRun); }
+  const key = `${vendor}/${paging}`;
+  let m = byRun.get(key);
+  if (!m) { m = buildInitial(K, vendor, paging, {}); byRun.set(key, m); }
+  return m;
+}
+
+function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: InitialOverrides): MachineState {
   const d = K.design.knobs;
   const T = K.text;
   const pages: Record<string, PageKind> = {};

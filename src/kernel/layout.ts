@@ -31,13 +31,17 @@ export const istTop = (n: number): bigint => IST_STACKS + BigInt(n) * 0x4000n;
 export const ENTRY_STACK_TOP = 0xffff_fe00_0010_0000n;
 
 /** True for an address inside a thread stack, an IST area or the entry stack. */
+const THREAD_END = THREAD_STACKS + 16n * 0x8000n;
+const IST_END = istTop(7);
+const ENTRY_BOTTOM = ENTRY_STACK_TOP - 0x1000n;
 export function isKernelStack(addr: bigint): boolean {
-  if (addr > THREAD_STACKS && addr <= THREAD_STACKS + 16n * 0x8000n) {
-    const off = (addr - THREAD_STACKS) % 0x8000n;
+  if (addr > THREAD_STACKS && addr <= THREAD_END) {
+    // Stacks are 32 KiB apart (a power of two): a mask, not a BigInt division, on this hot path.
+    const off = (addr - THREAD_STACKS) & 0x7fffn;
     return off > 0n && off <= THREAD_STACK_SIZE;
   }
-  if (addr > IST_STACKS && addr <= istTop(7)) return true;
-  return addr > ENTRY_STACK_TOP - 0x1000n && addr <= ENTRY_STACK_TOP;
+  if (addr > IST_STACKS && addr <= IST_END) return true;
+  return addr > ENTRY_BOTTOM && addr <= ENTRY_STACK_TOP;
 }
 
 /** The IST slot whose area holds `addr` (0 if none). */

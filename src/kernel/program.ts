@@ -66,7 +66,7 @@ export class Text {
         }
         this.steps.set(at, {
           name: item.name, path: p.name, insn: item.insn ?? false, percpu: item.percpu ?? false,
-          stack: item.stack ?? false, run: item.run, ...(item.fork ? { fork: item.fork } : {}),
+          stack: item.stack ?? false, run: item.run, next: at + STEP_BYTES, ...(item.fork ? { fork: item.fork } : {}),
         });
         this.names.set(at, `${p.name}+${i}`);
         if (item.fixup !== undefined) this.extable.set(at, item.fixup);

@@ -143,7 +143,7 @@ export function microStep(m: MachineState, K: KernelImpl, emit: (o: Observation)
     return halt(m, { kind: 'kernel-failure', what: 'user-stack', detail: `${K.describe(rip)} runs on RSP 0x${m.cpu.regs.rsp.toString(16)}, not a kernel stack` }, emit);
   }
   if (s.fork !== undefined && opts.onFork) opts.onFork(m, s.fork);
-  const x: Exec = { emit, next: rip + STEP_BYTES };
+  const x: Exec = { emit, next: s.next ?? rip + STEP_BYTES };
   let out;
   try {
     out = s.run(m, x);
@@ -154,16 +154,15 @@ export function microStep(m: MachineState, K: KernelImpl, emit: (o: Observation)
   let after: MachineState;
   if (isStepFault(out)) after = deliverFault(out.m, out.m.cpu, out.fault, rip, emit);
   else {
-    after = out;
-    if (!s.insn) {
-      const cpu = retire(m.cpu, after.cpu);
-      if (cpu !== after.cpu) after = { ...after, cpu };
-    }
-    if (after.cpu.regs.rip === rip) after = { ...after, cpu: { ...after.cpu, regs: { ...after.cpu.regs, rip: x.next } } };
-    after = settleMode(m, after);
+    // One new CPU object for the end-of-instruction bookkeeping and the fall-through RIP.
+    let cpu = s.insn ? out.cpu : retire(m.cpu, out.cpu);
+    if (cpu.regs.rip === rip) cpu = { ...cpu, regs: { ...cpu.regs, rip: x.next } };
+    after = cpu === out.cpu ? out : { ...out, cpu };
+    if ((cpu.cs.sel & 3) === 3 && (m.cpu.cs.sel & 3) !== 3) after = settleMode(m, after);
   }
-  if (opts.onMicro) opts.onMicro(m, s, after);
-  return tick(after);
+  const ticked = tick(after);
+  if (opts.onMicro) opts.onMicro(m, s, ticked);
+  return ticked;
 }
 
 /** A return to CPL 3 makes the current task a user-mode task again. */

@@ -42,6 +42,8 @@ export interface MicroStep {
   readonly stack: boolean;
   /** First step of a SYSRET/SYSRETL/SYSEXIT exit, where an IRET exit could have been used. */
   readonly fork?: ReturnVia;
+  /** Address of the next step in the program (precomputed: the hot path avoids BigInt arithmetic). */
+  readonly next?: bigint;
   /** Runs the step. Unless it jumps (sets RIP), the program advances RIP to `x.next`. */
   readonly run: (m: MachineState, x: Exec) => StepOut;
 }

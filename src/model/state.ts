@@ -15,7 +15,8 @@ export type PtField = (typeof PT_FIELDS)[number];
 /** The register frame at task_pt_regs. */
 export type PtRegs = Readonly<Record<PtField, bigint>>;
 /** Bit of a field in {@link Task.written}. */
-export const ptBit = (f: PtField): number => 1 << PT_FIELDS.indexOf(f);
+const PT_BITS: Readonly<Record<string, number>> = Object.fromEntries(PT_FIELDS.map((f, i) => [f, 1 << i]));
+export const ptBit = (f: PtField): number => PT_BITS[f] ?? 0;
 /** All fields written. */
 export const PT_COMPLETE = (1 << PT_FIELDS.length) - 1;
 
