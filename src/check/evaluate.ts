@@ -6,6 +6,7 @@
 import type { Paging, Vendor } from '../isa/index.ts';
 import { initialState, type BuiltKernel, type InitialOverrides } from '../kernel/index.ts';
 import { DEFAULT_MAX_STEPS, replay, runKernel, type Event, type MachineState, type MicroStep, type Observation, type ReturnVia } from '../model/index.ts';
+import { TraceCoverage, type Coverage } from './coverage.ts';
 import type { CheckContext, Invariant, Verdict } from './invariant.ts';
 import { resolveEvent, type RawEvent } from './trace-file.ts';
 
@@ -44,7 +45,8 @@ export function contextOf(c: CellRun): CheckContext {
 const fail = (v: Verdict, step: number): Violation | null => (v === true ? null : { step, message: v });
 
 /** Evaluates `inv` on a trace of raw (file-form) or concrete events. */
-export function evaluate(inv: Invariant, c: CellRun, trace: readonly (RawEvent | Event)[]): Evaluation {
+export function evaluate(inv: Invariant, c: CellRun, trace: readonly (RawEvent | Event)[], coverage?: Coverage): Evaluation {
+  const cov = coverage ? new TraceCoverage(coverage, trace) : undefined;
   const K = c.kernel;
   const ctx = contextOf(c);
   const m0 = initialState(K, c.vendor, c.paging, c.initial);
@@ -55,6 +57,7 @@ export function evaluate(inv: Invariant, c: CellRun, trace: readonly (RawEvent |
   let steps = 0;
   const onMicro = (before: MachineState, step: MicroStep, after: MachineState): void => {
     steps++;
+    cov?.step(before, after);
     if (!micro) return;
     let v: Violation | null = null;
     if (inv.kind === 'state') v = fail(inv.check(after, ctx), current);
@@ -74,6 +77,7 @@ export function evaluate(inv: Invariant, c: CellRun, trace: readonly (RawEvent |
     throw e;
   }
   const events = applied;
+  cov?.close(result.observations);
   const done = (v: Violation | null): Evaluation => ({ violation: v, events, microSteps: steps });
   if (inv.kind === 'state') {
     for (let i = 1; i < result.states.length; i++) {

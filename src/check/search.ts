@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import type { Event } from '../model/index.ts';
 import { traceArbitrary } from './arbitrary.ts';
 import { evaluate, type CellRun, type Violation } from './evaluate.ts';
+import type { Coverage } from './coverage.ts';
 import type { Invariant } from './invariant.ts';
 import { shrink } from './shrink.ts';
 import type { RawEvent } from './trace-file.ts';
@@ -29,12 +30,13 @@ export interface SearchResult {
 }
 
 /** Searches from `seed` with at most `runs` traces. */
-export function search(inv: Invariant, cell: CellRun, seed: number, runs: number, maxLength = 16): SearchResult {
+export function search(inv: Invariant, cell: CellRun, seed: number, runs: number, maxLength = 16, coverage?: Coverage): SearchResult {
   let micro = 0;
+  let counting = true;
   let error: string | undefined;
   const passes = (t: RawEvent[]): boolean => {
     try {
-      const ev = evaluate(inv, cell, t);
+      const ev = evaluate(inv, cell, t, counting ? coverage : undefined);
       micro += ev.microSteps;
       return ev.violation === null;
     } catch (e) {
@@ -47,6 +49,7 @@ export function search(inv: Invariant, cell: CellRun, seed: number, runs: number
   if (error !== undefined) return { runs: details.numRuns, microSteps: micro, error };
   if (!details.failed || details.counterexample === null) return { runs: details.numRuns, microSteps: micro };
   const timeToFind = performance.now() - t0;
+  counting = false; // shrinking re-runs variants of one trace: not part of the search's coverage
   const t1 = performance.now();
   const raw = details.counterexample[0] as RawEvent[];
   const s = shrink(raw, (t) => !passes(t));

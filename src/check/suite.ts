@@ -6,6 +6,7 @@
 import type { Paging, Vendor } from '../isa/index.ts';
 import type { Design } from '../kernel/index.ts';
 import { saveCounterexample, type Counterexample } from './counterexample.ts';
+import { emptyCoverage, mergeCoverage, type Coverage } from './coverage.ts';
 import { PROPERTIES_DIR, type Discovered } from './discover.ts';
 import type { CellId, Expectation, Expected } from './expected.ts';
 import { plan, type Unit } from './plan.ts';
@@ -48,7 +49,7 @@ export interface CellResult {
 export const matches = (c: CellResult): boolean => c.verdict === c.expected.verdict;
 
 /** Runs the suite. */
-export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; ok: boolean }> {
+export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; ok: boolean; coverage: Coverage }> {
   const maxLength = o.maxLength ?? 16;
   const units = plan({
     invariants: o.invariants.map((d) => ({ id: d.invariant.id, sanity: d.invariant.sanity })),
@@ -71,7 +72,9 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
     }
   }
   const cells = fold(o, units, results);
-  return { cells, ok: cells.every(matches) };
+  const coverage = emptyCoverage();
+  for (const u of units) { const c = results.get(u.index)?.coverage; if (c) mergeCoverage(coverage, c); }
+  return { cells, ok: cells.every(matches), coverage };
 }
 
 /** Unit results to cell results, saving what the search found. */

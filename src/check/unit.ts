@@ -10,6 +10,7 @@ import { parseCounterexample } from './counterexample.ts';
 import { evaluate, type CellRun, type Violation } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
 import type { Unit } from './plan.ts';
+import { emptyCoverage, type Coverage } from './coverage.ts';
 import { search } from './search.ts';
 
 /** The outcome of a unit. */
@@ -28,6 +29,8 @@ export interface UnitResult {
   readonly timeToFind?: number;
   readonly timeToShrink?: number;
   readonly microSteps: number;
+  /** What the random search covered. */
+  readonly coverage?: Coverage;
 }
 
 /** Saved counterexample files of a cell, sorted. */
@@ -47,14 +50,15 @@ export function runUnit(u: Unit, inv: Invariant, cell: CellRun, outDir: string, 
     micro += ev.microSteps;
     if (ev.violation) return { index: u.index, verdict: 'violated', source: 'saved', runs: 0, saved: { file, length: ce.events.length }, microSteps: micro };
   }
-  const r = search(inv, cell, u.seed, u.runs, maxLength);
+  const coverage = emptyCoverage();
+  const r = search(inv, cell, u.seed, u.runs, maxLength, coverage);
   micro += r.microSteps;
-  if (r.error !== undefined) return { index: u.index, verdict: 'error', source: null, runs: r.runs, error: r.error, microSteps: micro };
-  if (!r.found) return { index: u.index, verdict: 'holds', source: null, runs: r.runs, microSteps: micro };
+  if (r.error !== undefined) return { index: u.index, verdict: 'error', source: null, runs: r.runs, error: r.error, microSteps: micro, coverage };
+  if (!r.found) return { index: u.index, verdict: 'holds', source: null, runs: r.runs, microSteps: micro, coverage };
   const f = r.found;
   return {
     index: u.index, verdict: 'violated', source: 'search', runs: r.runs,
     found: { events: f.events, failure: f.failure, path: f.path, rawLength: f.rawLength },
-    timeToFind: f.timeToFind, timeToShrink: f.timeToShrink, microSteps: micro,
+    timeToFind: f.timeToFind, timeToShrink: f.timeToShrink, microSteps: micro, coverage,
   };
 }

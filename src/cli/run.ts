@@ -11,6 +11,7 @@ import { Expected } from '../check/expected.ts';
 import { stringify } from '../check/json.ts';
 import { designByName } from '../check/session.ts';
 import { runSuite } from '../check/suite.ts';
+import { coverageText } from '../check/coverage.ts';
 import { allDesigns } from '../check/designs.ts';
 import { counterexampleText } from '../report/counterexample-text.ts';
 import { matrixText } from '../report/matrix.ts';
@@ -68,7 +69,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const tty = process.stderr.isTTY === true && !o.json;
   const bar = tty ? new cliProgress.SingleBar({ format: 'checking [{bar}] {value}/{total} units | {cell}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
   let lastLine = -1;
-  const { cells, ok } = await runSuite({
+  const { cells, ok, coverage } = await runSuite({
     invariants, designs, vendors, pagings, runs, seed, shard, outDir: o.out,
     workers: Math.max(1, Math.min(availableParallelism(), 8)), expected, renderTxt: counterexampleText,
     onProgress: (done, total, r) => {
@@ -91,9 +92,10 @@ export async function runCommand(o: RunOptions): Promise<number> {
         counterexample: c.counterexample ? { file: c.counterexample.file, length: c.counterexample.length } : null,
         ...(c.error ? { error: c.error } : {}),
       })),
+      coverage,
     }));
   } else {
-    process.stdout.write(matrixText(cells, process.stdout.isTTY === true));
+    process.stdout.write(`${matrixText(cells, process.stdout.isTTY === true)}\n${coverageText(coverage)}\n`);
   }
   return ok ? 0 : 1;
 }
