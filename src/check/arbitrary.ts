@@ -142,6 +142,10 @@ const chunk = fc.oneof(
     { type: 'user.syscall', nr: 'fork' }, { type: 'user.nop' }, { type: 'user.syscall', nr: 'getpid' }, { type: 'hw.irq', after: k },
     { type: 'user.syscall', nr: 'sched_yield' }, { type: 'user.setReg', reg: 'rsp', value: '$user_stack-0x4000' }, { type: 'user.syscall', nr: 'getpid' },
     { type: 'user.syscall', nr: 'sched_yield' }, { type: 'user.nop' }]) },
+  // A system call, then an interrupt or NMI at a uniformly chosen micro-step of its entry or exit.
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom<RawEvent>({ type: 'user.syscall', nr: 'getpid' }, { type: 'user.syscall', nr: 'sched_yield' },
+    { type: 'user.sysenter', nr: 'getpid' }, { type: 'user.int80', nr: 'getpid' }), fc.constantFrom<'hw.irq' | 'hw.nmi'>('hw.irq', 'hw.nmi'), fc.integer({ min: 0, max: 80 }))
+    .map(([sc, kind, k]): RawEvent[] => [sc, { type: kind, after: k }, { type: 'user.nop' }]) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('$nmi_stack-0x28', '$nmi_stack-0x100', '$nmi_stack-0x800'), fc.integer({ min: 1, max: 6 }))
     .map(([sp, k]): RawEvent[] => [{ type: 'user.setReg', reg: 'rsp', value: sp }, { type: 'hw.nmi', after: k }, { type: 'user.syscall', nr: 'getpid' }]) },
 );
