@@ -6,6 +6,9 @@
 import { STEP_BYTES, type Exec, type MicroStep, type ReturnVia, type StepOut, type MachineState } from '../model/index.ts';
 import { PROGRAM_SPAN, TEXT_BASE } from './layout.ts';
 
+/** Kernel text spans at most this many bytes from TEXT_BASE. */
+const TEXT_LIMIT = 0x100_0000n;
+
 /** A micro-step before assembly. */
 export interface StepSpec {
   readonly name: string;
@@ -51,6 +54,7 @@ export class Text {
   private readonly names = new Map<bigint, string>();
   private readonly ranges: Array<{ name: string; start: bigint; end: bigint }> = [];
   private readonly extable = new Map<bigint, string>();
+  private readonly byIndex: Array<MicroStep | undefined> = [];
 
   /** Places the programs, in order, one per 4 KiB region. */
   assemble(programs: readonly Program[]): this {
@@ -69,6 +73,7 @@ export class Text {
           stack: item.stack ?? false, run: item.run, next: at + STEP_BYTES, ...(item.fork ? { fork: item.fork } : {}),
         });
         this.names.set(at, `${p.name}+${i}`);
+        this.byIndex[Number(at - TEXT_BASE) >> 2] = this.steps.get(at);
         if (item.fixup !== undefined) this.extable.set(at, item.fixup);
         i++;
       }
@@ -100,9 +105,12 @@ export class Text {
     return l === undefined ? undefined : this.addr(l);
   }
 
-  /** The step at an address. */
+  /** The step at an address (an array index: this is the hot path of every micro-step). */
   at(rip: bigint): MicroStep | undefined {
-    return this.steps.get(rip);
+    const off = rip - TEXT_BASE;
+    if (off < 0n || off >= TEXT_LIMIT) return undefined;
+    const n = Number(off);
+    return (n & 3) === 0 ? this.byIndex[n >> 2] : undefined;
   }
 
   /** The program an address belongs to. */
