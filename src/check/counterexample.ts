@@ -10,9 +10,9 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { knobsSchema, type Design } from '../kernel/index.ts';
 import type { Event } from '../model/index.ts';
-import { InputError, inputErrors } from './errors.ts';
-import { parseJson, stringify } from './json.ts';
-import { eventSchema, zodLine, type TraceFile } from './trace-file.ts';
+import { stringify } from './json.ts';
+import { eventSchema, type TraceFile } from './trace-file.ts';
+import { parseValidated } from './validate.ts';
 
 /** The format tag. */
 export const COUNTEREXAMPLE_FORMAT = 'entrycheck/counterexample@1';
@@ -91,11 +91,7 @@ export function saveCounterexample(dir: string, c: Counterexample, renderTxt: (f
 
 /** Parses a counterexample file's text (one-line InputError naming the file and field). */
 export function parseCounterexample(text: string, file: string): CounterexampleFile {
-  const j = parseJson(text);
-  if (!j.ok) throw new InputError(inputErrors.notJson(file, j.error));
-  const r = counterexampleSchema.safeParse(j.value);
-  if (!r.success) throw new InputError(zodLine(file, r.error));
-  return r.data;
+  return parseValidated(counterexampleSchema, text, file);
 }
 
 /** The design a counterexample was found on, rebuilt from its recorded knobs. */

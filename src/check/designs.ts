@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DESIGNS, knobsSchema, type Design } from '../kernel/index.ts';
 import { InputError, inputErrors } from './errors.ts';
-import { zodLine } from './trace-file.ts';
+import { validate } from './validate.ts';
 
 /** The designs/ folder of this checkout. */
 export const DESIGNS_DIR = new URL('../../designs/', import.meta.url).pathname;
@@ -23,8 +23,7 @@ export async function loadDesigns(dir = DESIGNS_DIR): Promise<readonly Design[]>
     const file = join(dir, name);
     const d = ((await import(pathToFileURL(file).href)) as { default?: Design }).default;
     if (d === undefined || typeof d.name !== 'string') throw new InputError(inputErrors.designFile(file, 'default', 'expected a Design (name, source, reconstructed, knobs)'));
-    const r = knobsSchema.safeParse(d.knobs);
-    if (!r.success) throw new InputError(zodLine(`${file} knobs`, r.error));
+    validate(knobsSchema, d.knobs, `${file} knobs`);
     if (DESIGNS.some((x) => x.name === d.name) || found.some((x) => x.name === d.name)) {
       throw new InputError(inputErrors.designFile(file, 'name', `design "${d.name}" already exists`));
     }

@@ -5,9 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { InputError, inputErrors } from './errors.ts';
-import { parseJson } from './json.ts';
-import { zodLine } from './trace-file.ts';
+import { parseValidated } from './validate.ts';
 
 /** Where the file lives in a checkout. */
 export const EXPECTED_FILE = new URL('../../expected-verdicts.json', import.meta.url).pathname;
@@ -51,11 +49,7 @@ export class Expected {
     } catch {
       return new Expected([]);
     }
-    const j = parseJson(text);
-    if (!j.ok) throw new InputError(inputErrors.notJson(file, j.error));
-    const r = schema.safeParse(j.value);
-    if (!r.success) throw new InputError(zodLine(file, r.error));
-    return new Expected(r.data.cells);
+    return new Expected(parseValidated(schema, text, file).cells);
   }
 
   /** The expectation of a cell: the last matching entry, else holds (violated for sanity claims). */

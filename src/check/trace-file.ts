@@ -17,7 +17,7 @@ import {
 } from '../kernel/index.ts';
 import { SYSCALL_NAMES, USER_INSN_LEN, USER_REGS, type Event } from '../model/index.ts';
 import { InputError, inputErrors } from './errors.ts';
-import { parseJson } from './json.ts';
+import { parseValidated } from './validate.ts';
 
 /** The format tag of trace files. */
 export const TRACE_FORMAT = 'entrycheck/trace@1';
@@ -81,21 +81,9 @@ export const traceSchema = z.strictObject({
 /** A parsed trace file. */
 export type TraceFile = z.infer<typeof traceSchema>;
 
-/** One line for the first problem zod found. */
-export function zodLine(file: string, err: z.ZodError): string {
-  const issue = err.issues[0];
-  if (issue === undefined) return inputErrors.field(file, '', 'invalid');
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-  return inputErrors.field(file, path, issue.message);
-}
-
 /** Parses and validates a trace file's text; throws an InputError with one line. */
 export function parseTrace(text: string, file: string): TraceFile {
-  const j = parseJson(text);
-  if (!j.ok) throw new InputError(inputErrors.notJson(file, j.error));
-  const r = traceSchema.safeParse(j.value);
-  if (!r.success) throw new InputError(zodLine(file, r.error));
-  return r.data;
+  return parseValidated(traceSchema, text, file);
 }
 
 /** Named addresses a value may start with. */

@@ -3,14 +3,13 @@
  * invariant is evaluated on the trace and the violations are reported with their steps; the exit
  * status is 1 if the recorded violation reproduces, 0 if it no longer does, 2 if a file is invalid.
  */
-import { readFileSync } from 'node:fs';
 import { asTrace, designOf, parseCounterexample } from '../check/counterexample.ts';
 import { discoverInvariants } from '../check/discover.ts';
-import { InputError, inputErrors } from '../check/errors.ts';
 import { evaluate } from '../check/evaluate.ts';
 import { parseJson, stringify } from '../check/json.ts';
 import { designByName, runTraceFile, type TraceRun } from '../check/session.ts';
 import { parseTrace, type TraceFile } from '../check/trace-file.ts';
+import { readText } from '../check/validate.ts';
 import { replayReport, replayText, type ReportedViolation } from '../report/replay-report.ts';
 
 /** Options of the replay command. */
@@ -20,15 +19,6 @@ export interface ReplayOptions {
   readonly paging?: '4' | '5';
   readonly json?: boolean;
   readonly verbose?: boolean;
-}
-
-/** Reads a file or throws a one-line InputError. */
-export function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(inputErrors.readFile(file, (e as NodeJS.ErrnoException).code ?? (e as Error).message));
-  }
 }
 
 interface Loaded {

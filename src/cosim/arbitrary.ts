@@ -10,20 +10,18 @@
  */
 import fc from 'fast-check';
 import { USER_REGS, type Event, type SigFrame, type UserReg } from '../model/index.ts';
+import { USER_CODE, USER_DATA, USER_DEMAND, USER_STACK_TOP } from '../kernel/index.ts';
+import { taskSizeMax } from '../isa/index.ts';
 
-const TASK_SIZE_MAX = (1n << 47n) - 0x1000n;
-/** The model's user code region (src/kernel/layout.ts USER_CODE; the harness maps the same). */
-export const CODE = 0x40_0000n;
-/** The data region (USER_DATA). */
-export const DATA = 0x60_0000n;
-/** The demand-paged region (USER_DEMAND). */
-export const DEMAND = 0x70_0000n;
-/** The top of the user stack region (USER_STACK_TOP). */
-export const STACK_TOP = 0x7fff_ffff_f000n;
-/** The signal handler every handled signal runs (SIG_HANDLER). */
-export const HANDLER = CODE + 0xe00n;
+// The harness maps the same regions as the model's layout (src/kernel/layout.ts); traces use
+// 4-level paging, which is all the host gives a user process.
+const TASK_SIZE_MAX = taskSizeMax(4);
+const CODE = USER_CODE;
+const DATA = USER_DATA;
+const DEMAND = USER_DEMAND;
+const STACK_TOP = USER_STACK_TOP;
 /** The watched location (in the data region, on a page user.access never touches). */
-export const WATCH_ADDR = DATA + 0xf800n;
+const WATCH_ADDR = DATA + 0xf800n;
 
 /** Addresses at the canonical edges; unmapped or non-canonical on both sides. */
 export const EDGE_ADDRESSES: readonly bigint[] = [

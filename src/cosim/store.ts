@@ -5,14 +5,13 @@
  * reviewed. The format tag is "entrycheck/cosim@1".
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Paging, Vendor } from '../isa/index.ts';
 import type { Event } from '../model/index.ts';
-import { InputError, inputErrors } from '../check/errors.ts';
-import { parseJson } from '../check/json.ts';
-import { resolveEvent, traceSchema, zodLine, TRACE_FORMAT, type RawEvent } from '../check/trace-file.ts';
+import { resolveEvent, traceSchema, TRACE_FORMAT, type RawEvent } from '../check/trace-file.ts';
+import { parseJsonFile, readText, validate } from '../check/validate.ts';
 import type { Comparison } from './compare.ts';
 import { REG_NAMES, type EventRecord, type SideRun } from './types.ts';
 
@@ -72,18 +71,9 @@ const fileSchema = z.object({ format: z.literal(COSIM_FORMAT), trace: traceSchem
 
 /** Reads the trace back from a disagreement file (or a plain trace file): one-line errors. */
 export function loadTrace(file: string): { design: string; events: Event[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(inputErrors.readFile(file, (e as NodeJS.ErrnoException).code ?? (e as Error).message));
-  }
-  const j = parseJson(text);
-  if (!j.ok) throw new InputError(inputErrors.notJson(file, j.error));
-  const isCosim = (j.value as { format?: unknown } | null)?.format === COSIM_FORMAT;
-  const parsed = isCosim ? fileSchema.safeParse(j.value) : traceSchema.safeParse(j.value);
-  if (!parsed.success) throw new InputError(zodLine(file, parsed.error));
-  const trace = isCosim ? (parsed.data as z.infer<typeof fileSchema>).trace : (parsed.data as z.infer<typeof traceSchema>);
+  const value = parseJsonFile(readText(file), file);
+  const isCosim = (value as { format?: unknown } | null)?.format === COSIM_FORMAT;
+  const trace = isCosim ? validate(fileSchema, value, file).trace : validate(traceSchema, value, file);
   // Co-simulation events hold no symbols; RIP-relative ones resolve against the initial RIP.
   return { design: trace.design, events: trace.events.map((e, i) => resolveEvent(e, trace.paging, i, file, 0x400100n)) };
 }

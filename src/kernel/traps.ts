@@ -13,7 +13,7 @@ import type { Ctx } from './ctx.ts';
 import { frameOf } from './entry-idt.ts';
 import { act, call, cur, halt, note, ret, setPercpu, tif, warn } from './ops.ts';
 import { step, type Program } from './program.ts';
-import { forceSig, sendSig } from './signals.ts';
+import { forceSig } from './signals.ts';
 
 const fromUser = (m: MachineState): boolean => act(m)?.notes.userRegs === true;
 
