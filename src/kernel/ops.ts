@@ -5,7 +5,7 @@
 import type { CpuState, ExecResult, Regs } from '../isa/index.ts';
 import { rf } from '../isa/index.ts';
 import {
-  currentTask, ptBit, withTask,
+  currentTask, halt as stop, ptBit, withTask,
   type Activation, type FailureKind, type MachineState, type Notes, type Observation, type PerCpu, type PtField, type PtRegs,
   type StepOut, type Task,
   KernelCorruption,
@@ -123,9 +123,7 @@ export function isa(m: MachineState, r: ExecResult): StepOut {
 
 /** Stops the machine with a kernel failure (an oops the design cannot survive). */
 export function halt(m: MachineState, emit: (o: Observation) => void, what: FailureKind, detail: string): MachineState {
-  const o: Observation = { kind: 'kernel-failure', what, detail };
-  emit(o);
-  return { ...m, k: { ...m.k, halted: o } };
+  return stop(m, { kind: 'kernel-failure', what, detail }, emit);
 }
 
 /** A WARN: recorded as a kernel failure observation, but the machine goes on. */

@@ -55,8 +55,9 @@ export function tick(m: MachineState): MachineState {
 
 /** Applies the remote LDT writes that are due (another CPU clears the entry's present bit). */
 function fireLdt(m: MachineState): MachineState {
+  // Runs at every boundary: test before allocating (nothing is armed in most states).
+  if (!m.hw.armed.some((a) => a.remaining === 0 && a.kind === 'ldt')) return m;
   const due = m.hw.armed.filter((a) => a.remaining === 0 && a.kind === 'ldt');
-  if (due.length === 0) return m;
   const ldt: Record<number, import('../isa/index.ts').Descriptor> = { ...m.cpu.tables.ldt };
   for (const a of due) { const d = ldt[a.vector]; if (d) ldt[a.vector] = { ...d, present: false }; }
   return { ...m, cpu: { ...m.cpu, tables: { ...m.cpu.tables, ldt } } };
@@ -158,16 +159,15 @@ export function microStep(m: MachineState, K: KernelImpl, emit: (o: Observation)
     let cpu = s.insn ? out.cpu : retire(m.cpu, out.cpu);
     if (cpu.regs.rip === rip) cpu = { ...cpu, regs: { ...cpu.regs, rip: x.next } };
     after = cpu === out.cpu ? out : { ...out, cpu };
-    if ((cpu.cs.sel & 3) === 3 && (m.cpu.cs.sel & 3) !== 3) after = settleMode(m, after);
+    if ((cpu.cs.sel & 3) === 3 && (m.cpu.cs.sel & 3) !== 3) after = settleMode(after);
   }
   const ticked = tick(after);
   if (opts.onMicro) opts.onMicro(m, s, ticked);
   return ticked;
 }
 
-/** A return to CPL 3 makes the current task a user-mode task again. */
-function settleMode(before: MachineState, after: MachineState): MachineState {
-  if (cpl(after.cpu) !== 3 || cpl(before.cpu) === 3) return after;
+/** A return to CPL 3 makes the current task a user-mode task again (the caller saw CPL 0 -> 3). */
+function settleMode(after: MachineState): MachineState {
   const t = currentTask(after);
   return t.mode === 'user' ? after : withTask(after, { ...t, mode: 'user' });
 }

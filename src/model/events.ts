@@ -113,3 +113,8 @@ export const USER_INSN_LEN: Readonly<Record<UserEvent['type'], bigint>> = {
 export function isUserEvent(e: Event): e is UserEvent {
   return e.type.startsWith('user.');
 }
+
+/** True for hardware events (they arm a countdown instead of running at a boundary). */
+export function isHwEvent(e: Event): e is HwEvent {
+  return e.type.startsWith('hw.');
+}

@@ -6,7 +6,7 @@
  */
 import { cpl } from '../isa/index.ts';
 import { currentTask, runKernel, type EngineOptions } from './engine.ts';
-import { isUserEvent, type Event } from './events.ts';
+import { isHwEvent, isUserEvent, type Event } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
 import type { Observation } from './observations.ts';
 import type { Armed, MachineState } from './state.ts';
@@ -33,7 +33,7 @@ export function step(m0: MachineState, e0: Event, K: KernelImpl, opts: EngineOpt
   const observations: Observation[] = [];
   const emit = (o: Observation): void => { observations.push(o); };
   if (m0.k.halted !== null) return { state: m0, skipped: true, observations };
-  if (e.type === 'hw.irq' || e.type === 'hw.nmi' || e.type === 'hw.remoteLdt') {
+  if (isHwEvent(e)) {
     const armed: Armed = e.type === 'hw.irq' ? { kind: 'irq', vector: e.vector ?? 0x20, remaining: e.after }
       : e.type === 'hw.nmi' ? { kind: 'nmi', vector: 2, remaining: e.after } : { kind: 'ldt', vector: e.index, remaining: e.after };
     return { state: { ...m0, hw: { ...m0.hw, armed: [...m0.hw.armed, armed] } }, skipped: false, observations };
@@ -45,7 +45,7 @@ export function step(m0: MachineState, e0: Event, K: KernelImpl, opts: EngineOpt
     return { state: execUser(m, e, K, emit), skipped: false, observations };
   }
   if (m.k.halted !== null) return { state: m, skipped: true, observations };
-  if (e.type === 'hw.irq' || e.type === 'hw.nmi' || e.type === 'hw.remoteLdt') return { state: m, skipped: true, observations };
+  if (isHwEvent(e)) return { state: m, skipped: true, observations };
   const r = K.env(m, e, { emit, next: 0n });
   return r === null ? { state: m, skipped: true, observations } : { state: r, skipped: false, observations };
 }
