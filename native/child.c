@@ -55,6 +55,8 @@ static void __attribute__((noreturn, noinline)) child_main(int code_fd, int scra
   if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8) != 0) _exit(107);
   stack_t ss = { .ss_flags = SS_DISABLE };
   sigaltstack(&ss, NULL);
+  /* The last thing of its own: the seccomp guard (guard.c). Without it, no trace runs. */
+  if (install_guard((pid_t)syscall(SYS_getpid)) != 0) _exit(111);
   syscall(SYS_kill, syscall(SYS_getpid), SIGSTOP);
   _exit(108); /* only reached if the tracer let the child return here */
 }

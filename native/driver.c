@@ -56,12 +56,9 @@ static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, unsign
     r->rax = e->nr;
     for (int i = 0; i < e->nargs; i++) {
       uint64_t v = is32 ? (uint32_t)e->args[i] : e->args[i];
-      /* The model's pid 1 is the child's real pid (kill(1, sig) signals itself); any other
-       * target but the child's own process group (0) would reach other processes: refused. */
-      if (i == 0 && e->nr == (uint64_t)(is32 ? NR_KILL32 : NR_KILL64)) {
-        if (v == 1) v = (uint64_t)d->pid;
-        else if (v != 0) r->rax = ~0ULL; /* no such system call: -ENOSYS */
-      }
+      /* The model's pid 1 is the child's real pid (kill(1, sig) signals itself). Any other
+       * target is left as it is: the seccomp guard (guard.c) refuses it on the final value. */
+      if (i == 0 && e->nr == (uint64_t)(is32 ? NR_KILL32 : NR_KILL64) && v == 1) v = (uint64_t)d->pid;
       *reg_field(r, (is32 ? ARGS32 : ARGS64)[i]) = v;
     }
     if (!is32 && e->nr == NR_RT_SIGRETURN64) {

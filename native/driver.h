@@ -27,6 +27,8 @@ struct drv {
   struct sig_obs last;            /* the last signal seen (for a fatal exit's si_code) */
   int timed_out;
   int exit_signal;
+  int event;                      /* index of the trace event being run (for a refusal) */
+  char refused[160];              /* the system call the seccomp guard stopped, if any */
 };
 
 /* util.c */

@@ -90,7 +90,7 @@ struct record {
 enum { ST_BOUNDARY, ST_STOPPED, ST_DEAD };
 
 struct result {
-  const char *status;      /* "ok", "hang", "error" */
+  const char *status;      /* "ok", "hang", "error", "refused" (a system call the guard stopped) */
   char detail[256];
   int nrec;
   struct record rec[MAX_EVENTS];
@@ -100,6 +100,7 @@ struct result {
 
 int parse_trace(char *line, struct trace *t, char *err, size_t errlen);
 pid_t spawn_child(int code_fd, int scratch_fd);
+int install_guard(pid_t self);
 void run_trace(const struct trace *t, struct result *r, double timeout_s);
 void print_result(FILE *out, long id, const struct result *r);
 int probe(FILE *out);

@@ -26,26 +26,6 @@ static void skip(struct drv *d, struct record *rec) {
   rec->regs = d->regs;
 }
 
-/*
- * Safety: a tracer's register write at a syscall-entry stop could aim kill() at any process
- * (kill(-1, sig) signals every process we may signal). The child may only signal itself or its
- * own process group; anything else is cancelled (orig_ax = -1) and noted. Generated traces never
- * do this; the check protects the machine from hand-written or future ones.
- */
-static int guard_kill(struct drv *d) {
-  struct __ptrace_syscall_info info;
-  memset(&info, 0, sizeof info);
-  if (ptrace(PTRACE_GET_SYSCALL_INFO, d->pid, sizeof info, &info) <= 0 || info.op != PTRACE_SYSCALL_INFO_ENTRY) return 0;
-  int is64 = info.arch == 0xc000003eU; /* AUDIT_ARCH_X86_64 */
-  uint64_t nr = info.entry.nr, pid = info.entry.args[0];
-  if (!(is64 ? nr == 62 : nr == 37)) return 0;
-  if (!is64) pid = (uint64_t)(int64_t)(int32_t)pid;
-  if (pid == 0 || pid == (uint64_t)d->pid) return 0;
-  d->regs.orig_rax = ~0ULL;
-  set_regs(d);
-  return 1;
-}
-
 /* tracer.*: the model's ptrace tracer. The harness is the child's tracer all along; `attach`
  * only changes what it reports and how it resumes, as the model's task was untraced before. */
 static void exec_tracer(struct drv *d, const struct event *e, struct record *rec) {
@@ -80,7 +60,6 @@ static void exec_tracer(struct drv *d, const struct event *e, struct record *rec
     d->stepping = e->kind == EV_STEP;
     d->event_int3 = ~0ULL;
     int to_user = d->stop != NULL && strcmp(d->stop, "syscall-entry") != 0;
-    if (!to_user && guard_kill(d)) rec->note = "the harness refused a kill() aimed at another process";
     if (to_user && defer_if_fetch_faults(d)) break;
     settle(d, rec, resume_request(d));
     break;
@@ -95,10 +74,12 @@ static void exec_tracer(struct drv *d, const struct event *e, struct record *rec
 static int initial_state(struct drv *d, struct result *r) {
   int status;
   if (wait_child(d, &status) != 0 || !WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP) {
-    snprintf(r->detail, sizeof r->detail, "child setup failed (status 0x%x)", status);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 111)
+      snprintf(r->detail, sizeof r->detail, "the child could not install its seccomp guard (seccomp filters unavailable)");
+    else snprintf(r->detail, sizeof r->detail, "child setup failed (status 0x%x)", status);
     return -1;
   }
-  ptrace(PTRACE_SETOPTIONS, d->pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD);
+  ptrace(PTRACE_SETOPTIONS, d->pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP);
   if (get_regs(d) != 0) return -1;
   struct user_regs_struct *g = &d->regs;
   for (int f = F_RAX; f <= F_R15; f++) *reg_field(g, f) = 0;
@@ -132,12 +113,16 @@ void run_trace(const struct trace *t, struct result *res, double timeout_s) {
     res->status = d.timed_out ? "hang" : "error";
   } else {
     res->nrec = t->n;
-    for (int i = 0; i < t->n && !d.timed_out;) {
+    for (int i = 0; i < t->n && !d.timed_out && d.refused[0] == '\0';) {
       const struct event *e = &t->ev[i];
+      d.event = i;
       if (is_user_event(e->kind)) i += exec_user(&d, t, i, res);
       else exec_tracer(&d, e, &res->rec[i++]);
     }
-    if (d.timed_out) {
+    if (d.refused[0] != '\0') {
+      res->status = "refused";
+      snprintf(res->detail, sizeof res->detail, "event %d: %s", d.event, d.refused);
+    } else if (d.timed_out) {
       res->status = "hang";
       snprintf(res->detail, sizeof res->detail, "time limit of %.1f s", timeout_s);
     }

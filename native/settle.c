@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -58,6 +59,29 @@ static int driver_stop(const struct drv *d, int sig, const siginfo_t *si) {
   return sig == SIGTRAP && si->si_code == SI_KERNEL_CODE && in_code(at, 1) && at != d->event_int3;
 }
 
+/*
+ * The seccomp guard stopped a system call outside the subset (guard.c): the call has not run.
+ * The child is killed before it can go on, and the trace ends as refused.
+ */
+static void refuse(struct drv *d, struct record *rec) {
+  struct __ptrace_syscall_info info;
+  memset(&info, 0, sizeof info);
+  ptrace(PTRACE_GET_SYSCALL_INFO, d->pid, sizeof info, &info);
+  int is64 = info.arch == 0xc000003eU; /* AUDIT_ARCH_X86_64 */
+  unsigned long long nr = info.seccomp.nr, a0 = info.seccomp.args[0];
+  if (nr == (is64 ? 62ULL : 37ULL))
+    snprintf(d->refused, sizeof d->refused, "kill(%d, %llu) refused: a trace may signal only its own process",
+             (int)(uint32_t)a0, (unsigned long long)info.seccomp.args[1]);
+  else
+    snprintf(d->refused, sizeof d->refused, "system call %llu (%s ABI) refused: outside the co-simulation subset", nr, is64 ? "64-bit" : "32-bit");
+  kill(d->pid, SIGKILL);
+  int status;
+  while (wait_child(d, &status) == 0 && !WIFEXITED(status) && !WIFSIGNALED(status)) {}
+  d->state = ST_DEAD;
+  d->stop = NULL;
+  rec->note = "refused by the seccomp guard";
+}
+
 static void boundary(struct drv *d) {
   d->regs.rip -= 1;
   set_regs(d);
@@ -87,6 +111,7 @@ void settle(struct drv *d, struct record *rec, int request) {
     if (WIFEXITED(status) || WIFSIGNALED(status)) { died(d, rec, status); return; }
     if (!WIFSTOPPED(status)) continue;
     int s = WSTOPSIG(status);
+    if (s == SIGTRAP && (status >> 16) == PTRACE_EVENT_SECCOMP) { refuse(d, rec); return; }
     get_regs(d);
     if (d->popf_restore) {
       /* POPFQ has run (it cannot fault) or was never fetched: RSP is the user's again. */

@@ -23,7 +23,7 @@ export interface HarnessOptions {
 
 type RawSig = [number, number, string, string, number, string, string, string];
 interface RawEvent { x: number; st: 'b' | 's' | 'd'; stop?: string; sig?: RawSig[]; trap?: string[]; regs?: string[]; note?: string }
-interface RawResult { id: number; status: 'ok' | 'hang' | 'error'; detail: string; pid: number; exit: number; events: RawEvent[] }
+interface RawResult { id: number; status: 'ok' | 'hang' | 'error' | 'refused'; detail: string; pid: number; exit: number; events: RawEvent[] }
 
 const STATE: Record<RawEvent['st'], SideState> = { b: 'boundary', s: 'stopped', d: 'dead' };
 

@@ -11,7 +11,9 @@ const NR64: Readonly<Record<string, number>> = { getpid: 39, sched_yield: 24, ki
 const NR32: Readonly<Record<string, number>> = { getpid: 20, sched_yield: 158, kill: 37 };
 
 /** Thrown for an event the harness cannot run (outside the co-simulation subset). */
-export class UnsupportedEvent extends Error {}
+export class UnsupportedEvent extends Error {
+  constructor(message: string, readonly index = -1) { super(message); }
+}
 
 const hex = (v: bigint | number): string => BigInt.asUintN(64, BigInt(v)).toString(16);
 
@@ -46,6 +48,11 @@ export function eventToken(e: Event): string {
     case 'user.int80': {
       const n = e.type === 'user.syscall' ? nr(NR64, e.nr) : nr(NR32, e.nr);
       const args = e.args ?? [];
+      // The harness maps the model's pid 1 to its child; 0 is the child's own process group.
+      // Any other target would be another process: the seccomp guard refuses it (native/guard.c).
+      if (e.nr === 'kill' && args[0] !== undefined && BigInt.asUintN(32, args[0]) > 1n) {
+        throw new UnsupportedEvent(`kill() of pid ${BigInt.asIntN(32, args[0])}: a co-simulated trace may signal only its own process (pid 0 or 1)`);
+      }
       return [e.type === 'user.syscall' ? 'S' : 'I', hex(n), hex(args.length), ...args.map(hex), fields(e.frame)].join(' ');
     }
     case 'tracer.attach': return `a ${e.options?.syscalls ? 1 : 0}`;
@@ -57,7 +64,14 @@ export function eventToken(e: Event): string {
   }
 }
 
-/** A whole trace as one harness input line (with the newline). */
+/** A whole trace as one harness input line (with the newline); the error names the event. */
 export function traceLine(id: number, events: readonly Event[]): string {
-  return `${id} ${events.map(eventToken).join(';')}\n`;
+  return `${id} ${events.map((e, i) => {
+    try {
+      return eventToken(e);
+    } catch (err) {
+      if (err instanceof UnsupportedEvent) throw new UnsupportedEvent(`events[${i}]: ${err.message}`, i);
+      throw err;
+    }
+  }).join(';')}\n`;
 }

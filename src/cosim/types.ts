@@ -52,8 +52,12 @@ export interface EventRecord {
 
 /** One side's run of a whole trace. */
 export interface SideRun {
-  /** ok; hang (time limit); error (the harness could not set up the trace); crash (the harness died). */
-  readonly status: 'ok' | 'hang' | 'error' | 'crash';
+  /**
+   * ok; hang (time limit); error (the harness could not set up the trace); crash (the harness
+   * died); refused (the child made a system call outside the subset, which its seccomp guard
+   * stopped before it ran: native/guard.c).
+   */
+  readonly status: 'ok' | 'hang' | 'error' | 'crash' | 'refused';
   readonly detail: string;
   /** The real process id (the model's task 1 is pid 1). */
   readonly pid?: number;
