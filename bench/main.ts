@@ -19,7 +19,8 @@ import { designByName, kernelOf } from '../src/check/session.ts';
 import { initialState, type Design } from '../src/kernel/index.ts';
 import { replay } from '../src/model/index.ts';
 import { BUGS } from '../test/history/bugs.ts';
-import { resolveEvent, type RawEvent } from '../src/check/trace-file.ts';
+import type { RawEvent } from '../src/check/trace-file.ts';
+import { toTraceEvents } from '../src/check/operands.ts';
 
 const quick = process.argv.includes('--quick');
 const SEEDS = quick ? [1, 2] : [1, 2, 3, 4, 5];
@@ -35,9 +36,7 @@ const k67 = kernelOf(designByName('linux-6.7'));
 let steps = 0;
 const replayAll = (): void => {
   for (const t of traces) {
-    replay(initialState(k67, 'intel', 4), t as never, k67, {
-      resolve: (i, m) => resolveEvent(t[i] as RawEvent, 4, i, 'bench', m.cpu.regs.rip), onMicro: () => { steps++; },
-    });
+    steps += replay(initialState(k67, 'intel', 4), toTraceEvents(t, 'bench'), k67).microSteps;
   }
 };
 replayAll(); // warm-up: the JIT's first pass is not the model's speed
@@ -49,10 +48,10 @@ row('model micro-steps per second (1 core, linux-6.7)', `${Math.round((steps / m
 
 // 2. Property runs per second: every invariant on the same traces.
 const invariants = await discoverInvariants();
-for (const d of invariants.slice(0, 3)) for (const t of traces.slice(0, 50)) evaluate(d.invariant, { kernel: k67, vendor: 'intel', paging: 4 }, t); // warm-up
+for (const d of invariants.slice(0, 3)) for (const t of traces.slice(0, 50)) evaluate(d.invariant, { kernel: k67, vendor: 'intel', paging: 4 }, toTraceEvents(t, 'bench')); // warm-up
 const t1 = performance.now();
 let runs = 0;
-for (const d of invariants) for (const t of traces.slice(0, 100)) { evaluate(d.invariant, { kernel: k67, vendor: 'intel', paging: 4 }, t); runs++; }
+for (const d of invariants) for (const t of traces.slice(0, 100)) { evaluate(d.invariant, { kernel: k67, vendor: 'intel', paging: 4 }, toTraceEvents(t, 'bench')); runs++; }
 const propMs = performance.now() - t1;
 row('property runs per second (1 core, linux-6.7)', `${Math.round((runs / propMs) * 1000).toLocaleString('en')}`, `${runs} runs, ${invariants.length} invariants`);
 

@@ -6,11 +6,15 @@ export type {
   Invariant, InvariantSpec, Verdict, CheckContext, Transition, MicroTransition, Fork,
   StateInvariantSpec, StepInvariantSpec, DifferentialInvariantSpec,
 } from './check/invariant.ts';
-export { evaluate, type Evaluation, type Violation } from './check/evaluate.ts';
+export { evaluate, judge, type Evaluation, type Judgement, type Violation } from './check/evaluate.ts';
 export { visible, visibleSequence, viewDiff, viewText, sameAsPt } from './check/visible.ts';
 export { runEvents, runTraceFile, designByName } from './check/session.ts';
 export { parseTrace, TRACE_FORMAT } from './check/trace-file.ts';
+export { toTraceEvents } from './check/operands.ts';
 export * as isa from './isa/index.ts';
 export * as model from './model/index.ts';
-export { PT_COMPLETE, PT_FIELDS, TIF, type MachineState, type Observation, type Event, type Task, type Activation } from './model/index.ts';
+export {
+  PT_COMPLETE, PT_FIELDS, TIF, type MachineState, type Observation, type Event, type TraceEvent, type Task, type Activation, type TaggedObservation,
+  type Run,
+} from './model/index.ts';
 export { DESIGNS, PRESETS, PROPOSALS, findDesign, variant, buildKernel, type Design, type Knobs } from './kernel/index.ts';

@@ -4,7 +4,7 @@
  * the instruction there is a system-call instruction (SYSCALL or INT $0x80; SYSENTER cannot be
  * restarted, it loses RIP and RSP) and the argument registers are those of the original call.
  */
-import { defineInvariant } from '../../src/index.ts';
+import { defineInvariant, type TaggedObservation } from '../../src/index.ts';
 
 const ARGS64 = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'];
 const ARGS32 = ['rbx', 'rcx', 'rdx', 'rsi', 'rdi'];
@@ -14,7 +14,16 @@ export default defineInvariant({
   kind: 'step',
   summary: 'a restarted syscall re-executes the same call: IP points at a syscall instruction with the original arguments',
   source: 'linux-entry-history 2.3 (landing pad: "regs->ip -= 2 lands back on an int $0x80"), selftest ptrace_syscall.c',
-  check(t) {
+  check(t, ctx) {
+    // The instruction user code has at `rip`: the last one executed there, or the vDSO's own
+    // `int $0x80` before the landing pad, which user code cannot change.
+    const codeAt = (rip: bigint): string | undefined => {
+      for (let i = t.history.length - 1; i >= 0; i--) {
+        const o = (t.history[i] as TaggedObservation).o;
+        if (o.kind === 'user-insn' && o.rip === rip) return o.insn === 'int80' ? 'user.int80' : `user.${o.insn}`;
+      }
+      return rip === ctx.kernel.vdso.int80 ? 'user.int80' : undefined;
+    };
     for (const o of t.observations) {
       if (o.kind !== 'return-to-user' || !o.act?.args || o.act.insn === undefined) continue;
       const nr = o.act.args.rax;
@@ -22,7 +31,7 @@ export default defineInvariant({
       const mask = compat ? 0xffff_ffffn : (1n << 64n) - 1n;
       // A restart puts orig_ax back into ax and keeps orig_ax (rt_sigreturn sets it to -1).
       if (nr === undefined || (o.pt.rax ?? -1n) !== nr || (o.pt.orig_rax ?? -1n) !== nr || o.rip === o.act.insn + 2n) continue;
-      const code = t.after.k.code[o.rip.toString(16)];
+      const code = codeAt(o.rip);
       if (code === undefined && o.rip !== o.act.insn) continue; // not a restart: a normal return elsewhere
       if (code !== 'user.syscall' && code !== 'user.int80') {
         return `expected a restarted syscall of task ${o.task} to resume at a SYSCALL or INT $0x80 instruction, got ${code ?? 'no instruction'} at 0x${o.rip.toString(16)}`;

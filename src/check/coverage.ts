@@ -3,7 +3,7 @@
  * was generated, how deep kernel contexts nested, which kernel entries and which exit
  * instructions were reached.
  */
-import type { MachineState, Observation } from '../model/index.ts';
+import type { Run } from '../model/index.ts';
 
 /** Counts over the traces of a run. */
 export interface Coverage {
@@ -26,34 +26,16 @@ export function emptyCoverage(): Coverage {
 const NAMES: Readonly<Record<number, string>> = { 1: '#DB', 2: 'NMI', 3: '#BP', 6: '#UD', 8: '#DF', 11: '#NP', 12: '#SS', 13: '#GP', 14: '#PF', 0x80: 'int80' };
 const bump = (r: Record<string, number>, k: string, n = 1): void => { r[k] = (r[k] ?? 0) + n; };
 
-/** Per-trace tracker: feed it the micro-steps and the observations, then close it. */
-export class TraceCoverage {
-  private depth = 0;
-  private readonly seen = new Set<number>();
-  constructor(private readonly into: Coverage, events: ReadonlyArray<{ type: string }>) {
-    into.traces++;
-    for (const e of events) bump(into.events, e.type);
+/** Counts one judged trace: the events it was made of and what its replay reached. */
+export function coverTrace(into: Coverage, events: ReadonlyArray<{ type: string }>, run: Run): void {
+  into.traces++;
+  for (const e of events) bump(into.events, e.type);
+  for (const [key, n] of Object.entries(run.entries)) {
+    const vector = key.startsWith('idt:') ? Number(key.slice(4)) : null;
+    bump(into.entries, vector === null ? key : NAMES[vector] ?? `IRQ 0x${vector.toString(16)}`, n);
   }
-
-  /** After each kernel micro-step: every activation seen for the first time is an entry. */
-  step(before: MachineState, after: MachineState): void {
-    for (const m of [before, after]) {
-      const t = m.k.tasks[m.k.current];
-      if (!t) continue;
-      if (t.acts.length > this.depth) this.depth = t.acts.length;
-      for (const a of t.acts) {
-        if (this.seen.has(a.id) || a.id === 0) continue; // id 0: task 2's initial context, not an entry
-        this.seen.add(a.id);
-        bump(this.into.entries, a.cause === 'idt' ? NAMES[a.vector] ?? `IRQ 0x${a.vector.toString(16)}` : a.cause);
-      }
-    }
-  }
-
-  /** At the end of the trace. */
-  close(observations: ReadonlyArray<{ o: Observation }>): void {
-    for (const { o } of observations) if (o.kind === 'return-to-user') bump(this.into.exits, o.via);
-    bump(this.into.depth, String(this.depth));
-  }
+  for (const { o } of run.observations) if (o.kind === 'return-to-user') bump(into.exits, o.via);
+  bump(into.depth, String(run.maxDepth));
 }
 
 /** Adds `b` into `a`. */

@@ -1,32 +1,21 @@
 /**
- * Evaluating one invariant on one trace: replay (resolving the trace's symbolic values), check
- * states, transitions and micro-steps as the invariant asks, and for differential invariants run
- * the IRET alternative from every fork point.
+ * Judging invariants on a trace: one replay (a Run) serves every invariant. State invariants
+ * read the boundary states; micro-granularity ones and `checkMicro` run as probes after every
+ * kernel micro-step of that same replay; step invariants read the transitions with the history
+ * so far; differential ones compare the run with its IRET alternative at every fork point.
  */
 import type { Paging, Vendor } from '../isa/index.ts';
 import { initialState, type BuiltKernel, type InitialOverrides } from '../kernel/index.ts';
-import { DEFAULT_MAX_STEPS, replay, runKernel, type Event, type MachineState, type MicroStep, type Observation, type ReturnVia } from '../model/index.ts';
-import { TraceCoverage, type Coverage } from './coverage.ts';
-import type { CheckContext, Invariant, Verdict } from './invariant.ts';
-import { resolveEvent, type RawEvent } from './trace-file.ts';
+import {
+  replay, type Event, type MachineState, type Observation, type Probe, type Run, type TaggedObservation, type TraceEvent,
+} from '../model/index.ts';
+import { forkSides } from './differential.ts';
+import type { CheckContext, Invariant, Transition, Verdict } from './invariant.ts';
 
 /** Where and why an invariant failed. */
 export interface Violation {
   readonly step: number;
   readonly message: string;
-}
-
-/** The outcome of an evaluation. */
-export interface Evaluation {
-  readonly violation: Violation | null;
-  /** The events as applied (symbols resolved). */
-  readonly events: readonly Event[];
-  /** Kernel micro-steps executed by the main replay. */
-  readonly microSteps: number;
-}
-
-class Stop {
-  constructor(readonly v: Violation) {}
 }
 
 /** One cell's fixed parameters. */
@@ -42,92 +31,145 @@ export function contextOf(c: CellRun): CheckContext {
   return { vendor: c.vendor, paging: c.paging, kernel: c.kernel };
 }
 
-const fail = (v: Verdict, step: number): Violation | null => (v === true ? null : { step, message: v });
-
-/** Evaluates `inv` on a trace of raw (file-form) or concrete events. */
-export function evaluate(inv: Invariant, c: CellRun, trace: readonly (RawEvent | Event)[], coverage?: Coverage): Evaluation {
-  const cov = coverage ? new TraceCoverage(coverage, trace) : undefined;
-  const K = c.kernel;
-  const ctx = contextOf(c);
-  const m0 = initialState(K, c.vendor, c.paging, c.initial);
-  const micro = (inv.kind === 'state' && inv.granularity === 'micro') || (inv.kind === 'step' && inv.checkMicro !== undefined);
-  const forks: Array<{ event: number; via: ReturnVia; state: MachineState }> = [];
-  const applied: Event[] = [];
-  let current = 0;
-  let steps = 0;
-  const onMicro = (before: MachineState, step: MicroStep, after: MachineState): void => {
-    steps++;
-    cov?.step(before, after);
-    if (!micro) return;
-    let v: Violation | null = null;
-    if (inv.kind === 'state') v = fail(inv.check(after, ctx), current);
-    else if (inv.kind === 'step' && inv.checkMicro) v = fail(inv.checkMicro({ event: current, step, before, after }, ctx), current);
-    if (v) throw new Stop(v);
-  };
-  let result;
-  try {
-    result = replay(m0, trace as Event[], K, {
-      resolve: (i, m) => resolveEvent(trace[i] as RawEvent, c.paging, i, 'trace', m.cpu.regs.rip),
-      onEvent: (i, e) => { applied[i] = e; current = i + 1; },
-      onMicro,
-      ...(inv.kind === 'differential' ? { onFork: (m: MachineState, via: ReturnVia) => { forks.push({ event: current, via, state: m }); } } : {}),
-    });
-  } catch (e) {
-    if (e instanceof Stop) return { violation: e.v, events: applied.filter((x) => x !== undefined), microSteps: steps };
-    throw e;
-  }
-  const events = applied;
-  cov?.close(result.observations);
-  const done = (v: Violation | null): Evaluation => ({ violation: v, events, microSteps: steps });
-  if (inv.kind === 'state') {
-    for (let i = 1; i < result.states.length; i++) {
-      const v = fail(inv.check(result.states[i] as MachineState, ctx), i - 1);
-      if (v) return done(v);
-    }
-  } else if (inv.kind === 'step') {
-    const skipped = new Set(result.skipped);
-    const obs: Observation[][] = result.states.map(() => []);
-    for (const t of result.observations) obs[t.at]?.push(t.o);
-    for (let i = 0; i < result.states.length - 1; i++) {
-      const event = events[i] ?? ({ type: 'user.nop' } as Event);
-      const history = result.observations.filter((o) => o.at <= i);
-      const t = {
-        index: i, event, skipped: skipped.has(i), before: result.states[i] as MachineState, after: result.states[i + 1] as MachineState,
-        observations: obs[i] ?? [], history, stateAt: (k: number) => result.states[Math.min(k, result.states.length - 1)] as MachineState,
-      };
-      const v = fail(inv.check(t, ctx), i);
-      if (v) return done(v);
-    }
-  } else {
-    for (const f of forks) {
-      const [actual, alternative] = compareRuns(K, f.state, events.slice(f.event));
-      const v = fail(inv.check({ event: f.event, via: f.via, state: f.state, actual, alternative }, ctx), f.event);
-      if (v) return done(v);
-    }
-  }
-  return done(null);
+/** The verdicts of one replay: the run, the first violation of each violated invariant, and the
+ * invariants whose own code threw (a defect of the invariant, not a verdict). */
+export interface Judgement {
+  readonly run: Run;
+  readonly violations: ReadonlyMap<string, Violation>;
+  readonly errors: ReadonlyMap<string, string>;
 }
 
-/**
- * Runs the fast exit from a fork state and the IRET exit from the same state, then the rest of
- * the trace on both. The two exits take different numbers of micro-steps, so hardware events
- * armed at the fork are held until both runs are back in user mode and then re-armed in both
- * with the same remaining count: each run sees the same interrupts at the same user-level point.
- */
-export function compareRuns(K: BuiltKernel, fork: MachineState, rest: readonly Event[]): [Observation[], Observation[]] {
-  const armed = fork.hw.armed;
-  const held: MachineState = { ...fork, hw: { ...fork.hw, armed: [] } };
-  const alt: MachineState = { ...held, cpu: { ...held.cpu, regs: { ...held.cpu.regs, rip: K.iretExit } } };
-  const opts = { maxSteps: DEFAULT_MAX_STEPS };
-  const go = (m: MachineState, elapsed?: number): { obs: Observation[]; elapsed: number } => {
-    const obs: Observation[] = [];
-    const back = runKernel(m, K, (o) => obs.push(o), opts);
-    const took = elapsed ?? back.clock - m.clock;
-    const rearmed = armed.map((a) => ({ ...a, remaining: Math.max(0, a.remaining - took) }));
-    const r = replay({ ...back, hw: { ...back.hw, armed: [...back.hw.armed, ...rearmed] } }, rest, K);
-    return { obs: [...obs, ...r.observations.map((t) => t.o)], elapsed: took };
+/** The message of an error thrown by an invariant's check, with where it was thrown. */
+export function checkError(id: string, e: unknown): string {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const frame = (err.stack ?? '').split('\n').slice(1).map((l) => /\((.*:\d+:\d+)\)|at (\S+:\d+:\d+)/.exec(l)).find((m) => m !== null);
+  const where = frame ? ` (at ${(frame[1] ?? frame[2] ?? '').replace(/^file:\/\//, '')})` : '';
+  return `invariant ${id} threw: ${err.message}${where}`;
+}
+
+const fail = (v: Verdict, step: number): Violation | null => (v === true ? null : { step, message: String(v) });
+const micro = (inv: Invariant): boolean => (inv.kind === 'state' && inv.granularity === 'micro') || (inv.kind === 'step' && inv.checkMicro !== undefined);
+
+/** A micro-step probe for `inv`; a check that throws is recorded in `errors` and not asked again. */
+function probeOf(inv: Invariant, ctx: CheckContext, errors: Map<string, string>): Probe {
+  const guard = (f: () => Verdict): true | string => {
+    if (errors.has(inv.id)) return true;
+    try {
+      const v = f();
+      return v === true ? true : String(v);
+    } catch (e) {
+      errors.set(inv.id, checkError(inv.id, e));
+      return true;
+    }
   };
-  const a = go(held);
-  const b = go(alt, a.elapsed);
-  return [a.obs, b.obs];
+  if (inv.kind === 'state') return { before: false, check: (after) => guard(() => inv.check(after, ctx)) };
+  if (inv.kind !== 'step' || inv.checkMicro === undefined) throw new Error(`invariant ${inv.id} has no micro-step check`);
+  const cm = inv.checkMicro;
+  return { before: true, check: (after, step, before, event) => guard(() => cm({ event, step, before: before as MachineState, after }, ctx)) };
+}
+
+/** Runs one invariant's checks; a throw becomes an error of that invariant. */
+function guarded(id: string, errors: Map<string, string>, f: () => void): void {
+  if (errors.has(id)) return;
+  try {
+    f();
+  } catch (e) {
+    errors.set(id, checkError(id, e));
+  }
+}
+
+function stateViolation(inv: Extract<Invariant, { kind: 'state' }>, run: Run, ctx: CheckContext): Violation | null {
+  for (let i = 1; i < run.states.length; i++) {
+    const v = fail(inv.check(run.states[i] as MachineState, ctx), i - 1);
+    if (v) return v;
+  }
+  return null;
+}
+
+/** Step invariants: every transition, `history` growing in place (no copies: linear in the trace). */
+function stepViolations(invs: ReadonlyArray<Extract<Invariant, { kind: 'step' }>>, run: Run, ctx: CheckContext, out: Map<string, Violation>,
+  errors: Map<string, string>): void {
+  const skipped = new Set(run.skipped);
+  const history: TaggedObservation[] = [];
+  const n = run.states.length - 1;
+  // An invariant a micro-step probe already caught is still checked on earlier transitions.
+  const before = (inv: Invariant, i: number): boolean => i < (out.get(inv.id)?.step ?? Infinity);
+  let live = invs.slice();
+  for (let i = 0; i < n && live.length > 0; i++) {
+    live = live.filter((inv) => before(inv, i) && !errors.has(inv.id));
+    const from = run.obsStart[i] ?? run.observations.length;
+    const to = run.obsStart[i + 1] ?? run.observations.length;
+    const observations: Observation[] = [];
+    for (let k = from; k < to; k++) {
+      const t = run.observations[k] as TaggedObservation;
+      history.push(t);
+      observations.push(t.o);
+    }
+    const t: Transition = {
+      index: i, event: run.events[i] ?? { type: 'user.nop' }, skipped: skipped.has(i),
+      before: run.states[i] as MachineState, after: run.states[i + 1] as MachineState, observations, history,
+      stateAt: (k: number) => run.states[Math.min(k, run.states.length - 1)] as MachineState,
+    };
+    for (const inv of live) {
+      guarded(inv.id, errors, () => {
+        const v = fail(inv.check(t, ctx), i);
+        if (v) out.set(inv.id, v);
+      });
+    }
+  }
+}
+
+/** Judges `invs` on one trace (one replay). `micro` also records every micro-transition. */
+export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly TraceEvent[], o: { micro?: boolean } = {}): Judgement {
+  const K = c.kernel;
+  const ctx = contextOf(c);
+  const errors = new Map<string, string>();
+  const probed = invs.filter(micro);
+  const run = replay(initialState(K, c.vendor, c.paging, c.initial), trace, K, {
+    probes: probed.map((inv) => probeOf(inv, ctx, errors)), forks: invs.some((inv) => inv.kind === 'differential'), micro: o.micro ?? false,
+  });
+  const out = new Map<string, Violation>();
+  for (const f of run.probeFailures) {
+    const inv = probed[f.probe];
+    if (inv) out.set(inv.id, { step: f.event, message: f.message });
+  }
+  for (const inv of invs) {
+    if (inv.kind !== 'state') continue;
+    // A micro-step probe saw the first violation during its event unless an event state did earlier.
+    guarded(inv.id, errors, () => {
+      const v = stateViolation(inv, run, ctx);
+      const p = out.get(inv.id);
+      if (v && (p === undefined || v.step < p.step)) out.set(inv.id, v);
+    });
+  }
+  stepViolations(invs.filter((inv): inv is Extract<Invariant, { kind: 'step' }> => inv.kind === 'step'), run, ctx, out, errors);
+  for (const inv of invs) {
+    if (inv.kind !== 'differential') continue;
+    guarded(inv.id, errors, () => {
+      for (const f of run.forks) {
+        const sides = forkSides(K, run, f, trace);
+        const v = fail(inv.check({ event: f.event, via: f.via, state: f.state, ...sides }, ctx), f.event);
+        if (v) { out.set(inv.id, v); break; }
+      }
+    });
+  }
+  for (const id of errors.keys()) out.delete(id);
+  return { run, violations: out, errors };
+}
+
+/** The outcome of evaluating one invariant. */
+export interface Evaluation {
+  readonly violation: Violation | null;
+  /** The events as applied (symbols resolved). */
+  readonly events: readonly Event[];
+  /** Kernel micro-steps executed by the main replay. */
+  readonly microSteps: number;
+}
+
+/** Evaluates one invariant on a trace. */
+export function evaluate(inv: Invariant, c: CellRun, trace: readonly TraceEvent[]): Evaluation {
+  const j = judge([inv], c, trace);
+  const error = j.errors.get(inv.id);
+  if (error !== undefined) throw new Error(error);
+  return { violation: j.violations.get(inv.id) ?? null, events: j.run.events, microSteps: j.run.microSteps };
 }

@@ -19,7 +19,7 @@ export interface CheckContext {
   readonly vendor: Vendor;
   readonly paging: Paging;
   /** Describes kernel addresses and exposes the text's metadata; not the design's knobs. */
-  readonly kernel: Pick<KernelImpl, 'describe' | 'at' | 'percpuBase' | 'isKernelStack' | 'fixupFor'>;
+  readonly kernel: Pick<KernelImpl, 'describe' | 'at' | 'percpuBase' | 'isKernelStack' | 'fixupFor' | 'vdso'>;
 }
 
 /** One transition, for step invariants. */

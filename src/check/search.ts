@@ -1,63 +1,109 @@
 /**
- * The random search of one cell from one seed: fast-check generates traces from the trace
- * arbitrary until one violates the invariant (or the budget is spent); the domain shrinker then
- * makes it 1-minimal. Shared by the runner, the acceptance tests and the benchmark.
+ * The random search of one group (design, vendor, paging) from one seed: fast-check generates
+ * traces from the trace arbitrary; each is replayed once and judged by every invariant still
+ * without a counterexample; the first trace that violates an invariant is its counterexample,
+ * made 1-minimal by the domain shrinker (judging that invariant alone). Shared by the runner,
+ * the acceptance tests and the benchmark.
  */
 import fc from 'fast-check';
 import type { Event } from '../model/index.ts';
 import { traceArbitrary } from './arbitrary.ts';
-import { evaluate, type CellRun, type Violation } from './evaluate.ts';
-import type { Coverage } from './coverage.ts';
+import { coverTrace, type Coverage } from './coverage.ts';
+import { judge, type CellRun, type Violation } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
+import { toTraceEvents } from './operands.ts';
 import { shrink } from './shrink.ts';
 import type { RawEvent } from './trace-file.ts';
 
-/** What a search found. */
+/** A counterexample the search found and shrank. */
+export interface Found {
+  readonly raw: readonly RawEvent[];
+  readonly events: readonly Event[];
+  readonly failure: Violation;
+  /** fast-check path of the generated trace: its run index (replay it with the unit's seed). */
+  readonly path: string;
+  readonly rawLength: number;
+  readonly timeToFind: number;
+  readonly timeToShrink: number;
+}
+
+/** What a group search did. */
+export interface GroupSearch {
+  readonly runs: number;
+  readonly events: number;
+  readonly microSteps: number;
+  readonly found: ReadonlyMap<string, Found>;
+  /** Invariants whose check threw, or every pending one when the model itself threw. */
+  readonly errors: ReadonlyMap<string, string>;
+}
+
+const traces = (t: readonly RawEvent[]) => toTraceEvents(t, 'trace');
+
+/** Shrinks `raw`, a trace that violates `inv`, and judges the result once more. */
+function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[]): { raw: RawEvent[]; events: readonly Event[]; failure: Violation } | null {
+  const violates = (t: readonly RawEvent[]): boolean => {
+    try {
+      return judge([inv], cell, traces(t)).violations.has(inv.id);
+    } catch {
+      return false;
+    }
+  };
+  const s = shrink(raw, violates);
+  const final = judge([inv], cell, traces(s.trace));
+  const failure = final.violations.get(inv.id);
+  return failure ? { raw: s.trace, events: final.run.events, failure } : null;
+}
+
+/** Searches `runs` traces from `seed` for violations of `invs` on one group. */
+export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: number, runs: number, maxLength = 16, coverage?: Coverage): GroupSearch {
+  const t0 = performance.now();
+  const found = new Map<string, Found>();
+  const errors = new Map<string, string>();
+  const hits: Array<{ inv: Invariant; index: number; raw: RawEvent[]; at: number }> = [];
+  let pending = invs.slice();
+  let micro = 0;
+  let events = 0;
+  let done = 0;
+  const sample = runs > 0 ? fc.sample(traceArbitrary(maxLength), { seed, numRuns: runs }) as RawEvent[][] : [];
+  for (let k = 0; k < sample.length && pending.length > 0; k++) {
+    const raw = sample[k] as RawEvent[];
+    done++;
+    events += raw.length;
+    let j;
+    try {
+      j = judge(pending, cell, traces(raw));
+    } catch (e) {
+      for (const inv of pending) errors.set(inv.id, `${(e as Error).message} (trace ${JSON.stringify(raw)})`);
+      pending = [];
+      break;
+    }
+    micro += j.run.microSteps;
+    if (coverage) coverTrace(coverage, raw, j.run);
+    for (const [id, msg] of j.errors) errors.set(id, msg);
+    for (const inv of pending) if (j.violations.has(inv.id)) hits.push({ inv, index: k, raw, at: performance.now() - t0 });
+    pending = pending.filter((inv) => !j.violations.has(inv.id) && !j.errors.has(inv.id));
+  }
+  for (const h of hits) {
+    const t1 = performance.now();
+    const m = minimise(h.inv, cell, h.raw);
+    if (m === null) { errors.set(h.inv.id, 'the shrunk trace no longer fails'); continue; }
+    found.set(h.inv.id, { ...m, path: String(h.index), rawLength: h.raw.length, timeToFind: h.at, timeToShrink: performance.now() - t1 });
+  }
+  return { runs: done, events, microSteps: micro, found, errors };
+}
+
+/** What a single-invariant search found (the acceptance tests and the benchmark use it). */
 export interface SearchResult {
   readonly runs: number;
   readonly microSteps: number;
-  /** The first model error, if the model threw on some trace. */
   readonly error?: string;
-  readonly found?: {
-    readonly raw: readonly RawEvent[];
-    readonly events: readonly Event[];
-    readonly failure: Violation;
-    readonly path: string | null;
-    readonly rawLength: number;
-    readonly timeToFind: number;
-    readonly timeToShrink: number;
-  };
+  readonly found?: Found;
 }
 
-/** Searches from `seed` with at most `runs` traces. */
+/** Searches from `seed` with at most `runs` traces for a violation of one invariant. */
 export function search(inv: Invariant, cell: CellRun, seed: number, runs: number, maxLength = 16, coverage?: Coverage): SearchResult {
-  let micro = 0;
-  let counting = true;
-  let error: string | undefined;
-  const passes = (t: RawEvent[]): boolean => {
-    try {
-      const ev = evaluate(inv, cell, t, counting ? coverage : undefined);
-      micro += ev.microSteps;
-      return ev.violation === null;
-    } catch (e) {
-      error ??= `${(e as Error).message} (trace ${JSON.stringify(t)})`;
-      return true;
-    }
-  };
-  const t0 = performance.now();
-  const details = fc.check(fc.property(traceArbitrary(maxLength), passes), { seed, numRuns: runs, endOnFailure: true });
-  if (error !== undefined) return { runs: details.numRuns, microSteps: micro, error };
-  if (!details.failed || details.counterexample === null) return { runs: details.numRuns, microSteps: micro };
-  const timeToFind = performance.now() - t0;
-  counting = false; // shrinking re-runs variants of one trace: not part of the search's coverage
-  const t1 = performance.now();
-  const raw = details.counterexample[0] as RawEvent[];
-  const s = shrink(raw, (t) => !passes(t));
-  const final = evaluate(inv, cell, s.trace);
-  const timeToShrink = performance.now() - t1;
-  if (final.violation === null) return { runs: details.numRuns, microSteps: micro, error: 'the shrunk trace no longer fails' };
-  return {
-    runs: details.numRuns, microSteps: micro,
-    found: { raw: s.trace, events: final.events, failure: final.violation, path: details.counterexamplePath, rawLength: raw.length, timeToFind, timeToShrink },
-  };
+  const r = searchGroup([inv], cell, seed, runs, maxLength, coverage);
+  const error = r.errors.get(inv.id);
+  const found = r.found.get(inv.id);
+  return { runs: r.runs, microSteps: r.microSteps, ...(error !== undefined ? { error } : {}), ...(found ? { found } : {}) };
 }

@@ -4,19 +4,11 @@
  */
 import type { Paging, Vendor } from '../isa/index.ts';
 import { buildKernel, findDesign, initialState, type BuiltKernel, type Design, type InitialOverrides } from '../kernel/index.ts';
-import { replay, type Event, type MachineState, type MicroStep, type ReplayResult } from '../model/index.ts';
+import { replay, type Event, type MicroRecord, type Run, type TraceEvent } from '../model/index.ts';
 import { allDesigns } from './designs.ts';
 import { InputError, inputErrors } from './errors.ts';
-import { resolveEvent, resolveInitial, type TraceFile } from './trace-file.ts';
-
-/** One kernel micro-step as recorded for --verbose. */
-export interface MicroRecord {
-  readonly event: number;
-  readonly rip: bigint;
-  readonly step: MicroStep;
-  readonly before: MachineState;
-  readonly after: MachineState;
-}
+import { toTraceEvents } from './operands.ts';
+import { resolveInitial, type TraceFile } from './trace-file.ts';
 
 /** A replayed trace with everything a report needs. */
 export interface TraceRun {
@@ -25,8 +17,11 @@ export interface TraceRun {
   readonly vendor: Vendor;
   readonly paging: Paging;
   readonly initial: InitialOverrides;
+  /** The events as they ran (operands resolved). */
   readonly events: readonly Event[];
-  readonly result: ReplayResult;
+  /** The events as the trace gave them. */
+  readonly trace: readonly TraceEvent[];
+  readonly result: Run;
   readonly micro: readonly MicroRecord[];
 }
 
@@ -62,21 +57,12 @@ export function runTraceFile(t: TraceFile, file: string, o: RunOverrides = {}): 
   const vendor = o.vendor ?? t.vendor;
   const paging = o.paging ?? t.paging;
   const initial = resolveInitial({ ...t, paging }, file);
-  const kernel = kernelOf(design);
-  const events: Event[] = [];
-  const micro: MicroRecord[] = [];
-  let current = 0;
-  const result = replay(initialState(kernel, vendor, paging, initial), t.events as unknown as Event[], kernel, {
-    resolve: (i, m) => resolveEvent(t.events[i] as TraceFile['events'][number], paging, i, file, m.cpu.regs.rip),
-    onEvent: (i, e) => { events[i] = e; current = i + 1; },
-    ...(o.verbose ? { onMicro: (before: MachineState, s: MicroStep, after: MachineState) => micro.push({ event: current, rip: before.cpu.regs.rip, step: s, before, after }) } : {}),
-  });
-  return { design, kernel, vendor, paging, initial, events, result, micro };
+  return runEvents(design, vendor, paging, toTraceEvents(t.events, file), initial, o.verbose ?? false);
 }
 
-/** Replays concrete events (no symbols) on a design. */
-export function runEvents(design: Design, vendor: Vendor, paging: Paging, events: readonly Event[], initial: InitialOverrides = {}): TraceRun {
+/** Replays events (possibly with symbolic operands) on a design. */
+export function runEvents(design: Design, vendor: Vendor, paging: Paging, trace: readonly TraceEvent[], initial: InitialOverrides = {}, verbose = false): TraceRun {
   const kernel = kernelOf(design);
-  const result = replay(initialState(kernel, vendor, paging, initial), events, kernel);
-  return { design, kernel, vendor, paging, initial, events, result, micro: [] };
+  const result = replay(initialState(kernel, vendor, paging, initial), trace, kernel, { micro: verbose });
+  return { design, kernel, vendor, paging, initial, events: result.events, trace, result, micro: result.micro ?? [] };
 }

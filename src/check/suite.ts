@@ -1,7 +1,7 @@
 /**
  * Running the suite: plan the units, run them (worker threads, or in this thread for tests and
- * custom designs), fold unit results into cell verdicts, compare with the expected verdicts, and
- * save a counterexample for every violation the search found.
+ * custom designs), save each counterexample as soon as its unit is done, fold unit results into
+ * cell verdicts, and compare them with the expected verdicts.
  */
 import type { Paging, Vendor } from '../isa/index.ts';
 import type { Design } from '../kernel/index.ts';
@@ -9,10 +9,10 @@ import { saveCounterexample, type Counterexample } from './counterexample.ts';
 import { emptyCoverage, mergeCoverage, type Coverage } from './coverage.ts';
 import { PROPERTIES_DIR, type Discovered } from './discover.ts';
 import type { CellId, Expectation, Expected } from './expected.ts';
-import { plan, type Unit } from './plan.ts';
+import { cellOf, plan, type Unit } from './plan.ts';
 import { runPool } from './pool.ts';
 import { kernelOf } from './session.ts';
-import { runUnit, type UnitResult } from './unit.ts';
+import { runUnit, type CellOutcome, type UnitResult } from './unit.ts';
 
 /** Suite options. */
 export interface SuiteOptions {
@@ -30,7 +30,7 @@ export interface SuiteOptions {
   readonly maxLength?: number;
   readonly expected: Expected;
   readonly renderTxt: (file: string, c: Counterexample) => string;
-  readonly onProgress?: (done: number, total: number, r: UnitResult) => void;
+  readonly onProgress?: (done: number, total: number, u: Unit) => void;
 }
 
 /** The result of one cell. */
@@ -42,73 +42,110 @@ export interface CellResult {
   readonly runs: number;
   readonly counterexample: { readonly file: string; readonly length: number; readonly source: 'saved' | 'search' } | null;
   readonly error?: string;
-  readonly units: readonly UnitResult[];
+}
+
+/** What a run did: traces judged, their events, kernel micro-steps, CPU time of the whole process. */
+export interface RunStats {
+  readonly traces: number;
+  readonly events: number;
+  readonly microSteps: number;
+  readonly cpuMs: number;
 }
 
 /** Whether a cell's verdict is what the expected-verdicts file says. */
 export const matches = (c: CellResult): boolean => c.verdict === c.expected.verdict;
 
+const key = (c: CellId): string => `${c.invariant}|${c.design}|${c.vendor}|${c.paging}`;
+
 /** Runs the suite. */
-export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; ok: boolean; coverage: Coverage }> {
+export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; ok: boolean; coverage: Coverage; stats: RunStats }> {
+  const c0 = process.cpuUsage();
   const maxLength = o.maxLength ?? 16;
   const units = plan({
     invariants: o.invariants.map((d) => ({ id: d.invariant.id, sanity: d.invariant.sanity })),
     designs: o.designs.map((d) => d.name), vendors: o.vendors, pagings: o.pagings,
     runs: o.runs, chunkSize: o.chunkSize ?? Math.max(o.runs, 1), seed: o.seed, shard: o.shard ?? { index: 0, count: 1 },
   });
-  const results = new Map<number, UnitResult>();
+  const byIndex = new Map(units.map((u) => [u.index, u]));
+  const designs = new Map(o.designs.map((d) => [d.name, d]));
+  const outcomes = new Map<string, Array<{ u: Unit; c: CellOutcome; file?: string }>>();
+  const coverage = emptyCoverage();
   let done = 0;
-  const record = (r: UnitResult): void => { results.set(r.index, r); done++; o.onProgress?.(done, units.length, r); };
+  let traces = 0;
+  let events = 0;
+  let microSteps = 0;
+  const record = (r: UnitResult): void => {
+    const u = byIndex.get(r.index) as Unit;
+    traces += r.runs;
+    events += r.events;
+    microSteps += r.microSteps;
+    mergeCoverage(coverage, r.coverage);
+    for (const c of r.cells) {
+      const cell = cellOf(u.group, c.invariant);
+      let file: string | undefined;
+      if (c.found) {
+        // Saved at once (atomically): a run that is stopped later keeps what it found.
+        const ce: Counterexample = {
+          invariant: c.invariant, design: designs.get(u.group.design) as Design, vendor: u.group.vendor, paging: u.group.paging,
+          seed: u.seed, path: c.found.path, events: c.found.events, failure: c.found.failure,
+        };
+        file = saveCounterexample(o.outDir, ce, o.renderTxt);
+      }
+      const list = outcomes.get(key(cell)) ?? [];
+      list.push({ u, c, ...(file ? { file } : {}) });
+      outcomes.set(key(cell), list);
+    }
+    done++;
+    o.onProgress?.(done, units.length, u);
+  };
   if (o.workers > 0) {
     await runPool(units, o.workers, { propertiesDir: PROPERTIES_DIR, outDir: o.outDir, maxLength }, record);
   } else {
     const invs = new Map(o.invariants.map((d) => [d.invariant.id, d.invariant]));
-    const designs = new Map(o.designs.map((d) => [d.name, d]));
     for (const u of units) {
-      const inv = invs.get(u.cell.invariant);
-      const design = designs.get(u.cell.design);
-      if (!inv || !design) continue;
-      record(runUnit(u, inv, { kernel: kernelOf(design), vendor: u.cell.vendor, paging: u.cell.paging }, o.outDir, maxLength));
+      const design = designs.get(u.group.design);
+      if (!design) continue;
+      const list = u.invariants.map((i) => invs.get(i.id)).filter((x) => x !== undefined);
+      record(runUnit(u, list, { kernel: kernelOf(design), vendor: u.group.vendor, paging: u.group.paging }, o.outDir, maxLength));
     }
   }
-  const cells = fold(o, units, results);
-  const coverage = emptyCoverage();
-  for (const u of units) { const c = results.get(u.index)?.coverage; if (c) mergeCoverage(coverage, c); }
-  return { cells, ok: cells.every(matches), coverage };
+  const cells = fold(o, units, outcomes);
+  const c = process.cpuUsage(c0);
+  return { cells, ok: cells.every(matches), coverage, stats: { traces, events, microSteps, cpuMs: Math.round((c.user + c.system) / 1000) } };
 }
 
-/** Unit results to cell results, saving what the search found. */
-function fold(o: SuiteOptions, units: readonly Unit[], results: ReadonlyMap<number, UnitResult>): CellResult[] {
-  const byCell = new Map<string, Unit[]>();
-  for (const u of units) {
-    const key = `${u.cell.invariant}|${u.cell.design}|${u.cell.vendor}|${u.cell.paging}`;
-    byCell.set(key, [...(byCell.get(key) ?? []), u]);
-  }
-  const designs = new Map(o.designs.map((d) => [d.name, d]));
+/** Outcomes per cell (one per unit of its group) to cell results, invariant by invariant. */
+function fold(o: SuiteOptions, units: readonly Unit[], outcomes: ReadonlyMap<string, Array<{ u: Unit; c: CellOutcome; file?: string }>>): CellResult[] {
   const out: CellResult[] = [];
-  for (const us of byCell.values()) {
-    const first = us[0] as Unit;
-    const rs = us.map((u) => results.get(u.index)).filter((r): r is UnitResult => r !== undefined);
-    const runs = rs.reduce((n, r) => n + r.runs, 0);
-    const expected = o.expected.of(first.cell, first.sanity);
-    let counterexample: CellResult['counterexample'] = null;
-    for (const r of rs) {
-      if (r.saved && counterexample === null) counterexample = { ...r.saved, source: 'saved' };
-      if (r.found) {
-        const design = designs.get(first.cell.design) as Design;
-        const ce: Counterexample = {
-          invariant: first.cell.invariant, design, vendor: first.cell.vendor, paging: first.cell.paging,
-          seed: us.find((u) => u.index === r.index)?.seed ?? 0, path: r.found.path, events: r.found.events, failure: r.found.failure,
-        };
-        const file = saveCounterexample(o.outDir, ce, o.renderTxt);
-        if (counterexample === null || (counterexample.source === 'search' && r.found.events.length < counterexample.length)) {
-          counterexample = { file, length: r.found.events.length, source: 'search' };
+  const planned = new Set(units.map((u) => `${u.group.design}|${u.group.vendor}|${u.group.paging}`));
+  for (const d of o.invariants) {
+    for (const design of o.designs) {
+      for (const vendor of o.vendors) {
+        for (const paging of o.pagings) {
+          if (!planned.has(`${design.name}|${vendor}|${paging}`)) continue;
+          const cell: CellId = { invariant: d.invariant.id, design: design.name, vendor, paging };
+          out.push(cellResult(o, cell, d.invariant.sanity, outcomes.get(key(cell)) ?? []));
         }
       }
     }
-    const errored = rs.find((r) => r.verdict === 'error');
-    const verdict = errored ? 'error' : rs.some((r) => r.verdict === 'violated') ? 'violated' : 'holds';
-    out.push({ cell: first.cell, sanity: first.sanity, expected, verdict, runs, counterexample, ...(errored?.error ? { error: errored.error } : {}), units: rs });
   }
   return out;
+}
+
+function cellResult(o: SuiteOptions, cell: CellId, sanity: boolean, list: ReadonlyArray<{ u: Unit; c: CellOutcome; file?: string }>): CellResult {
+  const rs = list.slice().sort((a, b) => a.u.index - b.u.index);
+  const runs = rs.reduce((n, r) => n + (r.c.source === 'saved' ? 0 : r.u.runs), 0);
+  let counterexample: CellResult['counterexample'] = null;
+  for (const r of rs) {
+    if (r.c.saved && counterexample === null) counterexample = { ...r.c.saved, source: 'saved' };
+    if (r.c.found && r.file && (counterexample === null || (counterexample.source === 'search' && r.c.found.events.length < counterexample.length))) {
+      counterexample = { file: r.file, length: r.c.found.events.length, source: 'search' };
+    }
+  }
+  const errored = rs.find((r) => r.c.verdict === 'error');
+  const verdict = errored ? 'error' : rs.some((r) => r.c.verdict === 'violated') ? 'violated' : 'holds';
+  return {
+    cell, sanity, expected: o.expected.of(cell, sanity), verdict, runs, counterexample,
+    ...(errored?.c.error ? { error: errored.c.error } : {}),
+  };
 }

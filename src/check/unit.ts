@@ -1,64 +1,94 @@
 /**
- * Running one unit: replay the cell's saved counterexamples first (a regression must fail
- * fast); if none reproduces, search with fast-check from the unit's seed and shrink what it
- * finds. Pure but for reading saved files; runs inside worker threads.
+ * Running one unit: for each invariant, replay the cell's saved counterexamples first (a
+ * regression must fail fast); then search the unit's traces for the invariants still without
+ * one, judging all of them on each replay, and shrink what was found. Pure but for reading
+ * saved files; runs inside worker threads.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event } from '../model/index.ts';
 import { parseCounterexample } from './counterexample.ts';
+import { emptyCoverage, type Coverage } from './coverage.ts';
 import { evaluate, type CellRun, type Violation } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
+import { toTraceEvents } from './operands.ts';
 import type { Unit } from './plan.ts';
-import { emptyCoverage, type Coverage } from './coverage.ts';
-import { search } from './search.ts';
+import { searchGroup } from './search.ts';
 
-/** The outcome of a unit. */
-export interface UnitResult {
-  readonly index: number;
+/** The outcome of one cell in a unit. */
+export interface CellOutcome {
+  readonly invariant: string;
   readonly verdict: 'holds' | 'violated' | 'error';
   /** Where the violation came from: a saved file that still reproduces, or the random search. */
   readonly source: 'saved' | 'search' | null;
-  readonly runs: number;
   /** For a violation found by search: the minimal trace, its failure, and the fast-check path. */
-  readonly found?: { readonly events: readonly Event[]; readonly failure: Violation; readonly path: string | null; readonly rawLength: number };
+  readonly found?: { readonly events: readonly Event[]; readonly failure: Violation; readonly path: string; readonly rawLength: number };
   /** For a saved counterexample that reproduced: its file and length. */
   readonly saved?: { readonly file: string; readonly length: number };
   readonly error?: string;
   /** Milliseconds to the first violation and to shrink it (search only). */
   readonly timeToFind?: number;
   readonly timeToShrink?: number;
+}
+
+/** The outcome of a unit. */
+export interface UnitResult {
+  readonly index: number;
+  /** Traces generated and judged, and their events. */
+  readonly runs: number;
+  readonly events: number;
   readonly microSteps: number;
+  readonly cells: readonly CellOutcome[];
   /** What the random search covered. */
-  readonly coverage?: Coverage;
+  readonly coverage: Coverage;
 }
 
 /** Saved counterexample files of a cell, sorted. */
-export function savedFiles(outDir: string, u: Unit): string[] {
-  const dir = join(outDir, u.cell.invariant);
+export function savedFiles(outDir: string, u: Unit, invariant: string): string[] {
+  const dir = join(outDir, invariant);
   if (!existsSync(dir)) return [];
-  const prefix = `${u.cell.design}-${u.cell.vendor}-${u.cell.paging}-`;
+  const prefix = `${u.group.design}-${u.group.vendor}-${u.group.paging}-`;
   return readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.json')).sort().map((f) => join(dir, f));
 }
 
-/** Runs one unit. */
-export function runUnit(u: Unit, inv: Invariant, cell: CellRun, outDir: string, maxLength: number): UnitResult {
-  let micro = 0;
-  for (const file of savedFiles(outDir, u)) {
+/** Replays the saved files of one cell; the first that still violates it, if any. */
+function replaySaved(outDir: string, u: Unit, inv: Invariant, cell: CellRun): CellOutcome | null {
+  for (const file of savedFiles(outDir, u, inv.id)) {
     const ce = parseCounterexample(readFileSync(file, 'utf8'), file);
-    const ev = evaluate(inv, cell, ce.events);
-    micro += ev.microSteps;
-    if (ev.violation) return { index: u.index, verdict: 'violated', source: 'saved', runs: 0, saved: { file, length: ce.events.length }, microSteps: micro };
+    if (evaluate(inv, cell, toTraceEvents(ce.events, file)).violation) {
+      return { invariant: inv.id, verdict: 'violated', source: 'saved', saved: { file, length: ce.events.length } };
+    }
+  }
+  return null;
+}
+
+/** Runs one unit. */
+export function runUnit(u: Unit, invariants: readonly Invariant[], cell: CellRun, outDir: string, maxLength: number): UnitResult {
+  const cells = new Map<string, CellOutcome>();
+  for (const inv of invariants) {
+    try {
+      const saved = replaySaved(outDir, u, inv, cell);
+      if (saved) cells.set(inv.id, saved);
+    } catch (e) {
+      cells.set(inv.id, { invariant: inv.id, verdict: 'error', source: null, error: (e as Error).message });
+    }
   }
   const coverage = emptyCoverage();
-  const r = search(inv, cell, u.seed, u.runs, maxLength, coverage);
-  micro += r.microSteps;
-  if (r.error !== undefined) return { index: u.index, verdict: 'error', source: null, runs: r.runs, error: r.error, microSteps: micro, coverage };
-  if (!r.found) return { index: u.index, verdict: 'holds', source: null, runs: r.runs, microSteps: micro, coverage };
-  const f = r.found;
+  const pending = invariants.filter((inv) => !cells.has(inv.id));
+  const r = searchGroup(pending, cell, u.seed, u.runs, maxLength, coverage);
+  for (const inv of pending) {
+    const error = r.errors.get(inv.id);
+    const f = r.found.get(inv.id);
+    if (error !== undefined) cells.set(inv.id, { invariant: inv.id, verdict: 'error', source: null, error });
+    else if (f) {
+      cells.set(inv.id, {
+        invariant: inv.id, verdict: 'violated', source: 'search',
+        found: { events: f.events, failure: f.failure, path: f.path, rawLength: f.rawLength }, timeToFind: f.timeToFind, timeToShrink: f.timeToShrink,
+      });
+    } else cells.set(inv.id, { invariant: inv.id, verdict: 'holds', source: null });
+  }
   return {
-    index: u.index, verdict: 'violated', source: 'search', runs: r.runs,
-    found: { events: f.events, failure: f.failure, path: f.path, rawLength: f.rawLength },
-    timeToFind: f.timeToFind, timeToShrink: f.timeToShrink, microSteps: micro, coverage,
+    index: u.index, runs: r.runs, events: r.events, microSteps: r.microSteps,
+    cells: invariants.map((inv) => cells.get(inv.id) as CellOutcome), coverage,
   };
 }

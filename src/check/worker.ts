@@ -18,9 +18,12 @@ await loadDesigns();
 const invariants = new Map<string, Invariant>((await discoverInvariants(init.propertiesDir)).map((d) => [d.invariant.id, d.invariant]));
 
 parentPort?.on('message', (u: Unit) => {
-  const inv = invariants.get(u.cell.invariant);
-  if (inv === undefined) throw new Error(`worker: no invariant ${u.cell.invariant}`);
-  const cell = { kernel: kernelOf(designByName(u.cell.design)), vendor: u.cell.vendor as Vendor, paging: u.cell.paging as Paging };
-  parentPort?.postMessage(runUnit(u, inv, cell, init.outDir, init.maxLength));
+  const invs = u.invariants.map((i) => {
+    const inv = invariants.get(i.id);
+    if (inv === undefined) throw new Error(`worker: no invariant ${i.id}`);
+    return inv;
+  });
+  const cell = { kernel: kernelOf(designByName(u.group.design)), vendor: u.group.vendor as Vendor, paging: u.group.paging as Paging };
+  parentPort?.postMessage(runUnit(u, invs, cell, init.outDir, init.maxLength));
 });
 parentPort?.postMessage('ready');

@@ -3,7 +3,7 @@
  * answer the model's questions (KernelImpl).
  */
 import { VEC, type Gate } from '../isa/index.ts';
-import type { KernelImpl, MachineState, Task } from '../model/index.ts';
+import type { KernelImpl, Task } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
 import type { Design } from './design.ts';
 import { compatEntries } from './entry-compat.ts';
@@ -12,7 +12,7 @@ import { nmiPrograms } from './entry-nmi.ts';
 import { syscall64 } from './entry-syscall-64.ts';
 import { exitPaths } from './exit-paths.ts';
 import { exitToUser } from './exit-to-user.ts';
-import { isKernelStack, LANDING_PAD, PERCPU_BASE } from './layout.ts';
+import { isKernelStack, LANDING_PAD, layoutSymbols, PERCPU_BASE } from './layout.ts';
 import { pageFault } from './page-fault.ts';
 import { Text, type Program } from './program.ts';
 import { environment, ptracePrograms } from './ptrace.ts';
@@ -22,6 +22,8 @@ import { signalPrograms } from './signals.ts';
 import { syscallNr } from './syscall-table.ts';
 import { syscallPrograms } from './syscalls.ts';
 import { trapHandlers } from './traps.ts';
+
+const SYMBOLS = { 4: layoutSymbols(4), 5: layoutSymbols(5) } as const;
 
 /** IST slots: Linux's DF 1, NMI 2, DB 3, MCE 4; the model adds 5 for IRQs, 6 for the old #SS stack. */
 export const IST_SLOT = { df: 1, nmi: 2, db: 3, mc: 4, irq: 5, ss: 6 } as const;
@@ -90,7 +92,7 @@ export function buildKernel(design: Design): BuiltKernel {
     text: T,
     idt,
     at: (rip) => T.at(rip),
-    env: (m: MachineState, e, x) => environment(c, m, e, x),
+    env: (w, e) => environment(c, w, e),
     syscallNr,
     iretExit: T.addr('iret_exit'),
     percpuBase: PERCPU_BASE,
@@ -98,6 +100,7 @@ export function buildKernel(design: Design): BuiltKernel {
     isKernelStack,
     describe: (rip) => T.describe(rip),
     fixupFor: (rip) => T.fixupFor(rip),
+    symbols: (paging) => SYMBOLS[paging],
   };
 }
 

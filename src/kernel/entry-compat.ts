@@ -16,7 +16,7 @@ import { EFAULT, ENOSYS, GPR_PUSH_ORDER, push, pushAllRegs, stiStep, swapgsStep,
 import { frameOf } from './entry-idt.ts';
 import { topOfStack } from './entry-syscall-64.ts';
 import { LANDING_PAD, ptRegsAddr } from './layout.ts';
-import { act, call, cur, isa, jump, note, patchCur, ret, setRegs, writePt } from './ops.ts';
+import { act, call, cur, isa, jump, note, patchTask, ret, setRegs, setScratch, writePt } from './ops.ts';
 import { label, step, type Item, type Program } from './program.ts';
 import { syscallName } from './syscall-table.ts';
 
@@ -24,36 +24,42 @@ import { syscallName } from './syscall-table.ts';
 function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
   const { T } = c;
   return [
-    step('current->thread_info.status |= TS_COMPAT', (m) => patchCur(m, { tsCompat: true })),
+    step('current->thread_info.status |= TS_COMPAT', (w) => patchTask(w, { tsCompat: true })),
     ...(fast ? [
-      step('regs->ip = landing_pad (so that ip - 2 is int $0x80)', (m) => writePt(m, { rip: LANDING_PAD })),
+      step('regs->ip = landing_pad (so that ip - 2 is int $0x80)', (w) => writePt(w, { rip: LANDING_PAD })),
     ] : []),
-    step('enter_from_user_mode', (m) => m),
+    step('enter_from_user_mode', () => {}),
     stiStep('local_irq_enable'),
     ...(fast ? [
-      step('__get_user(regs->bp, (u32 __user *)regs->sp): arg 6 from the vDSO stack', (m) => {
-        const f = accessFault(m.k, m.cpu.paging, cur(m).regs.rsp & 0xffff_ffffn, 'read', false);
-        return f === null ? m : { fault: f, m };
+      step('__get_user(regs->bp, (u32 __user *)regs->sp): arg 6 from the vDSO stack', (w) => {
+        const f = accessFault(w.k, w.cpu.paging, cur(w).regs.rsp & 0xffff_ffffn, 'read', false);
+        return f === null ? undefined : { fault: f };
       }, { fixup: `${prefix}.efault` }),
     ] : []),
-    step('dispatch: regs->ax = ia32_sys_call_table[orig_ax](regs)', (m, x) => {
+    step('dispatch: regs->ax = ia32_sys_call_table[orig_ax](regs)', (w, x) => {
       // syscall_enter_from_user_mode_work first: a PTRACE_SYSCALL tracer gets its entry stop
       // (do_int80_syscall_32 / do_fast_syscall_32, kernel/entry/common.c; missing before, found
       // by co-simulation). The step calls ptrace_stop and runs again once the tracer resumes.
-      const t = cur(m);
-      const scratch = act(m)?.notes.scratch;
-      if (t.ptrace.attached && t.ptrace.syscalls && !t.ptrace.stepping && scratch?.entryReported !== true) {
-        return call(note(m, { scratch: { ...scratch, entryReported: true } }), T.addr('ptrace_stop.syscall-entry'), m.cpu.regs.rip);
+      const t = cur(w);
+      if (t.ptrace.attached && t.ptrace.syscalls && !t.ptrace.stepping && act(w)?.notes.scratch?.entryReported !== true) {
+        setScratch(w, { entryReported: true });
+        call(w, T.addr('ptrace_stop.syscall-entry'), w.cpu.regs.rip);
+        return;
       }
-      const name = syscallName(cur(m).regs.orig_rax, true);
-      if (name === undefined) return note(m, { nr: 'unknown', ret: ENOSYS });
-      return call(note(m, { nr: name }), T.addr(`sys_${name}`), x.next);
+      const name = syscallName(t.regs.orig_rax, true);
+      if (name === undefined) { note(w, { nr: 'unknown', ret: ENOSYS }); return; }
+      note(w, { nr: name });
+      call(w, T.addr(`sys_${name}`), x.next);
     }),
-    step('regs->ax = return value', (m) => writePt(m, { rax: act(m)?.notes.ret ?? ENOSYS })),
-    step('jmp syscall_exit_to_user_mode', (m) => jump(m, T.addr('syscall_exit_to_user_mode'))),
+    step('regs->ax = return value', (w) => writePt(w, { rax: act(w)?.notes.ret ?? ENOSYS })),
+    step('jmp syscall_exit_to_user_mode', (w) => jump(w, T.addr('syscall_exit_to_user_mode'))),
     ...(fast ? [
       label(`${prefix}.efault`),
-      step('regs->ax = -EFAULT; use IRET', (m) => jump(note(writePt(m, { rax: EFAULT }), { slow: true }), T.addr('syscall_exit_to_user_mode'))),
+      step('regs->ax = -EFAULT; use IRET', (w) => {
+        writePt(w, { rax: EFAULT });
+        note(w, { slow: true });
+        jump(w, T.addr('syscall_exit_to_user_mode'));
+      }),
     ] : []),
   ];
 }
@@ -61,54 +67,54 @@ function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
 /** The three 32-bit entries. */
 export function compatEntries(c: Ctx): Program[] {
   const { d, T } = c;
-  const pushRest = GPR_PUSH_ORDER.map((r) => push(r, (m) => (r === 'rax' ? ENOSYS : m.cpu.regs[r]), { what: r === 'rax' ? '$-ENOSYS ' : `%${r} ` }));
+  const pushRest = GPR_PUSH_ORDER.map((r) => push(r, (w) => (r === 'rax' ? ENOSYS : w.cpu.regs[r]), { what: r === 'rax' ? '$-ENOSYS ' : `%${r} ` }));
   const sysenter: Item[] = [
     swapgsStep('SWAPGS'),
-    step('movq %gs:cpu_current_top_of_stack, %rsp', (m) => setRegs(m, { rsp: topOfStack(m) }), { percpu: true }),
+    step('movq %gs:cpu_current_top_of_stack, %rsp', (w) => setRegs(w, { rsp: topOfStack(w) }), { percpu: true }),
     push('ss', () => BigInt(USER_DS), { what: '$__USER_DS ' }),
     push('rsp', () => 0n, { what: '$0 ' }),
-    push('rflags', (m) => m.cpu.rflags, { what: 'pushfq ' }),
+    push('rflags', (w) => w.cpu.rflags, { what: 'pushfq ' }),
     push('cs', () => BigInt(USER32_CS), { what: '$__USER32_CS ' }),
     push('rip', () => 0n, { what: '$0 ' }),
-    push('orig_rax', (m) => m.cpu.regs.rax, { what: '%rax ' }),
+    push('orig_rax', (w) => w.cpu.regs.rax, { what: '%rax ' }),
     ...pushRest,
-    ...(d.sysenterCallBeforeTfClear ? [step('call clear_bhb_loop', (m, x) => call(m, T.addr('clear_bhb_loop'), x.next))] : []),
-    step('testl $X86_EFLAGS_NT|AC|TF, EFLAGS(%rsp): SYSENTER does not filter flags', (m) => m),
-    step('pushq $X86_EFLAGS_FIXED; popfq', (m) => isa(m, popf(m.cpu, m.mem, fixRflags(0n))), { insn: true, stack: true }),
-    step('.Lsysenter_flags_fixed', (m) => note(m, { userRegs: true, swapgs: true })),
+    ...(d.sysenterCallBeforeTfClear ? [step('call clear_bhb_loop', (w, x) => call(w, T.addr('clear_bhb_loop'), x.next))] : []),
+    step('testl $X86_EFLAGS_NT|AC|TF, EFLAGS(%rsp): SYSENTER does not filter flags', () => {}),
+    step('pushq $X86_EFLAGS_FIXED; popfq', (w) => isa(w, popf(w.cpu, w.mem, fixRflags(0n))), { insn: true, stack: true }),
+    step('.Lsysenter_flags_fixed', (w) => note(w, { userRegs: true, swapgs: true })),
     label('entry_SYSENTER_compat.tf_cleared'),
     label('do_SYSENTER_32'),
-    step('regs->sp = regs->bp (SYSENTER loses RSP; the vDSO saved it in RBP)', (m) => writePt(m, { rsp: cur(m).regs.rbp & 0xffff_ffffn })),
-    step('regs->flags |= X86_EFLAGS_IF (SYSENTER clobbers IF)', (m) => writePt(m, { rflags: cur(m).regs.rflags | rf.IF })),
+    step('regs->sp = regs->bp (SYSENTER loses RSP; the vDSO saved it in RBP)', (w) => writePt(w, { rsp: cur(w).regs.rbp & 0xffff_ffffn })),
+    step('regs->flags |= X86_EFLAGS_IF (SYSENTER clobbers IF)', (w) => writePt(w, { rflags: cur(w).regs.rflags | rf.IF })),
     ...compatCall(c, 'do_SYSENTER_32', true),
   ];
   const syscall32: Item[] = [
     swapgsStep('swapgs'),
-    step('movl %esp, %r8d', (m) => setRegs(m, { r8: m.cpu.regs.rsp & 0xffff_ffffn })),
-    step('movq %gs:cpu_current_top_of_stack, %rsp', (m) => setRegs(m, { rsp: topOfStack(m) }), { percpu: true }),
+    step('movl %esp, %r8d', (w) => setRegs(w, { r8: w.cpu.regs.rsp & 0xffff_ffffn })),
+    step('movq %gs:cpu_current_top_of_stack, %rsp', (w) => setRegs(w, { rsp: topOfStack(w) }), { percpu: true }),
     push('ss', () => BigInt(USER_DS), { what: '$__USER_DS ' }),
-    push('rsp', (m) => m.cpu.regs.r8, { what: '%r8 ' }),
-    push('rflags', (m) => m.cpu.regs.r11, { what: '%r11 ' }),
+    push('rsp', (w) => w.cpu.regs.r8, { what: '%r8 ' }),
+    push('rflags', (w) => w.cpu.regs.r11, { what: '%r11 ' }),
     push('cs', () => BigInt(USER32_CS), { what: '$__USER32_CS ' }),
-    push('rip', (m) => m.cpu.regs.rcx, { what: '%rcx ' }),
-    push('orig_rax', (m) => m.cpu.regs.rax, { what: '%rax ' }),
-    ...GPR_PUSH_ORDER.map((r) => push(r, (m) => (r === 'rax' ? ENOSYS : r === 'rcx' ? m.cpu.regs.rbp : m.cpu.regs[r]),
+    push('rip', (w) => w.cpu.regs.rcx, { what: '%rcx ' }),
+    push('orig_rax', (w) => w.cpu.regs.rax, { what: '%rax ' }),
+    ...GPR_PUSH_ORDER.map((r) => push(r, (w) => (r === 'rax' ? ENOSYS : r === 'rcx' ? w.cpu.regs.rbp : w.cpu.regs[r]),
       { what: r === 'rcx' ? '%rbp (arg2, SYSCALL took ECX) ' : r === 'rax' ? '$-ENOSYS ' : `%${r} ` })),
-    step('note: pt_regs complete', (m) => note(m, { userRegs: true, swapgs: true })),
+    step('note: pt_regs complete', (w) => note(w, { userRegs: true, swapgs: true })),
     ...compatCall(c, 'do_SYSCALL_32', true),
   ];
   const int80: Item[] = [
     swapgsStep('swapgs'),
-    step('pt_regs: hardware frame; orig_ax = %rax', (m) => {
-      const f = frameOf(m);
-      return setRegs(writePt(m, { rip: f.rip, cs: f.cs, rflags: f.flags, rsp: f.rsp, ss: f.ss, orig_rax: m.cpu.regs.rax }),
-        { rsp: ptRegsAddr(m.k.current) + 15n * 8n });
+    step('pt_regs: hardware frame; orig_ax = %rax', (w) => {
+      const f = frameOf(w);
+      writePt(w, { rip: f.rip, cs: f.cs, rflags: f.flags, rsp: f.rsp, ss: f.ss, orig_rax: w.cpu.regs.rax });
+      setRegs(w, { rsp: ptRegsAddr(w.k.current) + 15n * 8n });
     }, { stack: true }),
     pushAllRegs('PUSH_AND_CLEAR_REGS rax=$-ENOSYS'),
-    step('pt_regs->ax = -ENOSYS; note: from user', (m) => note(writePt(m, { rax: ENOSYS }), { userRegs: true, swapgs: true })),
+    step('pt_regs->ax = -ENOSYS; note: from user', (w) => { writePt(w, { rax: ENOSYS }); note(w, { userRegs: true, swapgs: true }); }),
     ...compatCall(c, 'do_int80_syscall_32', false),
   ];
-  const bhb: Program = { name: 'clear_bhb_loop', items: [step('clear_bhb_loop body', (m) => m), step('ret', (m) => ret(m))] };
+  const bhb: Program = { name: 'clear_bhb_loop', items: [step('clear_bhb_loop body', () => {}), step('ret', (w) => ret(w))] };
   return [
     { name: 'entry_SYSENTER_compat', items: sysenter },
     { name: 'entry_SYSCALL_compat', items: syscall32 },

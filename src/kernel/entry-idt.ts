@@ -8,15 +8,14 @@
  * IRET to user (error_entry's bad-IRET case, fixup_bad_iret); paranoid (IST) entries work out GS
  * without trusting CS alone and restore it on exit (linux-entry-history 6.5).
  */
-import { iretq, readQ, VEC, writeQs } from '../isa/index.ts';
-import { KernelCorruption, type MachineState, type StepOut } from '../model/index.ts';
-import { cliStep, ENOSYS, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
+import { iretq, readQ, VEC } from '../isa/index.ts';
+import { KernelCorruption, type Machine, type MachineState } from '../model/index.ts';
+import { cliStep, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { topOfStack } from './entry-syscall-64.ts';
 import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
-import { act, call, cli, cur, isa, jump, note, patchCur, popAct, setCpu, setRegs, withTask, writePt } from './ops.ts';
+import { act, call, cli, cur, isa, jump, note, popAct, setCpu, setRegs, swapGsBases, writePt } from './ops.ts';
 import { label, step, type Item, type Program } from './program.ts';
 import { rewindPartialSyscall } from './irq-fixup.ts';
-void ENOSYS;
 
 /** An IDT vector's entry: its name, whether the CPU pushes an error code, and its C handler. */
 export interface VectorSpec {
@@ -40,18 +39,19 @@ export function frameOf(m: MachineState): { rip: bigint; cs: bigint; flags: bigi
 }
 
 /** Copies the hardware frame into task_pt_regs and moves RSP there (sync_regs for IST entries). */
-const frameToPtRegs = step('pt_regs: hardware frame and orig_ax; RSP = task_pt_regs + 15 regs', (m) => {
-  const f = frameOf(m);
-  const m1 = writePt(m, { rip: f.rip, cs: f.cs, rflags: f.flags, rsp: f.rsp, ss: f.ss, orig_rax: f.err ?? (1n << 64n) - 1n });
-  return setRegs(m1, { rsp: ptRegsAddr(m.k.current) + 15n * 8n });
+const frameToPtRegs = step('pt_regs: hardware frame and orig_ax; RSP = task_pt_regs + 15 regs', (w) => {
+  const f = frameOf(w);
+  writePt(w, { rip: f.rip, cs: f.cs, rflags: f.flags, rsp: f.rsp, ss: f.ss, orig_rax: f.err ?? (1n << 64n) - 1n });
+  setRegs(w, { rsp: ptRegsAddr(w.k.current) + 15n * 8n });
 }, { stack: true });
 
 /** IRET back to the interrupted kernel code, from the activation's hardware frame. */
 export function iretToKernel(why: string): Item {
-  return step(why, (m): StepOut => {
-    const f = frameOf(m);
-    const out = isa(m, iretq({ ...m.cpu, regs: { ...m.cpu.regs, rsp: f.at } }, m.mem));
-    return 'fault' in out ? out : popAct(out);
+  return step(why, (w) => {
+    const f = frameOf(w);
+    const fault = isa(w, iretq({ ...w.cpu, regs: { ...w.cpu.regs, rsp: f.at } }, w.mem));
+    if (fault) return fault;
+    popAct(w);
   }, { insn: true });
 }
 
@@ -62,57 +62,60 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
   const L = (s: string): string => `${n}.${s}`;
   const badIret = d.badIret === 'fixup' ? 'fixup_bad_iret' : 'legacy_bad_iret';
   const items: Item[] = [
-    ...(v.vector >= 0x20 && d.irqEntryFixup ? [step('fix up a partial SYSCALL entry (rewind it)', (m) => rewindPartialSyscall(c, m))] : []),
-    step('testb $3, CS(%rsp): from user mode?', (m) => jump(m, T.addr(L((frameOf(m).cs & 3n) === 3n ? 'user' : 'kernel')))),
+    ...(v.vector >= 0x20 && d.irqEntryFixup ? [step('fix up a partial SYSCALL entry (rewind it)', (w) => rewindPartialSyscall(c, w))] : []),
+    step('testb $3, CS(%rsp): from user mode?', (w) => jump(w, T.addr(L((frameOf(w).cs & 3n) === 3n ? 'user' : 'kernel')))),
     label(L('user')),
     swapgsStep('swapgs (user GS -> kernel GS)'),
     frameToPtRegs,
     pushAllRegs(),
-    step('note: entered from user mode', (m) => note(m, { userRegs: true, swapgs: true })),
-    step(`call ${v.handler}`, (m, x) => call(m, T.addr(v.handler), x.next)),
+    step('note: entered from user mode', (w) => note(w, { userRegs: true, swapgs: true })),
+    step(`call ${v.handler}`, (w, x) => call(w, T.addr(v.handler), x.next)),
     // Handlers may have enabled IRQs (handle_page_fault: "User address page fault handling might
     // have reenabled interrupts ... local_irq_disable()"): irqentry_exit runs with them off.
     cliStep('local_irq_disable'),
-    step('jmp exit_to_user_mode', (m) => jump(m, T.addr('exit_to_user_mode'))),
+    step('jmp exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode'))),
     label(L('kernel')),
     ...(paranoid ? paranoidEntry(c, v) : []),
-    step('fault on IRET to user mode? (RIP == native_irq_return_iret)', (m) =>
-      (frameOf(m).rip === T.addr('native_irq_return_iret') ? jump(m, T.addr(L('badiret'))) : m)),
+    step('fault on IRET to user mode? (RIP == native_irq_return_iret)', (w) => {
+      if (frameOf(w).rip === T.addr('native_irq_return_iret')) jump(w, T.addr(L('badiret')));
+    }),
     // PUSH_AND_CLEAR_REGS / POP_REGS (entry_64.S): the interrupted kernel code's registers live on
     // its own stack while the handler runs, so they survive a preempt_schedule_irq that lets
     // another task use the CPU (linux-entry-history 6.5). Without the save, a task preempted in
     // the middle of its SYSCALL entry resumed with the other task's RCX/R11/RAX.
-    step('push regs (kernel context)', (m) => {
-      const at = m.cpu.regs.rsp - 15n * 8n;
-      return { ...setRegs(m, { rsp: at }), mem: writeQs(m.mem, at, GPR_PUSH_ORDER.map((r) => m.cpu.regs[r])) };
+    step('push regs (kernel context)', (w) => {
+      const at = w.cpu.regs.rsp - 15n * 8n;
+      w.writeQs(at, GPR_PUSH_ORDER.map((r) => w.cpu.regs[r]));
+      setRegs(w, { rsp: at });
     }, { stack: true }),
-    step(`call ${v.handler}`, (m, x) => call(m, T.addr(v.handler), x.next)),
+    step(`call ${v.handler}`, (w, x) => call(w, T.addr(v.handler), x.next)),
     // irqentry_exit() runs in C, before POP_REGS: the task is switched out with its registers
     // saved on its stack (kernel/entry/common.c, S9).
     ...(v.vector >= 0x20 && d.preemptKernel ? [
-      step('irqentry_exit: preempt_schedule_irq if need_resched and IRQs were on', (m, x) => {
-        const f = frameOf(m);
-        const want = (cur(m).tif & 1) !== 0 && (f.flags & 0x200n) !== 0n && m.k.percpu.preemptCount === 0;
-        return want ? call(m, T.addr('schedule'), x.next) : m;
+      step('irqentry_exit: preempt_schedule_irq if need_resched and IRQs were on', (w, x) => {
+        const f = frameOf(w);
+        const want = (cur(w).tif & 1) !== 0 && (f.flags & 0x200n) !== 0n && w.k.percpu.preemptCount === 0;
+        if (want) call(w, T.addr('schedule'), x.next);
       }),
       // preempt_schedule_irq: "local_irq_enable(); __schedule(); local_irq_disable();"
-      step('local_irq_disable (after preempt_schedule_irq)', (m) => cli(m)),
+      step('local_irq_disable (after preempt_schedule_irq)', (w) => cli(w)),
     ] : []),
-    step('pop regs', (m) => {
-      const at = m.cpu.regs.rsp;
-      const saved = Object.fromEntries(GPR_PUSH_ORDER.map((r, i) => [r, readQ(m.mem, at + BigInt(i) * 8n)]));
-      return setRegs(m, { ...saved, rsp: at + 15n * 8n });
+    step('pop regs', (w) => {
+      const at = w.cpu.regs.rsp;
+      const regs = w.regsW();
+      GPR_PUSH_ORDER.forEach((r, i) => { regs[r] = readQ(w.mem, at + BigInt(i) * 8n); });
+      regs.rsp = at + 15n * 8n;
     }, { stack: true }),
     ...(paranoid ? paranoidExit(c, v) : []),
     iretToKernel('iretq (to kernel mode)'),
     label(L('badiret')),
     ...(d.badIret === 'fixup' ? [swapgsStep('swapgs (the IRET had already switched to user GS)')] : []),
-    step(`call ${badIret}`, (m, x) => call(m, T.addr(badIret), x.next)),
-    step(`call ${v.handler} (now as a fault from user mode)`, (m, x) => call(m, T.addr(v.handler), x.next)),
+    step(`call ${badIret}`, (w, x) => call(w, T.addr(badIret), x.next)),
+    step(`call ${v.handler} (now as a fault from user mode)`, (w, x) => call(w, T.addr(v.handler), x.next)),
     // Handlers may have enabled IRQs (handle_page_fault: "User address page fault handling might
     // have reenabled interrupts ... local_irq_disable()"): irqentry_exit runs with them off.
     cliStep('local_irq_disable'),
-    step('jmp exit_to_user_mode', (m) => jump(m, T.addr('exit_to_user_mode'))),
+    step('jmp exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode'))),
   ];
   return { name: n, items };
 }
@@ -120,13 +123,18 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
 /** paranoid_entry: decide SWAPGS without trusting CS (MSR sign test, or save/set/restore). */
 function paranoidEntry(c: Ctx, v: VectorSpec): Item[] {
   const items: Item[] = c.d.paranoidGs === 'msr-sign'
-    ? [step('rdmsr MSR_GS_BASE; js 1f (negative: kernel GS); swapgs', (m) => {
-      if (m.cpu.gsBase >> 63n) return note(m, { swapgs: false });
-      return note({ ...m, cpu: { ...m.cpu, gsBase: m.cpu.kernelGsBase, kernelGsBase: m.cpu.gsBase } }, { swapgs: true });
+    ? [step('rdmsr MSR_GS_BASE; js 1f (negative: kernel GS); swapgs', (w) => {
+      const swap = w.cpu.gsBase >> 63n === 0n;
+      if (swap) swapGsBases(w);
+      note(w, { swapgs: swap });
     })]
-    : [step('save GS base; wrgsbase(kernel GS base)', (m) => note(setCpu(m, { gsBase: PERCPU_BASE }), { savedGs: m.cpu.gsBase }))];
+    : [step('save GS base; wrgsbase(kernel GS base)', (w) => {
+      const saved = w.cpu.gsBase;
+      setCpu(w, { gsBase: PERCPU_BASE });
+      note(w, { savedGs: saved });
+    })];
   if (c.d.dbShiftIst && v.vector === VEC.DB) {
-    items.push(step('subq $EXCEPTION_STKSZ, %gs:tss.ist[DB] (shift_ist)', (m) => shiftIst(m, -0x1000n), { percpu: true }));
+    items.push(step('subq $EXCEPTION_STKSZ, %gs:tss.ist[DB] (shift_ist)', (w) => shiftIst(w, -0x1000n), { percpu: true }));
   }
   return items;
 }
@@ -135,20 +143,19 @@ function paranoidEntry(c: Ctx, v: VectorSpec): Item[] {
 function paranoidExit(c: Ctx, v: VectorSpec): Item[] {
   const items: Item[] = [];
   if (c.d.dbShiftIst && v.vector === VEC.DB) {
-    items.push(step('addq $EXCEPTION_STKSZ, %gs:tss.ist[DB]', (m) => shiftIst(m, 0x1000n), { percpu: true }));
+    items.push(step('addq $EXCEPTION_STKSZ, %gs:tss.ist[DB]', (w) => shiftIst(w, 0x1000n), { percpu: true }));
   }
   items.push(c.d.paranoidGs === 'msr-sign'
-    ? step('testl %ebx, %ebx; jnz 1f; swapgs', (m) => (act(m)?.notes.swapgs
-      ? { ...m, cpu: { ...m.cpu, gsBase: m.cpu.kernelGsBase, kernelGsBase: m.cpu.gsBase } } : m))
-    : step('wrgsbase(saved GS base)', (m) => setCpu(m, { gsBase: act(m)?.notes.savedGs ?? m.cpu.gsBase })));
+    ? step('testl %ebx, %ebx; jnz 1f; swapgs', (w) => { if (act(w)?.notes.swapgs) swapGsBases(w); })
+    : step('wrgsbase(saved GS base)', (w) => setCpu(w, { gsBase: act(w)?.notes.savedGs ?? w.cpu.gsBase })));
   return items;
 }
 
-function shiftIst(m: MachineState, by: bigint): MachineState {
-  const ist = m.cpu.tss.ist.slice();
-  const slot = m.cpu.idt[VEC.DB]?.ist ?? 0;
+function shiftIst(w: Machine, by: bigint): void {
+  const ist = w.cpu.tss.ist.slice();
+  const slot = w.cpu.idt[VEC.DB]?.ist ?? 0;
   ist[slot] = (ist[slot] ?? 0n) + by;
-  return setCpu(m, { tss: { ...m.cpu.tss, ist } });
+  setCpu(w, { tss: { ...w.cpu.tss, ist } });
 }
 
 /** fixup_bad_iret and the pre-2014 bad_iret: turn a fault on IRET to user into a fault from user. */
@@ -158,8 +165,8 @@ export function badIretPrograms(c: Ctx): Program[] {
     {
       name: 'fixup_bad_iret',
       items: [
-        step('fixup_bad_iret: pt_regs = the IRET target, as if the fault came from user mode', (m) => fakeUserFault(m)),
-        step('ret', (m) => ({ ...m, ...retTo(m) })),
+        step('fixup_bad_iret: pt_regs = the IRET target, as if the fault came from user mode', (w) => fakeUserFault(w)),
+        step('ret', (w) => retTo(w)),
       ],
     },
     {
@@ -167,35 +174,33 @@ export function badIretPrograms(c: Ctx): Program[] {
       items: [
         // Pre-b645af2d5905: "pretend we completed the iret and took the #GPF in user mode" with a
         // SWAPGS of its own, whatever the entry path had done to GS already.
-        step('bad_iret: pushq $0; SWAPGS; jmp general_protection', (m) =>
-          fakeUserFault({ ...m, cpu: { ...m.cpu, gsBase: m.cpu.kernelGsBase, kernelGsBase: m.cpu.gsBase } })),
-        step('ret', (m) => ({ ...m, ...retTo(m) })),
+        step('bad_iret: pushq $0; SWAPGS; jmp general_protection', (w) => { swapGsBases(w); fakeUserFault(w); }),
+        step('ret', (w) => retTo(w)),
       ],
     },
   ];
 }
 
 /** The fault's activation takes over the dead IRET's: pt_regs from the IRET frame, from user. */
-function fakeUserFault(m: MachineState): MachineState {
-  const t = cur(m);
-  const top = topOfStack(m) - 40n;
+function fakeUserFault(w: Machine): void {
+  const t = cur(w);
+  const top = topOfStack(w) - 40n;
   const regs = {
-    rip: readQ(m.mem, top), cs: readQ(m.mem, top + 8n), rflags: readQ(m.mem, top + 16n),
-    rsp: readQ(m.mem, top + 24n), ss: readQ(m.mem, top + 32n),
+    rip: readQ(w.mem, top), cs: readQ(w.mem, top + 8n), rflags: readQ(w.mem, top + 16n),
+    rsp: readQ(w.mem, top + 24n), ss: readQ(w.mem, top + 32n),
   };
   const gprs: Record<string, bigint> = {};
-  for (const r of ['rdi', 'rsi', 'rdx', 'rcx', 'rax', 'r8', 'r9', 'r10', 'r11', 'rbx', 'rbp', 'r12', 'r13', 'r14', 'r15'] as const) gprs[r] = m.cpu.regs[r];
+  for (const r of ['rdi', 'rsi', 'rdx', 'rcx', 'rax', 'r8', 'r9', 'r10', 'r11', 'rbx', 'rbp', 'r12', 'r13', 'r14', 'r15'] as const) gprs[r] = w.cpu.regs[r];
   const self = t.acts[t.acts.length - 1];
-  const acts = t.acts.slice(0, -2);
+  const acts = w.actsW(t.id);
+  acts.splice(Math.max(0, acts.length - 2));
   if (self) acts.push({ ...self, fromUser: true, notes: { ...self.notes, userRegs: true, swapgs: true } });
-  const m1 = withTask(m, { ...t, acts });
-  return patchCur(writePt(m1, { ...gprs, ...regs, orig_rax: self?.hw.error !== undefined ? BigInt(self.hw.error) : 0n }), {});
+  writePt(w, { ...gprs, ...regs, orig_rax: self?.hw.error !== undefined ? BigInt(self.hw.error) : 0n });
 }
 
-function retTo(m: MachineState): Pick<MachineState, 'cpu' | 'k'> {
-  const t = cur(m);
-  const to = t.calls[t.calls.length - 1] ?? m.cpu.regs.rip;
-  const m1 = withTask(m, { ...t, calls: t.calls.slice(0, -1) });
-  const m2 = setRegs(m1, { rip: to, rsp: ptRegsAddr(m.k.current) });
-  return { cpu: m2.cpu, k: m2.k };
+function retTo(w: Machine): void {
+  const t = cur(w);
+  const to = t.calls[t.calls.length - 1] ?? w.cpu.regs.rip;
+  w.callsW(t.id).pop();
+  setRegs(w, { rip: to, rsp: ptRegsAddr(w.k.current) });
 }

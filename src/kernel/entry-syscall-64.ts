@@ -11,9 +11,8 @@
  * can reproduce (section 1), otherwise by IRET.
  */
 import { USER_CS, USER_DS } from '../isa/index.ts';
-import type { MachineState } from '../model/index.ts';
-import { TIF } from '../model/index.ts';
-import { cliStep, ENOSYS, GPR_PUSH_ORDER, push, stiStep, swapgsStep, type Ctx } from './ctx.ts';
+import { TIF, type MachineState } from '../model/index.ts';
+import { ENOSYS, GPR_PUSH_ORDER, push, stiStep, swapgsStep, type Ctx } from './ctx.ts';
 import { act, call, cur, jump, note, setPercpu, setRegs, tif, writePt } from './ops.ts';
 import { label, step, type Item, type Program } from './program.ts';
 import { stackTop } from './layout.ts';
@@ -28,44 +27,43 @@ export function syscall64(c: Ctx): Program[] {
   const sti = (why: string): Item[] => [stiStep(`ENABLE_INTERRUPTS (${why})`)];
   const items: Item[] = [
     swapgsStep('swapgs'),
-    step('movq %rsp, %gs:rsp_scratch', (m) => setPercpu(m, { rspScratch: m.cpu.regs.rsp }), { percpu: true }),
-    step('movq %gs:cpu_current_top_of_stack, %rsp', (m) => setRegs(m, { rsp: topOfStack(m) }), { percpu: true }),
+    step('movq %rsp, %gs:rsp_scratch', (w) => setPercpu(w, { rspScratch: w.cpu.regs.rsp }), { percpu: true }),
+    step('movq %gs:cpu_current_top_of_stack, %rsp', (w) => setRegs(w, { rsp: topOfStack(w) }), { percpu: true }),
     ...(d.syscallIrqEnable === 'asm-before-scratch' ? sti('before the user RSP is pushed: old_rsp era') : []),
     push('ss', () => BigInt(USER_DS), { what: '$__USER_DS ' }),
-    push('rsp', (m) => m.k.percpu.rspScratch, { percpu: true, what: '%gs:rsp_scratch ' }),
+    push('rsp', (w) => w.k.percpu.rspScratch, { percpu: true, what: '%gs:rsp_scratch ' }),
     label('entry_SYSCALL_64.scratch_consumed'),
     ...(d.syscallIrqEnable === 'asm-after-scratch' ? sti('after rsp_scratch is consumed: v4.1') : []),
-    push('rflags', (m) => m.cpu.regs.r11, { what: '%r11 ' }),
+    push('rflags', (w) => w.cpu.regs.r11, { what: '%r11 ' }),
     push('cs', () => BigInt(USER_CS), { what: '$__USER_CS ' }),
-    push('rip', (m) => m.cpu.regs.rcx, { what: '%rcx ' }),
-    push('orig_rax', (m) => m.cpu.regs.rax, { what: '%rax ' }),
-    ...GPR_PUSH_ORDER.map((r) => push(r, (m) => (r === 'rax' ? ENOSYS : m.cpu.regs[r]), { what: r === 'rax' ? '$-ENOSYS ' : `%${r} ` })),
+    push('rip', (w) => w.cpu.regs.rcx, { what: '%rcx ' }),
+    push('orig_rax', (w) => w.cpu.regs.rax, { what: '%rax ' }),
+    ...GPR_PUSH_ORDER.map((r) => push(r, (w) => (r === 'rax' ? ENOSYS : w.cpu.regs[r]), { what: r === 'rax' ? '$-ENOSYS ' : `%${r} ` })),
     label('entry_SYSCALL_64.regs_saved'),
-    step('note: pt_regs at task_pt_regs, GS swapped', (m) => note(m, { userRegs: true, swapgs: true })),
-    ...(d.fastSyscallFlag !== 'off' ? [step('set TS_FASTSYSCALL', (m) => tif(m, TIF.FASTSYSCALL))] : []),
+    step('note: pt_regs at task_pt_regs, GS swapped', (w) => note(w, { userRegs: true, swapgs: true })),
+    ...(d.fastSyscallFlag !== 'off' ? [step('set TS_FASTSYSCALL', (w) => tif(w, TIF.FASTSYSCALL))] : []),
     label('do_syscall_64'),
     ...(d.syscallIrqEnable === 'c-after-entry-work' ? [
-      step('enter_from_user_mode (context tracking, lockdep)', (m) => m),
+      step('enter_from_user_mode (context tracking, lockdep)', () => {}),
       ...sti('local_irq_enable in do_syscall_64'),
     ] : []),
-    step('syscall_trace_enter', (m, x) => {
-      const t = cur(m);
+    step('syscall_trace_enter', (w, x) => {
+      const t = cur(w);
       // PTRACE_SINGLESTEP clears SYSCALL_TRACE (kernel/ptrace.c ptrace_resume): a task being
       // single-stepped makes no syscall stops, whatever the tracer attached with.
       if (t.ptrace.attached && t.ptrace.syscalls && !t.ptrace.stepping) {
-        return call(note(m, { scratch: { ...act(m)?.notes.scratch, slow: true } }), T.addr('ptrace_stop.syscall-entry'), x.next);
+        note(w, { slow: true });
+        call(w, T.addr('ptrace_stop.syscall-entry'), x.next);
       }
-      return m;
     }),
-    step('dispatch: regs->ax = sys_call_table[orig_ax](regs)', (m, x) => {
-      const t = cur(m);
-      const name = syscallName(t.regs.orig_rax, false);
-      if (name === undefined) return note(m, { nr: 'unknown', ret: ENOSYS });
-      return call(note(m, { nr: name }), T.addr(`sys_${name}`), x.next);
+    step('dispatch: regs->ax = sys_call_table[orig_ax](regs)', (w, x) => {
+      const name = syscallName(cur(w).regs.orig_rax, false);
+      if (name === undefined) { note(w, { nr: 'unknown', ret: ENOSYS }); return; }
+      note(w, { nr: name });
+      call(w, T.addr(`sys_${name}`), x.next);
     }),
-    step('regs->ax = return value', (m) => writePt(m, { rax: act(m)?.notes.ret ?? ENOSYS })),
-    step('jmp syscall_exit_to_user_mode', (m) => jump(m, T.addr('syscall_exit_to_user_mode'))),
+    step('regs->ax = return value', (w) => writePt(w, { rax: act(w)?.notes.ret ?? ENOSYS })),
+    step('jmp syscall_exit_to_user_mode', (w) => jump(w, T.addr('syscall_exit_to_user_mode'))),
   ];
-  void cliStep;
   return [{ name: 'entry_SYSCALL_64', items }];
 }

@@ -7,27 +7,26 @@
  * happens with IRQs off, and IRQs stay off until SYSRET/SYSEXIT/IRET; no return with work
  * pending; TS_COMPAT is cleared after signal handling.
  */
-import { TIF, type MachineState } from '../model/index.ts';
+import { TIF, type Machine, type MachineState } from '../model/index.ts';
 import { cliStep, stiStep, type Ctx } from './ctx.ts';
 import { compatFastEligible, sysretEligible } from './exit-choice.ts';
-import { act, call, cur, jump, note, patchCur, tif } from './ops.ts';
+import { act, call, cur, jump, note, patchTask, setScratch, tif } from './ops.ts';
 import { label, step, type Item, type Program, type StepSpec } from './program.ts';
 
 /** Flags the exit loop must clear before returning (EXIT_TO_USER_MODE_WORK as modelled). */
 export const EXIT_WORK = TIF.NEED_RESCHED | TIF.SIGPENDING | TIF.NOTIFY_RESUME;
 
-/** One item of work, highest priority first; returns the state with a call into the handler. */
-function doOneWork(c: Ctx, m: MachineState, back: bigint, only?: number): MachineState {
+/** One item of work, highest priority first: a call into its handler (or the flag cleared). */
+function doOneWork(c: Ctx, w: Machine, back: bigint, only?: number): void {
   const { T, d } = c;
-  const flags = cur(m).tif & (only ?? EXIT_WORK);
-  const slow = note(m, { slow: true });
-  if (flags & TIF.NEED_RESCHED) return call(slow, T.addr('schedule'), back);
-  if (flags & TIF.SIGPENDING) return call(slow, T.addr('do_signal'), back);
-  if (flags & TIF.NOTIFY_RESUME) {
-    const cleared = tif(slow, 0, TIF.NOTIFY_RESUME);
-    return d.rseq === 'exit-to-user' && cur(m).rseq ? call(cleared, T.addr('rseq_handle_notify_resume'), back) : cleared;
-  }
-  return m;
+  const t = cur(w);
+  const flags = t.tif & (only ?? EXIT_WORK);
+  if (flags === 0) return;
+  note(w, { slow: true });
+  if (flags & TIF.NEED_RESCHED) { call(w, T.addr('schedule'), back); return; }
+  if (flags & TIF.SIGPENDING) { call(w, T.addr('do_signal'), back); return; }
+  tif(w, 0, TIF.NOTIFY_RESUME);
+  if (d.rseq === 'exit-to-user' && t.rseq) call(w, T.addr('rseq_handle_notify_resume'), back);
 }
 
 /** syscall_exit_to_user_mode and exit_to_user_mode. */
@@ -38,23 +37,26 @@ export function exitToUser(c: Ctx): Program[] {
     // ptrace_report_syscall_exit(regs, step)`: one report, the single-step one or the
     // syscall-exit stop, decided before stopping (kernel/entry/common.c). PTRACE_SINGLESTEP
     // clears SYSCALL_TRACE, and resuming a syscall-exit stop with it reports nothing more here.
-    step('syscall_exit_work: ptrace syscall-exit report', (m, x) => {
-      const t = cur(m);
-      if (!t.ptrace.attached || !t.ptrace.syscalls || t.ptrace.stepping) return m;
-      return call(note(m, { slow: true, scratch: { ...act(m)?.notes.scratch, exitReported: true } }), T.addr('ptrace_stop.syscall-exit'), x.next);
+    step('syscall_exit_work: ptrace syscall-exit report', (w, x) => {
+      const t = cur(w);
+      if (!t.ptrace.attached || !t.ptrace.syscalls || t.ptrace.stepping) return;
+      note(w, { slow: true });
+      setScratch(w, { exitReported: true });
+      call(w, T.addr('ptrace_stop.syscall-exit'), x.next);
     }),
-    step('syscall_exit_work: single-step report', (m, x) => {
-      const t = cur(m);
-      if (!d.singleStepReport || (t.tif & TIF.SINGLESTEP) === 0 || !t.ptrace.attached) return m;
-      if (act(m)?.notes.scratch?.exitReported === true) return m;
-      return call(note(m, { slow: true }), T.addr('ptrace_stop.singlestep'), x.next);
+    step('syscall_exit_work: single-step report', (w, x) => {
+      const t = cur(w);
+      if (!d.singleStepReport || (t.tif & TIF.SINGLESTEP) === 0 || !t.ptrace.attached) return;
+      if (act(w)?.notes.scratch?.exitReported === true) return;
+      note(w, { slow: true });
+      call(w, T.addr('ptrace_stop.singlestep'), x.next);
     }),
-    step('one-shot exit work done', (m) => note(m, { exitWorkDone: true })),
+    step('one-shot exit work done', (w) => note(w, { exitWorkDone: true })),
     cliStep('local_irq_disable_exit_to_user'),
-    step('jmp exit_to_user_mode', (m) => jump(m, T.addr('exit_to_user_mode'))),
+    step('jmp exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode'))),
   ];
   const read = (why: string, work: string, done: string, mask = EXIT_WORK): StepSpec =>
-    step(why, (m) => jump(m, T.addr((cur(m).tif & mask) !== 0 ? work : done)));
+    step(why, (w) => jump(w, T.addr((cur(w).tif & mask) !== 0 ? work : done)));
   let loop: Item[];
   if (d.exitWork === 'loop-irqs-off') {
     loop = [
@@ -62,9 +64,9 @@ export function exitToUser(c: Ctx): Program[] {
       read('ti_work = READ_ONCE(flags) (IRQs off)', 'exit_to_user_mode.work', 'exit_to_user_mode.done'),
       label('exit_to_user_mode.work'),
       stiStep('local_irq_enable_exit_to_user'),
-      step('handle one work item', (m, x) => doOneWork(c, m, x.next)),
+      step('handle one work item', (w, x) => doOneWork(c, w, x.next)),
       cliStep('local_irq_disable_exit_to_user'),
-      step('reevaluate the work flags', (m) => jump(m, T.addr('exit_to_user_mode.check'))),
+      step('reevaluate the work flags', (w) => jump(w, T.addr('exit_to_user_mode.check'))),
     ];
   } else if (d.exitWork === 'recheck-need-resched-only') {
     // 2.6.2x: after do_notify_resume only _TIF_NEED_RESCHED is re-checked (S1, bug B20).
@@ -72,15 +74,15 @@ export function exitToUser(c: Ctx): Program[] {
       read('test $_TIF_WORK_MASK (IRQs off)', 'exit_to_user_mode.work', 'exit_to_user_mode.done'),
       label('exit_to_user_mode.work'),
       stiStep('ENABLE_INTERRUPTS'),
-      step('do_notify_resume: one signal or notify-resume', (m, x) => doOneWork(c, m, x.next, TIF.SIGPENDING | TIF.NOTIFY_RESUME)),
+      step('do_notify_resume: one signal or notify-resume', (w, x) => doOneWork(c, w, x.next, TIF.SIGPENDING | TIF.NOTIFY_RESUME)),
       cliStep('DISABLE_INTERRUPTS'),
       label('exit_to_user_mode.recheck'),
       read('1: movl $_TIF_NEED_RESCHED, %edi', 'exit_to_user_mode.resched', 'exit_to_user_mode.done', TIF.NEED_RESCHED),
       label('exit_to_user_mode.resched'),
       stiStep('ENABLE_INTERRUPTS'),
-      step('call schedule', (m, x) => call(note(m, { slow: true }), T.addr('schedule'), x.next)),
+      step('call schedule', (w, x) => { note(w, { slow: true }); call(w, T.addr('schedule'), x.next); }),
       cliStep('DISABLE_INTERRUPTS'),
-      step('jmp 1b', (m) => jump(m, T.addr('exit_to_user_mode.recheck'))),
+      step('jmp 1b', (w) => jump(w, T.addr('exit_to_user_mode.recheck'))),
     ];
   } else {
     // Flags read with IRQs on, then IRQs disabled without a re-read (bug B21).
@@ -89,16 +91,16 @@ export function exitToUser(c: Ctx): Program[] {
       label('exit_to_user_mode.check'),
       read('ti_work = READ_ONCE(flags) (IRQs on)', 'exit_to_user_mode.work', 'exit_to_user_mode.irqoff'),
       label('exit_to_user_mode.work'),
-      step('handle one work item', (m, x) => doOneWork(c, m, x.next)),
-      step('loop', (m) => jump(m, T.addr('exit_to_user_mode.check'))),
+      step('handle one work item', (w, x) => doOneWork(c, w, x.next)),
+      step('loop', (w) => jump(w, T.addr('exit_to_user_mode.check'))),
       label('exit_to_user_mode.irqoff'),
       cliStep('local_irq_disable'),
     ];
   }
   const done: Item[] = [
     label('exit_to_user_mode.done'),
-    step('clear TS_COMPAT (after signal handling: restart fixup needs it)', (m) => patchCur(m, { tsCompat: false })),
-    step('choose SYSRET/SYSRETL/SYSEXIT or IRET', (m) => jump(m, T.addr(chooseExit(c, m)))),
+    step('clear TS_COMPAT (after signal handling: restart fixup needs it)', (w) => { if (cur(w).tsCompat) patchTask(w, { tsCompat: false }); }),
+    step('choose SYSRET/SYSRETL/SYSEXIT or IRET', (w) => jump(w, T.addr(chooseExit(c, w)))),
   ];
   return [
     { name: 'syscall_exit_to_user_mode', items: syscallExit },

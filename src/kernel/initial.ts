@@ -10,7 +10,7 @@ import type { BuiltKernel } from './build.ts';
 import { IST_SLOT } from './build.ts';
 import {
   COMPAT_CODE, COMPAT_STACK_TOP, ENTRY_STACK_TOP, istTop, PERCPU_BASE, ptRegsAddr, stackTop, USER_CODE, USER_DATA,
-  USER_DEMAND, USER_STACK_TOP, VDSO32, SIG_HANDLER, LANDING_PAD,
+  USER_DEMAND, USER_STACK_TOP, VDSO32, SIG_HANDLER, TASK1_STACK,
 } from './layout.ts';
 
 /** What a trace file's `initial` may change. */
@@ -29,7 +29,7 @@ export interface InitialOverrides {
 
 /** Initial register values of task 1 and task 2. */
 export const TASK1_RIP = USER_CODE + 0x100n;
-export const TASK1_RSP = USER_STACK_TOP - 0x1000n;
+export const TASK1_RSP = TASK1_STACK;
 export const TASK2_RIP = COMPAT_CODE + 0x100n;
 export const TASK2_RSP = COMPAT_STACK_TOP - 0x800n;
 
@@ -124,7 +124,7 @@ function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: Initial
     k: {
       current: 1, tasks: [idle, task1, task2], runq: [2],
       percpu: { rspScratch: 0n, nmiState: 'idle', nmiExecuting: false, nmiRepeat: false, nmiCr2: 0n, preemptCount: 0, next: 0, nmiHandled: 0, nmiLastHandled: -1 },
-      pages, bytes: {}, code: { [(LANDING_PAD - 2n).toString(16)]: 'user.int80' }, nextActId: 1, idle: false, halted: null,
+      pages, bytes: {}, nextActId: 1, idle: false, halted: null,
     },
     hw: { armed: [], irq: [], nmi: false, nmiDelivered: 0, nmiLastDelivered: -1 },
     clock: 0,

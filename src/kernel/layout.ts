@@ -1,3 +1,5 @@
+import { taskSizeMax, userHalfEnd, type Paging } from '../isa/index.ts';
+
 /**
  * Where things are: kernel text, stacks, per-CPU data, and the user address space every task
  * starts with. Values are Linux-like (x86-64 memory map, Documentation/arch/x86/x86_64/mm.rst)
@@ -67,3 +69,22 @@ export const RSEQ_CS_END = USER_CODE + 0x900n;
 export const RSEQ_ABORT = USER_CODE + 0xf00n;
 /** The user signal handler every task installs for the signals it handles. */
 export const SIG_HANDLER = USER_CODE + 0xe00n;
+
+/** Task 1's initial stack pointer (kernel/initial.ts starts it here). */
+export const TASK1_STACK = USER_STACK_TOP - 0x1000n;
+
+/**
+ * The named addresses a trace may use as operands ("$user_data+0x10"), per paging mode. `$rip`
+ * and `$next` are not here: the model knows them where an event runs.
+ */
+export function layoutSymbols(paging: Paging): Readonly<Record<string, bigint>> {
+  return {
+    user_code: USER_CODE, user_data: USER_DATA, user_demand: USER_DEMAND, user_stack: TASK1_STACK, user_stack_top: USER_STACK_TOP,
+    compat_code: COMPAT_CODE, compat_stack_top: COMPAT_STACK_TOP, vdso32: VDSO32, landing_pad: LANDING_PAD,
+    rseq_cs: RSEQ_CS_START, rseq_abort: RSEQ_ABORT, sig_handler: SIG_HANDLER, task_size_max: taskSizeMax(paging),
+    user_half_end: userHalfEnd(paging), nmi_stack: istTop(2), percpu: PERCPU_BASE, null: 0n,
+  };
+}
+
+/** Every symbol name an operand may use: the layout's and the model's own `$rip` and `$next`. */
+export const SYMBOL_NAMES: readonly string[] = [...Object.keys(layoutSymbols(4)), 'rip', 'next'];

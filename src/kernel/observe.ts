@@ -3,7 +3,7 @@
  * signals.
  */
 import { is64, low32, type CpuState } from '../isa/index.ts';
-import type { MachineState, Observation, ReturnVia, UserView } from '../model/index.ts';
+import type { Machine, MachineState, Observation, ReturnVia, UserView } from '../model/index.ts';
 import { LANDING_PAD } from './layout.ts';
 
 const GPRS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;
@@ -41,7 +41,7 @@ export function returnObs(m: MachineState, via: ReturnVia): Observation {
 }
 
 /** Records that `reader` read task `id`'s pt_regs (for the pt-regs-coherence invariant). */
-export function ptRead(m: MachineState, reader: string, emit: (o: Observation) => void, id = m.k.current): void {
-  const t = m.k.tasks[id];
-  if (t !== undefined) emit({ kind: 'pt-read', task: id, reader, written: t.written });
+export function ptRead(w: Machine, reader: string, id = w.k.current): void {
+  const t = w.k.tasks[id];
+  if (t !== undefined) w.emit({ kind: 'pt-read', task: id, reader, written: t.written });
 }

@@ -1,26 +1,20 @@
 /**
- * Small pure helpers kernel micro-steps are written with: read and replace the current task,
- * its innermost activation, pt_regs, per-CPU data, registers, flags, and jumps/calls.
+ * The small operations kernel micro-steps are written with: read the current task, its
+ * innermost activation and pt_regs; write them, per-CPU data, registers and flags in place on
+ * the working machine; jump, call and return. A write never changes a snapshot (machine.ts).
  */
-import type { CpuState, ExecResult, Regs } from '../isa/index.ts';
-import { rf } from '../isa/index.ts';
+import { rf, type CpuState, type ExecResult, type Regs } from '../isa/index.ts';
 import {
-  currentTask, halt as stop, ptBit, withTask,
-  type Activation, type FailureKind, type MachineState, type Notes, type Observation, type PerCpu, type PtField, type PtRegs,
-  type StepOut, type Task,
-  KernelCorruption,
+  currentTask, KernelCorruption, ptBit,
+  type Activation, type FailureKind, type Machine, type MachineState, type Notes, type PerCpu, type PtField, type PtRegs,
+  type StepFault, type Task,
 } from '../model/index.ts';
 
-export { currentTask as cur, withTask };
+export { currentTask as cur };
 
-/** Replaces fields of the current task. */
-export function patchCur(m: MachineState, p: Partial<Task>): MachineState {
-  return withTask(m, { ...currentTask(m), ...p });
-}
-
-/** Replaces fields of task `id`. */
-export function patchTask(m: MachineState, id: number, p: Partial<Task>): MachineState {
-  return withTask(m, { ...(m.k.tasks[id] as Task), ...p });
+/** Replaces fields of task `id` (default: the current task). */
+export function patchTask(w: Machine, p: Partial<Task>, id = w.k.current): void {
+  Object.assign(w.taskW(id), p);
 }
 
 /** The current task's innermost activation. */
@@ -29,14 +23,10 @@ export function act(m: MachineState): Activation | undefined {
   return acts[acts.length - 1];
 }
 
-/** Adds notes to the innermost activation. */
-export function note(m: MachineState, n: Notes): MachineState {
-  const t = currentTask(m);
-  const top = t.acts[t.acts.length - 1];
-  if (top === undefined) return m;
-  const acts = t.acts.slice(0, -1);
-  acts.push({ ...top, notes: { ...top.notes, ...n } });
-  return withTask(m, { ...t, acts });
+/** Adds notes to the current task's innermost activation. */
+export function note(w: Machine, n: Notes): void {
+  const notes = w.notesW(w.k.current);
+  if (notes !== undefined) Object.assign(notes, n);
 }
 
 /** A scratch value of the innermost activation. */
@@ -45,88 +35,104 @@ export function scratch(m: MachineState, key: string): bigint | number | boolean
 }
 
 /** Sets scratch values of the innermost activation. */
-export function setScratch(m: MachineState, s: Record<string, bigint | number | boolean>): MachineState {
-  return note(m, { scratch: { ...act(m)?.notes.scratch, ...s } });
+export function setScratch(w: Machine, s: Record<string, bigint | number | boolean>): void {
+  note(w, { scratch: { ...act(w)?.notes.scratch, ...s } });
 }
 
 /** Ends the innermost activation (its SYSRET/SYSEXIT/IRET has completed). */
-export function popAct(m: MachineState): MachineState {
-  const t = currentTask(m);
-  return withTask(m, { ...t, acts: t.acts.slice(0, -1) });
+export function popAct(w: Machine): void {
+  w.actsW(w.k.current).pop();
 }
 
 /** Replaces CPU fields. */
-export function setCpu(m: MachineState, p: Partial<CpuState>): MachineState {
-  return { ...m, cpu: { ...m.cpu, ...p } };
+export function setCpu(w: Machine, p: Partial<CpuState>): void {
+  Object.assign(w.cpuW(), p);
 }
 
 /** Replaces registers. */
-export function setRegs(m: MachineState, p: Partial<Regs>): MachineState {
-  return { ...m, cpu: { ...m.cpu, regs: { ...m.cpu.regs, ...p } } };
+export function setRegs(w: Machine, p: Partial<Regs>): void {
+  Object.assign(w.regsW(), p);
 }
 
 /** Sets RIP (a jump). */
-export function jump(m: MachineState, to: bigint): MachineState {
-  return setRegs(m, { rip: to });
+export function jump(w: Machine, to: bigint): void {
+  w.regsW().rip = to;
 }
 
 /** Calls a kernel subroutine: pushes the return address on the task's call stack and jumps. */
-export function call(m: MachineState, to: bigint, ret: bigint): MachineState {
-  const t = currentTask(m);
-  return jump(withTask(m, { ...t, calls: [...t.calls, ret] }), to);
+export function call(w: Machine, to: bigint, ret: bigint): void {
+  w.callsW(w.k.current).push(ret);
+  jump(w, to);
 }
 
 /** Returns from a kernel subroutine. */
-export function ret(m: MachineState): MachineState {
-  const t = currentTask(m);
-  const to = t.calls[t.calls.length - 1];
+export function ret(w: Machine): void {
+  const calls = currentTask(w).calls;
+  const to = calls[calls.length - 1];
   if (to === undefined) throw new KernelCorruption('ret with an empty call stack');
-  return jump(withTask(m, { ...t, calls: t.calls.slice(0, -1) }), to);
+  w.callsW(w.k.current).pop();
+  jump(w, to);
 }
 
-/** IF off (cli) / on (sti: opens an STI shadow, so the step must be marked insn). */
-export function cli(m: MachineState): MachineState {
-  return setCpu(m, { rflags: m.cpu.rflags & ~rf.IF });
+/** IF off (cli). */
+export function cli(w: Machine): void {
+  if ((w.cpu.rflags & rf.IF) !== 0n) w.cpuW().rflags = w.cpu.rflags & ~rf.IF;
+}
+
+/** IF on, without a shadow (finish_task_switch's raw_spin_unlock_irq in C). */
+export function sti(w: Machine): void {
+  if ((w.cpu.rflags & rf.IF) === 0n) w.cpuW().rflags = w.cpu.rflags | rf.IF;
 }
 
 /** True when maskable interrupts are enabled. */
 export const irqsOn = (m: MachineState): boolean => (m.cpu.rflags & rf.IF) !== 0n;
 
 /** Writes pt_regs fields of task `id` (default: current), marking them written. */
-export function writePt(m: MachineState, p: Partial<PtRegs>, id = m.k.current): MachineState {
-  const t = m.k.tasks[id] as Task;
-  let written = t.written;
-  for (const f of Object.keys(p)) written |= ptBit(f as PtField);
-  return withTask(m, { ...t, regs: { ...t.regs, ...p }, written });
+export function writePt(w: Machine, p: Partial<PtRegs>, id = w.k.current): void {
+  const regs = w.ptW(id);
+  const t = w.taskW(id);
+  for (const f in p) {
+    regs[f as PtField] = p[f as PtField] as bigint;
+    t.written |= ptBit(f as PtField);
+  }
 }
 
 /** Current task's pt_regs. */
 export const pt = (m: MachineState): PtRegs => currentTask(m).regs;
 
 /** Replaces per-CPU fields. */
-export function setPercpu(m: MachineState, p: Partial<PerCpu>): MachineState {
-  return { ...m, k: { ...m.k, percpu: { ...m.k.percpu, ...p } } };
+export function setPercpu(w: Machine, p: Partial<PerCpu>): void {
+  Object.assign(w.percpuW(), p);
 }
 
 /** Sets and clears thread flags of task `id` (default: current). */
-export function tif(m: MachineState, set: number, clear = 0, id = m.k.current): MachineState {
-  const t = m.k.tasks[id] as Task;
+export function tif(w: Machine, set: number, clear = 0, id = w.k.current): void {
+  const t = w.k.tasks[id] as Task;
   const v = (t.tif | set) & ~clear;
-  return v === t.tif ? m : withTask(m, { ...t, tif: v });
+  if (v !== t.tif) w.taskW(id).tif = v;
 }
 
-/** Turns an ISA instruction's result into a micro-step result (a fault is delivered at this step). */
-export function isa(m: MachineState, r: ExecResult): StepOut {
-  if (r.fault) return { fault: r.fault, m: { ...m, cpu: r.cpu, mem: r.mem } };
-  return { ...m, cpu: r.cpu, mem: r.mem };
+/** Installs an ISA instruction's result; a fault is returned for the engine to deliver at this step. */
+export function isa(w: Machine, r: ExecResult): StepFault | undefined {
+  w.setCpu(r.cpu);
+  w.setMem(r.mem);
+  return r.fault ? { fault: r.fault } : undefined;
 }
 
 /** Stops the machine with a kernel failure (an oops the design cannot survive). */
-export function halt(m: MachineState, emit: (o: Observation) => void, what: FailureKind, detail: string): MachineState {
-  return stop(m, { kind: 'kernel-failure', what, detail }, emit);
+export function halt(w: Machine, what: FailureKind, detail: string): void {
+  w.halt({ kind: 'kernel-failure', what, detail });
 }
 
 /** A WARN: recorded as a kernel failure observation, but the machine goes on. */
-export function warn(emit: (o: Observation) => void, detail: string): void {
-  emit({ kind: 'kernel-failure', what: 'bug', detail: `WARNING: ${detail}` });
+export function warn(w: Machine, detail: string): void {
+  w.emit({ kind: 'kernel-failure', what: 'bug', detail: `WARNING: ${detail}` });
+}
+
+/** Swaps GS base and KERNEL_GS_BASE (what SWAPGS does, for paths that model it inline). */
+export function swapGsBases(w: Machine): void {
+  const c = w.cpuW();
+  const g = c.gsBase;
+  c.gsBase = c.kernelGsBase;
+  c.kernelGsBase = g;
 }

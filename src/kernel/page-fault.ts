@@ -9,11 +9,11 @@
  * address resumes at its exception-table fixup (copy_from_user returns -EFAULT); anything else
  * in the kernel is an oops; a user fault that cannot be resolved is SIGSEGV with si_addr = CR2.
  */
-import { accessFault, SI, SIG, type MachineState, type StepOut } from '../model/index.ts';
-import { taskSizeMax, writeQs } from '../isa/index.ts';
-import { stiStep, type Ctx } from './ctx.ts';
+import { accessFault, SI, SIG, type Machine, type StepOut } from '../model/index.ts';
+import { taskSizeMax } from '../isa/index.ts';
+import type { Ctx } from './ctx.ts';
 import { frameOf } from './entry-idt.ts';
-import { act, cur, halt, note, ret } from './ops.ts';
+import { act, cur, halt, note, ret, setCpu } from './ops.ts';
 import { step, type Item, type Program } from './program.ts';
 import { forceSig } from './signals.ts';
 
@@ -23,29 +23,28 @@ export const CLOBBERED = 0n;
 /** The #PF handler. */
 export function pageFault(c: Ctx): Program {
   const { d, T } = c;
-  const read = step('address = read_cr2()', (m) => note(m, { cr2: m.cpu.cr2 }));
-  const instrumentation = step('irqentry_enter, trace_hardirqs_off, context tracking', (m): StepOut => {
-    const fromUser = (frameOf(m).cs & 3n) === 3n;
-    let m1 = m;
-    if (d.cr2Keep === 'caller-saved' && act(m)?.notes.cr2 !== undefined) m1 = note(m, { cr2: CLOBBERED });
-    if (!d.faultingInstrumentation || !fromUser) return m1;
+  const read = step('address = read_cr2()', (w) => note(w, { cr2: w.cpu.cr2 }));
+  const instrumentation = step('irqentry_enter, trace_hardirqs_off, context tracking', (w): StepOut => {
+    const fromUser = (frameOf(w).cs & 3n) === 3n;
+    if (d.cr2Keep === 'caller-saved' && act(w)?.notes.cr2 !== undefined) note(w, { cr2: CLOBBERED });
+    if (!d.faultingInstrumentation || !fromUser) return;
     // A tracer recording the user stack reads it here; that read can itself fault (B17).
-    const f = accessFault(m1.k, m1.cpu.paging, cur(m1).regs.rsp & ~7n, 'read', false);
-    return f === null ? m1 : { fault: f, m: m1 };
+    const f = accessFault(w.k, w.cpu.paging, cur(w).regs.rsp & ~7n, 'read', false);
+    return f === null ? undefined : { fault: f };
   }, { fixup: 'handler_pf.after_trace' });
-  const irqOn = step('local_irq_enable() if the fault came from user mode or IF was on', (m) =>
-    ((frameOf(m).flags & 0x200n) !== 0n ? { ...m, cpu: { ...m.cpu, rflags: m.cpu.rflags | 0x200n } } : m));
+  const irqOn = step('local_irq_enable() if the fault came from user mode or IF was on', (w) => {
+    if ((frameOf(w).flags & 0x200n) !== 0n) setCpu(w, { rflags: w.cpu.rflags | 0x200n });
+  });
   const items: Item[] = [
     ...(d.cr2Read === 'first' ? [read] : []),
     instrumentation,
     { label: 'handler_pf.after_trace' },
     ...(d.cr2Read === 'after-instrumentation' ? [read] : []),
     ...(d.cr2Read === 'after-irq-enable' ? [irqOn, read] : [irqOn]),
-    step('handle_page_fault(regs, error_code, address)', (m, x) => {
-      const a = act(m);
-      const addr = a?.notes.cr2 ?? m.cpu.cr2;
-      const m0 = note(m, { pfAddr: addr });
-      const f = frameOf(m0);
+    step('handle_page_fault(regs, error_code, address)', (w) => {
+      const addr = act(w)?.notes.cr2 ?? w.cpu.cr2;
+      note(w, { pfAddr: addr });
+      const f = frameOf(w);
       const error = Number(f.err ?? 0n);
       const key = (addr >> 12n).toString(16);
       const fromUser = (f.cs & 3n) === 3n;
@@ -53,29 +52,30 @@ export function pageFault(c: Ctx): Program {
       // instruction fetch from a demand page is an access error of its (non-executable, data)
       // VMA, refused before handle_mm_fault (do_user_addr_fault's access_error): SEGV_ACCERR,
       // nothing filled in (co-simulation on a real kernel shows it).
-      const fetchFromData = m0.k.pages[key] === 'demand' && (error & 16) !== 0;
-      if (m0.k.pages[key] === 'demand' && !fetchFromData && addr >> 47n === 0n && (fromUser || m0.k.percpu.preemptCount === 0)) {
-        return { ...m0, k: { ...m0.k, pages: { ...m0.k.pages, [key]: 'data' } } };
+      const fetchFromData = w.k.pages[key] === 'demand' && (error & 16) !== 0;
+      if (w.k.pages[key] === 'demand' && !fetchFromData && addr >> 47n === 0n && (fromUser || w.k.percpu.preemptCount === 0)) {
+        w.pagesW()[key] = 'data';
+        return;
       }
       // A user access to the kernel half (fault_in_kernel_space: addr >= TASK_SIZE_MAX) goes
       // through do_kern_addr_fault -> bad_area_nosemaphore: SEGV_MAPERR whatever the P bit says
       // (arch/x86/mm/fault.c; co-simulation on a real kernel agrees). User-half protection
       // faults are VMA access errors: SEGV_ACCERR.
       if (fromUser) {
-        const kernelHalf = addr >= taskSizeMax(m0.cpu.paging);
-        return forceSig(m0, SIG.SIGSEGV, ((error & 1) !== 0 || fetchFromData) && !kernelHalf ? SI.SEGV_ACCERR : SI.SEGV_MAPERR, addr);
+        const kernelHalf = addr >= taskSizeMax(w.cpu.paging);
+        forceSig(w, SIG.SIGSEGV, ((error & 1) !== 0 || fetchFromData) && !kernelHalf ? SI.SEGV_ACCERR : SI.SEGV_MAPERR, addr);
+        return;
       }
       const fix = T.fixupFor(f.rip);
-      if (fix !== undefined) return { ...m0, mem: writeQs(m0.mem, f.at, [fix]) };
-      return halt(m0, x.emit, 'unhandled-fault', `kernel #PF at ${T.describe(f.rip)} on address 0x${addr.toString(16)}`);
+      if (fix !== undefined) { w.writeQs(f.at, [fix]); return; }
+      halt(w, 'unhandled-fault', `kernel #PF at ${T.describe(f.rip)} on address 0x${addr.toString(16)}`);
     }),
-    step('ret', (m) => ret(m)),
+    step('ret', (w) => ret(w)),
   ];
-  void stiStep;
   return { name: 'handler_pf', items };
 }
 
 /** Marks the page holding `addr` present (demand paging). */
-export function fillPage(m: MachineState, addr: bigint): MachineState {
-  return { ...m, k: { ...m.k, pages: { ...m.k.pages, [(addr >> 12n).toString(16)]: 'data' } } };
+export function fillPage(w: Machine, addr: bigint): void {
+  w.pagesW()[(addr >> 12n).toString(16)] = 'data';
 }

@@ -3,7 +3,7 @@
  * places each program at its own text address, step i at base + 4i, so the CPU's RIP names the
  * next micro-step and an interrupt's saved RIP says exactly where the kernel was cut.
  */
-import { STEP_BYTES, type Exec, type MicroStep, type ReturnVia, type StepOut, type MachineState } from '../model/index.ts';
+import { STEP_BYTES, type Exec, type Machine, type MicroStep, type ReturnVia, type StepOut } from '../model/index.ts';
 import { PROGRAM_SPAN, TEXT_BASE } from './layout.ts';
 
 /** Kernel text spans at most this many bytes from TEXT_BASE. */
@@ -12,7 +12,7 @@ const TEXT_LIMIT = 0x100_0000n;
 /** A micro-step before assembly. */
 export interface StepSpec {
   readonly name: string;
-  readonly run: (m: MachineState, x: Exec) => StepOut;
+  readonly run: (w: Machine, x: Exec) => StepOut;
   readonly insn?: boolean;
   readonly percpu?: boolean;
   readonly stack?: boolean;

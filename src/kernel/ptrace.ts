@@ -7,9 +7,9 @@
  * next must cope with any register values (CVE-2014-4699).
  */
 import { rf } from '../isa/index.ts';
-import { PT_FIELDS, TIF, type Exec, type MachineState, type PtRegs, type SchedEvent, type StopKind, type Task, type TracerEvent } from '../model/index.ts';
+import { PT_FIELDS, TIF, type Machine, type MachineState, type PtRegs, type SchedEvent, type StopKind, type Task, type TracerEvent } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
-import { call, cur, patchTask, ret, tif, writePt } from './ops.ts';
+import { call, cur, patchTask, ret, setCpu, tif, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
 import { regsWritten } from './regs-writers.ts';
 import { ptRead } from './observe.ts';
@@ -23,9 +23,9 @@ import { sendSig } from './signals.ts';
 export const PTRACE_FLAG_MASK = rf.CF | rf.PF | rf.AF | rf.ZF | rf.SF | rf.TF | rf.DF | rf.OF | rf.RF | rf.AC | rf.NT;
 
 /** A tracer's read of user memory at `addr` fills a demand page there (get_user_pages). */
-function touchDemand(m: MachineState, addr: bigint): MachineState {
+function touchDemand(w: Machine, addr: bigint): void {
   const key = (addr >> 12n).toString(16);
-  return m.k.pages[key] === 'demand' ? { ...m, k: { ...m.k, pages: { ...m.k.pages, [key]: 'data' } } } : m;
+  if (w.k.pages[key] === 'demand') w.pagesW()[key] = 'data';
 }
 
 /**
@@ -44,16 +44,16 @@ export function ptracePrograms(c: Ctx): Program[] {
   return STOPS.map((why) => ({
     name: `ptrace_stop.${why}`,
     items: [
-      step(`ptrace_stop (${why}): stop and notify the tracer`, (m, x) => {
-        const t = cur(m);
-        ptRead(m, `ptrace stop (${why}): the tracer reads the registers`, x.emit);
-        x.emit({ kind: 'ptrace-stop', task: t.id, why, rip: t.regs.rip });
-        if (why === 'singlestep') x.emit({ kind: 'trap', task: t.id, rip: t.regs.rip });
-        const m1 = patchTask(m, t.id, { mode: 'stopped', ptrace: { ...t.ptrace, stop: why } });
-        return d.forceIretAfterPtraceStop ? tif(m1, TIF.FORCE_IRET) : m1;
+      step(`ptrace_stop (${why}): stop and notify the tracer`, (w) => {
+        const t = cur(w);
+        ptRead(w, `ptrace stop (${why}): the tracer reads the registers`);
+        w.emit({ kind: 'ptrace-stop', task: t.id, why, rip: t.regs.rip });
+        if (why === 'singlestep') w.emit({ kind: 'trap', task: t.id, rip: t.regs.rip });
+        patchTask(w, { mode: 'stopped', ptrace: { ...t.ptrace, stop: why } });
+        if (d.forceIretAfterPtraceStop) tif(w, TIF.FORCE_IRET);
       }),
-      step('schedule() until the tracer resumes us', (m, x) => call(m, T.addr('schedule'), x.next)),
-      step('ret', (m) => ret(m)),
+      step('schedule() until the tracer resumes us', (w, x) => call(w, T.addr('schedule'), x.next)),
+      step('ret', (w) => ret(w)),
     ],
   }));
 }
@@ -64,58 +64,60 @@ function tracee(m: MachineState): Task | undefined {
 }
 
 /** Resumes a stopped tracee, single-stepping or not. */
-function resume(c: Ctx, m: MachineState, t: Task, stepping: boolean): MachineState {
-  const regs = t.regs;
+function resume(c: Ctx, w: Machine, t: Task, stepping: boolean): void {
+  // Values, not the task's objects: the writes below may change those objects in place.
+  const { rflags: oldFlags, rip } = t.regs;
+  const ptrace = t.ptrace;
   // user_enable_single_step sets TF and remembers it set it (TIF_FORCED_TF) unless TF was
   // already set; user_disable_single_step clears TF only if it was forced (step.c). Before,
   // the model cleared a TF user code had set itself; co-simulation showed the difference.
   // enable_single_step first puts TF back if TIF_SINGLESTEP is still set, so a TF that a
   // stepped POPF cleared comes back as the user's, not forced (a real 6.18 kernel does this).
   const forced = (t.tif & TIF.FORCED_TF) !== 0;
-  const base = stepping && (t.tif & TIF.SINGLESTEP) !== 0 ? regs.rflags | rf.TF : regs.rflags;
+  const base = stepping && (t.tif & TIF.SINGLESTEP) !== 0 ? oldFlags | rf.TF : oldFlags;
   const setsTf = stepping && (base & rf.TF) === 0n;
   const flags = setsTf ? base | rf.TF : !stepping && forced ? base & ~rf.TF : base;
-  let m1 = writePt(m, { rflags: flags }, t.id);
-  if (setsTf) m1 = tif(m1, TIF.FORCED_TF, 0, t.id);
-  if (!stepping) m1 = tif(m1, 0, TIF.FORCED_TF, t.id);
+  writePt(w, { rflags: flags }, t.id);
+  if (setsTf) tif(w, TIF.FORCED_TF, 0, t.id);
+  if (!stepping) tif(w, 0, TIF.FORCED_TF, t.id);
   // enable_single_step reads the instruction at RIP (is_setting_trap_flag: access_process_vm
   // of 15 bytes), which maps demand-paged memory there (found by co-simulation).
-  if (stepping) m1 = touchDemand(touchDemand(m1, regs.rip), regs.rip + 14n);
+  if (stepping) { touchDemand(w, rip); touchDemand(w, rip + 14n); }
   // user_enable_single_step writes regs->flags: a register writer like any other. Without
   // this, a design that trusts a fast-syscall flag returns by SYSRET and loses the TF (visible
   // once a single step from a syscall-exit stop no longer made a second report in the kernel).
-  if (flags !== regs.rflags) m1 = regsWritten(c, m1, 'ptrace', t.id);
-  m1 = tif(m1, stepping ? TIF.SINGLESTEP : 0, stepping ? 0 : TIF.SINGLESTEP, t.id);
-  m1 = patchTask(m1, t.id, { ptrace: { ...t.ptrace, stepping, stop: null } });
-  return wakeUp(m1, t.id);
+  if (flags !== oldFlags) regsWritten(c, w, 'ptrace', t.id);
+  tif(w, stepping ? TIF.SINGLESTEP : 0, stepping ? 0 : TIF.SINGLESTEP, t.id);
+  patchTask(w, { ptrace: { ...ptrace, stepping, stop: null } }, t.id);
+  wakeUp(w, t.id);
 }
 
 /** The reschedule IPI another CPU sends when it makes work for the task running here (kick_process). */
 export const RESCHEDULE_VECTOR = 0xfd;
 
 /**
- * The tracer's and the rest of the machine's actions; null when not enabled. They happen on
+ * The tracer's and the rest of the machine's actions; false when not enabled. They happen on
  * another CPU: if they leave work for the task running here, that CPU sends an IPI.
  */
-export function environment(c: Ctx, m: MachineState, e: TracerEvent | SchedEvent, x: Exec): MachineState | null {
-  const r = act(c, m, e, x);
-  if (r === null) return null;
-  const t = r.k.tasks[r.k.current];
+export function environment(c: Ctx, w: Machine, e: TracerEvent | SchedEvent): boolean {
+  if (!act(c, w, e)) return false;
+  const t = w.k.tasks[w.k.current];
   const work = (t?.tif ?? 0) & (TIF.NEED_RESCHED | TIF.SIGPENDING | TIF.NOTIFY_RESUME);
-  if (work === 0 || r.hw.irq.includes(RESCHEDULE_VECTOR)) return r;
-  return { ...r, hw: { ...r.hw, irq: [...r.hw.irq, RESCHEDULE_VECTOR].sort((a, b) => a - b) } };
+  if (work !== 0 && !w.hw.irq.includes(RESCHEDULE_VECTOR)) w.hwW().irq = [...w.hw.irq, RESCHEDULE_VECTOR].sort((a, b) => a - b);
+  return true;
 }
 
-function act(c: Ctx, m: MachineState, e: TracerEvent | SchedEvent, _x: Exec): MachineState | null {
+function act(c: Ctx, w: Machine, e: TracerEvent | SchedEvent): boolean {
   switch (e.type) {
     case 'tracer.attach': {
-      const t = cur(m);
-      if (tracee(m) !== undefined || t.id === 0) return null;
-      return patchTask(m, t.id, { ptrace: { attached: true, syscalls: e.options?.syscalls ?? false, fork: e.options?.fork ?? false, stop: null, stepping: false } });
+      const t = cur(w);
+      if (tracee(w) !== undefined || t.id === 0) return false;
+      patchTask(w, { ptrace: { attached: true, syscalls: e.options?.syscalls ?? false, fork: e.options?.fork ?? false, stop: null, stepping: false } }, t.id);
+      return true;
     }
     case 'tracer.setRegs': {
-      const t = tracee(m);
-      if (t === undefined || t.mode !== 'stopped') return null;
+      const t = tracee(w);
+      if (t === undefined || t.mode !== 'stopped') return false;
       // PTRACE_SETREGS: genregs_set calls putreg field by field in user_regs_struct order (the
       // pt_regs order) and stops at the first -EIO (a CS/SS without RPL 3), keeping the fields
       // before it; co-simulation on a real kernel shows the partial write.
@@ -128,33 +130,38 @@ function act(c: Ctx, m: MachineState, e: TracerEvent | SchedEvent, _x: Exec): Ma
         if ((k === 'cs' || k === 'ss') && (value & 3n) !== 3n) break;
         p[k] = k === 'rflags' ? (t.regs.rflags & ~PTRACE_FLAG_MASK) | (setFlags(t, value) & PTRACE_FLAG_MASK) : value;
       }
-      if (Object.keys(p).length === 0) return m;
+      if (Object.keys(p).length === 0) return true;
       // set_flags: a TF the tracer writes is the user's from now on (no longer forced).
-      const m1 = p.rflags !== undefined && (p.rflags & rf.TF) !== 0n && (BigInt(given.rflags ?? 0) & rf.TF) !== 0n
-        ? tif(m, 0, TIF.FORCED_TF, t.id) : m;
-      return regsWritten(c, writePt(m1, p, t.id), 'ptrace', t.id);
+      if (p.rflags !== undefined && (p.rflags & rf.TF) !== 0n && (BigInt(given.rflags ?? 0) & rf.TF) !== 0n) tif(w, 0, TIF.FORCED_TF, t.id);
+      writePt(w, p, t.id);
+      regsWritten(c, w, 'ptrace', t.id);
+      return true;
     }
     case 'tracer.singleStep':
     case 'tracer.cont': {
-      const t = tracee(m);
-      if (t === undefined || t.mode !== 'stopped') return null;
-      return resume(c, m, t, e.type === 'tracer.singleStep');
+      const t = tracee(w);
+      if (t === undefined || t.mode !== 'stopped') return false;
+      resume(c, w, t, e.type === 'tracer.singleStep');
+      return true;
     }
     case 'tracer.watch': {
-      const t = tracee(m);
-      if (t === undefined) return null;
-      const m1 = patchTask(m, t.id, { watch: e.addr });
-      return t.id === m.k.current ? { ...m1, cpu: { ...m1.cpu, watch: e.addr } } : m1;
+      const t = tracee(w);
+      if (t === undefined) return false;
+      patchTask(w, { watch: e.addr }, t.id);
+      if (t.id === w.k.current) setCpu(w, { watch: e.addr });
+      return true;
     }
     case 'sched.wake': {
-      const t = m.k.tasks[e.task];
-      if (t === undefined || t.mode !== 'blocked' || t.wait !== 'nanosleep') return null;
-      return wakeUp(m, e.task);
+      const t = w.k.tasks[e.task];
+      if (t === undefined || t.mode !== 'blocked' || t.wait !== 'nanosleep') return false;
+      wakeUp(w, e.task);
+      return true;
     }
     case 'sched.signal': {
-      const t = m.k.tasks[e.task];
-      if (t === undefined || e.task === 0 || t.mode === 'dead' || e.signal < 1 || e.signal > 31) return null;
-      return sendSig(m, e.task, e.signal, 0, 0n);
+      const t = w.k.tasks[e.task];
+      if (t === undefined || e.task === 0 || t.mode === 'dead' || e.signal < 1 || e.signal > 31) return false;
+      sendSig(w, e.task, e.signal, 0, 0n);
+      return true;
     }
   }
 }

@@ -3,15 +3,13 @@
  * (ptrace, sigreturn, signal delivery): force the IRET exit, and/or clear the TS_FASTSYSCALL
  * flag of the proposal. The writer's name decides which writers "forget" in a faulty variant.
  */
-import { TIF, type MachineState } from '../model/index.ts';
+import { TIF, type Machine } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
 import { tif } from './ops.ts';
 
 /** A register writer finished writing task `id`'s pt_regs. */
-export function regsWritten(c: Ctx, m: MachineState, writer: 'ptrace' | 'sigreturn' | 'signal delivery', id = m.k.current): MachineState {
-  let m1 = m;
-  if (c.d.forceIretAfterRegsWrite) m1 = tif(m1, TIF.FORCE_IRET, 0, id);
+export function regsWritten(c: Ctx, w: Machine, writer: 'ptrace' | 'sigreturn' | 'signal delivery', id = w.k.current): void {
+  if (c.d.forceIretAfterRegsWrite) tif(w, TIF.FORCE_IRET, 0, id);
   const clears = c.d.fastSyscallFlag === 'all-writers-clear' || (c.d.fastSyscallFlag === 'ptrace-forgets' && writer !== 'ptrace');
-  if (clears) m1 = tif(m1, 0, TIF.FASTSYSCALL, id);
-  return m1;
+  if (clears) tif(w, 0, TIF.FASTSYSCALL, id);
 }

@@ -4,7 +4,6 @@
  * kernel moves the user RIP to the abort handler before the task runs user code again
  * (kernel/rseq.c rseq_ip_fixup). Designs differ in where that fix-up runs.
  */
-import { TIF } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
 import { RSEQ_ABORT, RSEQ_CS_END, RSEQ_CS_START } from './layout.ts';
 import { cur, ret, writePt } from './ops.ts';
@@ -16,15 +15,14 @@ export const inRseqCs = (rip: bigint): boolean => rip >= RSEQ_CS_START && rip < 
 
 /** rseq_handle_notify_resume, called from the exit-to-user loop. */
 export function rseqProgram(_c: Ctx): Program[] {
-  void TIF;
   return [{
     name: 'rseq_handle_notify_resume',
     items: [
-      step('rseq_ip_fixup: regs->ip = abort_ip if inside the critical section', (m, x) => {
-        ptRead(m, 'rseq fix-up (exit to user)', x.emit);
-        return inRseqCs(cur(m).regs.rip) ? writePt(m, { rip: RSEQ_ABORT }) : m;
+      step('rseq_ip_fixup: regs->ip = abort_ip if inside the critical section', (w) => {
+        ptRead(w, 'rseq fix-up (exit to user)');
+        if (inRseqCs(cur(w).regs.rip)) writePt(w, { rip: RSEQ_ABORT });
       }),
-      step('ret', (m) => ret(m)),
+      step('ret', (w) => ret(w)),
     ],
   }];
 }

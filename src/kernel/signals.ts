@@ -9,9 +9,9 @@
  * sigcontext may set (FIX_EFLAGS; CS/SS with RPL 3).
  */
 import { rf, USER_CS, USER32_CS, USER_DS } from '../isa/index.ts';
-import { accessFault, PT_COMPLETE, SI, SIG, TIF, type MachineState, type PtRegs, type Task } from '../model/index.ts';
+import { accessFault, PT_COMPLETE, SI, SIG, TIF, type Machine, type MachineState, type PtRegs, type Task } from '../model/index.ts';
 import { EINTR, errno, type Ctx } from './ctx.ts';
-import { act, call, cur, patchTask, ret, tif, withTask, writePt } from './ops.ts';
+import { act, call, cur, patchTask, ret, tif, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
 import { regsWritten } from './regs-writers.ts';
 import { ptRead } from './observe.ts';
@@ -24,25 +24,23 @@ export const ERESTARTNOHAND = errno(514);
 const FRAME_SIZE = 0x440n;
 
 /** Queues signal `sig` for task `id` with its siginfo, waking the task if it sleeps interruptibly. */
-export function sendSig(m: MachineState, id: number, sig: number, code: number, addr: bigint): MachineState {
-  const t = m.k.tasks[id] as Task;
-  const sigState = { ...t.sig, pending: t.sig.pending | (1 << sig), info: { ...t.sig.info, [sig]: { code, addr } } };
-  let m1 = tif(patchTask(m, id, { sig: sigState }), TIF.SIGPENDING, 0, id);
-  const t1 = m1.k.tasks[id] as Task;
-  if (t1.mode === 'blocked') {
-    m1 = patchTask(m1, id, { mode: 'kernel', wait: null });
-    m1 = { ...m1, k: { ...m1.k, runq: m1.k.runq.includes(id) ? m1.k.runq : [...m1.k.runq, id] } };
-    m1 = tif(m1, TIF.NEED_RESCHED);
+export function sendSig(w: Machine, id: number, sig: number, code: number, addr: bigint): void {
+  const t = w.k.tasks[id] as Task;
+  patchTask(w, { sig: { ...t.sig, pending: t.sig.pending | (1 << sig), info: { ...t.sig.info, [sig]: { code, addr } } } }, id);
+  tif(w, TIF.SIGPENDING, 0, id);
+  if (t.mode === 'blocked') {
+    patchTask(w, { mode: 'kernel', wait: null }, id);
+    if (!w.k.runq.includes(id)) w.kW().runq = [...w.k.runq, id];
+    tif(w, TIF.NEED_RESCHED);
   }
-  return m1;
 }
 
 /** force_sig_fault: the signal cannot be blocked or ignored; a blocked one reverts to default. */
-export function forceSig(m: MachineState, sig: number, code: number, addr: bigint): MachineState {
-  const t = cur(m);
+export function forceSig(w: Machine, sig: number, code: number, addr: bigint): void {
+  const t = cur(w);
   const bit = 1 << sig;
-  const m1 = (t.sig.blocked & bit) !== 0 ? patchTask(m, t.id, { sig: { ...t.sig, blocked: t.sig.blocked & ~bit, handled: t.sig.handled & ~bit } }) : m;
-  return sendSig(m1, t.id, sig, code, addr);
+  if ((t.sig.blocked & bit) !== 0) patchTask(w, { sig: { ...t.sig, blocked: t.sig.blocked & ~bit, handled: t.sig.handled & ~bit } });
+  sendSig(w, t.id, sig, code, addr);
 }
 
 /** The restart rule of handle_signal (with SA_RESTART) and of do_signal without a handler. */
@@ -58,20 +56,21 @@ function restart(regs: PtRegs, handled: boolean): Partial<PtRegs> {
 /** do_signal, called from the exit-to-user loop with IRQs on. */
 export function signalPrograms(c: Ctx): Program[] {
   const { T } = c;
-  const doSignal = step('get_signal; handle_signal or the default action', (m, x) => {
-    const t = cur(m);
-    ptRead(m, 'signal delivery', x.emit);
+  const doSignal = step('get_signal; handle_signal or the default action', (w, x) => {
+    const t = cur(w);
+    ptRead(w, 'signal delivery');
     const deliverable = t.sig.pending & ~t.sig.blocked;
-    const inSyscall = act(m)?.cause !== 'idt' || act(m)?.vector === 0x80;
+    const inSyscall = act(w)?.cause !== 'idt' || act(w)?.vector === 0x80;
     if (deliverable === 0) {
-      const m1 = tif(m, 0, TIF.SIGPENDING);
-      return inSyscall && t.regs.orig_rax !== (1n << 64n) - 1n ? writePt(m1, restart(t.regs, false)) : m1;
+      tif(w, 0, TIF.SIGPENDING);
+      if (inSyscall && t.regs.orig_rax !== (1n << 64n) - 1n) writePt(w, restart(t.regs, false));
+      return;
     }
     const sig = Math.log2(deliverable & -deliverable);
     const info = t.sig.info[sig] ?? { code: SI.USER, addr: 0n };
     const pending = t.sig.pending & ~(1 << sig);
-    let m1 = patchTask(m, t.id, { sig: { ...t.sig, pending } });
-    if (pending === 0) m1 = tif(m1, 0, TIF.SIGPENDING);
+    patchTask(w, { sig: { ...t.sig, pending } });
+    if (pending === 0) tif(w, 0, TIF.SIGPENDING);
     const handled = (t.sig.handled & (1 << sig)) !== 0 && sig !== SIG.SIGKILL;
     // handle_signal: a ptrace single-step is switched off first (user_disable_single_step, so
     // the frame holds no TF ptrace forced), and once the handler is set up the tracer is told
@@ -81,21 +80,26 @@ export function signalPrograms(c: Ctx): Program[] {
     const forcedTf = stepping && (t.tif & TIF.FORCED_TF) !== 0 ? rf.TF : 0n;
     const restarted = { ...t.regs, ...(inSyscall ? restart(t.regs, handled) : {}) };
     const regs = { ...restarted, rflags: restarted.rflags & ~forcedTf };
+    const die = (): void => {
+      patchTask(w, { mode: 'dead' });
+      call(w, T.addr('schedule'), T.addr('do_exit.gone'));
+    };
     if (!handled) {
-      x.emit({ kind: 'signal', task: t.id, signal: sig, code: info.code, siAddr: info.addr, rip: regs.rip, fatal: true });
-      return call(patchTask(m1, t.id, { mode: 'dead' }), T.addr('schedule'), T.addr('do_exit.gone'));
+      w.emit({ kind: 'signal', task: t.id, signal: sig, code: info.code, siAddr: info.addr, rip: regs.rip, fatal: true });
+      die();
+      return;
     }
     const compat = t.compat;
     const frame = (compat ? ((regs.rsp - FRAME_SIZE) & ~15n) - 4n : ((regs.rsp - 128n - FRAME_SIZE) & ~15n) - 8n) & ((1n << 64n) - 1n);
-    if (pageUnmapped(m1, frame)) {
-      x.emit({ kind: 'signal', task: t.id, signal: SIG.SIGSEGV, code: SI.KERNEL, siAddr: 0n, rip: regs.rip, fatal: true });
-      return call(patchTask(m1, t.id, { mode: 'dead' }), T.addr('schedule'), T.addr('do_exit.gone'));
+    if (pageUnmapped(w, frame)) {
+      w.emit({ kind: 'signal', task: t.id, signal: SIG.SIGSEGV, code: SI.KERNEL, siAddr: 0n, rip: regs.rip, fatal: true });
+      die();
+      return;
     }
-    x.emit({ kind: 'signal', task: t.id, signal: sig, code: info.code, siAddr: info.addr, rip: regs.rip, fatal: false, frame });
-    const filled = accessFault(m1.k, m1.cpu.paging, frame, 'write', false) === null ? m1
-      : { ...m1, k: { ...m1.k, pages: { ...m1.k.pages, [(frame >> 12n).toString(16)]: 'data' as const } } };
-    const saved = withTask(filled, { ...cur(filled), sigframes: { ...cur(filled).sigframes, [frame.toString(16)]: regs } });
-    const m2 = writePt(saved, {
+    w.emit({ kind: 'signal', task: t.id, signal: sig, code: info.code, siAddr: info.addr, rip: regs.rip, fatal: false, frame });
+    if (accessFault(w.k, w.cpu.paging, frame, 'write', false) !== null) w.pagesW()[(frame >> 12n).toString(16)] = 'data';
+    patchTask(w, { sigframes: { ...cur(w).sigframes, [frame.toString(16)]: regs } });
+    writePt(w, {
       // Handler arguments: 64-bit rdi = sig, rsi = &info, rdx = &uc (ax = 0); ia32_setup_rt_frame:
       // ax = sig, dx = &info, cx = &uc.
       ...regs, rip: t.sig.handler, rsp: frame,
@@ -103,15 +107,15 @@ export function signalPrograms(c: Ctx): Program[] {
       rflags: regs.rflags & ~(rf.DF | rf.RF | rf.TF), cs: BigInt(compat ? USER32_CS : USER_CS), ss: BigInt(USER_DS),
       orig_rax: (1n << 64n) - 1n,
     });
-    const m3 = regsWritten(c, m2, 'signal delivery');
-    if (!stepping) return m3;
-    return call(tif(m3, 0, TIF.SINGLESTEP | TIF.FORCED_TF), T.addr('ptrace_stop.singlestep'), x.next);
+    regsWritten(c, w, 'signal delivery');
+    if (!stepping) return;
+    tif(w, 0, TIF.SINGLESTEP | TIF.FORCED_TF);
+    call(w, T.addr('ptrace_stop.singlestep'), x.next);
   });
   return [
-    { name: 'do_signal', items: [doSignal, step('ret', (m) => ret(m))] },
-    { name: 'do_exit', items: [{ label: 'do_exit.gone' }, step('BUG: a dead task ran again', (m, x) => {
-      x.emit({ kind: 'kernel-failure', what: 'bug', detail: 'a dead task was scheduled' });
-      return { ...m, k: { ...m.k, halted: { kind: 'kernel-failure', what: 'bug', detail: 'a dead task was scheduled' } } };
+    { name: 'do_signal', items: [doSignal, step('ret', (w) => ret(w))] },
+    { name: 'do_exit', items: [{ label: 'do_exit.gone' }, step('BUG: a dead task ran again', (w) => {
+      w.halt({ kind: 'kernel-failure', what: 'bug', detail: 'a dead task was scheduled' });
     })] },
   ];
 }

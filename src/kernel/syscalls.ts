@@ -3,20 +3,19 @@
  * dispatch with pt_regs complete; it leaves its return value in the activation's notes and
  * returns. Blocking calls schedule; fork builds a child whose first kernel code is ret_from_fork.
  */
-import { accessFault, SIG, type MachineState, type Task } from '../model/index.ts';
-import type { Descriptor } from '../isa/index.ts';
+import { accessFault, SIG, SI, TIF, type Machine, type MachineState, type StepOut, type Task } from '../model/index.ts';
+import { taskSizeMax, type Descriptor } from '../isa/index.ts';
 import { EAGAIN, EFAULT, EINVAL, ESRCH, type Ctx } from './ctx.ts';
 import { ptRegsAddr } from './layout.ts';
-import { act, call, cur, jump, note, patchTask, ret, tif } from './ops.ts';
+import { act, call, cur, jump, note, patchTask, ret, setCpu } from './ops.ts';
 import { label, step, type Program } from './program.ts';
 import { regsWritten } from './regs-writers.ts';
 import { ERESTARTNOHAND, ERESTARTSYS, restoreSigcontext, sendSig, forceSig, ALL_WRITTEN } from './signals.ts';
-import { SI, TIF } from '../model/index.ts';
 
 /** Most tasks the model lets exist at once (idle included). */
 export const MAX_TASKS = 5;
 
-const done = (v: bigint) => (m: MachineState): MachineState => note(m, { ret: v });
+const done = (w: Machine, v: bigint): void => note(w, { ret: v });
 /** Argument n of the current call (64-bit or 32-bit ABI by entry). */
 function arg(m: MachineState, n: number): bigint {
   const r = cur(m).regs;
@@ -27,129 +26,154 @@ function arg(m: MachineState, n: number): bigint {
   return compat ? v & 0xffff_ffffn : v;
 }
 
-/** A child of the current task, ready to run ret_from_fork. */
-function forkChild(m: MachineState, T: Ctx['T']): { m: MachineState; pid: number } | null {
-  const parent = cur(m);
-  const pid = m.k.tasks.findIndex((t, i) => i > 0 && t.mode === 'dead');
-  const id = pid > 0 ? pid : m.k.tasks.length;
+/** A child of the current task, ready to run ret_from_fork; its pid, or null when none is free. */
+function forkChild(w: Machine, T: Ctx['T']): number | null {
+  const parent = cur(w);
+  const pid = w.k.tasks.findIndex((t, i) => i > 0 && t.mode === 'dead');
+  const id = pid > 0 ? pid : w.k.tasks.length;
   if (id >= MAX_TASKS) return null;
-  const a = act(m);
+  const a = act(w);
+  const k = w.kW();
   const child: Task = {
     ...parent, id, mode: 'new', tif: parent.tif & ~(TIF.NEED_RESCHED | TIF.SIGPENDING | TIF.SINGLESTEP),
     regs: { ...parent.regs, rax: 0n }, written: ALL_WRITTEN,
-    acts: a ? [{ ...a, id: m.k.nextActId, frame: null, notes: { userRegs: true, swapgs: true, slow: true } }] : [],
+    acts: a ? [{ ...a, id: k.nextActId, frame: null, notes: { userRegs: true, swapgs: true, slow: true } }] : [],
     calls: [], resume: { rip: T.addr('ret_from_fork'), rsp: ptRegsAddr(id) },
     sig: { ...parent.sig, pending: 0, info: {} },
     ptrace: { attached: false, syscalls: false, fork: false, stop: null, stepping: false },
     wait: null, watch: null,
   };
-  const tasks = m.k.tasks.slice();
+  const tasks = k.tasks.slice();
   tasks[id] = child;
-  return { m: { ...m, k: { ...m.k, tasks, runq: [...m.k.runq, id], nextActId: m.k.nextActId + 1 } }, pid: id };
+  k.tasks = tasks;
+  k.runq = [...k.runq, id];
+  k.nextActId += 1;
+  return id;
+}
+
+/**
+ * A supervisor read of one user byte; a fault is delivered (demand paging, or the exception-table
+ * fixup). The caller has checked access_ok: a range that does not fit below TASK_SIZE_MAX is
+ * -EFAULT before any access (arch/x86/include/asm/uaccess_64.h), whatever its length.
+ */
+function copyByte(w: Machine, addr: bigint): StepOut {
+  const f = accessFault(w.k, w.cpu.paging, addr, 'read', false);
+  return f === null ? undefined : { fault: f };
 }
 
 /** All syscall programs. */
 export function syscallPrograms(c: Ctx): Program[] {
   const { T } = c;
-  const simple = (name: string, what: string, run: (m: MachineState) => MachineState): Program => ({
-    name: `sys_${name}`, items: [step(what, run), step('ret', (m) => ret(m))],
+  const simple = (name: string, what: string, run: (w: Machine) => void): Program => ({
+    name: `sys_${name}`, items: [step(what, run), step('ret', (w) => ret(w))],
   });
   const forkProgram = (name: string): Program => ({
     name: `sys_${name}`,
     items: [
-      step('copy_process: new task with a copy of pt_regs (ax = 0)', (m) => {
-        const r = forkChild(m, T);
-        return r === null ? note(m, { ret: EAGAIN }) : note(r.m, { ret: BigInt(r.pid) });
+      step('copy_process: new task with a copy of pt_regs (ax = 0)', (w) => {
+        const pid = forkChild(w, T);
+        done(w, pid === null ? EAGAIN : BigInt(pid));
       }),
-      step('ptrace_event(PTRACE_EVENT_FORK)', (m, x) => {
-        const t = cur(m);
+      step('ptrace_event(PTRACE_EVENT_FORK)', (w, x) => {
+        const t = cur(w);
         // Not marked slow: a ptrace_event stop inside the syscall left the old fast path free to
         // SYSRET to whatever RIP the tracer wrote (CVE-2014-4699, linux-entry-history B3); only
         // the design's forceIretAfterPtraceStop (set in ptrace_stop) forces IRET here.
-        return t.ptrace.attached && t.ptrace.fork ? call(m, T.addr('ptrace_stop.fork'), x.next) : m;
+        if (t.ptrace.attached && t.ptrace.fork) call(w, T.addr('ptrace_stop.fork'), x.next);
       }),
-      step('ret', (m) => ret(m)),
+      step('ret', (w) => ret(w)),
     ],
   });
   const sleep = (name: 'pause' | 'nanosleep'): Program => ({
     name: `sys_${name}`,
     items: [
       label(`sys_${name}.again`),
-      step('set_current_state(TASK_INTERRUPTIBLE)', (m) => {
-        const t = cur(m);
-        if ((t.tif & TIF.SIGPENDING) !== 0) return jump(note(m, { ret: name === 'pause' ? ERESTARTNOHAND : ERESTARTSYS }), T.addr(`sys_${name}.out`));
-        return patchTask(m, t.id, { mode: 'blocked', wait: name });
+      step('set_current_state(TASK_INTERRUPTIBLE)', (w) => {
+        const t = cur(w);
+        if ((t.tif & TIF.SIGPENDING) !== 0) {
+          done(w, name === 'pause' ? ERESTARTNOHAND : ERESTARTSYS);
+          jump(w, T.addr(`sys_${name}.out`));
+          return;
+        }
+        patchTask(w, { mode: 'blocked', wait: name });
       }),
-      step('schedule()', (m, x) => call(m, T.addr('schedule'), x.next)),
-      step(name === 'pause' ? 'woken: loop until a signal is pending' : 'woken: timer expired or signal', (m) => {
-        const t = cur(m);
-        if ((t.tif & TIF.SIGPENDING) !== 0) return note(m, { ret: name === 'pause' ? ERESTARTNOHAND : ERESTARTSYS });
-        return name === 'pause' ? jump(m, T.addr(`sys_${name}.again`)) : note(m, { ret: 0n });
+      step('schedule()', (w, x) => call(w, T.addr('schedule'), x.next)),
+      step(name === 'pause' ? 'woken: loop until a signal is pending' : 'woken: timer expired or signal', (w) => {
+        const t = cur(w);
+        if ((t.tif & TIF.SIGPENDING) !== 0) done(w, name === 'pause' ? ERESTARTNOHAND : ERESTARTSYS);
+        else if (name === 'pause') jump(w, T.addr(`sys_${name}.again`));
+        else done(w, 0n);
       }),
       label(`sys_${name}.out`),
-      step('ret', (m) => ret(m)),
+      step('ret', (w) => ret(w)),
     ],
   });
   return [
-    simple('getpid', 'return task_tgid_vnr(current)', (m) => done(BigInt(m.k.current))(m)),
+    simple('getpid', 'return task_tgid_vnr(current)', (w) => done(w, BigInt(w.k.current))),
     {
       name: 'sys_sched_yield',
-      items: [step('schedule()', (m, x) => call(note(m, { ret: 0n }), T.addr('schedule'), x.next)), step('ret', (m) => ret(m))],
+      items: [step('schedule()', (w, x) => { done(w, 0n); call(w, T.addr('schedule'), x.next); }), step('ret', (w) => ret(w))],
     },
     sleep('pause'),
     sleep('nanosleep'),
-    simple('kill', 'kill_pid_info', (m) => {
-      const pid = Number(arg(m, 0) & 0xffffn);
-      const sig = Number(arg(m, 1) & 0xffn);
-      const target = pid === 0 ? m.k.current : pid;
-      const t = m.k.tasks[target];
-      if (t === undefined || target === 0 || t.mode === 'dead') return done(ESRCH)(m);
-      if (sig === 0) return done(0n)(m);
-      if (sig > 31) return done(EINVAL)(m);
-      return done(0n)(sendSig(m, target, sig, SI.USER, 0n));
+    simple('kill', 'kill_pid_info', (w) => {
+      const pid = Number(arg(w, 0) & 0xffffn);
+      const sig = Number(arg(w, 1) & 0xffn);
+      const target = pid === 0 ? w.k.current : pid;
+      const t = w.k.tasks[target];
+      if (t === undefined || target === 0 || t.mode === 'dead') { done(w, ESRCH); return; }
+      if (sig === 0) { done(w, 0n); return; }
+      if (sig > 31) { done(w, EINVAL); return; }
+      sendSig(w, target, sig, SI.USER, 0n);
+      done(w, 0n);
     }),
-    simple('rt_sigreturn', 'restore_sigcontext from the frame at regs->sp', (m) => {
-      const t = cur(m);
+    simple('rt_sigreturn', 'restore_sigcontext from the frame at regs->sp', (w) => {
+      const t = cur(w);
       const frame = t.sigframes[t.regs.rsp.toString(16)];
-      if (frame === undefined) return done(0n)(forceSig(note(m, { slow: true }), SIG.SIGSEGV, SI.KERNEL, 0n));
+      if (frame === undefined) {
+        note(w, { slow: true });
+        forceSig(w, SIG.SIGSEGV, SI.KERNEL, 0n);
+        done(w, 0n);
+        return;
+      }
       const regs = restoreSigcontext(t.regs, frame);
-      const m1 = patchTask(note(m, { slow: true, ret: regs.rax }), t.id, { regs, written: ALL_WRITTEN });
-      return regsWritten(c, m1, 'sigreturn');
+      note(w, { slow: true, ret: regs.rax });
+      patchTask(w, { regs, written: ALL_WRITTEN });
+      regsWritten(c, w, 'sigreturn');
     }),
     forkProgram('fork'),
     forkProgram('clone'),
     {
       name: 'sys_write',
       items: [
-        step('copy_from_user: first byte of the buffer', (m) => copyByte(m, arg(m, 1)), { fixup: 'sys_write.efault' }),
-        step('copy_from_user: last byte of the buffer', (m) => copyByte(m, arg(m, 1) + ((arg(m, 2) || 1n) - 1n)), { fixup: 'sys_write.efault' }),
-        step('return count', (m) => jump(note(m, { ret: arg(m, 2) }), T.addr('sys_write.out'))),
+        step('access_ok(buf, count); copy_from_user: first byte of the buffer', (w) => {
+          const buf = arg(w, 1);
+          const count = arg(w, 2);
+          const top = taskSizeMax(w.cpu.paging);
+          if (count > top || buf > top - count) { jump(w, T.addr('sys_write.efault')); return; }
+          return copyByte(w, buf);
+        }, { fixup: 'sys_write.efault' }),
+        step('copy_from_user: last byte of the buffer', (w) => copyByte(w, arg(w, 1) + ((arg(w, 2) || 1n) - 1n)), { fixup: 'sys_write.efault' }),
+        step('return count', (w) => { done(w, arg(w, 2)); jump(w, T.addr('sys_write.out')); }),
         label('sys_write.efault'),
-        step('return -EFAULT', done(EFAULT)),
+        step('return -EFAULT', (w) => done(w, EFAULT)),
         label('sys_write.out'),
-        step('ret', (m) => ret(m)),
+        step('ret', (w) => ret(w)),
       ],
     },
-    simple('modify_ldt', 'write_ldt', (m) => {
-      const func = arg(m, 0);
-      const index = Number(arg(m, 1));
-      const flags = Number(arg(m, 2));
-      if (func !== 1n || index < 0 || index > 15) return done(EINVAL)(m);
+    simple('modify_ldt', 'write_ldt', (w) => {
+      const func = arg(w, 0);
+      const index = Number(arg(w, 1));
+      const flags = Number(arg(w, 2));
+      if (func !== 1n || index < 0 || index > 15) { done(w, EINVAL); return; }
       const desc: Descriptor = { type: flags & 2 ? 'code' : 'data', l: false, db: true, dpl: 3, present: (flags & 1) !== 0 };
-      const ldt = { ...m.cpu.tables.ldt, [index]: desc };
-      return done(0n)({ ...m, cpu: { ...m.cpu, tables: { ...m.cpu.tables, ldt } } });
+      setCpu(w, { tables: { ...w.cpu.tables, ldt: { ...w.cpu.tables.ldt, [index]: desc } } });
+      done(w, 0n);
     }),
     {
       name: 'sys_exit',
-      items: [step('do_exit: the task is gone', (m, x) => call(patchTask(m, m.k.current, { mode: 'dead' }), T.addr('schedule'), x.next)),
-        step('BUG: returned from do_exit', (m) => jump(m, T.addr('do_exit.gone')))],
+      items: [step('do_exit: the task is gone', (w, x) => { patchTask(w, { mode: 'dead' }); call(w, T.addr('schedule'), x.next); }),
+        step('BUG: returned from do_exit', (w) => jump(w, T.addr('do_exit.gone')))],
     },
   ];
 }
-
-/** A supervisor read of one user byte; faults are delivered (demand paging or the fixup). */
-function copyByte(m: MachineState, addr: bigint) {
-  const f = accessFault(m.k, m.cpu.paging, addr, 'read', false);
-  return f === null ? m : { fault: f, m };
-}
-void tif;

@@ -23,24 +23,35 @@ export const SYSCALL_NAMES = [
 export type SyscallName = (typeof SYSCALL_NAMES)[number];
 
 /**
+ * A 64-bit operand before the model runs the event: a value, or a symbol the model resolves at
+ * the boundary where the event runs ("$next": the address after this instruction, "$rip": this
+ * instruction's, or a named address of the kernel's layout such as "$user_data") plus an offset.
+ */
+export type Operand = bigint | { readonly sym: string; readonly off: bigint };
+
+/**
  * A signal frame as user code can forge it before rt_sigreturn: any RIP, RSP, RFLAGS, CS, SS and
  * general registers. Omitted fields keep what the kernel saved in the frame at RSP.
  */
+export type SigFrameOf<V> = Partial<Record<UserReg | 'rip' | 'rflags', V> & { cs: number | V; ss: number | V }>;
+/** A resolved signal frame (selectors are numbers). */
 export type SigFrame = Partial<Record<UserReg | 'rip' | 'rflags', bigint> & { cs: number; ss: number }>;
 
 /** What user code can execute: one instruction each (kernel entries included). */
-export type UserEvent =
-  | { readonly type: 'user.setReg'; readonly reg: UserReg; readonly value: bigint }
-  | { readonly type: 'user.popf'; readonly flags: bigint }
+export type UserEventOf<V, F> =
+  | { readonly type: 'user.setReg'; readonly reg: UserReg; readonly value: V }
+  | { readonly type: 'user.popf'; readonly flags: V }
   | { readonly type: 'user.nop' }
-  | { readonly type: 'user.access'; readonly addr: bigint; readonly write: boolean }
+  | { readonly type: 'user.access'; readonly addr: V; readonly write: boolean }
   | { readonly type: 'user.movSs'; readonly watched: boolean }
-  | { readonly type: 'user.syscall'; readonly nr: SyscallName; readonly args?: readonly bigint[]; readonly frame?: SigFrame }
-  | { readonly type: 'user.sysenter'; readonly nr?: SyscallName; readonly args?: readonly bigint[] }
-  | { readonly type: 'user.int80'; readonly nr: SyscallName; readonly args?: readonly bigint[]; readonly frame?: SigFrame }
+  | { readonly type: 'user.syscall'; readonly nr: SyscallName; readonly args?: readonly V[]; readonly frame?: F }
+  | { readonly type: 'user.sysenter'; readonly nr?: SyscallName; readonly args?: readonly V[] }
+  | { readonly type: 'user.int80'; readonly nr: SyscallName; readonly args?: readonly V[]; readonly frame?: F }
   | { readonly type: 'user.int3' }
-  | { readonly type: 'user.jump'; readonly target: bigint }
-  | { readonly type: 'user.wrgsbase'; readonly value: bigint };
+  | { readonly type: 'user.jump'; readonly target: V }
+  | { readonly type: 'user.wrgsbase'; readonly value: V };
+/** A user event with resolved values. */
+export type UserEvent = UserEventOf<bigint, SigFrame>;
 
 /**
  * Hardware events. Reaching one arms a countdown; it fires once `after` more instruction
@@ -64,20 +75,25 @@ export interface TraceOptions {
 }
 
 /** What a ptrace tracer (a process on another CPU) can do to the traced task. */
-export type TracerEvent =
+export type TracerEventOf<V, F> =
   | { readonly type: 'tracer.attach'; readonly options?: TraceOptions }
-  | { readonly type: 'tracer.setRegs'; readonly regs: SigFrame }
+  | { readonly type: 'tracer.setRegs'; readonly regs: F }
   | { readonly type: 'tracer.singleStep' }
   | { readonly type: 'tracer.cont' }
-  | { readonly type: 'tracer.watch'; readonly addr: bigint };
+  | { readonly type: 'tracer.watch'; readonly addr: V };
+/** A tracer event with resolved values. */
+export type TracerEvent = TracerEventOf<bigint, SigFrame>;
 
 /** What the rest of the machine can do to our CPU's tasks. */
 export type SchedEvent =
   | { readonly type: 'sched.wake'; readonly task: number }
   | { readonly type: 'sched.signal'; readonly task: number; readonly signal: number };
 
-/** One trace event. */
+/** One trace event, values resolved (as it ran). */
 export type Event = UserEvent | HwEvent | TracerEvent | SchedEvent;
+
+/** One trace event whose values may still be symbolic (as a trace holds it). */
+export type TraceEvent = UserEventOf<Operand, SigFrameOf<Operand>> | HwEvent | TracerEventOf<Operand, SigFrameOf<Operand>> | SchedEvent;
 
 /** Every event type, grouped by who causes it. */
 export const EVENT_TYPES = {
@@ -115,6 +131,6 @@ export function isUserEvent(e: Event): e is UserEvent {
 }
 
 /** True for hardware events (they arm a countdown instead of running at a boundary). */
-export function isHwEvent(e: Event): e is HwEvent {
+export function isHwEvent(e: Event | TraceEvent): e is HwEvent {
   return e.type.startsWith('hw.');
 }

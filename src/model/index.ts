@@ -1,12 +1,15 @@
 /**
- * The model: machine state, the trace vocabulary, the pure step function, replay, observations.
+ * The model: machine state, the trace vocabulary, the working machine, the step semantics, a
+ * run as a value, observations.
  */
 export * from './events.ts';
 export * from './observations.ts';
 export * from './state.ts';
 export * from './kernel-api.ts';
 export * from './user-memory.ts';
+export * from './machine.ts';
 export * from './engine.ts';
+export * from './operand.ts';
 export * from './user.ts';
 export * from './step.ts';
 export * from './replay.ts';

@@ -5,13 +5,11 @@
  */
 import type { Fault } from '../isa/index.ts';
 import type { SchedEvent, SyscallName, TracerEvent } from './events.ts';
-import type { Observation, ReturnVia } from './observations.ts';
-import type { MachineState } from './state.ts';
+import type { Machine } from './machine.ts';
+import type { ReturnVia } from './observations.ts';
 
-/** Context a micro-step runs with. */
+/** What a micro-step knows about itself while it runs. */
 export interface Exec {
-  /** Records an observation. */
-  readonly emit: (o: Observation) => void;
   /** Address of the next micro-step in the same program (the fall-through). */
   readonly next: bigint;
 }
@@ -19,17 +17,19 @@ export interface Exec {
 /** A micro-step that faulted at CPL 0: the fault is delivered with RIP at this step. */
 export interface StepFault {
   readonly fault: Fault;
-  readonly m: MachineState;
 }
 
-/** Result of a micro-step. */
-export type StepOut = MachineState | StepFault;
+/**
+ * Result of a micro-step: nothing (it changed the machine in place; returning the machine itself
+ * is the same), or a fault to deliver at this step.
+ */
+export type StepOut = void | Machine | StepFault;
 
 /** True when a micro-step faulted. */
-export const isStepFault = (o: StepOut): o is StepFault => (o as StepFault).fault !== undefined;
+export const isStepFault = (o: StepOut): o is StepFault => o !== undefined && (o as StepFault).fault !== undefined;
 
 /** One kernel instruction (or a short sequence the model treats as one). */
-export interface MicroStep {
+export interface MicroStep extends Exec {
   /** What it does, in kernel terms ("swapgs", "push %rcx (pt_regs->ip)"). */
   readonly name: string;
   /** The program (kernel path) it belongs to. */
@@ -42,10 +42,8 @@ export interface MicroStep {
   readonly stack: boolean;
   /** First step of a SYSRET/SYSRETL/SYSEXIT exit, where an IRET exit could have been used. */
   readonly fork?: ReturnVia;
-  /** Address of the next step in the program (precomputed: the hot path avoids BigInt arithmetic). */
-  readonly next?: bigint;
-  /** Runs the step. Unless it jumps (sets RIP), the program advances RIP to `x.next`. */
-  readonly run: (m: MachineState, x: Exec) => StepOut;
+  /** Runs the step on the working machine. Unless it jumps (sets RIP), RIP advances to `next`. */
+  readonly run: (w: Machine, x: Exec) => StepOut;
 }
 
 /** A kernel built from a design. */
@@ -54,8 +52,8 @@ export interface KernelImpl {
   readonly name: string;
   /** The micro-step at a kernel address, if any. */
   at(rip: bigint): MicroStep | undefined;
-  /** Applies a tracer or scheduler event; null when it is not enabled in this state. */
-  env(m: MachineState, e: TracerEvent | SchedEvent, x: Exec): MachineState | null;
+  /** Applies a tracer or scheduler event to the machine; false when it is not enabled in this state. */
+  env(w: Machine, e: TracerEvent | SchedEvent): boolean;
   /** System call number of `name` in the 64-bit or the 32-bit ABI. */
   syscallNr(name: SyscallName, compat: boolean): bigint;
   /** Start of the exit path that returns to user mode by IRET from task_pt_regs. */
@@ -73,11 +71,14 @@ export interface KernelImpl {
   fixupFor(rip: bigint): bigint | undefined;
   /** "path+index name" for a kernel RIP, for traces people read. */
   describe(rip: bigint): string;
+  /** Named addresses of the layout a trace may use as operands ("$user_data"), per paging mode. */
+  symbols(paging: 4 | 5): Readonly<Record<string, bigint>>;
 }
 
 /**
  * Thrown by kernel code whose own bookkeeping has been corrupted (a return with no caller, an
  * exit with no frame): on a real machine that is a crash, so the engine records a kernel failure.
+ * An error, not control flow: correct kernel code never throws it.
  */
 export class KernelCorruption extends Error {
   override readonly name = 'KernelCorruption';

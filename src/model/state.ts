@@ -184,12 +184,12 @@ export interface PerCpu {
   readonly nmiLastHandled: number;
 }
 
-/** An armed hardware event counting down instruction boundaries. */
+/** An armed hardware event: it fires at the first instruction boundary at or after clock `due`. */
 export interface Armed {
   readonly kind: 'irq' | 'nmi' | 'ldt';
   /** IRQ vector, or the LDT index for `ldt`. */
   readonly vector: number;
-  readonly remaining: number;
+  readonly due: number;
 }
 
 /** The hardware environment: armed countdowns, asserted IRQ lines, the latched NMI. */
@@ -214,10 +214,11 @@ export interface KernelState {
   readonly percpu: PerCpu;
   /** Mapped user pages: page number (hex) -> kind. Unlisted pages are unmapped. */
   readonly pages: Readonly<Record<string, PageKind>>;
-  /** Bytes user code stored (address hex -> byte), so loads see stores. */
-  readonly bytes: Readonly<Record<string, number>>;
-  /** User code: the instruction last executed at each address (hex), plus the vDSO's. */
-  readonly code: Readonly<Record<string, string>>;
+  /**
+   * Bytes user code stored, so loads see stores: page number (hex) -> offset in the page ->
+   * byte. Two levels, so that a store copies one page's bytes, not every byte ever stored.
+   */
+  readonly bytes: Readonly<Record<string, Readonly<Record<number, number>>>>;
   readonly nextActId: number;
   /** The CPU is in the idle loop's HLT. */
   readonly idle: boolean;

@@ -1,22 +1,31 @@
 /**
- * The pure step function: one trace event applied to a machine state. Every event but `hw.*`
- * first lets the kernel run until user code is next (or nothing can run); `hw.*` events arm a
- * countdown at the boundary where the CPU is, so `after` counts from there. An event that is not
- * enabled in the state it meets is skipped, so deleting events always leaves a valid trace.
+ * The step semantics of a trace: one event applied to a machine. Every event but `hw.*` first
+ * lets the kernel run until user code is next (or nothing can run); `hw.*` events arm a
+ * countdown at the boundary where the CPU is, so `after` counts from there. An event's symbolic
+ * operands are resolved where it runs. An event that is not enabled in the state it meets is
+ * skipped, so deleting events always leaves a valid trace. `step` is the pure form: a state in,
+ * the next state and everything that happened out, as data.
  */
 import { cpl } from '../isa/index.ts';
-import { currentTask, runKernel, type EngineOptions } from './engine.ts';
-import { isHwEvent, isUserEvent, type Event } from './events.ts';
+import { currentTask, DEFAULT_MAX_STEPS, runKernel } from './engine.ts';
+import { isHwEvent, isUserEvent, type Event, type TraceEvent } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
+import { Machine, newRecording, type ForkPoint, type MicroRecord, type Probe, type ProbeFailure } from './machine.ts';
 import type { Observation } from './observations.ts';
-import type { Armed, MachineState } from './state.ts';
+import { resolveEvent } from './operand.ts';
+import type { MachineState } from './state.ts';
 import { execUser } from './user.ts';
 
-/** What one event did. */
-export interface StepResult {
-  readonly state: MachineState;
-  readonly skipped: boolean;
-  readonly observations: readonly Observation[];
+/** What a run records besides boundary states and observations. */
+export interface RunOptions {
+  /** Micro-steps allowed per kernel run before the kernel is declared hung. */
+  readonly maxSteps?: number;
+  /** Record every kernel micro-step with the states around it (reports, tests). */
+  readonly micro?: boolean;
+  /** Record SYSRET/SYSRETL/SYSEXIT fork points (the differential invariant; default true). */
+  readonly forks?: boolean;
+  /** State predicates evaluated after every micro-step (micro-granularity invariants). */
+  readonly probes?: readonly Probe[];
 }
 
 /** True when the current task's user code is the next thing the CPU runs. */
@@ -24,35 +33,61 @@ export function atUserBoundary(m: MachineState): boolean {
   return m.k.halted === null && cpl(m.cpu) === 3 && currentTask(m).mode === 'user';
 }
 
-/**
- * Applies one event. `resolve`, if given, is asked for the event's final values at the boundary
- * where it runs (how a trace file's "$next" becomes an address); `e` only needs the right type.
- */
-export function step(m0: MachineState, e0: Event, K: KernelImpl, opts: EngineOptions, resolve?: (m: MachineState) => Event): StepResult {
-  let e = e0;
-  const observations: Observation[] = [];
-  const emit = (o: Observation): void => { observations.push(o); };
-  if (m0.k.halted !== null) return { state: m0, skipped: true, observations };
+/** Applies one event to the working machine; returns it as it ran, and whether it was skipped. */
+export function applyEvent(w: Machine, e: TraceEvent, K: KernelImpl, maxSteps = DEFAULT_MAX_STEPS): { applied: Event; skipped: boolean } {
+  const symbols = K.symbols(w.cpu.paging);
+  if (w.k.halted !== null) return { applied: resolveEvent(e, w.cpu.regs.rip, symbols), skipped: true };
   if (isHwEvent(e)) {
-    const armed: Armed = e.type === 'hw.irq' ? { kind: 'irq', vector: e.vector ?? 0x20, remaining: e.after }
-      : e.type === 'hw.nmi' ? { kind: 'nmi', vector: 2, remaining: e.after } : { kind: 'ldt', vector: e.index, remaining: e.after };
-    return { state: { ...m0, hw: { ...m0.hw, armed: [...m0.hw.armed, armed] } }, skipped: false, observations };
+    const due = w.clock + e.after;
+    const armed = e.type === 'hw.irq' ? { kind: 'irq' as const, vector: e.vector ?? 0x20, due }
+      : e.type === 'hw.nmi' ? { kind: 'nmi' as const, vector: 2, due } : { kind: 'ldt' as const, vector: e.index, due };
+    const hw = w.hwW();
+    hw.armed = [...hw.armed, armed];
+    return { applied: e, skipped: false };
   }
-  const m = runKernel(m0, K, emit, opts);
-  if (resolve) e = resolve(m);
-  if (isUserEvent(e)) {
-    if (!atUserBoundary(m)) return { state: m, skipped: true, observations };
-    return { state: execUser(m, e, K, emit), skipped: false, observations };
+  runKernel(w, K, maxSteps);
+  const applied = resolveEvent(e, w.cpu.regs.rip, symbols);
+  if (isUserEvent(applied)) {
+    if (!atUserBoundary(w)) return { applied, skipped: true };
+    execUser(w, applied, K);
+    return { applied, skipped: false };
   }
-  if (m.k.halted !== null) return { state: m, skipped: true, observations };
-  if (isHwEvent(e)) return { state: m, skipped: true, observations };
-  const r = K.env(m, e, { emit, next: 0n });
-  return r === null ? { state: m, skipped: true, observations } : { state: r, skipped: false, observations };
+  if (w.k.halted !== null || isHwEvent(applied)) return { applied, skipped: true };
+  return { applied, skipped: !K.env(w, applied) };
+}
+
+/** What one event did. */
+export interface StepResult {
+  readonly state: MachineState;
+  /** The event as it ran (operands resolved). */
+  readonly applied: Event;
+  readonly skipped: boolean;
+  readonly observations: readonly Observation[];
+  /** Micro-transitions (only with `micro`), fork points, probe failures, micro-steps run. */
+  readonly micro: readonly MicroRecord[];
+  readonly forks: readonly ForkPoint[];
+  readonly probeFailures: readonly ProbeFailure[];
+  readonly microSteps: number;
+}
+
+function result(w: Machine, applied: Event, skipped: boolean): StepResult {
+  const r = w.rec;
+  return {
+    state: w.snapshot(), applied, skipped, observations: w.takeObservations(), micro: r.micro ?? [], forks: r.forks ?? [],
+    probeFailures: r.probeFailures, microSteps: r.microSteps,
+  };
+}
+
+/** Applies one event to a state. */
+export function step(m: MachineState, e: TraceEvent, K: KernelImpl, o: RunOptions = {}): StepResult {
+  const w = new Machine(m, newRecording(o));
+  const r = applyEvent(w, e, K, o.maxSteps);
+  return result(w, r.applied, r.skipped);
 }
 
 /** Lets the kernel finish what the last event started (run until user code is next). */
-export function drain(m: MachineState, K: KernelImpl, opts: EngineOptions): StepResult {
-  const observations: Observation[] = [];
-  const state = runKernel(m, K, (o) => { observations.push(o); }, opts);
-  return { state, skipped: false, observations };
+export function drain(m: MachineState, K: KernelImpl, o: RunOptions = {}): StepResult {
+  const w = new Machine(m, newRecording(o));
+  runKernel(w, K, o.maxSteps);
+  return result(w, { type: 'user.nop' }, false);
 }

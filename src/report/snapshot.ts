@@ -43,7 +43,7 @@ export function snapshot(m: MachineState, K: KernelImpl): Record<string, string>
     s[`task${t.id}.contexts`] = t.acts.map(contextName).join(' > ') || '-';
   }
   s.pending = `${m.hw.nmi ? 'NMI ' : ''}${m.hw.irq.map((v) => `IRQ 0x${v.toString(16)}`).join(' ')}`.trim() || '-';
-  s.armed = m.hw.armed.map((a) => `${a.kind}@${a.remaining}`).join(' ') || '-';
+  s.armed = m.hw.armed.map((a) => `${a.kind}@${Math.max(0, a.due - m.clock)}`).join(' ') || '-';
   if (m.k.halted) s.halted = m.k.halted.kind === 'kernel-failure' ? `${m.k.halted.what}: ${m.k.halted.detail}` : 'yes';
   return s;
 }

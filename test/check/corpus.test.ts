@@ -9,6 +9,7 @@ import { designOf, parseCounterexample } from '../../src/check/counterexample.ts
 import { discoverInvariants } from '../../src/check/discover.ts';
 import { evaluate } from '../../src/check/evaluate.ts';
 import { kernelOf } from '../../src/check/session.ts';
+import { toTraceEvents } from '../../src/check/operands.ts';
 
 const DIR = new URL('../../counterexamples/', import.meta.url).pathname;
 const files = existsSync(DIR)
@@ -27,7 +28,7 @@ describe('saved counterexamples', async () => {
       const inv = invariants.get(ce.invariant);
       expect(inv, `no invariant ${ce.invariant}`).toBeDefined();
       if (!inv) return;
-      const ev = evaluate(inv, { kernel: kernelOf(designOf(ce)), vendor: ce.vendor, paging: ce.paging }, ce.events);
+      const ev = evaluate(inv, { kernel: kernelOf(designOf(ce)), vendor: ce.vendor, paging: ce.paging }, toTraceEvents(ce.events, file));
       expect(ev.violation !== null ? 'violated' : 'holds').toBe(ce.expect);
       if (ev.violation) expect(ev.violation.step).toBe(ce.failure.step);
     });

@@ -8,11 +8,16 @@ const base: PlanInput = {
 };
 
 describe('plan', () => {
-  it('splits each cell into chunks of random runs with their own seeds', () => {
+  it('splits each group (design x vendor x paging) into chunks of random runs with their own seeds', () => {
     const units = plan(base);
-    expect(units).toHaveLength(2 * 2 * 2 * 2 * 3);
+    expect(units).toHaveLength(2 * 2 * 2 * 3);
     expect(units.slice(0, 3).map((u) => u.runs)).toEqual([100, 100, 50]);
     expect(new Set(units.map((u) => u.seed)).size).toBe(units.length);
+  });
+
+  it('has every unit judge every invariant: one replay per trace serves all cells of its group', () => {
+    for (const u of plan(base)) expect(u.invariants).toEqual(base.invariants);
+    expect(new Set(plan(base).map((u) => `${u.group.design}/${u.group.vendor}/${u.group.paging}`)).size).toBe(8);
   });
 
   it('the union of all shards is exactly the unsharded run', () => {

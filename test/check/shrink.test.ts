@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { shrink, simplerEvents } from '../../src/check/shrink.ts';
 import { evaluate } from '../../src/check/evaluate.ts';
+import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf, designByName } from '../../src/check/session.ts';
 import type { RawEvent } from '../../src/check/trace-file.ts';
 import userProgress from '../../properties/exit/user-progress.ts';
@@ -34,7 +35,7 @@ describe('shrink', () => {
 
   it('shrinks a real violation (the opportunistic-SYSRET TF loop) to a 1-minimal trace', () => {
     const cell = { kernel: kernelOf(designByName('opportunistic-sysret-2015')), vendor: 'intel' as const, paging: 4 as const };
-    const failsReal = (t: RawEvent[]): boolean => evaluate(userProgress, cell, t).violation !== null;
+    const failsReal = (t: RawEvent[]): boolean => evaluate(userProgress, cell, toTraceEvents(t, 'test')).violation !== null;
     // A debugger single-steps "movq $stuck_here, %rcx; pushfq; popq %r11; stuck_here:" (B4), with noise.
     const start: RawEvent[] = [nop, irq(40), { type: 'tracer.attach', options: { syscalls: true } }, { type: 'user.syscall', nr: 'getpid' },
       { type: 'tracer.cont' }, nop, { type: 'tracer.singleStep' }, { type: 'user.setReg', reg: 'rcx', value: '$next+10' },

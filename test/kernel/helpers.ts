@@ -6,7 +6,7 @@ import type { Paging, Vendor } from '../../src/isa/index.ts';
 import { kernelOf } from '../../src/check/session.ts';
 import { findDesign, initialState, type Design, type InitialOverrides } from '../../src/kernel/index.ts';
 import {
-  replay, type Event, type MachineState, type MicroStep, type Observation, type ReplayResult, type Task,
+  replay, type Event, type MachineState, type MicroStep, type Observation, type ReplayResult, type Task, type TraceEvent,
 } from '../../src/model/index.ts';
 
 /** A built-in design by name (throws for a typo in a test). */
@@ -47,18 +47,11 @@ export interface RunOpts {
 }
 
 /** Replays `events` on design `name` (default linux-6.7, Intel, 4-level), recording micro-steps. */
-export function run(name: string | Design, events: readonly Event[], o: RunOpts = {}): Run {
+export function run(name: string | Design, events: readonly (Event | TraceEvent)[], o: RunOpts = {}): Run {
   const d = typeof name === 'string' ? design(name) : name;
   const K = kernelOf(d);
-  const micro: Micro[] = [];
-  let current = 0;
-  const r = replay(initialState(K, o.vendor ?? 'intel', o.paging ?? 4, o.initial ?? {}), events, K, {
-    onEvent: (i) => { current = i + 1; },
-    onMicro: (before, step, after) => {
-      const rip = before.cpu.regs.rip;
-      micro.push({ event: current, rip, where: K.describe(rip), step, before, after });
-    },
-  });
+  const r = replay(initialState(K, o.vendor ?? 'intel', o.paging ?? 4, o.initial ?? {}), events as TraceEvent[], K, { micro: true });
+  const micro: Micro[] = (r.micro ?? []).map((m) => ({ ...m, where: K.describe(m.rip) }));
   const tagged = r.observations.filter((t) => t.o.kind !== 'pt-read');
   return { r, final: r.final, micro, obs: tagged.map((t) => t.o), tagged };
 }

@@ -52,7 +52,7 @@ describe('copy_from_user and the exception table (linux-6.7)', () => {
     const r = run('linux-6.7', [ev.syscall('write', [1n, UNMAPPED, 8n]), ev.nop]);
     expect(failures(r)).toEqual([]);
     expect(signals(r)).toEqual([]);
-    expect(stepsOf(r, 'sys_write')).toEqual(['copy_from_user: first byte of the buffer', 'return -EFAULT', 'ret']);
+    expect(stepsOf(r, 'sys_write')).toEqual(['access_ok(buf, count); copy_from_user: first byte of the buffer', 'return -EFAULT', 'ret']);
     expect(returns(r)[0]?.view.regs.rax).toBe(EFAULT);
   });
 
@@ -62,11 +62,27 @@ describe('copy_from_user and the exception table (linux-6.7)', () => {
     expect(returns(r)[0]?.view.regs.rax).toBe(0x20n);
   });
 
-  // A non-canonical user pointer raises #GP, not #PF; the same fixup applies.
-  it('returns -EFAULT for a non-canonical buffer too', () => {
+  // access_ok refuses a range beyond TASK_SIZE_MAX before any access (uaccess_64.h): no #GP, no #PF.
+  it('returns -EFAULT for a non-canonical buffer too, without touching it', () => {
     const r = run('linux-6.7', [ev.syscall('write', [1n, 1n << 47n, 8n]), ev.nop]);
     expect(failures(r)).toEqual([]);
+    expect(r.micro.some((m) => m.step.path === 'asm_exc_general_protection' || m.step.path === 'asm_exc_page_fault')).toBe(false);
     expect(returns(r)[0]?.view.regs.rax).toBe(EFAULT);
+  });
+
+  // Issue 13: write(1, buf, 0xffffffffffffffff) used to crash the model on a 65-bit address.
+  it('returns -EFAULT for a length no buffer can have', () => {
+    const r = run('linux-6.7', [ev.syscall('write', [1n, 0x60_0000n, (1n << 64n) - 1n]), ev.nop]);
+    expect(failures(r)).toEqual([]);
+    expect(returns(r)[0]?.view.regs.rax).toBe(EFAULT);
+  });
+
+  // A non-canonical pointer that access_ok lets through cannot exist for write(); a user access
+  // to one raises #GP (SIGSEGV, SI_KERNEL), not #PF.
+  it('a user access to a non-canonical address is #GP, not #PF', () => {
+    const r = run('linux-6.7', [ev.access(1n << 47n), ev.nop]);
+    expect(r.micro.some((m) => m.step.path === 'asm_exc_general_protection')).toBe(true);
+    expect(signals(r)[0]).toMatchObject({ signal: 11, code: 0x80, siAddr: 0n });
   });
 });
 

@@ -63,7 +63,7 @@ describe('events and the kernel', () => {
     const [, afterSyscall, afterNmi] = r.r.states;
     expect(afterNmi?.cpu.regs.rip).toBe(afterSyscall?.cpu.regs.rip);
     expect(afterNmi?.cpu.cs.sel).toBe(0x10);
-    expect(afterNmi?.hw.armed).toEqual([{ kind: 'nmi', vector: 2, remaining: 0 }]);
+    expect(afterNmi?.hw.armed).toEqual([{ kind: 'nmi', vector: 2, due: afterSyscall?.clock }]);
     expect(r.final.hw.nmiDelivered).toBe(1);
   });
 
