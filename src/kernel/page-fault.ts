@@ -42,9 +42,9 @@ export function pageFault(c: Ctx): Program {
     ...(d.cr2Read === 'after-instrumentation' ? [read] : []),
     ...(d.cr2Read === 'after-irq-enable' ? [irqOn, read] : [irqOn]),
     step('handle_page_fault(regs, error_code, address)', (w) => {
+      const f = frameOf(w);
       const addr = act(w)?.notes.cr2 ?? w.cpu.cr2;
       note(w, { pfAddr: addr });
-      const f = frameOf(w);
       const error = Number(f.err ?? 0n);
       const key = (addr >> 12n).toString(16);
       const fromUser = (f.cs & 3n) === 3n;

@@ -77,8 +77,9 @@ export interface KernelImpl {
 
 /**
  * Thrown by kernel code whose own bookkeeping has been corrupted (a return with no caller, an
- * exit with no frame): on a real machine that is a crash, so the engine records a kernel failure.
- * An error, not control flow: correct kernel code never throws it.
+ * exit with no frame): on a real machine that is a crash, so the engine records a kernel failure
+ * and the machine halts. An error, not control flow: correct kernel code never throws it. Steps
+ * read what they need (frameOf) before they write, so a throw leaves the step's state unchanged.
  */
 export class KernelCorruption extends Error {
   override readonly name = 'KernelCorruption';
