@@ -8,7 +8,7 @@ import { rf, type Paging, type Vendor } from '../isa/index.ts';
 import { kernelOf } from '../check/session.ts';
 import { initialState, type BuiltKernel, type Design } from '../kernel/index.ts';
 import {
-  atUserBoundary, DEFAULT_MAX_STEPS, drain, SI, SIG, step, TIF, USER_REGS,
+  atUserBoundary, DEFAULT_MAX_STEPS, drain, mapRange, pageKind, SI, SIG, step, TIF, USER_REGS,
   type Event, type MachineState, type Observation, type Task,
 } from '../model/index.ts';
 import type { EventRecord, SideRun, SigRecord } from './types.ts';
@@ -80,10 +80,7 @@ function umipRead(m: MachineState, obs: readonly Observation[]): MachineState {
   let pages = m.k.pages;
   for (const o of obs) {
     if (o.kind !== 'signal' || o.task !== MODEL_PID || o.signal !== SIG.SIGSEGV || o.code !== SI.KERNEL || o.fatal) continue;
-    for (const a of [o.rip, o.rip + 14n]) {
-      const key = (a >> 12n).toString(16);
-      if (pages[key] === 'demand') pages = { ...pages, [key]: 'data' };
-    }
+    for (const a of [o.rip, o.rip + 14n]) if (pageKind(pages, a) === 'demand') pages = mapRange(pages, a, a + 1n, 'data');
   }
   return pages === m.k.pages ? m : { ...m, k: { ...m.k, pages } };
 }

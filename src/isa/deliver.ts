@@ -35,10 +35,33 @@ export interface FrameInfo {
   readonly privilegeChange: boolean;
 }
 
-/** Result of a delivery attempt. */
+/** The qwords a delivery pushed: `values[0]` at `at` (the new RSP), upward. */
+export interface Pushed {
+  readonly at: bigint;
+  readonly values: readonly bigint[];
+}
+
+/**
+ * Result of a delivery attempt. `mem` is the memory after the pushes, computed when read: a
+ * machine that owns its memory applies `pushed` in place instead of copying it.
+ */
 export type DeliveryResult =
-  | { readonly ok: true; readonly cpu: CpuState; readonly mem: Memory; readonly frame: FrameInfo }
+  | {
+    readonly ok: true; readonly cpu: CpuState; readonly mem: Memory; readonly pushed: Pushed; readonly frame: FrameInfo;
+    /** The memory before the pushes. */
+    readonly before: Memory;
+  }
   | { readonly ok: false; readonly cpu: CpuState; readonly fault: Fault };
+
+/** A successful result whose memory is `before` with `pushed` written, on demand. */
+function pushedResult(cpu: CpuState, before: Memory, pushed: Pushed, frame: FrameInfo): Extract<DeliveryResult, { ok: true }> {
+  return { ok: true, cpu, pushed, frame, before, get mem() { return writeQs(before, pushed.at, pushed.values); } };
+}
+
+/** The same delivery outcome with another CPU state (the memory stays lazy). */
+export function withCpu(r: Extract<EventOutcome, { ok: true }>, cpu: CpuState): Extract<EventOutcome, { ok: true }> {
+  return Object.assign(pushedResult(cpu, r.before, r.pushed, r.frame), { delivered: r.delivered });
+}
 
 /** A fault delivery's `Delivery`, with the error code and CR2 it carries. */
 export function faultDelivery(f: Fault, rip: bigint): Delivery {
@@ -118,12 +141,12 @@ export function deliver(cpu: CpuState, mem: Memory, d: Delivery): DeliveryResult
     shadow: 'none',
     pendingDb: d.vector === VEC.DB ? null : start.pendingDb,
   };
-  return { ok: true, cpu: next, mem: writeQs(mem, rsp, pushed.reverse()), frame: { rsp, top, ist: gate.ist, privilegeChange } };
+  return pushedResult(next, mem, { at: rsp, values: pushed.reverse() }, { rsp, top, ist: gate.ist, privilegeChange });
 }
 
 /** Outcome of {@link deliverEvent}: the events actually delivered, or a shutdown (triple fault). */
 export type EventOutcome =
-  | { readonly ok: true; readonly cpu: CpuState; readonly mem: Memory; readonly frame: FrameInfo; readonly delivered: Delivery }
+  | (Extract<DeliveryResult, { ok: true }> & { readonly delivered: Delivery })
   | { readonly ok: false; readonly cpu: CpuState; readonly shutdown: true };
 
 /** Contributory exceptions (SDM Vol. 3 Table 6-4): #DE, #TS, #NP, #SS, #GP. */
@@ -141,7 +164,7 @@ export function deliverEvent(cpu: CpuState, mem: Memory, d: Delivery): EventOutc
   for (let depth = 0; depth < 4; depth++) {
     const r = deliver(state, mem, current);
     // `delivered.error` is defined iff an error code sits on the stack, so callers can find the frame.
-    if (r.ok) return { ok: true, cpu: r.cpu, mem: r.mem, frame: r.frame, delivered: asPushed(current) };
+    if (r.ok) return Object.assign(r, { delivered: asPushed(current) });
     if (current.vector === VEC.DF) return { ok: false, cpu: r.cpu, shutdown: true };
     const first = current.kind === 'fault' && (CONTRIBUTORY.has(current.vector) || current.vector === VEC.PF);
     const second = CONTRIBUTORY.has(r.fault.vector) || r.fault.vector === VEC.PF;

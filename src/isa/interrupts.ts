@@ -10,7 +10,7 @@ import { VEC } from './defaults.ts';
 import { IsaInputError, isaErrors } from './errors.ts';
 import type { Memory } from './memory.ts';
 import { dropHeldStep, fault, ok, retire, type ExecResult, type Fault } from './result.ts';
-import { deliverEvent, type EventOutcome } from './deliver.ts';
+import { deliverEvent, withCpu, type EventOutcome } from './deliver.ts';
 import { IF } from './rflags.ts';
 import { wrap64 } from './u64.ts';
 
@@ -31,9 +31,9 @@ export function softInt(cpu0: CpuState, mem: Memory, vector: number): EventOutco
   if (!r.ok) return r;
   if (r.delivered.kind === 'fault') {
     // The INT faulted (gate DPL): the held #DB is dropped like for any faulting instruction.
-    return { ...r, cpu: { ...r.cpu, pendingDb: cpu.pendingDb?.held ? null : r.cpu.pendingDb } };
+    return withCpu(r, { ...r.cpu, pendingDb: cpu.pendingDb?.held ? null : r.cpu.pendingDb });
   }
-  return { ...r, cpu: retire(cpu, r.cpu, { trap: false }) };
+  return withCpu(r, retire(cpu, r.cpu, { trap: false }));
 }
 
 /**

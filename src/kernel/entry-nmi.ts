@@ -12,7 +12,7 @@
  * on the thread stack and return without exit work (9b6e6a8334d5).
  */
 import { iretq, rf } from '../isa/index.ts';
-import type { Machine, StepOut } from '../model/index.ts';
+import { pageOf, type Machine, type StepOut } from '../model/index.ts';
 import { pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { frameOf, iretToKernel } from './entry-idt.ts';
 import { istOf, PERCPU_BASE, ptRegsAddr } from './layout.ts';
@@ -133,7 +133,7 @@ function userStackRead(w: Machine): StepOut {
   // perf samples task_pt_regs best-effort (perf_get_regs_user); it is not a pt_regs consumer.
   const addr = t.regs.rsp & ~7n;
   if (addr >> 47n !== 0n) return; // access_ok fails: nothing is read
-  const page = w.k.pages[(addr >> 12n).toString(16)];
+  const page = pageOf(w.k, addr);
   if (page !== undefined && page !== 'demand') return;
   return { fault: { vector: 14, error: 0, cr2: addr } };
 }

@@ -5,7 +5,7 @@
  * handlers and rseq registration are what a test program would have set up.
  */
 import { EMPTY_MEMORY, makeCpu, userHalfEnd, VEC, USER_CS, USER_DS, USER32_CS, KERNEL_CS, fixRflags, rf, type Paging, type Vendor } from '../isa/index.ts';
-import { PT_COMPLETE, PT_FIELDS, SIG, type MachineState, type PageKind, type PtRegs, type Task, type UserReg } from '../model/index.ts';
+import { mapRange, NO_PAGES, PT_COMPLETE, PT_FIELDS, SIG, type MachineState, type PageKind, type PtRegs, type Task, type UserReg } from '../model/index.ts';
 import type { BuiltKernel } from './build.ts';
 import { IST_SLOT } from './build.ts';
 import {
@@ -33,12 +33,6 @@ export const TASK1_RSP = TASK1_STACK;
 export const TASK2_RIP = COMPAT_CODE + 0x100n;
 export const TASK2_RSP = COMPAT_STACK_TOP - 0x800n;
 
-function mapRange(pages: Record<string, PageKind>, start: bigint, end: bigint, kind: PageKind | 'unmapped'): void {
-  for (let p = start >> 12n; p < (end + 0xfffn) >> 12n; p++) {
-    if (kind === 'unmapped') delete pages[p.toString(16)];
-    else pages[p.toString(16)] = kind;
-  }
-}
 
 function regsOf(values: Partial<Record<string, bigint>>): PtRegs {
   return Object.fromEntries(PT_FIELDS.map((f) => [f, values[f] ?? 0n])) as PtRegs;
@@ -65,17 +59,17 @@ export function initialState(K: BuiltKernel, vendor: Vendor, paging: Paging, o: 
 function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: InitialOverrides): MachineState {
   const d = K.design.knobs;
   const T = K.text;
-  const pages: Record<string, PageKind> = {};
-  mapRange(pages, USER_CODE, USER_CODE + 0x10000n, 'code');
-  mapRange(pages, USER_DATA, USER_DATA + 0x10000n, 'data');
-  mapRange(pages, USER_DEMAND, USER_DEMAND + 0x10000n, 'demand');
-  mapRange(pages, USER_STACK_TOP - 0x21000n, USER_STACK_TOP, 'data');
-  mapRange(pages, COMPAT_CODE, COMPAT_CODE + 0x10000n, 'code');
-  mapRange(pages, COMPAT_STACK_TOP - 0x21000n, COMPAT_STACK_TOP, 'data');
-  mapRange(pages, VDSO32, VDSO32 + 0x1000n, 'code');
-  // Without the guard page the last user page can hold code (a SYSCALL at its very end).
-  if (!d.guardPage) mapRange(pages, userHalfEnd(paging) - 0x1000n, userHalfEnd(paging), 'code');
-  for (const r of o.pages ?? []) mapRange(pages, r.start, r.end, r.kind);
+  const ranges: Array<[bigint, bigint, PageKind | 'unmapped']> = [
+    [USER_CODE, USER_CODE + 0x10000n, 'code'], [USER_DATA, USER_DATA + 0x10000n, 'data'],
+    [USER_DEMAND, USER_DEMAND + 0x10000n, 'demand'], [USER_STACK_TOP - 0x21000n, USER_STACK_TOP, 'data'],
+    [COMPAT_CODE, COMPAT_CODE + 0x10000n, 'code'], [COMPAT_STACK_TOP - 0x21000n, COMPAT_STACK_TOP, 'data'],
+    [VDSO32, VDSO32 + 0x1000n, 'code'],
+    // Without the guard page the last user page can hold code (a SYSCALL at its very end).
+    ...(!d.guardPage ? [[userHalfEnd(paging) - 0x1000n, userHalfEnd(paging), 'code'] as [bigint, bigint, PageKind]] : []),
+    // Overrides: page-aligned ranges, end rounded up to a page.
+    ...(o.pages ?? []).map((r): [bigint, bigint, PageKind | 'unmapped'] => [r.start & ~0xfffn, (r.end + 0xfffn) & ~0xfffn, r.kind]),
+  ];
+  const pages = ranges.reduce((t, [start, end, kind]) => mapRange(t, start, end, kind), NO_PAGES);
   const rflags = fixRflags(o.rflags ?? rf.IF);
   const userRegs = { rsp: TASK1_RSP, rip: TASK1_RIP, ...o.regs };
   const ist = [0n, 1, 2, 3, 4, 5, 6, 7].map((n, i) => (i === 0 ? 0n : istTop(i)));

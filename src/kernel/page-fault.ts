@@ -9,7 +9,7 @@
  * address resumes at its exception-table fixup (copy_from_user returns -EFAULT); anything else
  * in the kernel is an oops; a user fault that cannot be resolved is SIGSEGV with si_addr = CR2.
  */
-import { accessFault, SI, SIG, type Machine, type StepOut } from '../model/index.ts';
+import { accessFault, pageOf, SI, SIG, type Machine, type StepOut } from '../model/index.ts';
 import { taskSizeMax } from '../isa/index.ts';
 import type { Ctx } from './ctx.ts';
 import { frameOf } from './entry-idt.ts';
@@ -46,15 +46,15 @@ export function pageFault(c: Ctx): Program {
       const addr = act(w)?.notes.cr2 ?? w.cpu.cr2;
       note(w, { pfAddr: addr });
       const error = Number(f.err ?? 0n);
-      const key = (addr >> 12n).toString(16);
+      const kind = pageOf(w.k, addr);
       const fromUser = (f.cs & 3n) === 3n;
       // Demand paging, unless page faults are disabled (NMI context: copy_from_user_nmi). An
       // instruction fetch from a demand page is an access error of its (non-executable, data)
       // VMA, refused before handle_mm_fault (do_user_addr_fault's access_error): SEGV_ACCERR,
       // nothing filled in (co-simulation on a real kernel shows it).
-      const fetchFromData = w.k.pages[key] === 'demand' && (error & 16) !== 0;
-      if (w.k.pages[key] === 'demand' && !fetchFromData && addr >> 47n === 0n && (fromUser || w.k.percpu.preemptCount === 0)) {
-        w.pagesW()[key] = 'data';
+      const fetchFromData = kind === 'demand' && (error & 16) !== 0;
+      if (kind === 'demand' && !fetchFromData && addr >> 47n === 0n && (fromUser || w.k.percpu.preemptCount === 0)) {
+        w.setPage(addr, 'data');
         return;
       }
       // A user access to the kernel half (fault_in_kernel_space: addr >= TASK_SIZE_MAX) goes
@@ -77,5 +77,5 @@ export function pageFault(c: Ctx): Program {
 
 /** Marks the page holding `addr` present (demand paging). */
 export function fillPage(w: Machine, addr: bigint): void {
-  w.pagesW()[(addr >> 12n).toString(16)] = 'data';
+  w.setPage(addr, 'data');
 }

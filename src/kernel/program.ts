@@ -68,9 +68,10 @@ export class Text {
           this.defineLabel(item.label, at);
           continue;
         }
+        // One shape for every step (fork always present): the engine's calls stay monomorphic.
         this.steps.set(at, {
           name: item.name, path: p.name, insn: item.insn ?? false, percpu: item.percpu ?? false,
-          stack: item.stack ?? false, run: item.run, next: at + STEP_BYTES, ...(item.fork ? { fork: item.fork } : {}),
+          stack: item.stack ?? false, run: item.run, next: at + STEP_BYTES, fork: item.fork, following: undefined,
         });
         this.names.set(at, `${p.name}+${i}`);
         this.byIndex[Number(at - TEXT_BASE) >> 2] = this.steps.get(at);
@@ -79,6 +80,9 @@ export class Text {
       }
       this.ranges.push({ name: p.name, start: base, end: base + i * STEP_BYTES });
     });
+    // Link each step to the one at its fall-through address: most steps fall through, and the
+    // engine then finds the next one without a lookup.
+    for (const s of this.steps.values()) (s as { following?: MicroStep }).following = this.steps.get(s.next);
     return this;
   }
 

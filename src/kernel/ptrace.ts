@@ -7,7 +7,7 @@
  * next must cope with any register values (CVE-2014-4699).
  */
 import { rf } from '../isa/index.ts';
-import { PT_FIELDS, TIF, type Machine, type MachineState, type PtRegs, type SchedEvent, type StopKind, type Task, type TracerEvent } from '../model/index.ts';
+import { pageOf, PT_FIELDS, TIF, type Machine, type MachineState, type PtRegs, type SchedEvent, type StopKind, type Task, type TracerEvent } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
 import { call, cur, patchTask, ret, setCpu, tif, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
@@ -24,8 +24,7 @@ export const PTRACE_FLAG_MASK = rf.CF | rf.PF | rf.AF | rf.ZF | rf.SF | rf.TF | 
 
 /** A tracer's read of user memory at `addr` fills a demand page there (get_user_pages). */
 function touchDemand(w: Machine, addr: bigint): void {
-  const key = (addr >> 12n).toString(16);
-  if (w.k.pages[key] === 'demand') w.pagesW()[key] = 'data';
+  if (pageOf(w.k, addr) === 'demand') w.setPage(addr, 'data');
 }
 
 /**

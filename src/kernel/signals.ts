@@ -9,7 +9,7 @@
  * sigcontext may set (FIX_EFLAGS; CS/SS with RPL 3).
  */
 import { rf, USER_CS, USER32_CS, USER_DS } from '../isa/index.ts';
-import { accessFault, PT_COMPLETE, SI, SIG, TIF, type Machine, type MachineState, type PtRegs, type Task } from '../model/index.ts';
+import { accessFault, pageOf, PT_COMPLETE, SI, SIG, TIF, type Machine, type MachineState, type PtRegs, type Task } from '../model/index.ts';
 import { EINTR, errno, type Ctx } from './ctx.ts';
 import { act, call, cur, patchTask, ret, tif, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
@@ -97,7 +97,7 @@ export function signalPrograms(c: Ctx): Program[] {
       return;
     }
     w.emit({ kind: 'signal', task: t.id, signal: sig, code: info.code, siAddr: info.addr, rip: regs.rip, fatal: false, frame });
-    if (accessFault(w.k, w.cpu.paging, frame, 'write', false) !== null) w.pagesW()[(frame >> 12n).toString(16)] = 'data';
+    if (accessFault(w.k, w.cpu.paging, frame, 'write', false) !== null) w.setPage(frame, 'data');
     patchTask(w, { sigframes: { ...cur(w).sigframes, [frame.toString(16)]: regs } });
     writePt(w, {
       // Handler arguments: 64-bit rdi = sig, rsi = &info, rdx = &uc (ax = 0); ia32_setup_rt_frame:
@@ -124,7 +124,7 @@ export function signalPrograms(c: Ctx): Program[] {
 function pageUnmapped(m: MachineState, addr: bigint): boolean {
   const f = accessFault(m.k, m.cpu.paging, addr, 'write', false);
   if (f === null) return false;
-  return m.k.pages[(addr >> 12n).toString(16)] !== 'demand';
+  return pageOf(m.k, addr) !== 'demand';
 }
 
 /** FIX_EFLAGS: the flags a signal frame may set (arch/x86/kernel/signal.c). */

@@ -85,7 +85,7 @@ export function deliverAt(w: Machine, d: Delivery, db?: HwFacts['db']): void {
     w.halt({ kind: 'kernel-failure', what: 'shutdown', detail: `triple fault delivering vector ${d.vector}` });
     return;
   }
-  w.setMem(r.mem);
+  w.writeQs(r.pushed.at, r.pushed.values);
   pushActivation(w, {
     cause: 'idt', vector: r.delivered.vector, fromUser: r.frame.privilegeChange, frame: r.frame,
     interrupted: d.rip, hw: { ...hwFacts(r.delivered, db), rsp }, notes: {},
@@ -149,11 +149,13 @@ function probe(w: Machine, rec: Recording, s: MicroStep, rip: bigint, before: Ma
 export function microStep(w: Machine, K: KernelImpl): void {
   const rec = w.rec;
   const rip = w.cpu.regs.rip;
-  const s = K.at(rip);
+  const last = w.lastStep;
+  const s = last !== undefined && last.next === rip && last.following !== undefined ? last.following : K.at(rip);
   if (s === undefined) {
     w.halt({ kind: 'kernel-failure', what: 'unhandled-fault', detail: `CPL 0 executing at 0x${rip.toString(16)}, which is not kernel text` });
     return;
   }
+  w.lastStep = s;
   if (s.percpu && w.cpu.gsBase !== K.percpuBase) {
     w.halt({ kind: 'kernel-failure', what: 'user-gs', detail: `${K.describe(rip)} uses per-CPU data with GS base 0x${w.cpu.gsBase.toString(16)}` });
     return;
@@ -163,11 +165,12 @@ export function microStep(w: Machine, K: KernelImpl): void {
     return;
   }
   if (s.fork !== undefined) recordFork(w, rec, s);
-  const needBefore = rec.micro !== null || rec.probes.some((p) => p.before);
-  const before = needBefore ? w.snapshot() : null;
+  const before = rec.micro !== null || rec.probeBefore ? w.snapshot() : null;
   // What the end-of-instruction bookkeeping needs from the state before the step.
   const c0 = w.cpu;
-  const f0 = { rflags: c0.rflags, pendingDb: c0.pendingDb, shadow: c0.shadow };
+  const flags0 = c0.rflags;
+  const pending0 = c0.pendingDb;
+  const shadow0 = c0.shadow;
   const wasUser = (c0.cs.sel & 3) === 3;
   let out;
   let corrupt = false;
@@ -180,9 +183,10 @@ export function microStep(w: Machine, K: KernelImpl): void {
   }
   if (isStepFault(out)) deliverFault(w, out.fault, rip);
   else if (!corrupt) {
-    if (!s.insn) endOfInstruction(w, f0);
-    if (w.cpu.regs.rip === rip) w.regsW().rip = s.next;
-    if ((w.cpu.cs.sel & 3) === 3 && !wasUser) returnedToUser(w);
+    if (!s.insn) endOfInstruction(w, flags0, pending0, shadow0);
+    const regs = w.cpu.regs;
+    if (regs.rip === rip) w.regsW().rip = s.next;
+    if (!wasUser && (w.cpu.cs.sel & 3) === 3) returnedToUser(w);
   }
   w.clock += 1;
   rec.microSteps++;
@@ -191,10 +195,10 @@ export function microStep(w: Machine, K: KernelImpl): void {
 }
 
 /** RF, the shadow and a pending single-step trap at the end of a kernel instruction (isa/result.ts retire). */
-function endOfInstruction(w: Machine, f0: Pick<CpuState, 'rflags' | 'pendingDb' | 'shadow'>): void {
+function endOfInstruction(w: Machine, flags0: bigint, pending0: CpuState['pendingDb'], shadow0: CpuState['shadow']): void {
   const c = w.cpu;
-  if ((f0.rflags & rf.TF) === 0n && f0.pendingDb === null && c.pendingDb === null && c.shadow === 'none' && (c.rflags & rf.RF) === 0n) return;
-  w.setCpu(retire(f0 as CpuState, c));
+  if ((flags0 & rf.TF) === 0n && pending0 === null && c.pendingDb === null && c.shadow === 'none' && (c.rflags & rf.RF) === 0n) return;
+  w.setCpu(retire({ rflags: flags0, pendingDb: pending0, shadow: shadow0 } as CpuState, c));
 }
 
 /** A return to CPL 3 makes the current task a user-mode task again; an open fork learns when. */

@@ -41,7 +41,9 @@ export interface MicroStep extends Exec {
   /** Uses the stack: must run on a kernel stack. */
   readonly stack: boolean;
   /** First step of a SYSRET/SYSRETL/SYSEXIT exit, where an IRET exit could have been used. */
-  readonly fork?: ReturnVia;
+  readonly fork?: ReturnVia | undefined;
+  /** The step at `next`, if there is one (set when the text is assembled). */
+  readonly following?: MicroStep | undefined;
   /** Runs the step on the working machine. Unless it jumps (sets RIP), RIP advances to `next`. */
   readonly run: (w: Machine, x: Exec) => StepOut;
 }

@@ -10,10 +10,11 @@
  * src/kernel writes state, and they write only through these accessors.
  */
 import { freeze } from 'immer';
-import type { CpuState, Memory, Regs } from '../isa/index.ts';
+import { ODD, offsetOfLast, pageNumberOf, writeInPage, type CpuState, type MemChunk, type Memory, type Regs } from '../isa/index.ts';
 import type { MicroStep } from './kernel-api.ts';
 import type { Observation, ReturnVia } from './observations.ts';
-import type { Activation, HwState, KernelState, MachineState, Notes, PerCpu, PtRegs, Task } from './state.ts';
+import type { Activation, HwState, KernelState, MachineState, Notes, PageKind, PerCpu, PtRegs, Task } from './state.ts';
+import { pageNumber, setPages } from './user-memory.ts';
 
 /** A mutable view of an immutable state type (one level). */
 export type Mut<T> = { -readonly [K in keyof T]: T[K] };
@@ -70,6 +71,8 @@ export interface Recording {
   readonly probeFailed: boolean[];
   /** Fork whose fast exit has not reached user mode yet. */
   openFork: ForkPoint | null;
+  /** Some probe needs the state before each step (a snapshot per step). */
+  readonly probeBefore: boolean;
   /** Kernel entries started ("syscall64", "idt:14", ...) and the deepest nesting on one task. */
   readonly entries: Record<string, number>;
   maxDepth: number;
@@ -80,6 +83,7 @@ export function newRecording(o: { micro?: boolean; forks?: boolean; probes?: rea
   return {
     event: 0, microSteps: 0, obsBase: 0, micro: o.micro ? [] : null, forks: o.forks === false ? null : [],
     probes: o.probes ?? [], probeFailures: [], probeFailed: [], openFork: null, entries: {}, maxDepth: 0,
+    probeBefore: (o.probes ?? []).some((p) => p.before),
   };
 }
 
@@ -92,14 +96,28 @@ export function setFreezeSnapshots(on: boolean): void {
 /** The working machine. */
 export class Machine implements MachineState {
   private s: Mut<MachineState>;
+  /**
+   * What this machine owns (may write in place) since the last snapshot: the hot objects in
+   * identity slots (a pointer compare), the rest in a set.
+   */
+  private oCpu: object | null = null;
+  private oRegs: object | null = null;
+  private oK: object | null = null;
+  private oTasks: object | null = null;
+  private oHw: object | null = null;
+  private oPercpu: object | null = null;
+  private readonly oTask: Array<object | undefined> = [];
+  private readonly oPt: Array<object | undefined> = [];
+  private readonly oActs: Array<object | undefined> = [];
   private readonly owned = new Set<object>();
-  private last: MachineState | null = null;
+  private last: MachineState | null;
   /** Observations emitted since the last `takeObservations()`. */
   out: Observation[] = [];
+  /** The last micro-step run: its fall-through successor is the likely next one. */
+  lastStep: MicroStep | undefined = undefined;
 
   constructor(start: MachineState, readonly rec: Recording = newRecording({ forks: false })) {
     this.s = { ...start };
-    this.owned.add(this.s);
     this.last = start;
   }
 
@@ -117,8 +135,11 @@ export class Machine implements MachineState {
     // Nothing written since the last snapshot: the same value (a skipped event changes nothing).
     if (last !== null && last.cpu === snap.cpu && last.mem === snap.mem && last.k === snap.k && last.hw === snap.hw && last.clock === snap.clock) return last;
     this.s = { ...snap };
+    this.oCpu = this.oRegs = this.oK = this.oTasks = this.oHw = this.oPercpu = null;
+    this.oTask.length = 0;
+    this.oPt.length = 0;
+    this.oActs.length = 0;
     this.owned.clear();
-    this.owned.add(this.s);
     this.last = freezeSnapshots ? freeze(snap, true) : snap;
     return this.last;
   }
@@ -141,6 +162,7 @@ export class Machine implements MachineState {
     this.kW().halted = o;
   }
 
+  /** A cold child object, owned through the set (copied on first write). */
   private ownChild<T extends object>(parent: Record<string | number, unknown>, key: string | number): T {
     const v = parent[key] as T;
     if (this.owned.has(v)) return v;
@@ -153,9 +175,9 @@ export class Machine implements MachineState {
   /** The CPU, writable. */
   cpuW(): Mut<CpuState> {
     const c = this.s.cpu;
-    if (this.owned.has(c)) return c as Mut<CpuState>;
+    if (this.oCpu === c) return c as Mut<CpuState>;
     const n = { ...c };
-    this.owned.add(n);
+    this.oCpu = n;
     this.s.cpu = n;
     return n;
   }
@@ -164,9 +186,9 @@ export class Machine implements MachineState {
   regsW(): Mut<Regs> {
     const c = this.cpuW();
     const r = c.regs;
-    if (this.owned.has(r)) return r as Mut<Regs>;
+    if (this.oRegs === r) return r as Mut<Regs>;
     const n = { ...r };
-    this.owned.add(n);
+    this.oRegs = n;
     c.regs = n;
     return n;
   }
@@ -175,7 +197,7 @@ export class Machine implements MachineState {
   setCpu(c: CpuState): void {
     if (c === this.s.cpu) return;
     this.s.cpu = c;
-    this.owned.add(c);
+    this.oCpu = c;
   }
 
   /** Replaces the CPU-visible memory with an instruction's result (a fresh map, or the current one). */
@@ -185,32 +207,108 @@ export class Machine implements MachineState {
     this.owned.add(mem);
   }
 
-  /** Writes consecutive qwords from `addr` upward (kernel stores to its stacks). */
+  /** Writes consecutive qwords from `addr` upward (kernel stores to its stacks, deliveries' pushes). */
   writeQs(addr: bigint, values: readonly bigint[]): void {
-    const m = this.ownChild<Map<bigint, bigint>>(this.s as unknown as Record<string, unknown>, 'mem');
-    values.forEach((v, i) => m.set(BigInt.asUintN(64, addr + BigInt(i) * 8n), v));
+    const pages = this.ownChild<Map<number, Array<MemChunk | ReadonlyMap<number, bigint> | undefined>>>(this.s as unknown as Record<string, unknown>, 'mem');
+    const own = <T extends object>(part: T | undefined, fresh: () => T): T => {
+      if (part !== undefined && this.owned.has(part)) return part;
+      const c = (part === undefined ? fresh() : part instanceof Map ? new Map(part) : (part as unknown as unknown[]).slice()) as T;
+      this.owned.add(c);
+      return c;
+    };
+    // Consecutive qwords: page and offset advance as numbers (page numbers are contiguous).
+    let page = pageNumberOf(addr);
+    let off = offsetOfLast();
+    let p: Array<MemChunk | ReadonlyMap<number, bigint> | undefined> | undefined;
+    for (let i = 0; i < values.length; i++, off += 8) {
+      // The address space wraps at 2^64 (page 2^52 is page 0 again), as readQ sees it.
+      if (off >= 4096) { off -= 4096; page = page + 1 === 2 ** 52 ? 0 : page + 1; p = undefined; }
+      if (p === undefined) {
+        p = own(pages.get(page), () => new Array<undefined>(ODD + 1) as Array<MemChunk | ReadonlyMap<number, bigint> | undefined>);
+        pages.set(page, p);
+      }
+      writeInPage(p, off, values[i] as bigint, own);
+    }
   }
 
-  kW(): Mut<KernelState> { return this.ownChild(this.s as unknown as Record<string, unknown>, 'k'); }
-  hwW(): Mut<HwState> { return this.ownChild(this.s as unknown as Record<string, unknown>, 'hw'); }
-  percpuW(): Mut<PerCpu> { return this.ownChild(this.kW() as unknown as Record<string, unknown>, 'percpu'); }
-  /** The user page table (page number in hex -> kind), writable. */
-  pagesW(): Record<string, KernelState['pages'][string]> { return this.ownChild(this.kW() as unknown as Record<string, unknown>, 'pages'); }
+  /** The kernel state, writable (its fields; the tasks array through taskW). */
+  kW(): Mut<KernelState> {
+    const k = this.s.k;
+    if (this.oK === k) return k as Mut<KernelState>;
+    const n = { ...k };
+    this.oK = n;
+    this.s.k = n;
+    return n;
+  }
+
+  hwW(): Mut<HwState> {
+    const h = this.s.hw;
+    if (this.oHw === h) return h as Mut<HwState>;
+    const n = { ...h };
+    this.oHw = n;
+    this.s.hw = n;
+    return n;
+  }
+
+  percpuW(): Mut<PerCpu> {
+    const k = this.kW();
+    const p = k.percpu;
+    if (this.oPercpu === p) return p as Mut<PerCpu>;
+    const n = { ...p };
+    this.oPercpu = n;
+    k.percpu = n;
+    return n;
+  }
+
+  /** Maps the page holding `addr` as `kind` (demand paging fills a page in as data). */
+  setPage(addr: bigint, kind: PageKind | 'unmapped'): void {
+    const regions = this.ownChild<Map<number, number[]>>(this.kW() as unknown as Record<string, unknown>, 'pages');
+    const page = pageNumber(addr);
+    setPages(regions, page, page, kind, (r) => {
+      if (r !== undefined && this.owned.has(r)) return r as number[];
+      const c = r === undefined ? new Array<number>(256).fill(0) : r.slice();
+      this.owned.add(c);
+      return c;
+    });
+  }
 
   /** Task `id`, writable. */
   taskW(id: number): Mut<Task> {
-    const tasks = this.ownChild<Task[]>(this.kW() as unknown as Record<string, unknown>, 'tasks');
-    return this.ownChild(tasks as unknown as Record<number, unknown>, id);
+    const k = this.kW();
+    let tasks = k.tasks as Task[];
+    if (this.oTasks !== tasks) {
+      tasks = tasks.slice();
+      this.oTasks = tasks;
+      k.tasks = tasks;
+    }
+    const t = tasks[id] as Task;
+    if (this.oTask[id] === t) return t as Mut<Task>;
+    const n = { ...t };
+    this.oTask[id] = n;
+    tasks[id] = n;
+    return n;
   }
 
   /** Task `id`'s pt_regs, writable (the caller marks the fields written). */
   ptW(id: number): Mut<PtRegs> {
-    return this.ownChild(this.taskW(id) as unknown as Record<string, unknown>, 'regs');
+    const t = this.taskW(id);
+    const r = t.regs;
+    if (this.oPt[id] === r) return r as Mut<PtRegs>;
+    const n = { ...r };
+    this.oPt[id] = n;
+    t.regs = n;
+    return n;
   }
 
   /** Task `id`'s activations, writable (the array; activations themselves stay values). */
   actsW(id: number): Activation[] {
-    return this.ownChild(this.taskW(id) as unknown as Record<string, unknown>, 'acts');
+    const t = this.taskW(id);
+    const a = t.acts as Activation[];
+    if (this.oActs[id] === a) return a;
+    const n = a.slice();
+    this.oActs[id] = n;
+    t.acts = n;
+    return n;
   }
 
   /** The notes of task `id`'s innermost activation, writable (undefined without one). */

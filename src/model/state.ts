@@ -4,6 +4,7 @@
  */
 import type { CpuState, FrameInfo, Memory } from '../isa/index.ts';
 import type { Observation } from './observations.ts';
+import type { PageTable } from './user-memory.ts';
 
 /** struct pt_regs field order (arch/x86/include/asm/ptrace.h), lowest address first. */
 export const PT_FIELDS = [
@@ -212,8 +213,8 @@ export interface KernelState {
   readonly tasks: readonly Task[];
   readonly runq: readonly number[];
   readonly percpu: PerCpu;
-  /** Mapped user pages: page number (hex) -> kind. Unlisted pages are unmapped. */
-  readonly pages: Readonly<Record<string, PageKind>>;
+  /** Mapped user pages (model/user-memory.ts); unlisted pages are unmapped. */
+  readonly pages: PageTable;
   /**
    * Bytes user code stored, so loads see stores: page number (hex) -> offset in the page ->
    * byte. Two levels, so that a store copies one page's bytes, not every byte ever stored.

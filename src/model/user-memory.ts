@@ -3,6 +3,9 @@
  * paged (present once the #PF handler has filled it). Content is abstract: loads read back
  * the bytes user code stored, 0 elsewhere. Error code bits: reference/x86-semantics.md 5.2
  * (trap_pf.h: P 1, W 2, U 4, I/D 16).
+ *
+ * The page table is persistent and grouped by 1 MiB region (256 pages): filling one demand page
+ * copies that region's 256 kinds and the short list of regions, not every mapping.
  */
 import { isCanonical, type Fault, type Paging } from '../isa/index.ts';
 import type { KernelState, PageKind } from './state.ts';
@@ -10,13 +13,66 @@ import type { KernelState, PageKind } from './state.ts';
 /** Page-fault error code bits. */
 export const PF_ERR = { P: 1, W: 2, U: 4, I: 16 } as const;
 
-/** Page number key of an address. */
+/** Kinds by code (0: unmapped). */
+const KINDS: ReadonlyArray<PageKind | undefined> = [undefined, 'code', 'data', 'demand', 'readonly'];
+const CODE: Readonly<Record<PageKind, number>> = { code: 1, data: 2, demand: 3, readonly: 4 };
+const REGION_PAGES = 256;
+
+/** The user page table: region (page number / 256) -> the kind code of each of its 256 pages. */
+export type PageTable = ReadonlyMap<number, readonly number[]>;
+
+/** The page number of an address (exact as a number: below 2^52). */
+export const pageNumber = (addr: bigint): number => Number(BigInt.asUintN(64, addr) >> 12n);
+
+/** Page number key of an address (hex), for tables keyed by page. */
 export const pageKey = (addr: bigint): string => (addr >> 12n).toString(16);
 
-/** The mapping of the page holding `addr`, if any. */
-export function pageOf(k: KernelState, addr: bigint): PageKind | undefined {
-  return k.pages[pageKey(addr)];
+/** The mapping of page number `page`, if any. */
+export function kindOfPage(t: PageTable, page: number): PageKind | undefined {
+  return KINDS[t.get(Math.floor(page / REGION_PAGES))?.[page % REGION_PAGES] ?? 0];
 }
+
+/** The mapping of the page holding `addr`, if any. */
+export function pageKind(t: PageTable, addr: bigint): PageKind | undefined {
+  return kindOfPage(t, pageNumber(addr));
+}
+
+/** The mapping of the page holding `addr` in a kernel state, if any. */
+export function pageOf(k: KernelState, addr: bigint): PageKind | undefined {
+  return pageKind(k.pages, addr);
+}
+
+/**
+ * Sets the kind of pages [first, last] in a mutable table; `copy` gives a region array that may
+ * be written (a fresh copy, or one the caller owns).
+ */
+export function setPages(regions: Map<number, number[] | readonly number[]>, first: number, last: number, kind: PageKind | 'unmapped',
+  copy: (r: readonly number[] | undefined) => number[]): void {
+  const code = kind === 'unmapped' ? 0 : CODE[kind];
+  for (let p = first; p <= last; p++) {
+    const r = Math.floor(p / REGION_PAGES);
+    const arr = copy(regions.get(r));
+    arr[p % REGION_PAGES] = code;
+    regions.set(r, arr);
+  }
+}
+
+/** A new table with pages [start, end) (byte addresses, end exclusive) mapped as `kind`. */
+export function mapRange(t: PageTable, start: bigint, end: bigint, kind: PageKind | 'unmapped'): PageTable {
+  const next = new Map(t);
+  const fresh = new Set<readonly number[]>();
+  const copy = (r: readonly number[] | undefined): number[] => {
+    if (r !== undefined && fresh.has(r)) return r as number[];
+    const c = r === undefined ? new Array<number>(REGION_PAGES).fill(0) : r.slice();
+    fresh.add(c);
+    return c;
+  };
+  if (end > start) setPages(next, pageNumber(start), pageNumber(end - 1n), kind, copy);
+  return next;
+}
+
+/** The empty page table. */
+export const NO_PAGES: PageTable = new Map();
 
 /**
  * The fault a user-half access raises, or null. `user` is the CPL of the access (kernel

@@ -230,7 +230,7 @@ function softwareInterrupt(w: Machine, vector: number): boolean {
     w.halt({ kind: 'kernel-failure', what: 'shutdown', detail: 'triple fault' });
     return false;
   }
-  w.setMem(r.mem);
+  w.writeQs(r.pushed.at, r.pushed.values);
   const call = r.delivered.kind === 'software' && vector === 0x80 ? { insn: cpu.regs.rip, args: callRegs(cpu) } : {};
   pushActivation(w, {
     cause: 'idt', vector: r.delivered.vector, fromUser: r.frame.privilegeChange, frame: r.frame,

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { rf } from '../../src/isa/index.ts';
 import { USER_DEMAND, variant } from '../../src/kernel/index.ts';
-import { SI, SIG } from '../../src/model/index.ts';
+import { pageOf, SI, SIG } from '../../src/model/index.ts';
 import { design, ev, failures, firstStep, at, returns, run, signals, stepsOf, task } from './helpers.ts';
 
 const UNMAPPED = 0x1234_5000n;
@@ -41,7 +41,7 @@ describe('#PF from user mode (linux-6.7)', () => {
     const addr = USER_DEMAND + 0x10n;
     const r = run('linux-6.7', [ev.access(addr, true), ev.nop]);
     expect(signals(r)).toEqual([]);
-    expect(r.final.k.pages[(addr >> 12n).toString(16)]).toBe('data');
+    expect(pageOf(r.final.k, addr)).toBe('data');
     expect(returns(r)).toEqual([expect.objectContaining({ via: 'iret', rip: 0x400100n })]);
   });
 });
