@@ -1,92 +1,110 @@
 /**
- * `npm run bench`: one table of the checker's speed on this machine.
- * - model micro-steps per second and property runs per second, one core;
- * - for each bug of the corpus and each expected-violated (invariant, design) row: the median
- *   over 5 seeds of the time to the first violation and the time to shrink it, and the median
- *   minimal length;
- * - the wall time of the whole `npm run check` (worker threads on every core).
- * Flags: --quick (2 seeds, fewer runs), --no-check (skip timing npm run check).
+ * `npm run bench`: the checker's speed on this machine, as one table (or `-- --json`).
+ * - the model: micro-steps per CPU second replaying random traces, alone and with every
+ *   invariant judged in the same replay; traces per second; bytes allocated per micro-step; a
+ *   1,000- and a 10,000-event trace (cost linear in length);
+ * - start-up: a worker thread ready to run units;
+ * - search: per corpus bug and per expected violation, median over 5 seeds of the time to find
+ *   and to shrink (not found counts as not found) and the minimal length;
+ * - the suite: `npm run check` at the default budget and at --runs 600, wall and CPU time.
+ * CPU times are process.cpuUsage medians over at least 5 repeats after a warm-up pass.
+ * Flags: --quick (2 seeds, smaller budgets), --no-check (skip the suite), --json.
  */
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
-import fc from 'fast-check';
-import { traceArbitrary } from '../src/check/arbitrary.ts';
-import { discoverInvariants } from '../src/check/discover.ts';
-import { evaluate } from '../src/check/evaluate.ts';
+import { availableParallelism, cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { discoverInvariants, PROPERTIES_DIR } from '../src/check/discover.ts';
 import { Expected } from '../src/check/expected.ts';
-import { search } from '../src/check/search.ts';
-import { designByName, kernelOf } from '../src/check/session.ts';
-import { initialState, type Design } from '../src/kernel/index.ts';
-import { replay } from '../src/model/index.ts';
+import { designByName } from '../src/check/session.ts';
 import { BUGS } from '../test/history/bugs.ts';
-import type { RawEvent } from '../src/check/trace-file.ts';
-import { toTraceEvents } from '../src/check/operands.ts';
+import { measureFind, type FindRow } from './find.ts';
+import { fmtInt, fmtMs } from './measure.ts';
+import { measureModel } from './model.ts';
 
 const quick = process.argv.includes('--quick');
+const json = process.argv.includes('--json');
 const SEEDS = quick ? [1, 2] : [1, 2, 3, 4, 5];
-const MAX_RUNS = quick ? 500 : 2000;
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s[Math.floor((s.length - 1) / 2)] as number) : NaN; };
-const fmt = (ms: number): string => (Number.isNaN(ms) ? '-' : ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
-const rows: string[][] = [];
-const row = (...c: string[]): void => { rows.push(c); };
+const REPEATS = 5;
+const FIND_RUNS = quick ? 500 : 2000;
+const root = new URL('..', import.meta.url).pathname;
+const log = (s: string): void => { if (!json) process.stderr.write(`[bench] ${s}\n`); };
 
-// 1. Raw model speed: replay generated traces on linux-6.7, counting kernel micro-steps.
-const traces = fc.sample(traceArbitrary(), { seed: 1, numRuns: 400 }) as RawEvent[][];
-const k67 = kernelOf(designByName('linux-6.7'));
-let steps = 0;
-const replayAll = (): void => {
-  for (const t of traces) {
-    steps += replay(initialState(k67, 'intel', 4), toTraceEvents(t, 'bench'), k67).microSteps;
-  }
-};
-replayAll(); // warm-up: the JIT's first pass is not the model's speed
-steps = 0;
-const t0 = performance.now();
-replayAll();
-const modelMs = performance.now() - t0;
-row('model micro-steps per second (1 core, linux-6.7)', `${Math.round((steps / modelMs) * 1000).toLocaleString('en')}`, `${steps} steps in ${traces.length} traces`);
+const invariants = (await discoverInvariants()).map((d) => d.invariant);
+log('model speed');
+const model = measureModel(invariants, REPEATS);
 
-// 2. Property runs per second: every invariant on the same traces.
-const invariants = await discoverInvariants();
-for (const d of invariants.slice(0, 3)) for (const t of traces.slice(0, 50)) evaluate(d.invariant, { kernel: k67, vendor: 'intel', paging: 4 }, toTraceEvents(t, 'bench')); // warm-up
-const t1 = performance.now();
-let runs = 0;
-for (const d of invariants) for (const t of traces.slice(0, 100)) { evaluate(d.invariant, { kernel: k67, vendor: 'intel', paging: 4 }, toTraceEvents(t, 'bench')); runs++; }
-const propMs = performance.now() - t1;
-row('property runs per second (1 core, linux-6.7)', `${Math.round((runs / propMs) * 1000).toLocaleString('en')}`, `${runs} runs, ${invariants.length} invariants`);
+log('bytes per micro-step (child process, no GC during the measure)');
+const alloc = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1024', '--min-semi-space-size=1024', `${root}bin/run-ts.js`, `${root}bench/alloc.ts`], { encoding: 'utf8' });
+const bytesPerStep = Number(alloc.stdout.trim());
 
-// 3. Time to first violation and to shrink, median over seeds.
-const byId = new Map(invariants.map((d) => [d.invariant.id, d.invariant]));
-function measure(label: string, invId: string, design: Design, vendor: 'intel' | 'amd', paging: 4 | 5): void {
-  const inv = byId.get(invId);
-  if (!inv) return;
-  const find: number[] = [];
-  const shrinkT: number[] = [];
-  const len: number[] = [];
-  for (const seed of SEEDS) {
-    const r = search(inv, { kernel: kernelOf(design), vendor, paging }, seed, MAX_RUNS);
-    if (r.found) { find.push(r.found.timeToFind); shrinkT.push(r.found.timeToShrink); len.push(r.found.events.length); }
-  }
-  row(label, `find ${fmt(median(find))}, shrink ${fmt(median(shrinkT))}`, `length ${Number.isNaN(median(len)) ? '-' : median(len)}; found ${find.length}/${SEEDS.length}`);
+log('worker start-up');
+const startup: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const w = new Worker(new URL('../src/check/worker-entry.js', import.meta.url), { workerData: { propertiesDir: PROPERTIES_DIR, outDir: '/nonexistent', maxLength: 16 } });
+    w.on('message', (m) => { if (m === 'ready') { startup.push(performance.now() - t0); void w.terminate().then(() => resolve()); } });
+    w.on('error', reject);
+  });
 }
-for (const b of BUGS) measure(`corpus ${b.id}: ${b.invariant} on ${b.buggy.name} (${b.vendor})`, b.invariant, b.buggy, b.vendor, b.paging ?? 4);
-const expected = Expected.load();
+
+log('time to find and shrink');
+const byId = new Map(invariants.map((i) => [i.id, i]));
+const rows: FindRow[] = [];
+for (const b of BUGS) {
+  const inv = byId.get(b.invariant);
+  if (inv) rows.push(measureFind(`corpus ${b.id}: ${b.invariant} on ${b.buggy.name} (${b.vendor})`, inv, b.buggy, b.vendor, b.paging ?? 4, SEEDS, FIND_RUNS));
+}
 const seen = new Set<string>();
-for (const e of expected.entries) {
+for (const e of Expected.load().entries) {
   if (e.expect !== 'violated' || e.invariant === '*' || e.design === '*' || seen.has(`${e.invariant}/${e.design}`)) continue;
   seen.add(`${e.invariant}/${e.design}`);
+  const inv = byId.get(e.invariant);
   const vendor = e.vendor === '*' ? 'intel' : e.vendor;
   const paging = e.paging === '*' ? 4 : e.paging;
-  measure(`cell ${e.invariant} on ${e.design} (${vendor}-${paging})`, e.invariant, designByName(e.design), vendor, paging);
+  if (inv) rows.push(measureFind(`cell ${e.invariant} on ${e.design} (${vendor}-${paging})`, inv, designByName(e.design), vendor, paging, SEEDS, FIND_RUNS));
 }
 
-// 4. The whole suite, as `npm run check` runs it.
-if (!process.argv.includes('--no-check')) {
-  const t2 = performance.now();
-  const r = spawnSync(process.execPath, [new URL('../bin/entrycheck.js', import.meta.url).pathname, 'run', '--all'], { encoding: 'utf8' });
-  row(`npm run check, wall time (${availableParallelism()} cores)`, fmt(performance.now() - t2), `exit ${r.status}`);
+/** Runs the suite in a child process: wall time, and the CPU time it reports (all its threads). */
+function suite(extra: string[]): { wallMs: number; cpuMs: number; ok: boolean } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [`${root}bin/entrycheck.js`, 'run', '--all', '--json', ...extra], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const wallMs = performance.now() - t0;
+  let cpu = NaN;
+  let ok = false;
+  try {
+    const out = JSON.parse(r.stdout) as { ok: boolean; stats?: { cpuMs: number } };
+    cpu = out.stats?.cpuMs ?? NaN;
+    ok = out.ok;
+  } catch { /* reported as NaN */ }
+  return { wallMs, cpuMs: cpu, ok };
 }
+const skipCheck = process.argv.includes('--no-check');
+if (!skipCheck) log('npm run check (default budget, then --runs 600)');
+const check = skipCheck ? null : suite([]);
+const check600 = skipCheck || quick ? null : suite(['--runs', '600']);
 
-const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-process.stdout.write(`${line(['measure', 'value', 'detail'])}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}\n`);
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version };
+const figures = {
+  machine, model: { ...model, bytesPerStep }, startupMs: startup, find: rows,
+  check: check ?? null, check600: check600 ?? null,
+};
+if (json) {
+  process.stdout.write(`${JSON.stringify(figures, (_k, v) => (v === Infinity ? null : v), 2)}\n`);
+} else {
+  const t: string[][] = [];
+  const row = (...c: string[]): void => { t.push(c); };
+  row(`micro-steps per CPU second (replay, linux-6.7)`, fmtInt(model.stepsPerSec), `${fmtInt(model.microSteps)} steps in ${model.traces} random traces, median of ${REPEATS}`);
+  row(`micro-steps per CPU second (every invariant judged)`, fmtInt(model.stepsPerSecAllInvariants), `${invariants.length} invariants in one replay per trace`);
+  row(`traces judged per CPU second`, fmtInt(model.tracesPerSecAllInvariants), `every invariant`);
+  row(`bytes allocated per micro-step`, fmtInt(bytesPerStep), `replay, no GC during the measure`);
+  row(`1,000 / 10,000 getpid events, judged`, `${fmtMs(model.long1k)} / ${fmtMs(model.long10k)}`, `CPU time; linear in length`);
+  row(`worker start-up`, `${fmtMs(startup[1] ?? NaN)}`, `wall, median of 3 (${startup.map((x) => x.toFixed(0)).join(', ')} ms)`);
+  for (const r of rows) row(r.label, `find ${fmtMs(r.find)}, shrink ${fmtMs(r.shrink)}`, `length ${Number.isFinite(r.length) ? r.length : '-'}; found ${r.found}/${r.seeds}`);
+  if (check) row(`npm run check (${machine.cores} cores)`, `${fmtMs(check.wallMs)} wall`, `${fmtMs(check.cpuMs)} CPU; ${check.ok ? 'all cells match' : 'MISMATCH'}`);
+  if (check600) row(`npm run check -- --runs 600`, `${fmtMs(check600.wallMs)} wall`, `${fmtMs(check600.cpuMs)} CPU; ${check600.ok ? 'all cells match' : 'MISMATCH'}`);
+  const widths = [0, 1, 2].map((i) => Math.max(...t.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  process.stdout.write(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n`);
+  process.stdout.write(`${line(['measure', 'value', 'detail'])}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${t.map(line).join('\n')}\n`);
+}

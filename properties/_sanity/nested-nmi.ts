@@ -12,7 +12,8 @@ export default defineInvariant({
   summary: '(must be violated) NMIs never nest',
   source: 'DESIGN.md section 4 (_sanity); x86-semantics 5.5 (any IRET unblocks NMIs)',
   check(s) {
-    const n = s.k.tasks.reduce((k, t) => k + t.acts.filter((a) => a.vector === 2).length, 0);
+    let n = 0;
+    for (const t of s.k.tasks) for (const a of t.acts) if (a.vector === 2) n++;
     return n > 1 ? `expected at most one NMI activation, got ${n}` : true;
   },
 });

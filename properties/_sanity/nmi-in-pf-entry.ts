@@ -13,8 +13,11 @@ export default defineInvariant({
   source: 'DESIGN.md section 4 (_sanity); linux-entry-history B16',
   check(s) {
     for (const t of s.k.tasks) {
-      const pf = t.acts.findIndex((a) => a.vector === 14 && a.notes.cr2 === undefined);
-      if (pf >= 0 && t.acts.slice(pf + 1).some((a) => a.vector === 2)) return 'expected no NMI inside a #PF entry before its CR2 read, got one';
+      let pfUnread = false;
+      for (const a of t.acts) {
+        if (a.vector === 14 && a.notes.cr2 === undefined) pfUnread = true;
+        else if (pfUnread && a.vector === 2) return 'expected no NMI inside a #PF entry before its CR2 read, got one';
+      }
     }
     return true;
   },

@@ -10,11 +10,12 @@ export default defineInvariant({
   sanity: true,
   summary: '(must be violated) a task whose registers a tracer rewrote never returns by SYSRET',
   source: 'DESIGN.md section 4 (_sanity); linux-entry-history B3',
-  check(t) {
-    const wrote = new Set<number>();
-    for (const h of t.history) {
-      if (h.o.kind === 'ptrace-stop') wrote.add(h.o.task);
-      if (h.o.kind === 'return-to-user' && h.o.via === 'sysret' && wrote.has(h.o.task)) return `expected no SYSRET after a ptrace stop of task ${h.o.task}, got one`;
+  // Tasks that have stopped for a tracer so far.
+  init: () => new Set<number>(),
+  check(t, _ctx, stopped) {
+    for (const o of t.observations) {
+      if (o.kind === 'ptrace-stop') stopped.add(o.task);
+      if (o.kind === 'return-to-user' && o.via === 'sysret' && stopped.has(o.task)) return `expected no SYSRET after a ptrace stop of task ${o.task}, got one`;
     }
     return true;
   },

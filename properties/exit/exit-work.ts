@@ -11,12 +11,20 @@ import { defineInvariant, TIF } from '../../src/index.ts';
 
 const WORK: ReadonlyArray<[number, string]> = [[TIF.NEED_RESCHED, 'NEED_RESCHED'], [TIF.SIGPENDING, 'SIGPENDING'], [TIF.NOTIFY_RESUME, 'NOTIFY_RESUME']];
 
+/** Per task, the instruction it is on: where it was, whether it was being stepped, traps so far. */
+interface Open {
+  readonly rip: bigint;
+  readonly stepped: boolean;
+  traps: number;
+}
+
 export default defineInvariant({
   id: 'exit-work',
   kind: 'step',
   summary: 'user code never runs with exit work pending; one single-step report per stepped instruction',
   source: 'linux-entry-history 6.2 (E1-E3), B20, B21, B23',
-  check(t) {
+  init: () => new Map<number, Open | null>(),
+  check(t, _ctx, open) {
     const s = t.after;
     const task = s.k.tasks[s.k.current];
     if ((s.cpu.cs.sel & 3) === 3 && s.k.halted === null && s.hw.irq.length === 0 && !s.hw.nmi) {
@@ -27,19 +35,20 @@ export default defineInvariant({
     // A faulting instruction does not complete and does not trap; a MOV SS holds its own trap
     // until after the next instruction, which reports both (SDM Vol. 3 6.8.3); a signal handler
     // entered while stepping gets a report of its own (after the signal, not counted here).
-    for (const end of t.observations) {
-      if (end.kind !== 'user-insn' && end.kind !== 'signal') continue;
-      const idx = t.history.findIndex((h) => h.o === end);
-      let start = -1;
-      for (let i = idx - 1; i >= 0; i--) {
-        const h = t.history[i]?.o;
-        if (h !== undefined && (h.kind === 'user-insn' || h.kind === 'signal') && h.task === end.task) { start = i; break; }
+    for (const o of t.observations) {
+      if (o.kind === 'trap') {
+        const cur = open.get(o.task);
+        if (cur) cur.traps++;
+        continue;
       }
-      const first = t.history[start];
-      if (first === undefined || first.o.kind !== 'user-insn' || first.o.faulted || first.o.insn === 'movSs') continue;
-      if (((t.stateAt(first.at).k.tasks[end.task]?.tif ?? 0) & TIF.SINGLESTEP) === 0) continue;
-      const traps = t.history.slice(start + 1, idx).filter((h) => h.o.kind === 'trap' && h.o.task === end.task).length;
-      if (traps !== 1) return `expected one single-step report for task ${end.task}'s instruction at 0x${first.o.rip.toString(16)}, got ${traps}`;
+      if (o.kind !== 'user-insn' && o.kind !== 'signal') continue;
+      const cur = open.get(o.task);
+      if (cur?.stepped && cur.traps !== 1) return `expected one single-step report for task ${o.task}'s instruction at 0x${cur.rip.toString(16)}, got ${cur.traps}`;
+      // The next instruction counts if it completes, is not a MOV SS, and its task was being
+      // stepped when it began (the state before this event).
+      const counts = o.kind === 'user-insn' && !o.faulted && o.insn !== 'movSs';
+      const stepped = counts && ((t.before.k.tasks[o.task]?.tif ?? 0) & TIF.SINGLESTEP) !== 0;
+      open.set(o.task, counts ? { rip: o.rip, stepped, traps: 0 } : null);
     }
     return true;
   },

@@ -7,9 +7,11 @@ import { defineInvariant, PT_COMPLETE, PT_FIELDS, sameAsPt, type Observation, ty
 
 const GPRS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip'];
 
-/** No signal or ptrace stop of the task between its system call instruction and this return. */
-function untouched(history: Transition['history'], r: Observation & { kind: 'return-to-user' }): boolean {
-  const end = history.findIndex((h) => h.o === r);
+/**
+ * No signal or ptrace stop of the task between its system call instruction and this return
+ * (history index `end`): a walk back over the system call only.
+ */
+function untouched(history: Transition['history'], end: number, r: Observation & { kind: 'return-to-user' }): boolean {
   for (let i = end - 1; i >= 0; i--) {
     const o = history[i]?.o;
     if (o === undefined) continue;
@@ -25,7 +27,8 @@ export default defineInvariant({
   summary: 'pt_regs is complete whenever it is read, and user mode resumes with exactly the state in pt_regs',
   source: 'linux-entry-history 6.1 (task_pt_regs; writers: ptrace putreg, sigreturn), 6.3 (partial frames), S32',
   check(t) {
-    for (const o of t.observations) {
+    for (let j = 0; j < t.observations.length; j++) {
+      const o = t.observations[j] as Observation;
       if (o.kind === 'pt-read' && o.written !== PT_COMPLETE) {
         const missing = PT_FIELDS.filter((_, i) => (o.written & (1 << i)) === 0);
         return `expected ${o.reader} to read a complete pt_regs of task ${o.task}, got one without ${missing.join(', ')}`;
@@ -34,7 +37,7 @@ export default defineInvariant({
       // The frame holds the user state at entry: a system call that nobody else touched (no
       // signal, no ptrace stop, not rt_sigreturn, which sets orig_ax to -1) returns on the RSP
       // it was made with (the per-CPU scratch slot must not leak another task's, B22).
-      if (o.act?.args && o.act.rsp !== undefined && o.pt.orig_rax !== (1n << 64n) - 1n && untouched(t.history, o)) {
+      if (o.act?.args && o.act.rsp !== undefined && o.pt.orig_rax !== (1n << 64n) - 1n && untouched(t.history, t.historyStart + j, o)) {
         if (o.view.regs.rsp !== undefined && o.rsp !== o.act.rsp && (o.view.cs.l || (o.rsp & 0xffff_ffffn) !== (o.act.rsp & 0xffff_ffffn))) {
           return `expected task ${o.task} to return from its system call on RSP 0x${o.act.rsp.toString(16)}, got 0x${o.rsp.toString(16)}`;
         }

@@ -4,7 +4,7 @@
  * the instruction there is a system-call instruction (SYSCALL or INT $0x80; SYSENTER cannot be
  * restarted, it loses RIP and RSP) and the argument registers are those of the original call.
  */
-import { defineInvariant, type TaggedObservation } from '../../src/index.ts';
+import { defineInvariant } from '../../src/index.ts';
 
 const ARGS64 = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'];
 const ARGS32 = ['rbx', 'rcx', 'rdx', 'rsi', 'rdi'];
@@ -14,16 +14,13 @@ export default defineInvariant({
   kind: 'step',
   summary: 'a restarted syscall re-executes the same call: IP points at a syscall instruction with the original arguments',
   source: 'linux-entry-history 2.3 (landing pad: "regs->ip -= 2 lands back on an int $0x80"), selftest ptrace_syscall.c',
-  check(t, ctx) {
-    // The instruction user code has at `rip`: the last one executed there, or the vDSO's own
+  // The instruction user code last executed at each address.
+  init: () => new Map<bigint, string>(),
+  check(t, ctx, code) {
+    for (const o of t.observations) if (o.kind === 'user-insn') code.set(o.rip, o.insn === 'int80' ? 'user.int80' : `user.${o.insn}`);
+    // What user code has at `rip`: the last instruction executed there, or the vDSO's own
     // `int $0x80` before the landing pad, which user code cannot change.
-    const codeAt = (rip: bigint): string | undefined => {
-      for (let i = t.history.length - 1; i >= 0; i--) {
-        const o = (t.history[i] as TaggedObservation).o;
-        if (o.kind === 'user-insn' && o.rip === rip) return o.insn === 'int80' ? 'user.int80' : `user.${o.insn}`;
-      }
-      return rip === ctx.kernel.vdso.int80 ? 'user.int80' : undefined;
-    };
+    const codeAt = (rip: bigint): string | undefined => code.get(rip) ?? (rip === ctx.kernel.vdso.int80 ? 'user.int80' : undefined);
     for (const o of t.observations) {
       if (o.kind !== 'return-to-user' || !o.act?.args || o.act.insn === undefined) continue;
       const nr = o.act.args.rax;

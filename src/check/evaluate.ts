@@ -95,9 +95,11 @@ function stepViolations(invs: ReadonlyArray<Extract<Invariant, { kind: 'step' }>
   // An invariant a micro-step probe already caught is still checked on earlier transitions.
   const before = (inv: Invariant, i: number): boolean => i < (out.get(inv.id)?.step ?? Infinity);
   let live = invs.slice();
+  const memos = new Map(invs.map((inv) => [inv.id, inv.init?.()]));
   for (let i = 0; i < n && live.length > 0; i++) {
     live = live.filter((inv) => before(inv, i) && !errors.has(inv.id));
     const from = run.obsStart[i] ?? run.observations.length;
+    const historyStart = history.length;
     const to = run.obsStart[i + 1] ?? run.observations.length;
     const observations: Observation[] = [];
     for (let k = from; k < to; k++) {
@@ -107,12 +109,12 @@ function stepViolations(invs: ReadonlyArray<Extract<Invariant, { kind: 'step' }>
     }
     const t: Transition = {
       index: i, event: run.events[i] ?? { type: 'user.nop' }, skipped: skipped.has(i),
-      before: run.states[i] as MachineState, after: run.states[i + 1] as MachineState, observations, history,
+      before: run.states[i] as MachineState, after: run.states[i + 1] as MachineState, observations, history, historyStart,
       stateAt: (k: number) => run.states[Math.min(k, run.states.length - 1)] as MachineState,
     };
     for (const inv of live) {
       guarded(inv.id, errors, () => {
-        const v = fail(inv.check(t, ctx), i);
+        const v = fail(inv.check(t, ctx, memos.get(inv.id)), i);
         if (v) out.set(inv.id, v);
       });
     }

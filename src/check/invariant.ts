@@ -30,8 +30,13 @@ export interface Transition {
   readonly before: MachineState;
   readonly after: MachineState;
   readonly observations: readonly Observation[];
-  /** Every observation up to the end of this event, tagged with its event index. */
+  /**
+   * Every observation up to the end of this event, tagged with its event index. It grows in
+   * place as the run is judged: read it during the check, do not keep it. `observations[j]` is
+   * `history[historyStart + j]`.
+   */
   readonly history: readonly TaggedObservation[];
+  readonly historyStart: number;
   /** The state before event i (i = events.length: the final state). */
   readonly stateAt: (i: number) => MachineState;
 }
@@ -74,10 +79,15 @@ export interface StateInvariantSpec extends Common {
   readonly check: (s: MachineState, ctx: CheckContext) => Verdict;
 }
 
-/** A step invariant. */
-export interface StepInvariantSpec extends Common {
+/**
+ * A step invariant. With `init`, it is a monitor: `init()` gives fresh memory for each trace
+ * and every check of that trace gets it (what it has seen so far), so a check can look at this
+ * event's observations only instead of the whole history: judging stays linear in the trace.
+ */
+export interface StepInvariantSpec<M = unknown> extends Common {
   readonly kind: 'step';
-  readonly check: (t: Transition, ctx: CheckContext) => Verdict;
+  readonly init?: () => M;
+  readonly check: (t: Transition, ctx: CheckContext, memo: M) => Verdict;
   /** Optional: checked on every kernel micro-step too. */
   readonly checkMicro?: (t: MicroTransition, ctx: CheckContext) => Verdict;
 }
@@ -95,6 +105,7 @@ export type InvariantSpec = StateInvariantSpec | StepInvariantSpec | Differentia
 export type Invariant = InvariantSpec & { readonly sanity: boolean };
 
 /** Defines an invariant (the default export of a file under properties/). */
+export function defineInvariant<M>(spec: (StateInvariantSpec | StepInvariantSpec<M> | DifferentialInvariantSpec) & { sanity?: boolean }): Invariant;
 export function defineInvariant(spec: InvariantSpec & { sanity?: boolean }): Invariant {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(spec.id)) throw new Error(`invariant id "${spec.id}": lower-case letters, digits and dashes only`);
   return { ...spec, sanity: spec.sanity ?? false };

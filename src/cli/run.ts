@@ -69,7 +69,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const tty = process.stderr.isTTY === true && !o.json;
   const bar = tty ? new cliProgress.SingleBar({ format: 'checking [{bar}] {value}/{total} units | {cell}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
   let lastLine = -1;
-  const { cells, ok, coverage } = await runSuite({
+  const { cells, ok, coverage, stats } = await runSuite({
     invariants, designs, vendors, pagings, runs, seed, shard, outDir: o.out,
     workers: Math.max(1, Math.min(availableParallelism(), 8)), expected, renderTxt: counterexampleText,
     onProgress: (done, total, r) => {
@@ -93,6 +93,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
         ...(c.error ? { error: c.error } : {}),
       })),
       coverage,
+      stats,
     }));
   } else {
     process.stdout.write(`${matrixText(cells, process.stdout.isTTY === true)}\n${coverageText(coverage)}\n`);

@@ -172,6 +172,11 @@ export function microStep(w: Machine, K: KernelImpl): void {
   const pending0 = c0.pendingDb;
   const shadow0 = c0.shadow;
   const wasUser = (c0.cs.sel & 3) === 3;
+  // Values, not the array: the step may pop the activation in place.
+  const task0 = w.k.current;
+  const acts0 = (w.k.tasks[task0] as Task).acts;
+  const depth0 = acts0.length;
+  const top0 = acts0[depth0 - 1];
   let out;
   let corrupt = false;
   try {
@@ -187,6 +192,7 @@ export function microStep(w: Machine, K: KernelImpl): void {
     const regs = w.cpu.regs;
     if (regs.rip === rip) w.regsW().rip = s.next;
     if (!wasUser && (w.cpu.cs.sel & 3) === 3) returnedToUser(w);
+    else if (s.insn && !wasUser && w.k.current === task0 && top0 !== undefined) resumedKernel(w, task0, depth0, top0);
   }
   w.clock += 1;
   rec.microSteps++;
@@ -199,6 +205,12 @@ function endOfInstruction(w: Machine, flags0: bigint, pending0: CpuState['pendin
   const c = w.cpu;
   if ((flags0 & rf.TF) === 0n && pending0 === null && c.pendingDb === null && c.shadow === 'none' && (c.rflags & rf.RF) === 0n) return;
   w.setCpu(retire({ rflags: flags0, pendingDb: pending0, shadow: shadow0 } as CpuState, c));
+}
+
+/** An instruction at CPL 0 that ended an activation with a hardware frame: record where it resumed. */
+function resumedKernel(w: Machine, task: number, depth0: number, ended: Activation): void {
+  if ((w.k.tasks[task] as Task).acts.length !== depth0 - 1 || ended.frame === null) return;
+  w.emit({ kind: 'kernel-resume', task, vector: ended.vector, interrupted: ended.interrupted, interruptedRsp: ended.hw.rsp, rip: w.cpu.regs.rip, rsp: w.cpu.regs.rsp });
 }
 
 /** A return to CPL 3 makes the current task a user-mode task again; an open fork learns when. */

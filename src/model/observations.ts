@@ -45,6 +45,13 @@ export type Observation =
   | { readonly kind: 'ptrace-stop'; readonly task: number; readonly why: string; readonly rip: bigint }
   | { readonly kind: 'kernel-failure'; readonly what: FailureKind; readonly detail: string }
   | { readonly kind: 'syscall-return'; readonly task: number; readonly nr: string; readonly value: bigint }
+  /**
+   * Kernel-internal: an instruction ended an activation with a hardware frame while staying at
+   * CPL 0 (an IRET back into interrupted kernel code): where the activation began (the RIP it
+   * interrupted, the RSP at the event) and where the CPU resumed.
+   */
+  | { readonly kind: 'kernel-resume'; readonly task: number; readonly vector: number; readonly interrupted: bigint;
+      readonly interruptedRsp: bigint | undefined; readonly rip: bigint; readonly rsp: bigint }
   /** Kernel-internal: code read a task's pt_regs; `written` has a bit per field written since the entry. */
   | { readonly kind: 'pt-read'; readonly task: number; readonly reader: string; readonly written: number };
 
@@ -62,3 +69,8 @@ export const SI = {
 
 /** Signal numbers (x86 Linux). */
 export const SIG = { SIGILL: 4, SIGTRAP: 5, SIGBUS: 7, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGSTOP: 19 } as const;
+
+/** Observations about the kernel's inner workings, not what user mode or a person sees (reports hide them). */
+export function isInternal(o: Observation): boolean {
+  return o.kind === 'pt-read' || o.kind === 'kernel-resume';
+}

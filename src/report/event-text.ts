@@ -44,5 +44,6 @@ export function observationText(o: Observation): string {
     case 'kernel-failure': return `KERNEL FAILURE ${o.what}: ${o.detail}`;
     case 'syscall-return': return `syscall-return task ${o.task} ${o.nr} = ${hex(o.value)}`;
     case 'pt-read': return `pt-read task ${o.task} by ${o.reader}: written 0x${o.written.toString(16)}`;
+    case 'kernel-resume': return `kernel-resume task ${o.task}: vector ${o.vector} ended, back at ${hex(o.rip)} rsp ${hex(o.rsp)} (it interrupted ${hex(o.interrupted)})`;
   }
 }

@@ -4,7 +4,7 @@
  * for tools.
  */
 import type { TraceRun } from '../check/session.ts';
-import type { Observation } from '../model/index.ts';
+import { isInternal, type Observation } from '../model/index.ts';
 import { eventText, observationText } from './event-text.ts';
 import { diff, snapshot } from './snapshot.ts';
 
@@ -25,7 +25,7 @@ export interface ReplayReport {
   readonly violations?: readonly ReportedViolation[];
 }
 
-const shown = (o: Observation): boolean => o.kind !== 'pt-read';
+const shown = (o: Observation): boolean => !isInternal(o);
 
 /** Builds the structured report. */
 export function replayReport(run: TraceRun, violations?: readonly ReportedViolation[]): ReplayReport {

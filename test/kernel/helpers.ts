@@ -6,7 +6,7 @@ import type { Paging, Vendor } from '../../src/isa/index.ts';
 import { kernelOf } from '../../src/check/session.ts';
 import { findDesign, initialState, type Design, type InitialOverrides } from '../../src/kernel/index.ts';
 import {
-  replay, type Event, type MachineState, type MicroStep, type Observation, type ReplayResult, type Task, type TraceEvent,
+  isInternal, replay, type Event, type MachineState, type MicroStep, type Observation, type ReplayResult, type Task, type TraceEvent,
 } from '../../src/model/index.ts';
 
 /** A built-in design by name (throws for a typo in a test). */
@@ -52,7 +52,7 @@ export function run(name: string | Design, events: readonly (Event | TraceEvent)
   const K = kernelOf(d);
   const r = replay(initialState(K, o.vendor ?? 'intel', o.paging ?? 4, o.initial ?? {}), events as TraceEvent[], K, { micro: true });
   const micro: Micro[] = (r.micro ?? []).map((m) => ({ ...m, where: K.describe(m.rip) }));
-  const tagged = r.observations.filter((t) => t.o.kind !== 'pt-read');
+  const tagged = r.observations.filter((t) => !isInternal(t.o));
   return { r, final: r.final, micro, obs: tagged.map((t) => t.o), tagged };
 }
 

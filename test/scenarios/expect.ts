@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Paging } from '../../src/isa/index.ts';
 import type { TraceRun } from '../../src/check/session.ts';
 import { resolveValue } from '../../src/check/trace-file.ts';
+import { isInternal } from '../../src/model/index.ts';
 
 const partial = z.record(z.string(), z.unknown());
 export const expectationSchema = z.strictObject({
@@ -60,7 +61,7 @@ function inOrder(items: ReadonlyArray<Record<string, unknown>>, want: ReadonlyAr
 
 /** Every mismatch between a replayed scenario and its expectation. */
 export function check(run: TraceRun, e: Expectation, file: string): string[] {
-  const obs = run.result.observations.filter((t) => t.o.kind !== 'pt-read').map((t) => ({ at: t.at, ...t.o }) as Record<string, unknown>);
+  const obs = run.result.observations.filter((t) => !isInternal(t.o)).map((t) => ({ at: t.at, ...t.o }) as Record<string, unknown>);
   const out = [
     ...inOrder(obs, e.observations, 'observations', run.paging, file),
     ...inOrder(stepFacts(run), e.steps, 'steps', run.paging, file),
