@@ -67,6 +67,18 @@ export const PENDING: readonly PendingGap[] = [
     model: 'src/kernel/signals.ts applies the restart rule (RIP - 2) before it decides the signal is fatal, and reports that RIP',
     avoided: 'mask: the RIP of a fatal signal that is 2 below the real one',
   },
+  {
+    id: 'jump-non-canonical',
+    linux: 'a near JMP to a non-canonical target raises #GP on the JMP itself (RIP at the jump; SDM Vol. 2 JMP, 64-bit mode exceptions; seen on AMD)',
+    model: 'src/model/user.ts user.jump loads any target; the fault comes with the next event, at the target',
+    avoided: 'generation: jump targets are canonical',
+  },
+  {
+    id: 'kill-signal-int',
+    linux: 'kill() takes its signal as an int: any value above 64 (or negative) is -EINVAL (kernel/signal.c, valid_signal)',
+    model: 'src/kernel/syscalls.ts kill keeps only the low 8 bits of the signal argument',
+    avoided: 'generation: no tracer write to kill\'s signal register (RSI, or ECX for the 32-bit call) at its entry stop',
+  },
 ];
 
 /** The ids, for lookups. */

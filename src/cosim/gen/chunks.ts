@@ -11,7 +11,7 @@ import type { Guide } from './guide.ts';
 import type { Rng } from './rng.ts';
 import {
   accessAddr, accessAddr32, anyValue, BENIGN_FLAGS, codeAddr, compatCodeAddr, compatStack, EDGE_RIPS, EDGE_VALUES, FAULTING,
-  goodStack, NON_CANONICAL, RFLAGS_VALUES, value32,
+  goodStack, inCode, NON_CANONICAL, onStack, RFLAGS_VALUES, value32,
 } from './values.ts';
 
 /** One planned step: the event for the state it arrives in, or null to abandon the plan. */
@@ -102,6 +102,10 @@ function ia32Frame(r: Rng): SigFrame {
   return { ...regs, rip, rsp: compatStack(r), rflags: r.pick([...BENIGN_FLAGS, 0x302n, 0x10202n]), cs: to64 ? 0x33 : r.pick([0x23, 0x23, 0x2b, 0x1b]), ss: r.pick([0x2b, 0x2b, 0x2b, 0x0]) };
 }
 
+/** The 32-bit rt_sigreturn by int $0x80, on a stack user code can write its frame to. */
+const ia32Sigreturn = (r: Rng): Step => user((h) => (h.frameAtRsp || !onStack(h.rsp) ? null
+  : { type: 'user.int80', nr: 'rt_sigreturn', frame: ia32Frame(r) }));
+
 /** The menu at a 64-bit user boundary. */
 export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
   const sysenter = o.vendor === 'intel' && o.vdso;
@@ -128,7 +132,7 @@ export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
       : r.pick(o.includePending ? EDGE_RIPS : EDGE_RIPS.filter((a) => !NON_CANONICAL.includes(a))) })]],
     [1, () => [ev({ type: 'user.wrgsbase', value: r.pick([0n, 0x60_0000n, 0x7fff_ffff_f000n, ...NON_CANONICAL, r.u64()]) })]],
     [o.int80 ? 2 : 0, () => [ev({ type: 'user.int80', nr: r.pick(['getpid', 'sched_yield'] as const) })]],
-    [o.int80 ? 1 : 0, () => [user((h) => (h.frameAtRsp ? null : { type: 'user.int80', nr: 'rt_sigreturn', frame: ia32Frame(r) }))]],
+    [o.int80 ? 1 : 0, () => [ia32Sigreturn(r)]],
     [g.frameAtRsp ? 0 : sysenter ? 1 : o.vendor === 'amd' ? 0.5 : 0, () => [
       // SYSENTER from 64-bit code (Intel) returns to the landing pad in 32-bit code; with ESP's
       // low half 0 the vDSO-stack read of EBP fails (-EFAULT) the same way on both sides.
@@ -162,15 +166,15 @@ export function menu32(r: Rng, o: MenuOptions, g: Guide): Chunk {
       [1, { type: 'user.syscall', nr: 'kill', args: [1n, BigInt(r.pick(HANDLED))] }],
     ]))]],
     [o.int80 ? 3 : 0, () => [ev({ type: 'user.int80', nr: r.pick(['getpid', 'sched_yield'] as const) })]],
-    [o.int80 ? 1 : 0, () => [user((h) => (h.frameAtRsp ? null : { type: 'user.int80', nr: 'rt_sigreturn', frame: ia32Frame(r) }))]],
+    [o.int80 ? 1 : 0, () => [ia32Sigreturn(r)]],
     [4, () => signalChunk(r, o, true)],
     [1, () => [ev({ type: 'user.jump', target: compatCodeAddr(r) })]],
   ])();
 }
 
-const HIGH = new Set(['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15']);
-function withoutHigh(f: SigFrame): SigFrame {
-  return Object.fromEntries(Object.entries(f).filter(([k]) => !HIGH.has(k))) as SigFrame;
+const HIGH = ['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+function without(f: SigFrame, keep: ReadonlySet<string>): SigFrame {
+  return keep.size === 0 ? f : Object.fromEntries(Object.entries(f).filter(([k]) => !keep.has(k))) as SigFrame;
 }
 
 /** A ptrace write leaves RSP alone (at an rt_sigreturn entry stop it would move the frame). */
@@ -183,10 +187,14 @@ function withoutRsp(f: SigFrame): SigFrame {
 export function menuStopped(r: Rng, o: MenuOptions, g: Guide): Chunk {
   const exit = g.stop === 'syscall-exit';
   const resume = (step: boolean): Step => tracer(() => ({ type: step ? 'tracer.singleStep' : 'tracer.cont' }));
-  const canStep = !g.vdsoCall;
-  // At a 32-bit rt_sigreturn's entry stop, R8-R15 stay unwritten (pending: ia32-sigreturn-r8-r15).
-  const keepHigh = g.stop === 'syscall-entry' && g.orig === 173n && !o.includePending;
-  const set = (regs: SigFrame): Step => tracer(() => ({ type: 'tracer.setRegs', regs: keepHigh ? withoutHigh(regs) : regs }));
+  // No step in the vDSO, nor to a RIP that cannot be fetched: the harness holds the child in its
+  // stop there, before PTRACE_SINGLESTEP would run enable_single_step (docs/cosim.md).
+  const canStep = !g.vdsoCall && (inCode(g.rip) || g.stop === 'syscall-entry');
+  // At a 32-bit rt_sigreturn's entry stop, R8-R15 stay unwritten (pending: ia32-sigreturn-r8-r15);
+  // at kill's, its signal argument (pending: kill-signal-int).
+  const entry = g.stop === 'syscall-entry' && !o.includePending;
+  const keep = new Set([...(entry && g.orig === 173n ? HIGH : []), ...(entry && (g.orig === 37n || g.orig === 62n) ? ['rsi', 'rcx'] : [])]);
+  const set = (regs: SigFrame): Step => tracer(() => ({ type: 'tracer.setRegs', regs: without(regs, keep) }));
   if (g.vdsoCall) {
     // A 32-bit fast system call: aim at the compat (SYSRETL) checks, and never step in the vDSO.
     return r.weighted<Chunk>([[exit ? 3 : 0, [set(compatRegs(r, r.pick(COMPAT_CONDITIONS))), resume(false)]], [3, [resume(false)]]]);

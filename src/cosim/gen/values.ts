@@ -60,6 +60,20 @@ export function compatStack(r: Rng): bigint {
     : COMPAT_STACK_TOP - 0xc000n + BigInt(r.int(0xa000) & ~3);
 }
 
+/** In a code region, where the harness can place an instruction (a fetch there succeeds). */
+export function inCode(rip: bigint): boolean {
+  return (rip >= USER_CODE && rip < USER_CODE + 0x10000n) || (rip >= COMPAT_CODE && rip < COMPAT_CODE + 0x10000n);
+}
+
+/**
+ * RSP in one of the stacks, with room below for a signal frame and above for a 32-bit one: where user code (and the model's
+ * abstract memory) can write a signal frame for rt_sigreturn to read.
+ */
+export function onStack(rsp: bigint): boolean {
+  const inside = (top: bigint): boolean => rsp >= top - 0x1f000n && rsp <= top - 0x200n;
+  return inside(USER_STACK_TOP) || inside(COMPAT_STACK_TOP);
+}
+
 /** Any 64-bit value, mostly an edge. */
 export function anyValue(r: Rng): bigint {
   return r.weighted<() => bigint>([
