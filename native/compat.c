@@ -27,30 +27,43 @@ struct vdso_info vdso;
  * inherited by the later ones through fork. */
 long vdso_delta = -1;
 
-/* Unmaps every [vdso]/[vvar*] mapping; returns the start of [vdso] seen (0 if none). */
-static uint64_t unmap_vdso(int do_unmap, uint64_t *vdso_end) {
-  uint64_t ranges[8][2], text = 0;
-  int n = 0;
+/* The [vdso]/[vvar*] mappings of a process (the harness's are its children's: fork keeps them). */
+struct ranges { int n; uint64_t r[8][2]; uint64_t text; };
+static struct ranges own;
+
+static void vdso_ranges(struct ranges *out) {
   char line[256];
+  out->n = 0;
+  out->text = 0;
   FILE *f = fopen("/proc/self/maps", "re");
-  if (f == NULL) return 0;
-  while (fgets(line, sizeof line, f) != NULL && n < 8) {
+  if (f == NULL) return;
+  while (fgets(line, sizeof line, f) != NULL && out->n < 8) {
     unsigned long long a, b;
     if (sscanf(line, "%llx-%llx", &a, &b) != 2) continue;
-    if (strstr(line, "[vdso]") != NULL) { text = a; if (vdso_end) *vdso_end = b; }
-    if (strstr(line, "[vdso]") != NULL || strstr(line, "[vvar") != NULL) { ranges[n][0] = a; ranges[n][1] = b; n++; }
+    if (strstr(line, "[vdso]") != NULL) out->text = a;
+    if (strstr(line, "[vdso]") != NULL || strstr(line, "[vvar") != NULL) { out->r[out->n][0] = a; out->r[out->n][1] = b; out->n++; }
   }
   fclose(f);
-  for (int i = 0; do_unmap && i < n; i++) munmap((void *)ranges[i][0], ranges[i][1] - ranges[i][0]);
-  return text;
+}
+
+static void unmap_ranges(const struct ranges *x) {
+  for (int i = 0; i < x->n; i++) munmap((void *)x->r[i][0], x->r[i][1] - x->r[i][0]);
+}
+
+/* In the harness, before its first child: where its (so every child's) vDSO is. */
+void note_vdso(void) {
+  vdso_ranges(&own);
 }
 
 /* In the child, before its guard: the 32-bit vDSO text at VDSO32_BASE. 0 on success. */
 int remap_vdso32(void) {
-  unmap_vdso(1, NULL);
+  unmap_ranges(&own);
   if (vdso_delta < 0) {
     if (syscall(SYS_arch_prctl, ARCH_MAP_VDSO_32, PROBE_AT) < 0) return -1;
-    uint64_t text = unmap_vdso(1, NULL);
+    struct ranges probe;
+    vdso_ranges(&probe);
+    unmap_ranges(&probe);
+    uint64_t text = probe.text;
     if (text < PROBE_AT) return -1;
     vdso_delta = (long)(text - PROBE_AT);
     /* Tell the harness (fork copies the other way only): the scratch page is shared. */

@@ -13,6 +13,8 @@
 #include <sys/ptrace.h>
 #include "driver.h"
 
+#define RF 0x10000ULL
+
 /* DR7: Ln enable at bit 2n; R/Wn at 16 + 4n (00 execute, 11 read/write); LENn at 18 + 4n. */
 #define DR7_L(n) (1ULL << (2 * (n)))
 #define DR7_RW_ACCESS(n) (3ULL << (16 + 4 * (n)))
@@ -49,13 +51,15 @@ int dr_hits(struct drv *d) {
 }
 
 /*
- * Arms the RF probe where user mode resumes next, if that is code the harness placed (a RIP
- * outside the code pages either faults on fetch, which the harness defers, or is the vDSO,
- * whose landing pad has its own breakpoint). The probe is settled by the next stop.
+ * Arms the RF probe where user mode resumes next, when the frame it returns from has RF set
+ * (IRET would restore it, SYSRET would clear it; with RF clear in the frame both give 0) and
+ * that is code the harness placed (a RIP outside the code pages either faults on fetch, which
+ * the harness defers, or is the vDSO, whose landing pad has its own breakpoint). The probe is
+ * settled by the next stop. (Each breakpoint write is a perf event update: not on every return.)
  */
-void rf_probe_arm(struct drv *d, uint64_t rip) {
+void rf_probe_arm(struct drv *d, uint64_t rip, uint64_t flags) {
   d->probe = 0;
-  if (!in_code(rip, 1)) return;
+  if (!in_code(rip, 1) || (flags & RF) == 0) return;
   if (dr_arm(d, 0, rip, 0) == 0) { d->probe = 1; d->probe_rip = rip; }
 }
 
@@ -65,7 +69,10 @@ void rf_probe_disarm(struct drv *d) {
   d->probe = 0;
 }
 
-#define RF 0x10000ULL
+/* The landing pad's breakpoint, armed once per trace when a fast system call may return there. */
+void arm_landing(struct drv *d) {
+  if (vdso.ok && !d->landing_armed && dr_arm(d, 2, vdso.landing, 0) == 0) d->landing_armed = 1;
+}
 
 /* RF as a probe (or the landing pad's breakpoint) learned it, for a record that ends there. */
 void apply_rf(const struct drv *d, struct record *rec) {

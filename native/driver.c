@@ -32,7 +32,8 @@ static const int ARGS64[MAX_ARGS] = { F_RDI, F_RSI, F_RDX, F_R10, F_R8, F_R9 };
 static const int ARGS32[MAX_ARGS] = { F_RBX, F_RCX, F_RDX, F_RSI, F_RDI, F_RBP };
 
 /* The tracer-side setup of a user event at `rip`; fills the instruction bytes. */
-static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, int compat, unsigned char *out, uint64_t *resume_at) {
+static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, int compat, unsigned char *out, uint64_t *resume_at,
+                      uint64_t *resume_flags) {
   struct user_regs_struct *r = &d->regs;
   uint64_t ss_src = SCRATCH_SS;
   *resume_at = 0;
@@ -48,17 +49,26 @@ static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, int co
       *reg_field(r, (is32 ? ARGS32 : ARGS64)[i]) = v;
     }
     if (compat && e->kind != EV_INT80) {
+      arm_landing(d);
       vdso_call(d, e, rip);
       return 0;
     }
-    /* SYSENTER from 64-bit code: the vDSO's convention EBP = ESP, as the model's event has it. */
-    if (e->kind == EV_SYSENTER) r->rbp = r->rsp;
+    /* SYSENTER from 64-bit code: the vDSO's convention EBP = ESP, as the model's event has it;
+     * on Intel it returns to the vDSO's landing pad. */
+    if (e->kind == EV_SYSENTER) {
+      r->rbp = r->rsp;
+      arm_landing(d);
+    }
     if (e->kind == EV_SYSCALL && e->nr == NR_RT_SIGRETURN64) {
       uint64_t frame = r->rsp;
       r->rsp += 8;
-      *resume_at = forge_frame(d->pid, e, frame);
+      *resume_at = forge_frame(d->pid, e, frame, resume_flags);
     }
-    if (e->kind == EV_INT80 && e->nr == NR_RT_SIGRETURN32) forge_frame32(d->pid, e, r, r->rsp);
+    if (e->kind == EV_INT80 && e->nr == NR_RT_SIGRETURN32) {
+      forge_frame32(d->pid, e, r, r->rsp);
+      *resume_at = (uint32_t)((e->mask >> F_RIP) & 1 ? e->fields[F_RIP] : rip + 2);
+      *resume_flags = (uint32_t)((e->mask >> F_RFLAGS) & 1 ? e->fields[F_RFLAGS] : r->eflags);
+    }
     break;
   }
   case EV_POPF:
@@ -144,8 +154,8 @@ int exec_user(struct drv *d, const struct trace *t, int i, struct result *res) {
     return 1;
   }
   unsigned char code[64];
-  uint64_t resume_at = 0;
-  size_t len = prepare(d, e, rip, compat, code, &resume_at);
+  uint64_t resume_at = 0, resume_flags = 0;
+  size_t len = prepare(d, e, rip, compat, code, &resume_at, &resume_flags);
   int used = 1;
   if (e->kind == EV_MOVSS && i + 1 < t->n && is_user_event(t->ev[i + 1].kind) && t->ev[i + 1].kind != EV_MOVSS) {
     struct user_regs_struct before = d->regs;
@@ -154,21 +164,21 @@ int exec_user(struct drv *d, const struct trace *t, int i, struct result *res) {
     rec->regs = before;
     rec->note = "boundary in a MOV SS shadow: not observable, synthesized";
     rec = &res->rec[i + 1];
-    len += prepare(d, &t->ev[i + 1], rip + len, compat, code + len, &resume_at);
+    len += prepare(d, &t->ev[i + 1], rip + len, compat, code + len, &resume_at, &resume_flags);
     used = 2;
   }
   if (len > 0) {
     code[len] = 0xcc;
     put_code(rip, code, len + 1);
   }
-  if (e->kind == EV_SYSCALL && e->nr == NR_RT_SIGRETURN64 && !compat) {
+  if ((e->kind == EV_SYSCALL && e->nr == NR_RT_SIGRETURN64 && !compat) || (e->kind == EV_INT80 && e->nr == NR_RT_SIGRETURN32)) {
     /* Where rt_sigreturn goes, user code must stop: an int3 there, or (when that would
      * overwrite the syscall itself, or the target is outside the code page) a syscall-exit
      * stop of the harness's own, where settle() places the int3 or defers the fetch fault. */
     if (!in_code(resume_at, 1) || (resume_at >= rip && resume_at < rip + len)) d->internal_sysstops = 1;
     else {
       put_code(resume_at, code + len, 1);
-      rf_probe_arm(d, resume_at);
+      rf_probe_arm(d, resume_at, resume_flags);
     }
   }
   set_regs(d);

@@ -30,6 +30,7 @@ struct drv {
   int internal_step;              /* the harness single-steps (a jump, the vDSO epilogue): the
                                      trap is its own, not the model tracer's */
   uint64_t dr7;                   /* the DR7 the harness last wrote (debugreg.c) */
+  int landing_armed;              /* DR2 is at the vDSO's landing pad */
   int probe;                      /* DR0 is armed at probe_rip to learn RF there */
   uint64_t probe_rip;
   int rf_known;                   /* RF learned at rf_rip during this event (-1: nothing) */
@@ -57,14 +58,15 @@ int wait_child(struct drv *d, int *status);
 int dr_arm(struct drv *d, int n, uint64_t addr, int watch);
 void dr_disarm(struct drv *d, int n);
 int dr_hits(struct drv *d);
-void rf_probe_arm(struct drv *d, uint64_t rip);
+void rf_probe_arm(struct drv *d, uint64_t rip, uint64_t flags);
+void arm_landing(struct drv *d);
 void rf_probe_disarm(struct drv *d);
 void apply_rf(const struct drv *d, struct record *rec);
 int dr_stop(struct drv *d);
 
 /* frame.c, compat.c */
 void read_frame(pid_t pid, uint64_t uc, struct sig_obs *s);
-uint64_t forge_frame(pid_t pid, const struct event *e, uint64_t frame);
+uint64_t forge_frame(pid_t pid, const struct event *e, uint64_t frame, uint64_t *flags);
 void forge_frame32(pid_t pid, const struct event *e, const struct user_regs_struct *live, uint64_t esp);
 int in_vdso(uint64_t addr);
 void vdso_call(struct drv *d, const struct event *e, uint64_t rip);

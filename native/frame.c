@@ -44,8 +44,8 @@ static const int SC64_FIELD[F_COUNT] = {
 };
 
 /* rt_sigreturn's forged frame at `frame` (what user code would write into the kernel's frame);
- * returns where user code will resume if the frame is good. */
-uint64_t forge_frame(pid_t pid, const struct event *e, uint64_t frame) {
+ * returns where user code will resume if the frame is good, and the flags it will have. */
+uint64_t forge_frame(pid_t pid, const struct event *e, uint64_t frame, uint64_t *flags) {
   uint64_t sc = frame + SC64;
   for (int f = 0; f < F_COUNT; f++) {
     if (!((e->mask >> f) & 1)) continue;
@@ -54,6 +54,8 @@ uint64_t forge_frame(pid_t pid, const struct event *e, uint64_t frame) {
   }
   uint64_t rip = 0;
   mem_read(pid, sc + SC64_FIELD[F_RIP], &rip, 8);
+  *flags = 0;
+  mem_read(pid, sc + SC64_FIELD[F_RFLAGS], flags, 8);
   return rip;
 }
 

@@ -90,6 +90,7 @@ int main(int argc, char **argv) {
     printf("{\"ok\":false,\"detail\":\"memfd_create/mmap failed\"}\n");
     return 1;
   }
+  note_vdso();
   if (do_probe) return probe(stdout);
   char *line = NULL;
   size_t cap = 0;

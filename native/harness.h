@@ -125,6 +125,7 @@ extern struct vdso_info vdso;
 int parse_trace(char *line, struct trace *t, char *err, size_t errlen);
 pid_t spawn_child(int code_fd, int scratch_fd, int compat_fd);
 int remap_vdso32(void);
+void note_vdso(void);
 void find_vdso(pid_t pid);
 int install_guard(pid_t self);
 void run_trace(const struct trace *t, struct result *r, double timeout_s);

@@ -58,7 +58,7 @@ static void exec_tracer(struct drv *d, const struct event *e, struct record *rec
     d->rf_known = -1;
     int to_user = d->stop != NULL && strcmp(d->stop, "syscall-entry") != 0;
     if (to_user && defer_if_fetch_faults(d)) break;
-    rf_probe_arm(d, d->regs.rip);
+    rf_probe_arm(d, d->regs.rip, d->regs.eflags);
     settle(d, rec, resume_request(d));
     rf_probe_disarm(d);
     break;
@@ -94,9 +94,7 @@ static int initial_state(struct drv *d, struct result *r) {
   g->ds = g->es = USER_DS;
   if (set_regs(d) != 0) return -1;
   d->state = ST_BOUNDARY;
-  /* The vDSO's landing pad is a boundary of its own (debugreg.c, compat.c). */
   find_vdso(d->pid);
-  if (vdso.ok) dr_arm(d, 2, vdso.landing, 0);
   return 0;
 }
 

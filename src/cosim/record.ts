@@ -17,12 +17,15 @@ const CTX_FROM_PT: ReadonlyArray<readonly [CtxName, keyof PtRegs]> = [
     'rflags', 'cs', 'ss'] as const).map((f) => [f, f] as const),
 ];
 
+/** A register as 64 bits hold it (the model may compute an unwrapped value, e.g. RIP 0 - 2). */
+const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+
 /** Per signal frame: rsi = frame + 0x100, rdx = frame + 0x200 (the model's layout, kernel/signals.ts). */
 function sigRecord(o: Extract<Observation, { kind: 'signal' }>, t: Task): SigRecord {
-  const base = { signo: o.signal, code: o.code, addr: o.siAddr, rip: o.rip, fatal: o.fatal };
+  const base = { signo: o.signal, code: o.code, addr: u64(o.siAddr), rip: u64(o.rip), fatal: o.fatal };
   if (o.frame === undefined || o.fatal) return base;
   const saved = t.sigframes[o.frame.toString(16)];
-  const ctx = saved ? Object.fromEntries(CTX_FROM_PT.map(([c, f]) => [c, saved[f]])) : undefined;
+  const ctx = saved ? Object.fromEntries(CTX_FROM_PT.map(([c, f]) => [c, u64(saved[f])])) : undefined;
   return { ...base, frame: { rsp: o.frame, rsi: o.frame + 0x100n, rdx: o.frame + 0x200n }, ...(ctx ? { ctx } : {}) };
 }
 
@@ -34,7 +37,7 @@ export function recordOf(skipped: boolean, obs: readonly Observation[], m: Machi
   const exits: string[] = [];
   for (const o of obs) {
     if (o.kind === 'signal' && o.task === MODEL_PID) signals.push(sigRecord(o, t));
-    if (o.kind === 'ptrace-stop' && o.task === MODEL_PID && o.why === 'singlestep') traps.push(o.rip);
+    if (o.kind === 'ptrace-stop' && o.task === MODEL_PID && o.why === 'singlestep') traps.push(u64(o.rip));
     if (o.kind === 'return-to-user' && o.task === MODEL_PID) exits.push(o.via);
   }
   const common = { skipped, signals, traps, ...(exits.length > 0 ? { exits } : {}) };
@@ -49,13 +52,13 @@ export function recordOf(skipped: boolean, obs: readonly Observation[], m: Machi
   const vdso = t.vsyscall ? { vdsoCall: { rbp: t.vsyscall.rbp } } : {};
   if (atUserBoundary(m) && m.k.current === MODEL_PID) {
     const c = m.cpu;
-    const regs = [...USER_REGS.map((r) => c.regs[r]), c.regs.rip, shown(c.rflags), BigInt(c.cs.sel), BigInt(c.ss.sel)];
+    const regs = [...USER_REGS.map((r) => c.regs[r]), c.regs.rip, shown(c.rflags), BigInt(c.cs.sel), BigInt(c.ss.sel)].map(u64);
     return { ...common, state: 'boundary', regs, extra: { gs_base: c.gsBase }, ...vdso };
   }
   if (t.mode === 'stopped') {
     const p = t.regs;
-    const regs = [...USER_REGS.map((r) => p[r]), p.rip, shown(p.rflags), p.cs, p.ss];
-    return { ...common, state: 'stopped', ...(t.ptrace.stop ? { stop: t.ptrace.stop } : {}), regs, extra: { orig_rax: p.orig_rax }, ...vdso };
+    const regs = [...USER_REGS.map((r) => p[r]), p.rip, shown(p.rflags), p.cs, p.ss].map(u64);
+    return { ...common, state: 'stopped', ...(t.ptrace.stop ? { stop: t.ptrace.stop } : {}), regs, extra: { orig_rax: u64(p.orig_rax) }, ...vdso };
   }
   return { ...common, state: 'halted', note: `task 1 is ${t.mode}, not in user mode, stopped or dead` };
 }

@@ -8,7 +8,8 @@ import { findDesign, type Design } from '../kernel/index.ts';
 import type { Event } from '../model/index.ts';
 import { compareRuns, type Comparison } from './compare.ts';
 import type { Platform } from './detect.ts';
-import { generateTrace, traceSeed, type GeneratedTrace } from './gen/generate.ts';
+import type { GeneratedTrace } from './gen/generate.ts';
+import { generateAll, generateOne, GUIDE_DESIGN, type GenSetup } from './gen/pool.ts';
 import { runOnHarness, type HarnessFeed } from './harness.ts';
 import { traceLine } from './line.ts';
 import { ModelCursor, runModel } from './model-run.ts';
@@ -17,9 +18,10 @@ import { addTrace, emptyStats, type CosimStats } from './stats.ts';
 import { saveDisagreement } from './store.ts';
 import type { SideRun } from './types.ts';
 
-/** The design whose model steers generation, so every design is co-simulated on the same traces. */
-export const GUIDE_DESIGN = 'linux-6.7';
+export { GUIDE_DESIGN } from './gen/pool.ts';
 const BATCH = 64;
+/** Traces generated but not yet answered by the harness, at most (memory bound). */
+const AHEAD = 1024;
 
 /** Options of a run. */
 export interface CosimOptions {
@@ -87,13 +89,14 @@ export async function cosimTraces(platform: OkPlatform, design: Design, traces: 
   await runOnHarness(platform.harness, items, { timeoutS }, (id, real) => { onVerdict(verdict(platform, design, id, traces[id] ?? [], real)); });
 }
 
+/** What generation needs from the platform and the run. */
+function setupOf(platform: OkPlatform, seed: number, includePending: boolean): GenSetup {
+  return { seed, vendor: platform.vendor, paging: platform.paging, int80: platform.int80, vdso: platform.vdso !== null, umip: platform.umip, includePending };
+}
+
 /** Trace `index` of a run with `seed` on this platform (deterministic), with the guide design's model run. */
 export function generatedTrace(platform: OkPlatform, seed: number, index: number, includePending = false): GeneratedTrace {
-  const guide = findDesign(GUIDE_DESIGN) as Design;
-  return generateTrace(traceSeed(seed, index), guide, platform.vendor, {
-    vendor: platform.vendor, paging: platform.paging, int80: platform.int80, vdso: platform.vdso !== null, includePending,
-    host: { umip: platform.umip },
-  });
+  return generateOne(setupOf(platform, seed, includePending), index);
 }
 
 /**
@@ -104,21 +107,23 @@ export async function runGenerated(platform: OkPlatform, n: number, seed: number
   onReal: (index: number, g: GeneratedTrace, real: SideRun) => void): Promise<void> {
   const feed: HarnessFeed = { items: [], closed: false };
   const pending = new Map<number, GeneratedTrace>();
+  let wake: (() => void) | null = null;
   const done = runOnHarness(platform.harness, feed, { timeoutS: o.timeoutS ?? 2 }, (id, real) => {
     const g = pending.get(id);
     pending.delete(id);
     if (g) onReal(id, g, real);
+    if (wake && pending.size <= AHEAD / 2) { wake(); wake = null; }
   });
-  for (let i = 0; i < n;) {
-    for (const end = Math.min(n, i + BATCH); i < end; i++) {
-      const g = generatedTrace(platform, seed, i, o.includePending);
-      pending.set(i, g);
-      feed.items.push({ id: i, line: traceLine(i, g.events) });
+  await generateAll(setupOf(platform, seed, o.includePending === true), n, BATCH, async (batch) => {
+    for (const g of batch) {
+      pending.set(g.index, g);
+      feed.items.push({ id: g.index, line: traceLine(g.index, g.events) });
     }
     feed.notify?.();
-    // Let the harness's answers in while it works on this batch.
+    // Let the harness's answers in while it works on this batch; do not run too far ahead.
     await new Promise((r) => setImmediate(r));
-  }
+    if (pending.size > AHEAD) await new Promise<void>((r) => { wake = r; });
+  });
   feed.closed = true;
   feed.notify?.();
   await done;

@@ -186,10 +186,11 @@ function withoutRsp(f: SigFrame): SigFrame {
 /** The menu in a ptrace stop: register writes aimed at the exit checks, continue, single-step. */
 export function menuStopped(r: Rng, o: MenuOptions, g: Guide): Chunk {
   const exit = g.stop === 'syscall-exit';
-  const resume = (step: boolean): Step => tracer(() => ({ type: step ? 'tracer.singleStep' : 'tracer.cont' }));
   // No step in the vDSO, nor to a RIP that cannot be fetched: the harness holds the child in its
   // stop there, before PTRACE_SINGLESTEP would run enable_single_step (docs/cosim.md).
-  const canStep = !g.vdsoCall && (inCode(g.rip) || g.stop === 'syscall-entry');
+  const stepOk = (h: Guide): boolean => !h.vdsoCall && (inCode(h.rip) || h.stop === 'syscall-entry');
+  const resume = (step: boolean): Step => tracer((h) => ({ type: step && stepOk(h) ? 'tracer.singleStep' : 'tracer.cont' }));
+  const canStep = stepOk(g);
   // At a 32-bit rt_sigreturn's entry stop, R8-R15 stay unwritten (pending: ia32-sigreturn-r8-r15);
   // at kill's, its signal argument (pending: kill-signal-int).
   const entry = g.stop === 'syscall-entry' && !o.includePending;
