@@ -70,10 +70,17 @@ export interface TraceVerdict {
 
 type OkPlatform = Extract<Platform, { ok: true }>;
 
+const pairs = new WeakMap<Design, VdsoPair>();
+
 /** Both sides' vDSO addresses (rule "vDSO"), where the host has the 32-bit vDSO. */
 export function vdsoPair(platform: OkPlatform, design: Design): VdsoPair | undefined {
   if (platform.vdso === null) return undefined;
-  return { model: new ModelCursor(design, platform.vendor, platform.paging).vdso, real: platform.vdso };
+  let p = pairs.get(design);
+  if (p === undefined) {
+    p = { model: new ModelCursor(design, platform.vendor, platform.paging).vdso, real: platform.vdso };
+    pairs.set(design, p);
+  }
+  return p;
 }
 
 /** The model's run of a trace on `design`, and the verdict (`strict`: no pending gap masked). */
@@ -82,11 +89,13 @@ function verdict(platform: OkPlatform, design: Design, index: number, events: re
   return { index, events, model: m, real, comparison: compareRuns(events, m, real, { vdso: vdsoPair(platform, design), strict }) };
 }
 
-/** Runs fixed traces on both sides; `onVerdict` gets each result in order. */
+/** Runs fixed traces on both sides; `onVerdict` gets each result in order (`strict`: no pending gap masked). */
 export async function cosimTraces(platform: OkPlatform, design: Design, traces: readonly (readonly Event[])[],
-  onVerdict: (v: TraceVerdict) => void, timeoutS = 2): Promise<void> {
+  onVerdict: (v: TraceVerdict) => void, timeoutS = 2, strict = false): Promise<void> {
   const items = traces.map((events, id) => ({ id, line: traceLine(id, events) }));
-  await runOnHarness(platform.harness, items, { timeoutS }, (id, real) => { onVerdict(verdict(platform, design, id, traces[id] ?? [], real)); });
+  await runOnHarness(platform.harness, items, { timeoutS }, (id, real) => {
+    onVerdict(verdict(platform, design, id, traces[id] ?? [], real, undefined, strict));
+  });
 }
 
 /** What generation needs from the platform and the run. */
