@@ -85,6 +85,12 @@ export const PENDING: readonly PendingGap[] = [
     model: 'src/kernel/signals.ts restart() computes regs.rip - 2 without wrapping (a negative bigint in the state)',
     avoided: 'none needed: co-simulation reads every model value modulo 2^64 (record.ts), as the hardware holds it',
   },
+  {
+    id: 'sysenter64-ebp',
+    linux: 'SYSENTER from 64-bit code (Intel) is a 32-bit fast system call whose EBP comes from the stack at ESP (__do_fast_syscall_32); when that read fails the call returns by IRET, with -EFAULT',
+    model: 'src/kernel/entry-compat.ts neither loads EBP from the stack nor leaves the -EFAULT return to IRET (its compat checks pick SYSRETL)',
+    avoided: 'generation: SYSENTER from 64-bit code only where it is #UD (AMD); calls through the vDSO, which pushes EBP itself, are generated',
+  },
 ];
 
 /** The ids, for lookups. */

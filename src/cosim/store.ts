@@ -57,7 +57,7 @@ export function saveDisagreement(dir: string, d: Disagreement): string {
   const slug = (d.comparison.cls ?? 'unknown').replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '');
   const hash = createHash('sha256').update(JSON.stringify(trace)).digest('hex').slice(0, 10);
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${d.design}-${slug}-${hash}.json`);
+  const file = join(dir, `${d.design.replace(/[^a-zA-Z0-9.]+/g, '-')}-${slug}-${hash}.json`);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
   renameSync(tmp, file);
