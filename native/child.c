@@ -1,7 +1,8 @@
 /*
  * The traced child: the model's initial user state made real. After fork it leaves the
  * inherited C stack (which may sit where the model's user stack goes), maps the model's regions
- * at their fixed addresses, installs the model's signal handlers, and stops itself; from then
+ * at their fixed addresses (the 32-bit ones too, with the kernel's 32-bit vDSO), installs the
+ * model's signal handlers, and stops itself; from then
  * on it only runs the instructions its tracer writes into the code page.
  */
 #define _GNU_SOURCE
@@ -35,8 +36,10 @@ static void map_or_die(uint64_t addr, uint64_t len, int prot, int flags, int fd,
   if (p != (void *)addr) _exit(code);
 }
 
-static void __attribute__((noreturn, noinline)) child_main(int code_fd, int scratch_fd) {
+static void __attribute__((noreturn, noinline)) child_main(int code_fd, int scratch_fd, int compat_fd) {
   map_or_die(CODE_BASE, CODE_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED, code_fd, 101);
+  map_or_die(COMPAT_BASE, COMPAT_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED, compat_fd, 101);
+  map_or_die(COMPAT_STACK_TOP - COMPAT_STACK_SIZE, COMPAT_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 105);
   map_or_die(SCRATCH_BASE, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, scratch_fd, 102);
   map_or_die(DATA_BASE, DATA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 103);
   map_or_die(DEMAND_BASE, DEMAND_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 104);
@@ -55,6 +58,9 @@ static void __attribute__((noreturn, noinline)) child_main(int code_fd, int scra
   if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8) != 0) _exit(107);
   stack_t ss = { .ss_flags = SS_DISABLE };
   sigaltstack(&ss, NULL);
+  /* The kernel's 32-bit vDSO where the model has it (compat.c); without it, no 32-bit fast
+   * system calls are generated (the probe reports "vdso": null). */
+  remap_vdso32();
   /* The last thing of its own: the seccomp guard (guard.c). Without it, no trace runs. */
   if (install_guard((pid_t)syscall(SYS_getpid)) != 0) _exit(111);
   syscall(SYS_kill, syscall(SYS_getpid), SIGSTOP);
@@ -62,7 +68,7 @@ static void __attribute__((noreturn, noinline)) child_main(int code_fd, int scra
 }
 
 /* Forks the child; it is stopped (SIGSTOP, traced) when its parent first waits for it. */
-pid_t spawn_child(int code_fd, int scratch_fd) {
+pid_t spawn_child(int code_fd, int scratch_fd, int compat_fd) {
   pid_t pid = fork();
   if (pid != 0) return pid;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -72,7 +78,8 @@ pid_t spawn_child(int code_fd, int scratch_fd) {
   size_t len = 1 << 16;
   char *stack = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (stack == MAP_FAILED || (uint64_t)stack + len > STACK_TOP - STACK_SIZE) _exit(109);
-  __asm__ volatile("mov %0, %%rsp\n\tmov %1, %%edi\n\tmov %2, %%esi\n\tcall *%3\n\tud2"
-                   :: "r"(stack + len - 64), "r"(code_fd), "r"(scratch_fd), "r"(child_main) : "memory", "rdi", "rsi");
+  __asm__ volatile("mov %0, %%rsp\n\tmov %1, %%edi\n\tmov %2, %%esi\n\tmov %3, %%edx\n\tcall *%4\n\tud2"
+                   :: "r"(stack + len - 64), "r"(code_fd), "r"(scratch_fd), "r"(compat_fd), "r"(child_main)
+                   : "memory", "rdi", "rsi", "rdx");
   __builtin_unreachable();
 }

@@ -3,7 +3,8 @@
  * with a driver int3 after it, and the model abstractions the harness reproduces on purpose
  * (each one is listed in docs/cosim.md):
  * - user.popf loads RFLAGS from an immediate and leaves RSP alone: POPFQ runs with RSP on a
- *   scratch slot and RSP is put back at the next boundary;
+ *   scratch slot and RSP is put back at the next boundary; user.wrgsbase likewise takes its
+ *   value from the event: RAX is loaded for WRGSBASE and put back;
  * - user.syscall rt_sigreturn runs where a handler's `ret` into the restorer would (RSP + 8),
  *   after the forged fields are written into the ucontext, as user code would write them;
  * - an access to a demand page the child has not touched yet is a fault the model resolves
@@ -12,59 +13,61 @@
  * - user.movSs and the instruction in its shadow run as one unit (a driver int3 in the shadow
  *   would be the instruction the held #DB applies to);
  * - a return to user mode at a RIP that cannot be fetched faults in the model with the next user
- *   event: the harness holds the child in a ptrace stop until then (settle.c).
+ *   event: the harness holds the child in a ptrace stop until then (settle.c); a jump is
+ *   single-stepped so that it ends at its target before the fetch;
+ * - in 32-bit code a fast system call is a call through the vDSO (compat.c), whose landing pad
+ *   is a boundary of its own; the next event there runs the vDSO's epilogue, whatever it says.
  */
 #define _GNU_SOURCE
 #include <string.h>
+#include <sys/ptrace.h>
 #include "driver.h"
 
 #define NR_KILL64 62
 #define NR_KILL32 37
 #define NR_RT_SIGRETURN64 15
-/* struct rt_sigframe: pretcode, then the ucontext; uc_mcontext at +40 in the ucontext. */
-#define SC_OFFSET (8 + 40)
-/* Offsets of the fields in struct sigcontext_64 (arch/x86/include/uapi/asm/sigcontext.h). */
-static const int SC_FIELD[F_COUNT] = {
-  [F_R8] = 0, [F_R9] = 8, [F_R10] = 16, [F_R11] = 24, [F_R12] = 32, [F_R13] = 40, [F_R14] = 48,
-  [F_R15] = 56, [F_RDI] = 64, [F_RSI] = 72, [F_RBP] = 80, [F_RBX] = 88, [F_RDX] = 96, [F_RAX] = 104,
-  [F_RCX] = 112, [F_RSP] = 120, [F_RIP] = 128, [F_RFLAGS] = 136, [F_CS] = 144, [F_SS] = 150,
-};
+#define NR_RT_SIGRETURN32 173
+#define TF 0x100ULL
 static const int ARGS64[MAX_ARGS] = { F_RDI, F_RSI, F_RDX, F_R10, F_R8, F_R9 };
 static const int ARGS32[MAX_ARGS] = { F_RBX, F_RCX, F_RDX, F_RSI, F_RDI, F_RBP };
 
-/* rt_sigreturn's forged frame; returns where user code will resume if the frame is good. */
-static uint64_t forge_frame(struct drv *d, const struct event *e, uint64_t frame) {
-  uint64_t sc = frame + SC_OFFSET;
-  for (int f = 0; f < F_COUNT; f++) {
-    if (!((e->mask >> f) & 1)) continue;
-    uint64_t v = e->fields[f];
-    mem_write(d->pid, sc + SC_FIELD[f], &v, f == F_CS || f == F_SS ? 2 : 8);
-  }
-  uint64_t rip = 0;
-  mem_read(d->pid, sc + SC_FIELD[F_RIP], &rip, 8);
-  return rip;
-}
-
 /* The tracer-side setup of a user event at `rip`; fills the instruction bytes. */
-static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, unsigned char *out, uint64_t *resume_at) {
+static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, int compat, unsigned char *out, uint64_t *resume_at,
+                      uint64_t *resume_flags) {
   struct user_regs_struct *r = &d->regs;
   uint64_t ss_src = SCRATCH_SS;
   *resume_at = 0;
   switch (e->kind) {
-  case EV_SYSCALL: case EV_INT80: {
-    int is32 = e->kind == EV_INT80;
-    r->rax = e->nr;
+  case EV_SYSCALL: case EV_INT80: case EV_SYSENTER: {
+    int is32 = e->kind != EV_SYSCALL || compat;
+    r->rax = e->kind == EV_SYSCALL && compat ? e->nr32 : e->nr;
     for (int i = 0; i < e->nargs; i++) {
       uint64_t v = is32 ? (uint32_t)e->args[i] : e->args[i];
       /* The model's pid 1 is the child's real pid (kill(1, sig) signals itself). Any other
        * target is left as it is: the seccomp guard (guard.c) refuses it on the final value. */
-      if (i == 0 && e->nr == (uint64_t)(is32 ? NR_KILL32 : NR_KILL64) && v == 1) v = (uint64_t)d->pid;
+      if (i == 0 && r->rax == (uint64_t)(is32 ? NR_KILL32 : NR_KILL64) && v == 1) v = (uint64_t)d->pid;
       *reg_field(r, (is32 ? ARGS32 : ARGS64)[i]) = v;
     }
-    if (!is32 && e->nr == NR_RT_SIGRETURN64) {
+    if (compat && e->kind != EV_INT80) {
+      arm_landing(d);
+      vdso_call(d, e, rip);
+      return 0;
+    }
+    /* SYSENTER from 64-bit code: the vDSO's convention EBP = ESP, as the model's event has it;
+     * on Intel it returns to the vDSO's landing pad. */
+    if (e->kind == EV_SYSENTER) {
+      r->rbp = r->rsp;
+      arm_landing(d);
+    }
+    if (e->kind == EV_SYSCALL && e->nr == NR_RT_SIGRETURN64) {
       uint64_t frame = r->rsp;
       r->rsp += 8;
-      *resume_at = forge_frame(d, e, frame);
+      *resume_at = forge_frame(d->pid, e, frame, resume_flags);
+    }
+    if (e->kind == EV_INT80 && e->nr == NR_RT_SIGRETURN32) {
+      forge_frame32(d->pid, e, r, r->rsp);
+      *resume_at = (uint32_t)((e->mask >> F_RIP) & 1 ? e->fields[F_RIP] : rip + 2);
+      *resume_flags = (uint32_t)((e->mask >> F_RFLAGS) & 1 ? e->fields[F_RFLAGS] : r->eflags);
     }
     break;
   }
@@ -73,6 +76,16 @@ static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, unsign
     d->popf_restore = 1;
     r->rsp = SCRATCH_POPF;
     memcpy(scratch_view + (SCRATCH_POPF - SCRATCH_BASE), &e->value, 8);
+    break;
+  case EV_JUMP: {
+    uint64_t target = compat ? (uint32_t)e->value : e->value;
+    memcpy(scratch_view + (SCRATCH_JMP - SCRATCH_BASE), &target, 8);
+    break;
+  }
+  case EV_WRGSBASE:
+    d->saved_rax = r->rax;
+    d->restore_rax = 1;
+    r->rax = e->value;
     break;
   case EV_MOVSS: {
     uint16_t sel = (uint16_t)r->ss;
@@ -88,13 +101,21 @@ static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, unsign
     break;
   }
   if (e->kind == EV_INT3) d->event_int3 = rip;
-  return encode(e, rip, ss_src, out);
+  return encode(e, rip, ss_src, compat, out);
 }
 
 static void snapshot(const struct drv *d, struct record *rec) {
   rec->state = d->state;
   rec->stop = d->stop;
   rec->regs = d->regs;
+  apply_rf(d, rec);
+}
+
+/* Runs user code until it leaves the vDSO (the landing pad's pops and ret), one step at a time. */
+static void run_vdso(struct drv *d, struct record *rec) {
+  d->internal_step = 1;
+  settle(d, rec, resume_request(d));
+  d->internal_step = 0;
 }
 
 /* Runs user event i (and the one in a MOV SS shadow); returns how many events it used. */
@@ -107,25 +128,34 @@ int exec_user(struct drv *d, const struct trace *t, int i, struct result *res) {
     return 1;
   }
   uint64_t rip = d->regs.rip;
+  int compat = d->regs.cs == USER32_CS;
   d->event_int3 = ~0ULL;
-  if (d->deferred) {
-    /* The instruction at RIP cannot be fetched: let the CPU take that fault now. */
+  d->rf_known = -1;
+  if (d->deferred || !fetchable(rip)) {
+    /* The instruction at RIP cannot be fetched: let the CPU take that fault now, before any of
+     * the event's register setup (the model faults on the fetch, before the event does anything). */
     d->deferred = 0;
     settle(d, rec, resume_request(d));
     snapshot(d, rec);
     return 1;
   }
-  if (e->kind == EV_ACCESS && e->value >= DEMAND_BASE && e->value < DEMAND_BASE + DEMAND_SIZE
-      && page_present(d->pid, e->value) == 0) {
+  if (in_vdso(rip)) {
+    rec->note = "the vDSO's own code ran (int80_landing_pad: pops and ret)";
+    run_vdso(d, rec);
+    snapshot(d, rec);
+    return 1;
+  }
+  uint64_t addr = compat ? (uint32_t)e->value : e->value;
+  if (e->kind == EV_ACCESS && addr >= DEMAND_BASE && addr < DEMAND_BASE + DEMAND_SIZE && page_present(d->pid, addr) == 0) {
     unsigned char byte;
-    mem_read(d->pid, e->value, &byte, 1);
+    mem_read(d->pid, addr, &byte, 1);
     rec->note = "demand page filled by the tracer; the model does not retire the instruction";
     snapshot(d, rec);
     return 1;
   }
   unsigned char code[64];
-  uint64_t resume_at = 0;
-  size_t len = prepare(d, e, rip, code, &resume_at);
+  uint64_t resume_at = 0, resume_flags = 0;
+  size_t len = prepare(d, e, rip, compat, code, &resume_at, &resume_flags);
   int used = 1;
   if (e->kind == EV_MOVSS && i + 1 < t->n && is_user_event(t->ev[i + 1].kind) && t->ev[i + 1].kind != EV_MOVSS) {
     struct user_regs_struct before = d->regs;
@@ -134,20 +164,31 @@ int exec_user(struct drv *d, const struct trace *t, int i, struct result *res) {
     rec->regs = before;
     rec->note = "boundary in a MOV SS shadow: not observable, synthesized";
     rec = &res->rec[i + 1];
-    len += prepare(d, &t->ev[i + 1], rip + len, code + len, &resume_at);
+    len += prepare(d, &t->ev[i + 1], rip + len, compat, code + len, &resume_at, &resume_flags);
     used = 2;
   }
-  code[len] = 0xcc;
-  put_code(rip, code, len + 1);
-  if (e->kind == EV_SYSCALL && e->nr == NR_RT_SIGRETURN64) {
+  if (len > 0) {
+    code[len] = 0xcc;
+    put_code(rip, code, len + 1);
+  }
+  if ((e->kind == EV_SYSCALL && e->nr == NR_RT_SIGRETURN64 && !compat) || (e->kind == EV_INT80 && e->nr == NR_RT_SIGRETURN32)) {
     /* Where rt_sigreturn goes, user code must stop: an int3 there, or (when that would
      * overwrite the syscall itself, or the target is outside the code page) a syscall-exit
      * stop of the harness's own, where settle() places the int3 or defers the fetch fault. */
     if (!in_code(resume_at, 1) || (resume_at >= rip && resume_at < rip + len)) d->internal_sysstops = 1;
-    else put_code(resume_at, code + len, 1);
+    else {
+      put_code(resume_at, code + len, 1);
+      rf_probe_arm(d, resume_at, resume_flags);
+    }
   }
   set_regs(d);
+  /* A jump ends at its target, before the fetch there (which may fault: the model takes that
+   * fault with the next event): a single step of the harness's own, unless TF is the user's. */
+  int step = e->kind == EV_JUMP && !d->stepping && (d->regs.eflags & TF) == 0;
+  if (step) d->internal_step = 1;
   settle(d, rec, resume_request(d));
+  d->internal_step = 0;
+  rf_probe_disarm(d);
   snapshot(d, rec);
   return used;
 }

@@ -27,6 +27,17 @@ struct drv {
   struct sig_obs last;            /* the last signal seen (for a fatal exit's si_code) */
   int timed_out;
   int exit_signal;
+  int internal_step;              /* the harness single-steps (a jump, the vDSO epilogue): the
+                                     trap is its own, not the model tracer's */
+  uint64_t dr7;                   /* the DR7 the harness last wrote (debugreg.c) */
+  int landing_armed;              /* DR2 is at the vDSO's landing pad */
+  int probe;                      /* DR0 is armed at probe_rip to learn RF there */
+  uint64_t probe_rip;
+  int rf_known;                   /* RF learned at rf_rip during this event (-1: nothing) */
+  uint64_t rf_rip;
+  int restore_rax;                /* RAX to put back after a WRGSBASE loaded it (user.wrgsbase
+                                     takes its value from the event, not from a register) */
+  uint64_t saved_rax;
   int event;                      /* index of the trace event being run (for a refusal) */
   char refused[160];              /* the system call the seccomp guard stopped, if any */
 };
@@ -39,8 +50,26 @@ int mem_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 int page_present(pid_t pid, uint64_t addr);
 int signal_pending(pid_t pid);
 int in_code(uint64_t addr, uint64_t len);
+int fetchable(uint64_t addr);
 void put_code(uint64_t addr, const unsigned char *bytes, size_t len);
 int wait_child(struct drv *d, int *status);
+
+/* debugreg.c */
+int dr_arm(struct drv *d, int n, uint64_t addr, int watch);
+void dr_disarm(struct drv *d, int n);
+int dr_hits(struct drv *d);
+void rf_probe_arm(struct drv *d, uint64_t rip, uint64_t flags);
+void arm_landing(struct drv *d);
+void rf_probe_disarm(struct drv *d);
+void apply_rf(const struct drv *d, struct record *rec);
+int dr_stop(struct drv *d);
+
+/* frame.c, compat.c */
+void read_frame(pid_t pid, uint64_t uc, struct sig_obs *s);
+uint64_t forge_frame(pid_t pid, const struct event *e, uint64_t frame, uint64_t *flags);
+void forge_frame32(pid_t pid, const struct event *e, const struct user_regs_struct *live, uint64_t esp);
+int in_vdso(uint64_t addr);
+void vdso_call(struct drv *d, const struct event *e, uint64_t rip);
 
 /* settle.c */
 void settle(struct drv *d, struct record *rec, int request);

@@ -1,9 +1,14 @@
 /*
  * Machine code for each user event, with the lengths of src/model/events.ts USER_INSN_LEN
  * (movabs $imm64,%reg 10; popfq, nop, int3 1; movabs moffs64,%al 9; mov disp32(%rip),%ss 6;
- * syscall, int $0x80 2), so RIP arithmetic is the model's. Register setup that the model does
- * as part of an event (syscall number and arguments) is done by the tracer, not by extra
- * instructions, so that nothing else runs at a boundary.
+ * syscall, sysenter, int $0x80 2; an indirect jmp and filler 14; wrgsbase %rax 5), so
+ * RIP arithmetic is the model's. Register setup that the model does as part of an event (system
+ * call number and arguments) is done by the tracer, not by extra instructions, so that nothing
+ * else runs at a boundary.
+ *
+ * In 32-bit code (CS = __USER32_CS) there is no REX prefix and no RIP-relative operand: the same
+ * lengths are kept with redundant DS prefixes (ignored; SDM Vol. 2 2.1.1), absolute operands and
+ * 32-bit immediates (the model loads low32 of a value in compatibility mode).
  */
 #include <string.h>
 #include "harness.h"
@@ -42,9 +47,62 @@ static size_t imm64(unsigned char *out, uint64_t v) {
   return 8;
 }
 
+static size_t imm32(unsigned char *out, uint64_t v) {
+  uint32_t w = (uint32_t)v;
+  memcpy(out, &w, 4);
+  return 4;
+}
+
+static size_t ds_prefixes(unsigned char *out, int n) {
+  memset(out, 0x3e, (size_t)n);
+  return (size_t)n;
+}
+
+/* A 32-bit encoding of `len` bytes, or UD2 and NOPs where 32-bit code has none (r8-r15). */
+static size_t encode32(const struct event *e, uint64_t rip, uint64_t ss_src, unsigned char *out) {
+  switch (e->kind) {
+  case EV_SETREG: {
+    int hw = HWREG[e->reg];
+    if (hw >= 8) break;
+    size_t n = ds_prefixes(out, 5);
+    out[n] = (unsigned char)(0xb8 | hw);
+    return n + 1 + imm32(out + n + 1, e->value);
+  }
+  case EV_ACCESS: {
+    size_t n = ds_prefixes(out, 4);
+    out[n] = e->flag ? 0xa2 : 0xa0;
+    return n + 1 + imm32(out + n + 1, e->value);
+  }
+  case EV_MOVSS:
+    out[0] = 0x8e;
+    out[1] = 0x15;
+    return 2 + imm32(out + 2, ss_src);
+  case EV_JUMP: {
+    size_t n = ds_prefixes(out, 4);
+    out[n] = 0xff;
+    out[n + 1] = 0x25;
+    imm32(out + n + 2, SCRATCH_JMP);
+    memset(out + n + 6, 0xcc, 4);
+    return n + 10;
+  }
+  case EV_WRGSBASE:
+    /* WRGSBASE is #UD outside 64-bit mode; without REX.W the 0x48 would be DEC EAX. */
+    memcpy(out, "\xf3\x0f\xae\xd8\x90", 5);
+    return 5;
+  default:
+    return 0;
+  }
+  memcpy(out, "\x0f\x0b\x90\x90\x90\x90\x90\x90\x90\x90", 10);
+  return 10;
+}
+
 /* Encodes the instruction of a user event placed at `rip`; `ss_src` is the MOV SS operand.
  * Returns its length (0 for events that are not instructions). */
-size_t encode(const struct event *e, uint64_t rip, uint64_t ss_src, unsigned char *out) {
+size_t encode(const struct event *e, uint64_t rip, uint64_t ss_src, int compat, unsigned char *out) {
+  if (compat) {
+    size_t n = encode32(e, rip, ss_src, out);
+    if (n != 0) return n;
+  }
   switch (e->kind) {
   case EV_SETREG: {
     int hw = HWREG[e->reg];
@@ -66,12 +124,27 @@ size_t encode(const struct event *e, uint64_t rip, uint64_t ss_src, unsigned cha
     return 6;
   }
   case EV_SYSCALL: out[0] = 0x0f; out[1] = 0x05; return 2;
+  case EV_SYSENTER: out[0] = 0x0f; out[1] = 0x34; return 2;
   case EV_INT80: out[0] = 0xcd; out[1] = 0x80; return 2;
+  case EV_JUMP: {
+    /* jmp *disp32(%rip) through the aligned scratch slot (the model has no memory operand for a
+     * jump; an unaligned one would raise #AC under RFLAGS.AC), then 8 filler bytes. */
+    int32_t disp = (int32_t)(int64_t)(SCRATCH_JMP - (rip + 6));
+    out[0] = 0xff;
+    out[1] = 0x25;
+    memcpy(out + 2, &disp, 4);
+    memset(out + 6, 0xcc, 8);
+    return 14;
+  }
+  case EV_WRGSBASE:
+    memcpy(out, "\xf3\x48\x0f\xae\xd8", 5);
+    return 5;
   default: return 0;
   }
 }
 
 int is_user_event(char kind) {
   return kind == EV_SETREG || kind == EV_POPF || kind == EV_NOP || kind == EV_ACCESS || kind == EV_MOVSS
-    || kind == EV_SYSCALL || kind == EV_INT80 || kind == EV_INT3;
+    || kind == EV_SYSCALL || kind == EV_INT80 || kind == EV_INT3 || kind == EV_JUMP || kind == EV_WRGSBASE
+    || kind == EV_SYSENTER;
 }

@@ -15,8 +15,9 @@
 #include "harness.h"
 
 unsigned char *code_view;
+unsigned char *compat_view;
 unsigned char *scratch_view;
-int code_memfd = -1, scratch_memfd = -1;
+int code_memfd = -1, compat_memfd = -1, scratch_memfd = -1;
 volatile sig_atomic_t alarm_fired;
 
 static void on_alarm(int sig) {
@@ -55,7 +56,14 @@ int probe(FILE *out) {
   /* int $0x80 from a 64-bit task: getpid (20) returns the pid unless IA32 emulation is off. */
   r = run_line("0 I 14 0 0");
   int int80 = r != NULL && strcmp(r->status, "ok") == 0 && r->rec[0].nsig == 0 && r->rec[0].regs.rax == (unsigned long long)r->pid;
-  fprintf(out, "{\"ok\":true,\"int80\":%s,\"detail\":\"\"}\n", int80 ? "true" : "false");
+  /* The 32-bit vDSO (compat.c): where its entry and landing pad are, if it could be mapped. */
+  fprintf(out, "{\"ok\":true,\"int80\":%s,\"vdso\":", int80 ? "true" : "false");
+  if (vdso.ok)
+    fprintf(out, "{\"vsyscall\":\"0x%llx\",\"fastcall\":\"0x%llx\",\"int80\":\"0x%llx\",\"landing\":\"0x%llx\",\"end\":\"0x%llx\"}",
+            (unsigned long long)vdso.vsyscall, (unsigned long long)vdso.fastcall, (unsigned long long)vdso.int80,
+            (unsigned long long)vdso.landing, (unsigned long long)vdso.end);
+  else fputs("null", out);
+  fputs(",\"detail\":\"\"}\n", out);
   return 0;
 }
 
@@ -76,11 +84,13 @@ int main(int argc, char **argv) {
   sigaction(SIGALRM, &sa, NULL);
   signal(SIGPIPE, SIG_DFL);
   code_view = shared("entrycheck-code", CODE_SIZE, &code_memfd);
+  compat_view = shared("entrycheck-compat", COMPAT_SIZE, &compat_memfd);
   scratch_view = shared("entrycheck-scratch", SCRATCH_SIZE, &scratch_memfd);
-  if (code_view == NULL || scratch_view == NULL) {
+  if (code_view == NULL || compat_view == NULL || scratch_view == NULL) {
     printf("{\"ok\":false,\"detail\":\"memfd_create/mmap failed\"}\n");
     return 1;
   }
+  note_vdso();
   if (do_probe) return probe(stdout);
   char *line = NULL;
   size_t cap = 0;

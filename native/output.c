@@ -1,9 +1,10 @@
 /*
  * One JSON line per trace (read by src/cosim/harness.ts). Per event: whether it was skipped
  * ("x"), the state after it ("st": b = at a user boundary, s = in a ptrace stop, d = dead), the
- * stop kind, signals [signo, si_code, si_addr, rip, fatal, and
- * RSP, RSI, RDX at handler entry], single-step traps, and the 20
- * registers of the model's frame order (16 GPRs, rip, rflags, cs, ss) as hex strings.
+ * stop kind, signals [signo, si_code, si_addr, rip, fatal, RSP, RSI, RDX at handler entry, and
+ * the frame's fields in SC_* order (harness.h)], single-step traps, the 20 registers of the
+ * model's frame order (16 GPRs, rip, rflags, cs, ss) as hex strings, "x2" with orig_rax,
+ * fs_base, gs_base, ds, es, fs, gs, and "rf": 1 where RF was probed (debugreg.c).
  */
 #include <stdio.h>
 #include "harness.h"
@@ -25,9 +26,11 @@ static void print_record(FILE *out, const struct record *r) {
     fputs(",\"sig\":[", out);
     for (int i = 0; i < r->nsig; i++) {
       const struct sig_obs *s = &r->sig[i];
-      fprintf(out, "%s[%d,%d,\"0x%llx\",\"0x%llx\",%d,\"0x%llx\",\"0x%llx\",\"0x%llx\"]", i ? "," : "",
+      fprintf(out, "%s[%d,%d,\"0x%llx\",\"0x%llx\",%d,\"0x%llx\",\"0x%llx\",\"0x%llx\",[", i ? "," : "",
               s->signo, s->code, (unsigned long long)s->addr, (unsigned long long)s->rip, s->fatal,
               (unsigned long long)s->rsp, (unsigned long long)s->rsi, (unsigned long long)s->rdx);
+      for (int k = 0; k < s->nctx; k++) fprintf(out, "%s\"0x%llx\"", k ? "," : "", (unsigned long long)s->ctx[k]);
+      fputs("]]", out);
     }
     fputc(']', out);
   }
@@ -40,7 +43,11 @@ static void print_record(FILE *out, const struct record *r) {
     struct user_regs_struct regs = r->regs;
     fputs(",\"regs\":[", out);
     for (int f = 0; f < F_COUNT; f++) fprintf(out, "%s\"0x%llx\"", f ? "," : "", *reg_field(&regs, f));
+    const unsigned long long x2[] = { regs.orig_rax, regs.fs_base, regs.gs_base, regs.ds, regs.es, regs.fs, regs.gs };
+    fputs("],\"x2\":[", out);
+    for (unsigned k = 0; k < sizeof x2 / sizeof x2[0]; k++) fprintf(out, "%s\"0x%llx\"", k ? "," : "", x2[k]);
     fputc(']', out);
+    if (r->rf_probe) fputs(",\"rf\":1", out);
   }
   if (r->note) {
     fputs(",\"note\":", out);

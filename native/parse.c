@@ -6,8 +6,12 @@
  *   N                    user.nop
  *   A addr write         user.access
  *   M watched            user.movSs
- *   S nr n a1..an mask f..   user.syscall (x86-64 number; frame fields for the set mask bits)
+ *   S nr n a1..an mask f.. [nr32]   user.syscall (x86-64 number; frame fields for the set mask
+ *                        bits; the i386 number used in 32-bit code, where it is a vDSO call)
  *   I nr n a1..an mask f..   user.int80 (i386 number)
+ *   E nr n a1..an        user.sysenter (i386 number)
+ *   J target             user.jump
+ *   G value              user.wrgsbase
  *   B                    user.int3
  *   a syscalls           tracer.attach
  *   r mask f..           tracer.setRegs
@@ -51,7 +55,7 @@ static int parse_event(char *s, struct event *e) {
     if (next_hex(&s, &v) || v >= 16) return -1;
     e->reg = (int)v;
     return next_hex(&s, &e->value);
-  case EV_POPF: case EV_WATCH:
+  case EV_POPF: case EV_WATCH: case EV_JUMP: case EV_WRGSBASE:
     return next_hex(&s, &e->value);
   case EV_ACCESS:
     if (next_hex(&s, &e->value) || next_hex(&s, &v)) return -1;
@@ -61,12 +65,15 @@ static int parse_event(char *s, struct event *e) {
     if (next_hex(&s, &v)) return -1;
     e->flag = (int)v;
     return 0;
-  case EV_SYSCALL: case EV_INT80:
+  case EV_SYSCALL: case EV_INT80: case EV_SYSENTER:
     if (next_hex(&s, &e->nr) || next_hex(&s, &v) || v > MAX_ARGS) return -1;
     e->nargs = (int)v;
     for (int i = 0; i < e->nargs; i++)
       if (next_hex(&s, &e->args[i])) return -1;
-    return fields(&s, e);
+    if (e->kind == EV_SYSENTER) return 0;
+    if (fields(&s, e)) return -1;
+    if (e->kind == EV_SYSCALL && next_hex(&s, &v) == 0) e->nr32 = v;
+    return 0;
   case EV_SETREGS:
     return fields(&s, e);
   case EV_NOP: case EV_INT3: case EV_STEP: case EV_CONT:

@@ -16,9 +16,6 @@
 extern volatile sig_atomic_t alarm_fired;
 int exec_user(struct drv *d, const struct trace *t, int i, struct result *res);
 
-/* DR7: L1 enabled, R/W1 = 11 (data reads and writes), LEN1 = 1 byte. */
-#define DR7_WATCH1 0x300004ULL
-
 static void skip(struct drv *d, struct record *rec) {
   rec->skipped = 1;
   rec->state = d->state;
@@ -40,8 +37,7 @@ static void exec_tracer(struct drv *d, const struct event *e, struct record *rec
     if (!d->attached || d->state == ST_DEAD) { skip(d, rec); return; }
     uint16_t sel = (uint16_t)d->regs.ss;
     mem_write(d->pid, e->value, &sel, 2);
-    ptrace(PTRACE_POKEUSER, d->pid, offsetof(struct user, u_debugreg[1]), e->value);
-    ptrace(PTRACE_POKEUSER, d->pid, offsetof(struct user, u_debugreg[7]), DR7_WATCH1);
+    dr_arm(d, 1, e->value, 1);
     d->watch = e->value;
     break;
   }
@@ -59,15 +55,19 @@ static void exec_tracer(struct drv *d, const struct event *e, struct record *rec
     put_code(d->regs.rip, &int3, 1);
     d->stepping = e->kind == EV_STEP;
     d->event_int3 = ~0ULL;
+    d->rf_known = -1;
     int to_user = d->stop != NULL && strcmp(d->stop, "syscall-entry") != 0;
     if (to_user && defer_if_fetch_faults(d)) break;
+    rf_probe_arm(d, d->regs.rip, d->regs.eflags);
     settle(d, rec, resume_request(d));
+    rf_probe_disarm(d);
     break;
   }
   }
   rec->state = d->state;
   rec->stop = d->stop;
   rec->regs = d->regs;
+  apply_rf(d, rec);
 }
 
 /* The model's initial task 1: RIP 0x400100, RSP 0x7fffffffe000, RFLAGS IF, other GPRs 0. */
@@ -88,8 +88,13 @@ static int initial_state(struct drv *d, struct result *r) {
   g->eflags = 0x202;
   g->orig_rax = ~0ULL; /* not in a syscall: nothing to restart */
   g->gs_base = 0;
+  g->fs_base = 0; /* libc's TLS pointer until now; the model has no FS base (docs/cosim.md) */
+  /* DS and ES as a 32-bit process has them: in 32-bit code a NULL DS faults every data access
+   * (64-bit mode ignores DS); the model has no data segment registers (docs/cosim.md). */
+  g->ds = g->es = USER_DS;
   if (set_regs(d) != 0) return -1;
   d->state = ST_BOUNDARY;
+  find_vdso(d->pid);
   return 0;
 }
 
@@ -97,14 +102,18 @@ void run_trace(const struct trace *t, struct result *res, double timeout_s) {
   memset(res, 0, sizeof *res);
   res->status = "ok";
   memset(code_view, 0xcc, CODE_SIZE); /* anything not written this trace is a driver int3 */
+  memset(compat_view, 0xcc, COMPAT_SIZE);
   memset(scratch_view, 0, SCRATCH_SIZE);
+  long none = -1; /* compat.c: the child's vvar offset, until a child reports it */
+  memcpy(scratch_view + 0xf00, &none, sizeof none);
   struct drv d;
   memset(&d, 0, sizeof d);
   d.event_int3 = ~0ULL;
+  d.rf_known = -1;
   alarm_fired = 0;
   struct itimerval it = { { 0, 50000 }, { (long)timeout_s, (long)((timeout_s - (long)timeout_s) * 1e6) } };
   setitimer(ITIMER_REAL, &it, NULL);
-  d.pid = spawn_child(code_memfd, scratch_memfd);
+  d.pid = spawn_child(code_memfd, scratch_memfd, compat_memfd);
   res->pid = d.pid;
   if (d.pid < 0) {
     res->status = "error";

@@ -25,8 +25,8 @@ static int handled(int sig) {
 
 /*
  * At a stop from which the child would return to user mode (a syscall-exit stop, a single-step
- * report): if the return itself succeeds (64-bit user CS and SS, canonical RIP: otherwise IRET
- * faults in the kernel, which the model also does at once) but the RIP is outside the code page,
+ * report): if the return itself succeeds (user CS and SS, a RIP the CS allows: otherwise IRET
+ * faults in the kernel, which the model also does at once) but the RIP is outside the code pages,
  * the CPU would fault on the fetch immediately, while the model takes that fault with the next
  * user event. The harness keeps the child stopped and reports the boundary the model sees
  * (pt_regs); the next user event resumes it. Returns 1 when it deferred.
@@ -34,7 +34,9 @@ static int handled(int sig) {
 int defer_if_fetch_faults(struct drv *d) {
   uint64_t rip = d->regs.rip;
   int canonical = (int64_t)(rip << 16) >> 16 == (int64_t)rip;
-  if (in_code(rip, 1) || !canonical || d->regs.cs != USER_CS || d->regs.ss != USER_DS) return 0;
+  /* 32-bit code: IRET checks RIP against the 4 GiB CS limit, in the kernel. */
+  int returns = d->regs.cs == USER_CS ? canonical : d->regs.cs == USER32_CS && rip >> 32 == 0;
+  if (fetchable(rip) || !returns || d->regs.ss != USER_DS) return 0;
   /* A pending signal is delivered on the way out, before any fetch: nothing to defer. */
   if (signal_pending(d->pid)) return 0;
   d->deferred = 1;
@@ -45,7 +47,7 @@ int defer_if_fetch_faults(struct drv *d) {
 
 /* The request that resumes the child as the model's tracer would. */
 int resume_request(const struct drv *d) {
-  if (d->stepping) return PTRACE_SINGLESTEP;
+  if (d->stepping || d->internal_step) return PTRACE_SINGLESTEP;
   return d->syscalls || d->internal_sysstops ? PTRACE_SYSCALL : PTRACE_CONT;
 }
 
@@ -96,7 +98,7 @@ static void died(struct drv *d, struct record *rec, int status) {
   int s = WTERMSIG(status);
   d->exit_signal = s;
   if (s == SIGKILL) return;
-  struct sig_obs o = { s, 0, 1, 0, d->regs.rip, 0, 0, 0 };
+  struct sig_obs o = { .signo = s, .fatal = 1, .rip = d->regs.rip };
   if (d->last.signo == s) o = d->last, o.fatal = 1;
   add_sig(rec, o);
 }
@@ -113,10 +115,12 @@ void settle(struct drv *d, struct record *rec, int request) {
     int s = WSTOPSIG(status);
     if (s == SIGTRAP && (status >> 16) == PTRACE_EVENT_SECCOMP) { refuse(d, rec); return; }
     get_regs(d);
-    if (d->popf_restore) {
-      /* POPFQ has run (it cannot fault) or was never fetched: RSP is the user's again. */
-      d->regs.rsp = d->popf_rsp;
-      d->popf_restore = 0;
+    if (d->popf_restore || d->restore_rax) {
+      /* POPFQ has run (it cannot fault) or was never fetched: RSP is the user's again; likewise
+       * RAX after WRGSBASE (run or faulted: the signal frame must hold the user's RAX). */
+      if (d->popf_restore) d->regs.rsp = d->popf_rsp;
+      if (d->restore_rax) d->regs.rax = d->saved_rax;
+      d->popf_restore = d->restore_rax = 0;
       set_regs(d);
     }
     if (d->pending) {
@@ -126,11 +130,16 @@ void settle(struct drv *d, struct record *rec, int request) {
         d->pend.rsp = d->regs.rsp;
         d->pend.rsi = d->regs.rsi;
         d->pend.rdx = d->regs.rdx;
+        read_frame(d->pid, d->regs.rdx, &d->pend);
+        /* The interrupted RIP is the frame's: handle_signal may have moved it back to restart
+         * the system call after the signal-delivery stop where it was first seen. */
+        if (d->pend.nctx) d->pend.rip = d->pend.ctx[SC_RIP];
         add_sig(rec, d->pend);
       }
       d->pending = 0;
     }
     if (s == (SIGTRAP | 0x80)) {
+      rf_probe_disarm(d); /* not settled: user mode did not resume where it was armed */
       struct __ptrace_syscall_info info;
       memset(&info, 0, sizeof info);
       ptrace(PTRACE_GET_SYSCALL_INFO, d->pid, sizeof info, &info);
@@ -153,7 +162,27 @@ void settle(struct drv *d, struct record *rec, int request) {
     siginfo_t si;
     memset(&si, 0, sizeof si);
     ptrace(PTRACE_GETSIGINFO, d->pid, 0, &si);
-    if (driver_stop(d, s, &si)) { boundary(d); return; }
+    if (s == SIGTRAP && si.si_code == TRAP_HWBKPT) {
+      int k = dr_stop(d);
+      if (k == 1) { request = resume_request(d); continue; }
+      if (k == 2) { d->state = ST_BOUNDARY; d->stop = NULL; d->internal_step = 0; return; }
+    }
+    int at_driver = driver_stop(d, s, &si);
+    if (d->probe) {
+      /* The first stop after the probe was armed: the instruction there ran, so RF was 1. */
+      if (at_driver && d->regs.rip - 1 == d->probe_rip) { d->rf_known = 1; d->rf_rip = d->probe_rip; }
+      rf_probe_disarm(d);
+    }
+    if (at_driver) { boundary(d); return; }
+    if (d->internal_step && s == SIGTRAP && si.si_code == TRAP_TRACE) {
+      /* The harness's own step: through the vDSO's epilogue, or a jump that ends at its target. */
+      if (in_vdso(d->regs.rip)) { request = PTRACE_SINGLESTEP; continue; }
+      d->internal_step = 0;
+      d->state = ST_BOUNDARY;
+      d->stop = NULL;
+      return;
+    }
+    d->internal_step = 0; /* anything else (a fault, a signal) ends the harness's stepping */
     /* The single step the model's tracer asked for is done (a trap after an instruction, the
      * report at syscall exit, or ptrace_notify(SIGTRAP) at the entry of a signal handler
      * stepped into): a debugger swallows the trap. */
@@ -166,7 +195,7 @@ void settle(struct drv *d, struct record *rec, int request) {
     if (s == SIGTRAP && si.si_code == SI_KERNEL_CODE && d->regs.rip - 1 == d->event_int3)
       d->event_int3 = ~0ULL; /* the event's own int3 fires once; later ones are ours */
     /* A signal for the child: pass it on, and learn at the next stop whether it was delivered. */
-    struct sig_obs o = { s, si.si_code, 0, 0, d->regs.rip, 0, 0, 0 };
+    struct sig_obs o = { .signo = s, .code = si.si_code, .rip = d->regs.rip };
     if (si.si_code > 0) o.addr = (uint64_t)si.si_addr;
     d->last = o;
     if (handled(s)) {

@@ -64,13 +64,24 @@ int signal_pending(pid_t pid) {
   return pending;
 }
 
-int in_code(uint64_t addr, uint64_t len) {
-  return addr >= CODE_BASE && addr < CODE_BASE + CODE_SIZE && len <= CODE_BASE + CODE_SIZE - addr;
+static int in_range(uint64_t addr, uint64_t len, uint64_t base, uint64_t size) {
+  return addr >= base && addr < base + size && len <= base + size - addr;
 }
 
-/* The code page is shared with the child, so placing code is a memcpy. */
+/* In one of the code regions the harness writes (64-bit at CODE_BASE, 32-bit at COMPAT_BASE). */
+int in_code(uint64_t addr, uint64_t len) {
+  return in_range(addr, len, CODE_BASE, CODE_SIZE) || in_range(addr, len, COMPAT_BASE, COMPAT_SIZE);
+}
+
+/* Whether an instruction fetch at `addr` succeeds: the code regions and the vDSO's text. */
+int fetchable(uint64_t addr) {
+  return in_code(addr, 1) || in_vdso(addr);
+}
+
+/* The code regions are shared with the child, so placing code is a memcpy. */
 void put_code(uint64_t addr, const unsigned char *bytes, size_t len) {
-  if (in_code(addr, len)) memcpy(code_view + (addr - CODE_BASE), bytes, len);
+  if (in_range(addr, len, CODE_BASE, CODE_SIZE)) memcpy(code_view + (addr - CODE_BASE), bytes, len);
+  else if (in_range(addr, len, COMPAT_BASE, COMPAT_SIZE)) memcpy(compat_view + (addr - COMPAT_BASE), bytes, len);
 }
 
 /* waitpid that gives up when the trace's time limit passes (SIGALRM interrupts it). */

@@ -9,10 +9,12 @@ import { InputError, inputErrors } from '../check/errors.ts';
 import { stringify } from '../check/json.ts';
 import { designByName } from '../check/session.ts';
 import { detectPlatform } from '../cosim/detect.ts';
+import { findMutant, MUTANTS } from '../cosim/mutants.ts';
 import { agreementPct, replayLine, reportJson, reportText, skippedLine } from '../cosim/report.ts';
 import { cosimTraces, runCosim } from '../cosim/run.ts';
 import { loadTrace } from '../cosim/store.ts';
 import { traceLine, UnsupportedEvent } from '../cosim/line.ts';
+import type { Design } from '../kernel/index.ts';
 import type { Event } from '../model/index.ts';
 
 /** Options of the cosim command (as commander parses them). */
@@ -25,10 +27,21 @@ export interface CosimOptions {
   readonly minAgreement?: string;
   readonly replay?: string[];
   readonly json?: boolean;
+  readonly includePending?: boolean;
 }
 
-/** Defaults: traces per run, the seed (runs are deterministic for a seed), the design. */
-export const COSIM_DEFAULTS = { traces: 1000, seed: 1, design: 'linux-6.7', timeoutS: 2, minAgreement: 99.9 } as const;
+/** Defaults: traces per run, the seed (runs are deterministic for a seed), the design, full agreement. */
+export const COSIM_DEFAULTS = { traces: 1000, seed: 1, design: 'linux-6.7', timeoutS: 2, minAgreement: 100 } as const;
+
+/** A design by name: a built-in or designs/ one, or mutant:NAME (src/cosim/mutants.ts). */
+function cosimDesign(name: string): Design {
+  if (name.startsWith('mutant:')) {
+    const m = findMutant(name);
+    if (m === undefined) throw new InputError(inputErrors.badFlag('design', name, `one of ${MUTANTS.map((x) => `mutant:${x.name}`).join(', ')}`));
+    return m.design;
+  }
+  return designByName(name);
+}
 
 function int(flag: string, v: string | undefined, def: number, min: number, max: number): number {
   if (v === undefined) return def;
@@ -65,14 +78,14 @@ async function replay(files: readonly string[], o: CosimOptions): Promise<number
   const results: unknown[] = [];
   const lines: string[] = [];
   for (const { f, design, events } of loaded) {
-    const d = designByName(o.design ?? design);
+    const d = cosimDesign(o.design ?? design);
     let refused: string | null = null;
     await cosimTraces(platform, d, [events], (v) => {
       if (v.real.status === 'refused') { refused = v.real.detail; return; }
       if (!v.comparison.agree) still++;
       if (o.json) results.push({ file: f, agree: v.comparison.agree, class: v.comparison.cls ?? null, differences: v.comparison.differences });
       else lines.push(replayLine(f, v.comparison));
-    });
+    }, 2, o.includePending === true);
     // The machine's seccomp guard stopped a system call the static check could not see (a
     // register loaded by an earlier event): the file asks for something outside the subset.
     if (refused !== null) throw new InputError(inputErrors.field(f, '', refused));
@@ -87,7 +100,7 @@ export async function cosimCommand(o: CosimOptions): Promise<number> {
   const seed = int('seed', o.seed, COSIM_DEFAULTS.seed, 0, 2 ** 31 - 1);
   const timeoutS = num('timeout', o.timeout, COSIM_DEFAULTS.timeoutS, 0.1, 600);
   const minAgreement = num('min-agreement', o.minAgreement, COSIM_DEFAULTS.minAgreement, 0, 100);
-  const design = designByName(o.design ?? COSIM_DEFAULTS.design);
+  const design = cosimDesign(o.design ?? COSIM_DEFAULTS.design);
   if (o.replay !== undefined && o.replay.length > 0) return replay(o.replay, o);
   const platform = detectPlatform();
   if (!platform.ok) {
@@ -101,7 +114,7 @@ export async function cosimCommand(o: CosimOptions): Promise<number> {
   bar?.start(traces, 0, { agreed: 0 });
   let lastTenth = -1;
   const summary = await runCosim(platform, {
-    traces, seed, design, out: o.out, timeoutS,
+    traces, seed, design, out: o.out, timeoutS, includePending: o.includePending === true,
     onProgress: (done, agreed) => {
       if (bar) bar.update(done, { agreed });
       else if (!o.json) {
@@ -114,7 +127,7 @@ export async function cosimCommand(o: CosimOptions): Promise<number> {
     },
   });
   bar?.stop();
-  const input = { platform, design: design.name, seed, out: o.out, minAgreement, summary };
+  const input = { platform, design: design.name, seed, out: o.out, minAgreement, summary, includePending: o.includePending === true };
   process.stdout.write(o.json ? stringify(reportJson(input)) : reportText(input));
   return agreementPct(summary) >= minAgreement ? 0 : 1;
 }

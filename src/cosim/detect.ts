@@ -8,6 +8,14 @@ import { readFileSync } from 'node:fs';
 import type { Paging, Vendor } from '../isa/index.ts';
 import { buildHarness } from './build.ts';
 
+/** Where the host kernel's 32-bit vDSO has its entry and landing pad (native/compat.c). */
+export interface VdsoAddrs {
+  readonly vsyscall: bigint;
+  readonly fastcall: bigint;
+  readonly int80: bigint;
+  readonly landing: bigint;
+}
+
 /** What the machine offers, or why co-simulation cannot run. */
 export type Platform =
   | {
@@ -15,6 +23,8 @@ export type Platform =
     readonly cpu: string;
     /** CR4.UMIP: the kernel's #GP handler reads the faulting instruction (see model-run.ts). */
     readonly umip: boolean;
+    /** The 32-bit vDSO mapped at the model's address, or null where it cannot be. */
+    readonly vdso: VdsoAddrs | null;
   }
   | { readonly ok: false; readonly reason: string };
 
@@ -55,12 +65,14 @@ function detect(): Platform {
     const stdout = String((e as { stdout?: string }).stdout ?? '');
     out = stdout || JSON.stringify({ ok: false, detail: (e as Error).message.split('\n')[0] });
   }
-  let probe: { ok: boolean; int80?: boolean; detail?: string };
+  let probe: { ok: boolean; int80?: boolean; detail?: string; vdso?: Record<keyof VdsoAddrs, string> | null };
   try {
     probe = JSON.parse(out.trim().split('\n')[0] ?? '') as typeof probe;
   } catch {
     return { ok: false, reason: `the harness probe failed: ${out.slice(0, 100)}` };
   }
   if (!probe.ok) return { ok: false, reason: `no ptrace permission or no usable child process (${probe.detail ?? 'probe failed'})` };
-  return { ok: true, harness: built.path, vendor: info.vendor, paging: info.paging, int80: probe.int80 === true, cpu: info.cpu, umip: info.umip };
+  const v = probe.vdso;
+  const vdso = v ? { vsyscall: BigInt(v.vsyscall), fastcall: BigInt(v.fastcall), int80: BigInt(v.int80), landing: BigInt(v.landing) } : null;
+  return { ok: true, harness: built.path, vendor: info.vendor, paging: info.paging, int80: probe.int80 === true, cpu: info.cpu, umip: info.umip, vdso };
 }

@@ -5,7 +5,7 @@
  * with the rest, so the caller never hangs.
  */
 import { spawn } from 'node:child_process';
-import type { EventRecord, SideRun, SideState } from './types.ts';
+import { CTX_NAMES, EXTRA_NAMES, type EventRecord, type SideRun, type SideState } from './types.ts';
 
 /** One trace for the harness. */
 export interface HarnessItem {
@@ -21,8 +21,10 @@ export interface HarnessOptions {
   readonly graceS?: number;
 }
 
-type RawSig = [number, number, string, string, number, string, string, string];
-interface RawEvent { x: number; st: 'b' | 's' | 'd'; stop?: string; sig?: RawSig[]; trap?: string[]; regs?: string[]; note?: string }
+type RawSig = [number, number, string, string, number, string, string, string, string[]?];
+interface RawEvent {
+  x: number; st: 'b' | 's' | 'd'; stop?: string; sig?: RawSig[]; trap?: string[]; regs?: string[]; x2?: string[]; rf?: number; note?: string;
+}
 interface RawResult { id: number; status: 'ok' | 'hang' | 'error' | 'refused'; detail: string; pid: number; exit: number; events: RawEvent[] }
 
 const STATE: Record<RawEvent['st'], SideState> = { b: 'boundary', s: 'stopped', d: 'dead' };
@@ -32,12 +34,16 @@ function toRecord(e: RawEvent): EventRecord {
     skipped: e.x === 1,
     state: STATE[e.st],
     ...(e.stop ? { stop: e.stop } : {}),
-    signals: (e.sig ?? []).map(([signo, code, addr, rip, fatal, rsp, rsi, rdx]) => ({
+    signals: (e.sig ?? []).map(([signo, code, addr, rip, fatal, rsp, rsi, rdx, ctx]) => ({
       signo, code, addr: BigInt(addr), rip: BigInt(rip), fatal: fatal === 1,
       ...(fatal === 1 ? {} : { frame: { rsp: BigInt(rsp), rsi: BigInt(rsi), rdx: BigInt(rdx) } }),
+      ...(fatal !== 1 && ctx && ctx.length === CTX_NAMES.length ? { ctx: Object.fromEntries(CTX_NAMES.map((n, i) => [n, BigInt(ctx[i] ?? 0)])) } : {}),
     })),
     traps: (e.trap ?? []).map((t) => BigInt(t)),
     ...(e.regs ? { regs: e.regs.map((v) => BigInt(v)) } : {}),
+    // orig_rax means something only in a ptrace stop (at a boundary it is the driver int3's -1).
+    ...(e.x2 ? { extra: Object.fromEntries(EXTRA_NAMES.map((n, i) => [n, BigInt(e.x2?.[i] ?? 0)]).filter(([n]) => n !== 'orig_rax' || e.st === 's')) } : {}),
+    ...(e.rf === 1 ? { rfProbe: true } : {}),
     ...(e.note ? { note: e.note } : {}),
   };
 }
@@ -50,12 +56,24 @@ export function parseResult(line: string): { id: number; run: SideRun } {
 
 const failed = (status: 'hang' | 'crash', detail: string): SideRun => ({ status, detail, records: [] });
 
-/** Runs `items` from index `start` on one harness process; resolves to the next unanswered index. */
-function session(path: string, items: readonly HarnessItem[], start: number, o: HarnessOptions,
+/**
+ * Traces for the harness as they are generated: `items` grows, `closed` says no more will come,
+ * and `notify` (set by the running session) writes new items to the harness at once.
+ */
+export interface HarnessFeed {
+  readonly items: HarnessItem[];
+  closed: boolean;
+  notify?: () => void;
+}
+
+/** Runs the feed's items from index `start` on one harness process; resolves to the next unanswered index. */
+function session(path: string, feed: HarnessFeed, start: number, o: HarnessOptions,
   onResult: (id: number, run: SideRun) => void): Promise<number> {
+  const items = feed.items;
   return new Promise((resolvePromise) => {
     const child = spawn(path, ['--timeout', String(o.timeoutS)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let i = start;
+    let written = start;
     let buf = '';
     let stderr = '';
     let gaveUp = false;
@@ -63,6 +81,8 @@ function session(path: string, items: readonly HarnessItem[], start: number, o: 
     const limit = o.timeoutS + (o.graceS ?? 5);
     const arm = (): void => {
       clearTimeout(timer);
+      // Only an answer the harness owes can be late (not a trace still being generated).
+      if (i >= written) return;
       timer = setTimeout(() => {
         gaveUp = true;
         const it = items[i];
@@ -113,14 +133,29 @@ function session(path: string, items: readonly HarnessItem[], start: number, o: 
     };
     child.on('close', finish);
     child.on('exit', (code, signal) => { if (gaveUp) finish(code, signal); });
-    arm();
-    child.stdin.end(items.slice(start).map((x) => x.line).join(''));
+    let ended = false;
+    const pump = (): void => {
+      if (finished || gaveUp || ended) return;
+      const lines = items.slice(written).map((x) => x.line).join('');
+      if (lines.length > 0) {
+        const idle = i >= written;
+        written = items.length;
+        child.stdin.write(lines);
+        if (idle) arm();
+      }
+      if (feed.closed) { ended = true; child.stdin.end(); }
+    };
+    feed.notify = pump;
+    pump();
   });
 }
 
-/** Runs every item on the harness at `path`, restarting it after a crash or hang. */
-export async function runOnHarness(path: string, items: readonly HarnessItem[], o: HarnessOptions,
+/** Runs every item (a fixed list, or a feed still growing) on the harness at `path`, restarting it after a crash or hang. */
+export async function runOnHarness(path: string, items: readonly HarnessItem[] | HarnessFeed, o: HarnessOptions,
   onResult: (id: number, run: SideRun) => void): Promise<void> {
+  const feed: HarnessFeed = Array.isArray(items) ? { items: [...items], closed: true } : items as HarnessFeed;
   let next = 0;
-  while (next < items.length) next = await session(path, items, next, o, onResult);
+  while (next < feed.items.length || !feed.closed) {
+    next = await session(path, feed, next, o, onResult);
+  }
 }

@@ -8,7 +8,7 @@ import { USER_REGS, type Event, type SigFrame } from '../model/index.ts';
 import { REG_NAMES } from './types.ts';
 
 const NR64: Readonly<Record<string, number>> = { getpid: 39, sched_yield: 24, kill: 62, rt_sigreturn: 15 };
-const NR32: Readonly<Record<string, number>> = { getpid: 20, sched_yield: 158, kill: 37 };
+const NR32: Readonly<Record<string, number>> = { getpid: 20, sched_yield: 158, kill: 37, rt_sigreturn: 173 };
 
 /** Thrown for an event the harness cannot run (outside the co-simulation subset). */
 export class UnsupportedEvent extends Error {
@@ -44,16 +44,24 @@ export function eventToken(e: Event): string {
     case 'user.access': return `A ${hex(e.addr)} ${e.write ? 1 : 0}`;
     case 'user.movSs': return `M ${e.watched ? 1 : 0}`;
     case 'user.int3': return 'B';
+    case 'user.jump': return `J ${hex(e.target)}`;
+    case 'user.wrgsbase': return `G ${hex(e.value)}`;
     case 'user.syscall':
-    case 'user.int80': {
-      const n = e.type === 'user.syscall' ? nr(NR64, e.nr) : nr(NR32, e.nr);
+    case 'user.int80':
+    case 'user.sysenter': {
+      // The harness picks the ABI by the code it runs in: SYSCALL in 32-bit code is a call
+      // through the vDSO, with 32-bit numbers (native/driver.c); the line carries both.
+      const name = e.nr ?? 'getpid';
+      const n = e.type === 'user.syscall' ? nr(NR64, name) : nr(NR32, name);
       const args = e.args ?? [];
       // The harness maps the model's pid 1 to its child; 0 is the child's own process group.
       // Any other target would be another process: the seccomp guard refuses it (native/guard.c).
-      if (e.nr === 'kill' && args[0] !== undefined && BigInt.asUintN(32, args[0]) > 1n) {
+      if (name === 'kill' && args[0] !== undefined && BigInt.asUintN(32, args[0]) > 1n) {
         throw new UnsupportedEvent(`kill() of pid ${BigInt.asIntN(32, args[0])}: a co-simulated trace may signal only its own process (pid 0 or 1)`);
       }
-      return [e.type === 'user.syscall' ? 'S' : 'I', hex(n), hex(args.length), ...args.map(hex), fields(e.frame)].join(' ');
+      if (e.type === 'user.sysenter') return ['E', hex(n), hex(args.length), ...args.map(hex)].join(' ');
+      const n32 = e.type === 'user.syscall' && NR32[name] !== undefined ? ` ${hex(NR32[name] ?? 0)}` : '';
+      return [e.type === 'user.syscall' ? 'S' : 'I', hex(n), hex(args.length), ...args.map(hex), fields(e.frame)].join(' ') + n32;
     }
     case 'tracer.attach': return `a ${e.options?.syscalls ? 1 : 0}`;
     case 'tracer.setRegs': return `r ${fields(e.regs)}`;

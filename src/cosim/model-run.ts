@@ -3,18 +3,18 @@
  * drained after each event (run until user code is next, the task stops for its tracer, or
  * nothing can run), so that what an event causes on its way back to user mode (a signal on
  * syscall exit, a single-step report) belongs to that event, as it does on the real machine.
+ *
+ * This file and record.ts are the only ones that touch the model's state; the generator reads it
+ * through {@link ModelCursor.state} and guide.ts.
  */
-import { rf, type Paging, type Vendor } from '../isa/index.ts';
+import type { Paging, Vendor } from '../isa/index.ts';
 import { kernelOf } from '../check/session.ts';
 import { initialState, type BuiltKernel, type Design } from '../kernel/index.ts';
-import {
-  atUserBoundary, DEFAULT_MAX_STEPS, drain, mapRange, pageKind, SI, SIG, step, TIF, USER_REGS,
-  type Event, type MachineState, type Observation, type Task,
-} from '../model/index.ts';
-import type { EventRecord, SideRun, SigRecord } from './types.ts';
+import { DEFAULT_MAX_STEPS, drain, mapRange, pageKind, SI, SIG, step, type Event, type MachineState, type Observation } from '../model/index.ts';
+import { MODEL_PID, recordOf } from './record.ts';
+import type { EventRecord, SideRun } from './types.ts';
 
-/** The model's pid of the co-simulated process. */
-export const MODEL_PID = 1;
+export { MODEL_PID } from './record.ts';
 
 /**
  * The initial state co-simulation uses: task 1 alone (the real harness runs one process), and
@@ -25,45 +25,6 @@ export function cosimInitial(K: BuiltKernel, vendor: Vendor, paging: Paging): Ma
   const tasks = m.k.tasks.map((t) => (t.id === 2 ? { ...t, mode: 'dead' as const, acts: [], resume: null }
     : t.id === MODEL_PID ? { ...t, rseq: false } : t));
   return { ...m, k: { ...m.k, tasks, runq: [] } };
-}
-
-/** Per signal frame: rsi = frame + 0x100, rdx = frame + 0x200 (the model's layout, kernel/signals.ts). */
-function frameRegs(frame: bigint): SigRecord['frame'] {
-  return { rsp: frame, rsi: frame + 0x100n, rdx: frame + 0x200n };
-}
-
-function record(skipped: boolean, obs: readonly Observation[], m: MachineState): EventRecord {
-  const signals: SigRecord[] = [];
-  const traps: bigint[] = [];
-  for (const o of obs) {
-    if (o.kind === 'signal' && o.task === MODEL_PID) {
-      signals.push({
-        signo: o.signal, code: o.code, addr: o.siAddr, rip: o.rip, fatal: o.fatal,
-        ...(o.frame !== undefined && !o.fatal ? { frame: frameRegs(o.frame) } : {}),
-      });
-    }
-    if (o.kind === 'ptrace-stop' && o.task === MODEL_PID && o.why === 'singlestep') traps.push(o.rip);
-  }
-  const t = m.k.tasks[MODEL_PID] as Task;
-  if (m.k.halted !== null) {
-    const h = m.k.halted;
-    return { skipped, state: 'halted', signals, traps, note: 'what' in h ? `${h.what}: ${h.detail}` : String(h.kind) };
-  }
-  if (t.mode === 'dead') return { skipped, state: 'dead', signals, traps };
-  // The harness reads registers with PTRACE_GETREGS, which hides a TF that ptrace set
-  // (get_flags, TIF_FORCED_TF): the model's registers are shown the same way.
-  const shown = (flags: bigint): bigint => ((t.tif & TIF.FORCED_TF) !== 0 ? flags & ~rf.TF : flags);
-  if (atUserBoundary(m) && m.k.current === MODEL_PID) {
-    const c = m.cpu;
-    const regs = [...USER_REGS.map((r) => c.regs[r]), c.regs.rip, shown(c.rflags), BigInt(c.cs.sel), BigInt(c.ss.sel)];
-    return { skipped, state: 'boundary', signals, traps, regs };
-  }
-  if (t.mode === 'stopped') {
-    const p = t.regs;
-    const regs = [...USER_REGS.map((r) => p[r]), p.rip, shown(p.rflags), p.cs, p.ss];
-    return { skipped, state: 'stopped', ...(t.ptrace.stop ? { stop: t.ptrace.stop } : {}), signals, traps, regs };
-  }
-  return { skipped, state: 'halted', signals, traps, note: `task 1 is ${t.mode}, not in user mode, stopped or dead` };
 }
 
 /** Host CPU features the model does not describe, whose effects co-simulation applies. */
@@ -85,17 +46,48 @@ function umipRead(m: MachineState, obs: readonly Observation[]): MachineState {
   return pages === m.k.pages ? m : { ...m, k: { ...m.k, pages } };
 }
 
+/** The model run one event at a time (the generator steers by the state in between). */
+export class ModelCursor {
+  private m: MachineState;
+  private readonly K: BuiltKernel;
+  private readonly opts = { maxSteps: DEFAULT_MAX_STEPS };
+  readonly records: EventRecord[] = [];
+
+  constructor(design: Design, vendor: Vendor, paging: Paging, private readonly host: HostFeatures = {}) {
+    this.K = kernelOf(design);
+    this.m = cosimInitial(this.K, vendor, paging);
+  }
+
+  /** The machine state after the events so far. */
+  get state(): MachineState {
+    return this.m;
+  }
+
+  /** The model's own vDSO addresses (its layout, not the host kernel's). */
+  get vdso(): BuiltKernel['vdso'] {
+    return this.K.vdso;
+  }
+
+  /** Applies one event and drains the kernel; returns its record. */
+  apply(e: Event): EventRecord {
+    const r = step(this.m, e, this.K, this.opts);
+    const d = drain(r.state, this.K, this.opts);
+    const obs = [...r.observations, ...d.observations];
+    this.m = this.host.umip ? umipRead(d.state, obs) : d.state;
+    const rec = recordOf(r.skipped, obs, this.m);
+    this.records.push(rec);
+    return rec;
+  }
+
+  /** The run so far. */
+  run(): SideRun {
+    return { status: 'ok', detail: '', pid: MODEL_PID, records: [...this.records] };
+  }
+}
+
 /** Replays `events` on the model from the co-simulation initial state. */
 export function runModel(design: Design, vendor: Vendor, paging: Paging, events: readonly Event[], host: HostFeatures = {}): SideRun {
-  const K = kernelOf(design);
-  const opts = { maxSteps: DEFAULT_MAX_STEPS };
-  let m = cosimInitial(K, vendor, paging);
-  const records = events.map((e) => {
-    const r = step(m, e, K, opts);
-    const d = drain(r.state, K, opts);
-    const obs = [...r.observations, ...d.observations];
-    m = host.umip ? umipRead(d.state, obs) : d.state;
-    return record(r.skipped, obs, m);
-  });
-  return { status: 'ok', detail: '', pid: MODEL_PID, records };
+  const c = new ModelCursor(design, vendor, paging, host);
+  for (const e of events) c.apply(e);
+  return c.run();
 }

@@ -25,13 +25,10 @@ export function rawEvent(e: Event): RawEvent {
   return JSON.parse(JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? hex(v) : v))) as RawEvent;
 }
 
+/** A record as plain JSON: registers by name, every bigint as a hex string. */
 function recordJson(r: EventRecord): unknown {
-  return {
-    ...r,
-    signals: r.signals.map((s) => ({ ...s, addr: hex(s.addr), rip: hex(s.rip), ...(s.frame ? { frame: { rsp: hex(s.frame.rsp), rsi: hex(s.frame.rsi), rdx: hex(s.frame.rdx) } } : {}) })),
-    traps: r.traps.map(hex),
-    ...(r.regs ? { regs: Object.fromEntries(REG_NAMES.map((n, i) => [n, hex(r.regs?.[i] ?? 0n)])) } : {}),
-  };
+  const named = { ...r, ...(r.regs ? { regs: Object.fromEntries(REG_NAMES.map((n, i) => [n, r.regs?.[i] ?? 0n])) } : {}) };
+  return JSON.parse(JSON.stringify(named, (_k, v: unknown) => (typeof v === 'bigint' ? hex(v) : v)));
 }
 
 /** What a disagreement file records. */
@@ -60,7 +57,7 @@ export function saveDisagreement(dir: string, d: Disagreement): string {
   const slug = (d.comparison.cls ?? 'unknown').replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '');
   const hash = createHash('sha256').update(JSON.stringify(trace)).digest('hex').slice(0, 10);
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${d.design}-${slug}-${hash}.json`);
+  const file = join(dir, `${d.design.replace(/[^a-zA-Z0-9.]+/g, '-')}-${slug}-${hash}.json`);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
   renameSync(tmp, file);

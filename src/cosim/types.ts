@@ -17,6 +17,17 @@ export interface FrameRegs {
   readonly rdx: bigint;
 }
 
+/**
+ * Fields of a signal frame, in the harness's order (native/harness.h SC_*): uc_flags, the
+ * sigcontext (struct sigcontext_64; eflags named rflags here) and uc_sigmask.
+ */
+export const CTX_NAMES = [
+  'uc_flags', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rdi', 'rsi', 'rbp', 'rbx', 'rdx', 'rax', 'rcx',
+  'rsp', 'rip', 'rflags', 'cs', 'gs', 'fs', 'ss', 'err', 'trapno', 'oldmask', 'cr2', 'sigmask',
+] as const;
+/** One of {@link CTX_NAMES}. */
+export type CtxName = (typeof CTX_NAMES)[number];
+
 /** A signal that reached its handler (fatal = false) or killed the process (fatal = true). */
 export interface SigRecord {
   readonly signo: number;
@@ -27,7 +38,17 @@ export interface SigRecord {
   readonly fatal: boolean;
   /** Where the frame went (delivered signals only). */
   readonly frame?: FrameRegs;
+  /** What the frame holds: each side gives the fields it knows (the model: the saved registers). */
+  readonly ctx?: Partial<Record<CtxName, bigint>>;
 }
+
+/**
+ * Registers beyond {@link REG_NAMES}, each compared where both sides give it: orig_rax (in a
+ * ptrace stop), FS/GS base and the data selectors (native/output.c "x2" order).
+ */
+export const EXTRA_NAMES = ['orig_rax', 'fs_base', 'gs_base', 'ds', 'es', 'fs', 'gs'] as const;
+/** One of {@link EXTRA_NAMES}. */
+export type ExtraName = (typeof EXTRA_NAMES)[number];
 
 /**
  * Where the process is after an event: at a user instruction boundary, stopped for the
@@ -48,6 +69,17 @@ export interface EventRecord {
   readonly regs?: readonly bigint[];
   /** A remark of the side that produced it (an emulated abstraction, a kernel failure). */
   readonly note?: string;
+  /** More registers, where this side gives them. */
+  readonly extra?: Partial<Record<ExtraName, bigint>>;
+  /** Real side: RF at this boundary was probed by an execute breakpoint (rflags holds it). */
+  readonly rfProbe?: boolean;
+  /**
+   * Model side: a call through the 32-bit vDSO is in progress (the model does not make the
+   * vDSO's pushes; rbp is the caller's EBP it keeps aside): rule "vDSO call" in compare.ts.
+   */
+  readonly vdsoCall?: { readonly rbp: bigint };
+  /** Model side: the instructions that returned to user mode during the event (statistics). */
+  readonly exits?: readonly string[];
 }
 
 /** One side's run of a whole trace. */

@@ -1,0 +1,220 @@
+/**
+ * What the generator may do next, per state of the process (guide.ts): a weighted menu of
+ * chunks. A chunk is a short plan of steps; each step builds its event from the state it
+ * arrives in, or gives up (null) when the state is not the one the plan expected, so planned
+ * events are never skipped by the model. docs/cosim.md ("What is generated") lists them.
+ */
+import type { Event, SigFrame, SyscallName, UserReg } from '../../model/index.ts';
+import { USER_REGS } from '../../model/index.ts';
+import { compatEntryFrame, compatRegs, COMPAT_CONDITIONS, ERESTART, ERESTART_BLOCK, SYSRET_CONDITIONS, sysretFrame, wildFrame } from './frames.ts';
+import type { Guide } from './guide.ts';
+import type { Rng } from './rng.ts';
+import {
+  accessAddr, accessAddr32, anyValue, BENIGN_FLAGS, codeAddr, compatCodeAddr, compatStack, EDGE_RIPS, EDGE_VALUES, FAULTING,
+  goodStack, inCode, NON_CANONICAL, onStack, RFLAGS_VALUES, value32,
+} from './values.ts';
+
+/** One planned step: the event for the state it arrives in, or null to abandon the plan. */
+export type Step = (g: Guide) => Event | null;
+/** A short plan. */
+export type Chunk = readonly Step[];
+
+/** What the host and the run allow. */
+export interface MenuOptions {
+  readonly vendor: 'intel' | 'amd';
+  /** int $0x80 works (IA32 emulation). */
+  readonly int80: boolean;
+  /** The 32-bit vDSO is mapped (32-bit fast system calls). */
+  readonly vdso: boolean;
+  /** Generate what the model is known not to handle yet (docs/cosim.md, "Pending on the model"). */
+  readonly includePending: boolean;
+}
+
+const TF = 0x100n;
+const HANDLED = [4, 5, 7, 10, 11, 12];
+const GPR64 = USER_REGS.filter((r) => r !== 'rsp') as UserReg[];
+/** Registers 32-bit code can load (no REX: r8-r15 are out of reach). */
+const GPR32: readonly UserReg[] = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp'];
+
+const at = (want: Guide['state'], f: (g: Guide) => Event | null): Step => (g) => (g.state === want ? f(g) : null);
+const user = (f: (g: Guide) => Event | null): Step => at('boundary', f);
+const tracer = (f: (g: Guide) => Event | null): Step => at('stopped', f);
+const ev = (e: Event): Step => user(() => e);
+const syscall = (nr: SyscallName, args?: bigint[]): Event => ({ type: 'user.syscall', nr, ...(args ? { args } : {}) });
+
+/**
+ * rt_sigreturn, only where the model has a frame at RSP (a handler that kept its stack). A frame
+ * saved from 32-bit code keeps its SS (pending: strict-restore-ss).
+ */
+const sigreturn = (r: Rng, frame: () => SigFrame | undefined, o: MenuOptions): Step => user((g) => {
+  if (!g.frameAtRsp || g.compat) return null;
+  let f = frame();
+  if (f && g.frameFrom32 && !o.includePending) {
+    const { ss: _ss, ...rest } = f;
+    f = rest;
+  }
+  // Back to 32-bit code (forged or saved CS): on a 32-bit stack (pending: compat-rsp-upper-half).
+  const to32 = f?.cs !== undefined ? f.cs === 0x23 : g.frameFrom32;
+  if (f && to32 && f.rsp !== undefined && f.rsp >> 32n !== 0n && !o.includePending) f = { ...f, rsp: compatStack(r) };
+  return { type: 'user.syscall', nr: 'rt_sigreturn', ...(f ? { frame: f } : {}) };
+});
+
+/** A short handler body that leaves RSP alone. */
+function body(r: Rng): Step[] {
+  return Array.from({ length: r.int(3) }, () => user((g) => (g.compat ? null : r.weighted<Event>([
+    [2, { type: 'user.setReg', reg: r.pick(GPR64), value: anyValue(r) }], [1, { type: 'user.nop' }], [1, syscall('getpid')],
+  ]))));
+}
+
+/** Something that is sure to deliver a signal, from 64-bit or 32-bit code. */
+function trigger(r: Rng, o: MenuOptions, compat: boolean): Step[] {
+  const sig = BigInt(r.pick(HANDLED));
+  const kill: Event = compat ? { type: 'user.int80', nr: 'kill', args: [r.pick([0n, 1n]), sig] } : syscall('kill', [r.pick([0n, 1n]), sig]);
+  return r.weighted<Step[]>([
+    [compat && !o.int80 ? 0 : 2, [ev(kill)]],
+    [2, [ev({ type: 'user.int3' })]],
+    [2, [ev({ type: 'user.access', addr: compat ? r.pick([0n, 0x1000n, 0x50_0000n]) : r.pick(FAULTING), write: r.chance(0.5) })]],
+    [1, [ev({ type: 'user.popf', flags: 0x302n }), ev({ type: 'user.nop' })]],
+  ]);
+}
+
+/** A signal, a handler body and rt_sigreturn with a frame aimed at one exit check. */
+function signalChunk(r: Rng, o: MenuOptions, compat: boolean): Chunk {
+  const frame = r.weighted<() => SigFrame | undefined>([
+    [6, () => sysretFrame(r, r.pick(SYSRET_CONDITIONS))],
+    [2, () => wildFrame(r, r.chance(0.7) ? codeAddr(r) : r.pick(EDGE_RIPS), () => (r.chance(0.8) ? goodStack(r) : r.pick(EDGE_VALUES)))],
+    [2, () => undefined],
+    [compat ? 1 : 3, () => compatEntryFrame(r)],
+  ]);
+  return [...trigger(r, o, compat), ...body(r), sigreturn(r, frame, o)];
+}
+
+/** The 64-bit system calls a chunk makes (the stops they give a tracer are where frames are aimed). */
+function syscall64(r: Rng): Event {
+  return r.weighted<Event>([[3, syscall('getpid')], [1, syscall('sched_yield')], [1, syscall('kill', [1n, BigInt(r.pick(HANDLED))])]]);
+}
+
+/** A complete 32-bit rt_sigreturn frame (no kernel ever wrote one here: native/frame.c). */
+function ia32Frame(r: Rng): SigFrame {
+  const to64 = r.chance(0.3);
+  const rip = to64 ? codeAddr(r) & 0xffff_ffffn : compatCodeAddr(r);
+  const regs = Object.fromEntries((['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp'] as const).map((k) => [k, value32(r)]));
+  return { ...regs, rip, rsp: compatStack(r), rflags: r.pick([...BENIGN_FLAGS, 0x302n, 0x10202n]), cs: to64 ? 0x33 : r.pick([0x23, 0x23, 0x2b, 0x1b]), ss: r.pick([0x2b, 0x2b, 0x2b, 0x0]) };
+}
+
+/** The 32-bit rt_sigreturn by int $0x80, on a stack user code can write its frame to. */
+const ia32Sigreturn = (r: Rng): Step => user((h) => (h.frameAtRsp || !onStack(h.rsp) ? null
+  : { type: 'user.int80', nr: 'rt_sigreturn', frame: ia32Frame(r) }));
+
+/** The menu at a 64-bit user boundary. */
+export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
+  // SYSENTER from 64-bit code: #UD on AMD; on Intel a 32-bit call the model does not follow yet
+  // (pending: sysenter64-ebp).
+  const sysenter = o.vendor === 'intel' && o.vdso && o.includePending;
+  return r.weighted<() => Chunk>([
+    [8, () => [ev(r.weighted<Event>([
+      [4, { type: 'user.setReg', reg: r.pick(GPR64), value: anyValue(r) }],
+      [1, { type: 'user.setReg', reg: 'rsp', value: r.chance(0.85) ? goodStack(r) : r.pick(EDGE_VALUES) }],
+      [2, { type: 'user.popf', flags: r.pick(RFLAGS_VALUES) }],
+      [1, { type: 'user.nop' }],
+      [3, { type: 'user.access', addr: accessAddr(r), write: r.chance(0.5) }],
+      [1, { type: 'user.access', addr: codeAddr(r), write: true }],
+      [1, { type: 'user.int3' }],
+    ]))]],
+    [4, () => [ev(syscall64(r))]],
+    [8, () => signalChunk(r, o, false)],
+    [g.attached ? 0 : 1, () => [ev({ type: 'tracer.attach', options: { syscalls: r.chance(0.7) } })]],
+    [2, () => [
+      ...(g.attached ? [] : [ev({ type: 'tracer.attach', options: { syscalls: false } })]),
+      ...(g.watching ? [] : [(h: Guide) => (h.attached ? { type: 'tracer.watch', addr: 0x60_f800n } as Event : null)]),
+      ev({ type: 'user.movSs', watched: r.chance(0.7) }),
+      ev(r.pick<Event>([syscall('getpid'), { type: 'user.nop' }, { type: 'user.int3' }, ...(o.int80 ? [{ type: 'user.int80', nr: 'getpid' } as Event] : [])])),
+    ]],
+    [2, () => [ev({ type: 'user.jump', target: r.chance(0.6) ? codeAddr(r)
+      : r.pick(o.includePending ? EDGE_RIPS : EDGE_RIPS.filter((a) => !NON_CANONICAL.includes(a))) })]],
+    [1, () => [ev({ type: 'user.wrgsbase', value: r.pick([0n, 0x60_0000n, 0x7fff_ffff_f000n, ...NON_CANONICAL, r.u64()]) })]],
+    [o.int80 ? 2 : 0, () => [ev({ type: 'user.int80', nr: r.pick(['getpid', 'sched_yield'] as const) })]],
+    [o.int80 ? 1 : 0, () => [ia32Sigreturn(r)]],
+    [g.frameAtRsp ? 0 : sysenter ? 1 : o.vendor === 'amd' ? 1 : 0, () => [
+      // SYSENTER from 64-bit code (Intel) returns to the landing pad in 32-bit code; with RSP 0
+      // the vDSO-stack read of EBP fails (-EFAULT) alike on both sides, and no upper half of RSP
+      // is lost on the way into 32-bit code (pending: compat-rsp-upper-half).
+      ...(sysenter ? [ev({ type: 'user.setReg', reg: 'rsp', value: 0n })] : []),
+      ev({ type: 'user.sysenter', nr: 'getpid' }),
+    ]],
+    [0.3, () => [ev(syscall('kill', [r.pick([0n, 1n]), 15n]))]],
+  ])();
+}
+
+/** The menu at a 32-bit user boundary (CS = __USER32_CS). */
+export function menu32(r: Rng, o: MenuOptions, g: Guide): Chunk {
+  // A vDSO call: on the compat stack, not single-stepped; with R12-R15 zero and 32-bit RCX, RDX,
+  // RBP (pending: sysretl-r12-r15, vdso-pops-32-bit).
+  const clean = o.includePending || ((['r12', 'r13', 'r14', 'r15'] as const).every((k) => g.regs[k] === 0n)
+    && (['rcx', 'rdx', 'rbp'] as const).every((k) => g.regs[k] >> 32n === 0n));
+  const canCall = o.vdso && clean && !g.vdsoCall && (g.rflags & TF) === 0n && g.rsp >= 0xfffd_f000n && g.rsp <= 0xffff_d000n;
+  return r.weighted<() => Chunk>([
+    [6, () => [ev(r.weighted<Event>([
+      [4, { type: 'user.setReg', reg: r.pick(GPR32), value: value32(r) }],
+      [1, { type: 'user.setReg', reg: 'rsp', value: compatStack(r) }],
+      [1, { type: 'user.popf', flags: r.pick(RFLAGS_VALUES) }],
+      [1, { type: 'user.nop' }],
+      [2, { type: 'user.access', addr: accessAddr32(r), write: r.chance(0.5) }],
+      [0.5, { type: 'user.access', addr: compatCodeAddr(r), write: true }],
+      [1, { type: 'user.int3' }],
+    ]))]],
+    [canCall ? 8 : 0, () => [ev(r.weighted<Event>([
+      [3, { type: r.chance(0.8) ? 'user.syscall' : 'user.sysenter', nr: 'getpid' } as Event],
+      [1, { type: 'user.syscall', nr: 'sched_yield' }],
+      [1, { type: 'user.syscall', nr: 'kill', args: [1n, BigInt(r.pick(HANDLED))] }],
+    ]))]],
+    [o.int80 ? 3 : 0, () => [ev({ type: 'user.int80', nr: r.pick(['getpid', 'sched_yield'] as const) })]],
+    [o.int80 ? 1 : 0, () => [ia32Sigreturn(r)]],
+    [4, () => signalChunk(r, o, true)],
+    [1, () => [ev({ type: 'user.jump', target: compatCodeAddr(r) })]],
+  ])();
+}
+
+const HIGH = ['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+function without(f: SigFrame, keep: ReadonlySet<string>): SigFrame {
+  return keep.size === 0 ? f : Object.fromEntries(Object.entries(f).filter(([k]) => !keep.has(k))) as SigFrame;
+}
+
+/** A ptrace write leaves RSP alone (at an rt_sigreturn entry stop it would move the frame). */
+function withoutRsp(f: SigFrame): SigFrame {
+  const { rsp: _rsp, ...rest } = f;
+  return rest;
+}
+
+/** The menu in a ptrace stop: register writes aimed at the exit checks, continue, single-step. */
+export function menuStopped(r: Rng, o: MenuOptions, g: Guide): Chunk {
+  const exit = g.stop === 'syscall-exit';
+  // No step in the vDSO, nor to a RIP that cannot be fetched: the harness holds the child in its
+  // stop there, before PTRACE_SINGLESTEP would run enable_single_step (docs/cosim.md).
+  const stepOk = (h: Guide): boolean => !h.vdsoCall && (inCode(h.rip) || h.stop === 'syscall-entry');
+  const resume = (step: boolean): Step => tracer((h) => ({ type: step && stepOk(h) ? 'tracer.singleStep' : 'tracer.cont' }));
+  const canStep = stepOk(g);
+  // At a 32-bit rt_sigreturn's entry stop, R8-R15 stay unwritten (pending: ia32-sigreturn-r8-r15);
+  // at kill's, its signal argument (pending: kill-signal-int).
+  const entry = g.stop === 'syscall-entry' && !o.includePending;
+  const keep = new Set([...(entry && g.orig === 173n ? HIGH : []), ...(entry && (g.orig === 37n || g.orig === 62n) ? ['rsi', 'rcx'] : [])]);
+  const set = (regs: SigFrame): Step => tracer(() => ({ type: 'tracer.setRegs', regs: without(regs, keep) }));
+  if (g.vdsoCall) {
+    // A 32-bit fast system call: aim at the compat (SYSRETL) checks, and never step in the vDSO.
+    return r.weighted<Chunk>([[exit ? 3 : 0, [set(compatRegs(r, r.pick(COMPAT_CONDITIONS))), resume(false)]], [3, [resume(false)]]]);
+  }
+  // At an entry stop RSP stays (at rt_sigreturn's it would move the frame), so no 32-bit CS there.
+  const ptraceFrame = (): SigFrame => {
+    const f: Record<string, bigint | number> = { ...(exit ? sysretFrame(r, r.pick(SYSRET_CONDITIONS)) : withoutRsp(sysretFrame(r, r.pick(SYSRET_CONDITIONS)))) };
+    if (typeof f.cs === 'number' && (f.cs & 3) !== 3) f.cs |= 3;
+    if (!exit && f.cs === 0x23) f.cs = 0x33;
+    return f as SigFrame;
+  };
+  return r.weighted<Chunk>([
+    [exit ? 4 : 1, [set(ptraceFrame()), resume(canStep && r.chance(0.3))]],
+    [exit ? 1.5 : 0, [set({ rax: r.pick(o.includePending ? ERESTART : ERESTART.filter((v) => v !== ERESTART_BLOCK)) }), resume(false)]],
+    [exit ? 0.7 : 0, [set(compatEntryFrame(r)), resume(false)]],
+    [3, [resume(false)]],
+    [canStep ? 2 : 0, [resume(true)]],
+  ]);
+}

@@ -1,0 +1,78 @@
+/**
+ * The comparison rules (src/cosim/rules.ts, docs/cosim.md) on hand-made records: each rule
+ * applies to the registers it concerns and nowhere else; RF is compared where it was probed;
+ * signal frames are compared field by field where both sides give the field; a pending gap's
+ * mask is counted, and strict comparison (--include-pending) applies none.
+ */
+import { describe, expect, it } from 'vitest';
+import { compareRuns } from '../../src/cosim/compare.ts';
+import { REG_NAMES, type EventRecord, type SideRun, type SigRecord } from '../../src/cosim/types.ts';
+import type { Event } from '../../src/model/index.ts';
+
+const PID = 4242;
+const nop: Event = { type: 'user.nop' };
+const regs = (over: Record<string, bigint> = {}): bigint[] => REG_NAMES.map((n) => over[n] ?? (n === 'rflags' ? 0x202n : n === 'cs' ? 0x33n : n === 'ss' ? 0x2bn : 0n));
+const rec = (over: Partial<EventRecord> = {}): EventRecord => ({ skipped: false, state: 'boundary', signals: [], traps: [], regs: regs(), ...over });
+const run = (records: EventRecord[], pid?: number): SideRun => ({ status: 'ok', detail: '', ...(pid ? { pid } : {}), records });
+const fields = (m: EventRecord[], r: EventRecord[]): string[] =>
+  compareRuns(m.map(() => nop), run(m, 1), run(r, PID)).differences.map((d) => d.field);
+
+const sig = (rsp: bigint, ctx: SigRecord['ctx'] = {}): SigRecord =>
+  ({ signo: 10, code: 0, addr: 0n, rip: 0x400102n, fatal: false, frame: { rsp, rsi: rsp + 0x100n, rdx: rsp + 0x200n }, ctx });
+
+describe('co-simulation comparison rules', () => {
+  it('pid: the real pid stands for 1 in RAX, RDI and RBX only', () => {
+    expect(fields([rec({ regs: regs({ rax: 1n, rdi: 1n, rbx: 1n }) })], [rec({ regs: regs({ rax: BigInt(PID), rdi: BigInt(PID), rbx: BigInt(PID) }) })])).toEqual([]);
+    expect(fields([rec({ regs: regs({ rcx: 1n }) })], [rec({ regs: regs({ rcx: BigInt(PID) }) })])).toEqual(['rcx']);
+  });
+
+  it('frame addresses: a real frame stands for the model frame in RSP, RSI and RDX only', () => {
+    const m = [rec({ signals: [sig(0x7fffffffdb38n)], regs: regs({ rsp: 0x7fffffffdb38n, r12: 0x7fffffffdb38n }) })];
+    const r = [rec({ signals: [sig(0x7fffffffd3f8n)], regs: regs({ rsp: 0x7fffffffd3f8n, r12: 0x7fffffffd3f8n }) })];
+    expect(fields(m, r)).toEqual(['r12']);
+  });
+
+  it('RF is compared where the harness probed it, and only there', () => {
+    const m = [rec({ regs: regs({ rflags: 0x246n }) })];
+    const r = (probed: boolean): EventRecord[] => [rec({ regs: regs({ rflags: 0x10246n }), ...(probed ? { rfProbe: true } : {}) })];
+    expect(fields(m, r(false))).toEqual([]);
+    expect(fields(m, r(true))).toEqual(['rflags']);
+  });
+
+  it('vDSO: the host landing pad stands for the model\'s in RIP and RCX only', () => {
+    const vdso = { model: { fastcall: 0xf7fc057an, int80: 0xf7fc057cn, landingPad: 0xf7fc057en }, real: { fastcall: 0xf7fc05e5n, int80: 0xf7fc05e7n, landing: 0xf7fc05e9n } };
+    const m = run([rec({ regs: regs({ rip: 0xf7fc057en, rcx: 0xf7fc057en, rdx: 0xf7fc057en }) })]);
+    const r = run([rec({ regs: regs({ rip: 0xf7fc05e9n, rcx: 0xf7fc05e9n, rdx: 0xf7fc05e9n }) })]);
+    expect(compareRuns([nop], m, r, { vdso }).differences.map((d) => d.field)).toEqual(['rdx']);
+    expect(compareRuns([nop], m, r).differences.map((d) => d.field)).toEqual(['rcx', 'rdx', 'rip']);
+  });
+
+  it('vDSO call: RSP 16 lower and the kept RBP while the model holds a call, and only then', () => {
+    const m = (kept: boolean): EventRecord[] => [rec({ regs: regs({ rsp: 0xffffc000n, rbp: 0xffffc000n }), ...(kept ? { vdsoCall: { rbp: 0x1234n } } : {}) })];
+    const r = [rec({ regs: regs({ rsp: 0xffffbff0n, rbp: 0x1234n }) })];
+    expect(fields(m(true), r)).toEqual([]);
+    expect(fields(m(false), r)).toEqual(['rbp', 'rsp']);
+  });
+
+  it('compares the signal frame field by field where both sides give the field', () => {
+    const m = [rec({ signals: [sig(0x7000n, { rip: 0x400102n, rflags: 0x246n, cs: 0x33n })] })];
+    const r = [rec({ signals: [sig(0x6000n, { rip: 0x400102n, rflags: 0x10246n, cs: 0x33n, err: 4n, trapno: 14n })] })];
+    expect(fields(m, r)).toEqual(['signal.frame.rflags']);
+  });
+
+  it('compares orig_rax and the GS base where both sides give them', () => {
+    const stop = (orig: bigint, gs?: bigint): EventRecord => rec({ state: 'stopped', stop: 'syscall-entry', extra: { orig_rax: orig, ...(gs === undefined ? {} : { gs_base: gs }) } });
+    expect(fields([stop(39n, 0n)], [stop(39n)])).toEqual([]);
+    expect(fields([stop(39n)], [stop(24n)])).toEqual(['orig_rax']);
+  });
+
+  it('counts what a pending gap\'s mask hides, and hides nothing when strict', () => {
+    const delivered = (orig: bigint): EventRecord => rec({ state: 'stopped', stop: 'singlestep', signals: [sig(0x7000n)], extra: { orig_rax: orig } });
+    const m = run([delivered(BigInt.asUintN(64, -1n))], 1);
+    const r = run([delivered(62n)], PID);
+    const c = compareRuns([nop], m, r);
+    expect(c.agree).toBe(true);
+    expect(c.masked).toEqual({ 'orig-rax-at-delivery': 1 });
+    expect(compareRuns([nop], m, r, { strict: true }).differences.map((d) => d.field)).toEqual(['orig_rax']);
+  });
+});

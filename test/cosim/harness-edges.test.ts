@@ -1,0 +1,95 @@
+/**
+ * What the harness does for the events and comparisons issue 10 added, each on a fixed trace
+ * that must agree with the model and show the real behaviour it is about: RF seen through an
+ * execute breakpoint, a jump that ends at its target before the fetch, WRGSBASE, 32-bit code
+ * with a call through the kernel's 32-bit vDSO (SYSRETL), the 32-bit rt_sigreturn, the signal
+ * frame's contents, SYSENTER from 64-bit code, and a system call restarted from an exit stop.
+ * Runs where the harness can run; the vendor it ran on is in the title.
+ */
+import { describe, expect, it } from 'vitest';
+import { detectPlatform } from '../../src/cosim/detect.ts';
+import { cosimTraces, type TraceVerdict } from '../../src/cosim/run.ts';
+import { TASK_SIZE_MAX } from '../../src/cosim/gen/values.ts';
+import { findDesign } from '../../src/kernel/index.ts';
+import type { Event } from '../../src/model/index.ts';
+
+const platform = detectPlatform();
+const vendor = platform.ok ? platform.vendor : 'no harness';
+const RIP = 16;
+const RFLAGS = 17;
+const CS = 18;
+const nop: Event = { type: 'user.nop' };
+const int3: Event = { type: 'user.int3' };
+
+async function run(events: Event[], agree = true): Promise<TraceVerdict> {
+  if (!platform.ok) throw new Error('unreachable');
+  let out: TraceVerdict | undefined;
+  await cosimTraces(platform, findDesign('linux-6.7')!, [events], (v) => { out = v; });
+  if (!out) throw new Error('no verdict');
+  expect(out.real.status).toBe('ok');
+  if (agree) expect(out.comparison.differences).toEqual([]);
+  return out;
+}
+
+describe(`co-simulation harness: issue 10 events and comparisons (${vendor})`, () => {
+  it.skipIf(!platform.ok)('sees RF that IRET restored, through an execute breakpoint at the return RIP', async () => {
+    const v = await run([int3, { type: 'user.syscall', nr: 'rt_sigreturn', frame: { rip: 0x400400n, rcx: 0x400400n, rflags: 0x10246n, r11: 0x10246n } }, nop]);
+    const r = v.real.records[1];
+    expect(r?.rfProbe).toBe(true);
+    expect((r?.regs?.[RFLAGS] ?? 0n) & 0x10000n).toBe(0x10000n);
+  });
+
+  it.skipIf(!platform.ok)('ends a jump at its target, before the fetch faults', async () => {
+    const v = await run([{ type: 'user.jump', target: TASK_SIZE_MAX }, nop]);
+    expect(v.real.records[0]?.regs?.[RIP]).toBe(TASK_SIZE_MAX);
+    expect(v.real.records[0]?.signals).toEqual([]);
+    expect(v.real.records[1]?.signals[0]).toMatchObject({ signo: 11, code: 1, addr: TASK_SIZE_MAX });
+  });
+
+  it.skipIf(!platform.ok)('WRGSBASE sets the GS base from the event and leaves RAX', async () => {
+    const v = await run([{ type: 'user.setReg', reg: 'rax', value: 5n }, { type: 'user.wrgsbase', value: 0x60_0000n }, nop]);
+    expect(v.real.records[1]?.extra?.gs_base).toBe(0x60_0000n);
+    expect(v.real.records[1]?.regs?.[0]).toBe(5n);
+  });
+
+  it.skipIf(!platform.ok || platform.vdso === null)('runs 32-bit code and a call through the 32-bit vDSO, which returns by SYSRETL', async () => {
+    const enter = { rip: 0x804_8100n, rsp: 0xffff_c000n, cs: 0x23, ss: 0x2b, rflags: 0x202n, rcx: 0x10n, rdx: 0x20n, rbp: 0x30n };
+    const v = await run([int3, { type: 'user.syscall', nr: 'rt_sigreturn', frame: enter }, { type: 'user.syscall', nr: 'getpid' }, nop,
+      { type: 'user.int80', nr: 'getpid' }, nop]);
+    const landing = v.real.records[2];
+    expect(landing?.regs?.[CS]).toBe(0x23n);
+    expect(landing?.regs?.[RIP]).toBe(platform.ok ? platform.vdso?.landing : 0n);
+    expect(v.model.records[2]?.exits).toEqual(['sysretl']);
+    expect(v.real.records[3]?.regs?.[RIP]).toBe(0x804_8102n);
+  });
+
+  it.skipIf(!platform.ok)('the 32-bit rt_sigreturn by int $0x80 loads a 32-bit frame', async () => {
+    const frame = { rip: 0x804_8200n, rsp: 0xffff_b000n, cs: 0x23, ss: 0x2b, rflags: 0x246n, rax: 7n, rbx: 8n, rcx: 9n, rdx: 10n, rsi: 11n, rdi: 12n, rbp: 13n };
+    const v = await run([{ type: 'user.setReg', reg: 'rsp', value: 0xffff_c000n }, { type: 'user.int80', nr: 'rt_sigreturn', frame }, nop]);
+    expect(v.real.records[1]?.regs?.[RIP]).toBe(0x804_8200n);
+    expect(v.real.records[1]?.regs?.[CS]).toBe(0x23n);
+  });
+
+  it.skipIf(!platform.ok)('reads the whole signal frame: trap number, error code, CR2 and the saved registers', async () => {
+    const v = await run([{ type: 'user.access', addr: 0x50_0000n, write: true }, nop]);
+    const ctx = v.real.records[0]?.signals[0]?.ctx;
+    expect(ctx).toMatchObject({ trapno: 14n, cr2: 0x50_0000n, rip: 0x40_0100n });
+    expect((ctx?.err ?? 0n) & 6n).toBe(6n); // a write (bit 1) from user mode (bit 2)
+    expect(v.model.records[0]?.signals[0]?.ctx?.rip).toBe(0x40_0100n);
+  });
+
+  // On Intel the model does not follow this call yet (pending sysenter64-ebp): only the machine's
+  // side is checked there, not agreement.
+  it.skipIf(!platform.ok)(`SYSENTER from 64-bit code: ${vendor === 'amd' ? '#UD (SIGILL) on AMD' : 'back in 32-bit code at the landing pad on Intel, -EFAULT'}`, async () => {
+    const v = await run([{ type: 'user.setReg', reg: 'rsp', value: vendor === 'amd' ? 0x7fff_ffff_e000n : 0n }, { type: 'user.sysenter', nr: 'getpid' }], vendor === 'amd');
+    const r = v.real.records[1];
+    if (vendor === 'amd') expect(r?.signals[0]).toMatchObject({ signo: 4, rip: 0x40_010an });
+    else expect([r?.regs?.[CS], r?.regs?.[0]]).toEqual([0x23n, BigInt.asUintN(64, -14n)]);
+  });
+
+  it.skipIf(!platform.ok)('restarts a system call whose exit stop a tracer left with -ERESTARTNOINTR and a signal pending', async () => {
+    const v = await run([{ type: 'tracer.attach', options: { syscalls: true } }, { type: 'user.syscall', nr: 'kill', args: [1n, 10n] },
+      { type: 'tracer.cont' }, { type: 'tracer.setRegs', regs: { rax: BigInt.asUintN(64, -513n) } }, { type: 'tracer.cont' }, nop]);
+    expect(v.real.records[4]?.signals[0]).toMatchObject({ signo: 10, rip: 0x40_0100n });
+  });
+});
