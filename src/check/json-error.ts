@@ -36,7 +36,7 @@ export function locateJsonError(text: string): JsonSyntaxError | null {
     return true;
   };
   /** One scalar or the opening of a container; returns an error, '{' / '[' to open one, or null. */
-  const value = (): JsonSyntaxError | '{' | '[' | null => {
+  const value = (orClose = ''): JsonSyntaxError | '{' | '[' | null => {
     const c = text.charCodeAt(i);
     if (c === 0x7b || c === 0x5b) { i++; return c === 0x7b ? '{' : '['; }
     if (c === 0x22) return string();
@@ -58,7 +58,7 @@ export function locateJsonError(text: string): JsonSyntaxError | null {
       }
       return null;
     }
-    return fail('a value (object, array, string, number, true, false or null)');
+    return fail(`a value (object, array, string, number, true, false or null)${orClose}`);
   };
   const string = (): JsonSyntaxError | null => {
     i++; // the opening quote
@@ -72,7 +72,7 @@ export function locateJsonError(text: string): JsonSyntaxError | null {
         if (e === 0x75) {
           for (let k = 2; k < 6; k++) if (!isHex(text.charCodeAt(i + k))) { i += k; return fail('4 hex digits after \\u'); }
           i += 6;
-        } else if ('"\\/bfnrt'.includes(String.fromCharCode(e)) && !Number.isNaN(e)) {
+        } else if ('"\\/bfnrt'.includes(String.fromCharCode(e))) {
           i += 2;
         } else {
           i++;
@@ -104,7 +104,7 @@ export function locateJsonError(text: string): JsonSyntaxError | null {
         i++;
       }
       skipWs();
-      opened = value();
+      opened = value(opened === '[' ? " or ']'" : '');
       continue;
     }
     // A value has just ended: a separator, the container's end, or the end of the text.
