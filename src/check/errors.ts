@@ -41,7 +41,7 @@ export const inputErrors = {
   duplicate: (file: string, path: string, what: string, name: string) => `${shownPath(file)}: ${path}: expected a new ${what} name, got ${shown(name)} (already defined)`,
   pathName: (what: string, name: string, want: string) => `${what} name ${shown(name)}: expected ${want} (it names a file), got other characters or more than 64`,
   /** A message of the argument parser (commander), made one line. */
-  usage: (message: string) => message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' '),
+  usage: (message: string) => message.replace(/^error: /, '').replace(/\n\(Did you mean/g, ' (Did you mean').replace(/\n+$/, ''),
 } as const;
 
 /** Parts of the "expected X, got Y" texts built from a schema's complaint (see zod-issue.ts). */

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { designNameSchema, invariantIdSchema, schemaRefSchema, textSchema } from './names.ts';
+import { MAX_TEXT } from './limits.ts';
+import { designNameSchema, invariantIdSchema, schemaRefSchema } from './names.ts';
 import { parseValidated, readText } from './validate.ts';
 
 /** Where the file lives in a checkout. */
@@ -20,7 +21,7 @@ const entry = z.strictObject({
   vendor: z.enum(['intel', 'amd', '*']).default('*'),
   paging: z.union([z.literal(4), z.literal(5), z.literal('*')]).default('*'),
   expect: z.enum(['violated', 'holds']).default('violated'),
-  why: textSchema.min(1, 'expected a one-line reason'),
+  why: z.string().min(1, 'expected a one-line reason').max(MAX_TEXT),
 });
 
 /** Zod schema of expected-verdicts.json (a file may name its JSON Schema in "$schema"). */
