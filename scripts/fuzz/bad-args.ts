@@ -21,6 +21,16 @@ const unknownOption = fc.oneof(fc.constantFrom('--desgn', '--sed', '--jsonn', '-
 /** One defect: the flags it adds (replacing the base's value of the same flag). */
 type Defect = Record<string, string | string[] | null>;
 
+/** A bad command line and its class (command and defect). */
+export interface BadArgs {
+  readonly cls: string;
+  readonly args: string[];
+}
+
+/** The flag a defect sets, or "unknown option". */
+const defectName = (d: Defect): string => { const k = Object.keys(d)[0] ?? ''; return k.startsWith('--zz') || !KNOWN.has(k) ? 'unknown option' : k; };
+const KNOWN = new Set(['--seed', '--runs', '--shard', '--design', '--property', '--vendor', '--paging', '--traces', '--timeout', '--min-agreement']);
+
 const runDefect: fc.Arbitrary<Defect> = fc.oneof(
   badSeed.map((v) => ({ '--seed': v })),
   fc.oneof(notInt, fc.constantFrom('0', '-1')).map((v) => ({ '--runs': v })),
@@ -45,20 +55,22 @@ const cosimDefect: fc.Arbitrary<Defect> = fc.oneof(
   unknownName.map((v) => ({ '--design': v })),
 );
 
-function line(command: string, base: Record<string, string | string[]>, defect: Defect, tail: readonly string[] = []): string[] {
+function line(command: string, base: Record<string, string | string[]>, defect: Defect, tail: readonly string[] = []): BadArgs {
   const flags: Record<string, string | string[] | null> = { ...base, ...defect };
-  return [command, ...tail, ...Object.entries(flags).flatMap(([k, v]) => (v === null ? [k] : Array.isArray(v) ? [k, ...v] : [k, v]))];
+  const args = [command, ...tail, ...Object.entries(flags).flatMap(([k, v]) => (v === null ? [k] : Array.isArray(v) ? [k, ...v] : [k, v]))];
+  return { cls: `args: ${command} ${defectName(defect)}`, args };
 }
 
 /** A bad command line; `out` is a folder that must stay empty, `file` a valid trace. */
-export function badArgs(out: string, file: string): fc.Arbitrary<string[]> {
+export function badArgs(out: string, file: string): fc.Arbitrary<BadArgs> {
   const run = { '--design': ['linux-6.7'], '--property': ['compat-status'], '--vendor': 'intel', '--paging': '4', '--runs': '1', '--seed': '1', '--out': out, '--json': [] };
   return fc.oneof(
     { weight: 4, arbitrary: runDefect.map((d) => line('run', run, d)) },
     { weight: 2, arbitrary: replayDefect.map((d) => line('replay', { '--json': [] }, d, [file])) },
-    { weight: 1, arbitrary: fc.oneof(hostileString, fc.constantFrom('/no/such/file.json', '')).map((f) => ['replay', `/no/such/dir/${f}`]) },
+    { weight: 1, arbitrary: fc.oneof(hostileString, fc.constantFrom('/no/such/file.json', '')).map((f) => ({ cls: 'args: replay missing file', args: ['replay', `/no/such/dir/${f}`] })) },
     { weight: 2, arbitrary: cosimDefect.map((d) => line('cosim', { '--traces': '1', '--out': out }, d)) },
-    { weight: 1, arbitrary: fc.oneof(fc.constant(['list', 'extra']), unknownOption.map((o) => ['list', o])).map((a): string[] => [...a]) },
-    { weight: 1, arbitrary: fc.oneof(hostileString, fc.constantFrom('runn', 'explore', 'RUN')).filter((c) => !['help', 'run', 'replay', 'list', 'cosim'].includes(c) && !c.startsWith('-')).map((c) => [c]) },
+    { weight: 1, arbitrary: fc.oneof(fc.constant(['list', 'extra']), unknownOption.map((o) => ['list', o])).map((a) => ({ cls: a[1] === 'extra' ? 'args: list extra argument' : 'args: list unknown option', args: [...a] })) },
+    { weight: 1, arbitrary: fc.oneof(hostileString, fc.constantFrom('runn', 'explore', 'RUN')).filter((c) => !['help', 'run', 'replay', 'list', 'cosim'].includes(c) && !c.startsWith('-'))
+      .map((c) => ({ cls: 'args: unknown command', args: [c] })) },
   );
 }

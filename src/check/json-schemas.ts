@@ -21,7 +21,7 @@ interface SchemaFile {
   readonly description: string;
 }
 
-/** Every generated schema, in the order of schemas/README.md. */
+/** Every generated schema (schemas/README.md lists them). */
 export const SCHEMA_FILES: readonly SchemaFile[] = [
   { file: 'trace.schema.json', schema: traceSchema, io: 'input', title: 'entrycheck trace file (entrycheck/trace@1)', description: 'A trace to replay: design, vendor, paging, initial overrides and events. Values are hex strings or symbols such as "$next".' },
   { file: 'counterexample.schema.json', schema: counterexampleSchema, io: 'input', title: 'entrycheck counterexample file (entrycheck/counterexample@1)', description: 'A saved minimal trace with the invariant it violates, the design and its full knobs, and the failure.' },

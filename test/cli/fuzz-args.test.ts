@@ -18,7 +18,7 @@ const trace = new URL('../scenarios/getpid-sysret.json', import.meta.url).pathna
 describe('bad command lines', () => {
   it('50 lists: exit 2, one line on stderr, nothing on stdout, nothing written', async () => {
     const cwd = readdirSync(process.cwd()).sort();
-    await fc.assert(fc.asyncProperty(badArgs(out, trace), async (args) => {
+    await fc.assert(fc.asyncProperty(badArgs(out, trace), async ({ args }) => {
       const r = await runCli(args);
       expect(badInputProblem(r), `${JSON.stringify(args).slice(0, 200)}: ${r.stderr.slice(0, 300)}`).toBeNull();
       expect(readdirSync(out)).toEqual([]);
