@@ -94,6 +94,10 @@ export const CLASSES: Readonly<Record<string, fc.Arbitrary<Malformed>>> = {
   'unknown invariant': fc.tuple(validCounterexample, fc.stringMatching(/^[a-z0-9]{1,20}$/)).map(([d, s]) => ({ cls: '', text: json({ ...d, invariant: `zz-${s}` }) })),
   'unknown symbol': fc.tuple(validTrace, fc.stringMatching(/^[a-z0-9_]{1,20}$/), fc.constantFrom('', '+0x10', '-2')).map(([d, s, off]) => ({ cls: '', text: json({ ...d, initial: { regs: { rax: `$zz_${s}${off}` } } }) })),
   '$rip outside an event': validTrace.map((d) => ({ cls: '', text: json({ ...d, initial: { gsBase: '$rip' } }) })),
+  'pages beyond the bound': fc.tuple(validTrace, fc.bigInt({ min: 0n, max: 2n ** 63n }), fc.bigInt({ min: 4097n * 4096n, max: 2n ** 63n }), fc.boolean()).map(([d, a, span, reversed]) => {
+    const [start, end] = reversed ? [a + 1n, a] : [a, a + span];
+    return { cls: '', text: json({ ...d, initial: { pages: [{ start: `0x${start.toString(16)}`, end: `0x${end.toString(16)}`, kind: 'demand' }] } }) };
+  }),
   'seed outside 32 bits': fc.tuple(validCounterexample, fc.oneof(fc.integer({ min: 2 ** 31, max: Number.MAX_SAFE_INTEGER }), fc.constant(1.5), fc.constant(-(2 ** 31) - 1))).map(([d, seed]) => ({ cls: '', text: json({ ...d, seed }) })),
   'bad knob': fc.tuple(validCounterexample, fc.constantFrom<[string, unknown]>(['fmask', 47104], ['fmask', '0xzz'], ['sysretWhere', 'sometimes'], ['pfGate', null], ['ist', true])).map(([d, [k, v]]) => {
     const design = d.design as Doc;

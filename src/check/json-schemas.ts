@@ -34,7 +34,7 @@ export const SCHEMA_FILES: readonly SchemaFile[] = [
 
 /** The JSON Schema of one file, as an object. */
 export function jsonSchemaOf(f: SchemaFile): Record<string, unknown> {
-  const generated = z.toJSONSchema(f.schema, { io: f.io, target: 'draft-2020-12', unrepresentable: 'throw', reused: 'ref' }) as Record<string, unknown>;
+  const generated = z.toJSONSchema(f.schema, { io: f.io, target: 'draft-2020-12', unrepresentable: 'throw' }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;
   // Title and description first, so a person opening the file sees what it is.
   return { $schema, title: f.title, description: f.description, ...rest };

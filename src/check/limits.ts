@@ -18,6 +18,13 @@ export const MAX_FILE_BYTES = 1 << 20;
  */
 export const MAX_EVENTS = 128;
 
+/**
+ * Most 4 KiB pages a trace's `initial.pages` may add or remove, all ranges together: the model
+ * keeps an entry per page (the built-in layout has about 150); 16 MiB is far more than a trace
+ * needs and builds in milliseconds.
+ */
+export const MAX_PAGES = 4096;
+
 /** Longest design name or invariant id: they become file and folder names. */
 export const MAX_NAME = 64;
 

@@ -9,7 +9,8 @@
  * optionally "+0x10" / "-2". Validation uses zod; the first problem becomes one line naming the
  * file, the event index and the field. A file may name its JSON Schema in "$schema"
  * (schemas/trace.schema.json); the design name is checked like an invariant id (it can become
- * part of a path) and a trace holds at most MAX_EVENTS events (limits.ts).
+ * part of a path), a trace holds at most MAX_EVENTS events and its extra pages cover at most
+ * MAX_PAGES pages (limits.ts).
  */
 import { z } from 'zod';
 import { taskSizeMax, userHalfEnd, type Paging } from '../isa/index.ts';
@@ -21,6 +22,7 @@ import { SYSCALL_NAMES, USER_INSN_LEN, USER_REGS, type Event } from '../model/in
 import { InputError, inputErrors } from './errors.ts';
 import { MAX_EVENTS } from './limits.ts';
 import { designNameSchema, schemaRefSchema, textSchema } from './names.ts';
+import { pageProblems } from './page-bounds.ts';
 import { parseValidated } from './validate.ts';
 
 /** The format tag of trace files. */
@@ -85,6 +87,8 @@ export const traceSchema = z.strictObject({
   initial: initialSchema.optional(),
   events: eventsSchema,
   note: textSchema.optional(),
+}).superRefine((t, ctx) => {
+  for (const p of pageProblems(t.initial?.pages ?? [], symbols(t.paging))) ctx.addIssue({ code: 'custom', path: ['initial', 'pages', ...p.path], message: p.message, input: p.got });
 });
 
 /** A parsed trace file. */
