@@ -2,7 +2,8 @@
  * The counterexample file `entrycheck/counterexample@1`: the explicit minimal trace (events,
  * not seeds: replay must not depend on fast-check's version) with everything needed to replay
  * and review it. Files are written atomically (temp file + rename); the same trace gives the same
- * file name and bytes; a `.txt` for people is written beside it.
+ * file name and bytes; a `.txt` for people is written beside it. The invariant id and the design
+ * name become the path, so both are checked when a file is read and again when a path is made.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { z } from 'zod';
 import { knobsSchema, type Design } from '../kernel/index.ts';
 import type { Event } from '../model/index.ts';
 import { stringify } from './json.ts';
-import { eventSchema, type TraceFile } from './trace-file.ts';
+import { checkPathName, designNameSchema, invariantIdSchema, schemaRefSchema, textSchema } from './names.ts';
+import { eventsSchema, type TraceFile } from './trace-file.ts';
 import { parseValidated } from './validate.ts';
 
 /** The format tag. */
@@ -22,18 +24,24 @@ export const TOOL_VERSION = 'entrycheck 0.1.0';
 const hexBig = z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, 'expected a hex string').transform((s) => BigInt(s));
 const fileKnobs = knobsSchema.extend({ fmask: hexBig });
 
+/** fast-check's seeds are 32-bit integers (a larger number is folded into that range). */
+export const SEED_MIN = -(2 ** 31);
+/** The largest seed fast-check uses as given. */
+export const SEED_MAX = 2 ** 31 - 1;
+
 /** Zod schema of a counterexample file. */
 export const counterexampleSchema = z.strictObject({
+  $schema: schemaRefSchema,
   format: z.literal(COUNTEREXAMPLE_FORMAT),
-  tool: z.string(),
-  invariant: z.string().min(1),
-  design: z.strictObject({ name: z.string().min(1), source: z.string(), reconstructed: z.boolean(), knobs: fileKnobs }),
+  tool: textSchema,
+  invariant: invariantIdSchema,
+  design: z.strictObject({ name: designNameSchema, source: textSchema, reconstructed: z.boolean(), knobs: fileKnobs }),
   vendor: z.enum(['intel', 'amd']),
   paging: z.union([z.literal(4), z.literal(5)]),
-  seed: z.number().int(),
-  path: z.string().nullable(),
-  events: z.array(eventSchema),
-  failure: z.strictObject({ step: z.number().int().min(0), message: z.string() }),
+  seed: z.number().int().min(SEED_MIN).max(SEED_MAX),
+  path: textSchema.nullable(),
+  events: eventsSchema,
+  failure: z.strictObject({ step: z.number().int().min(0), message: textSchema }),
   expect: z.enum(['violated', 'holds']),
 });
 
@@ -69,6 +77,9 @@ export function traceHash(c: Counterexample): string {
 
 /** counterexamples/<invariant>/<design>-<vendor>-<paging>-<hash>.json */
 export function counterexamplePath(dir: string, c: Counterexample): string {
+  // Designs made in code (variant()) reach here without passing a file's schema.
+  checkPathName('invariant', c.invariant);
+  checkPathName('design', c.design.name);
   return join(dir, c.invariant, `${c.design.name}-${c.vendor}-${c.paging}-${traceHash(c)}.json`);
 }
 

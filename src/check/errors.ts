@@ -1,19 +1,66 @@
 /**
  * Every error text about bad input (files, designs, flags), in one table. Each is one line that
- * names the file or flag and the field; the CLI prints it and exits with status 2.
+ * names the file or flag and the field, in the form "expected X, got Y"; the CLI prints it and
+ * exits with status 2. Every value that came from the user goes through `shown`/`shownPath`
+ * (escaped, cut), so no file, name or flag can break the line or make it long.
  */
+import { described, oneLine, shown, shownPath } from './shown.ts';
+
+/** Known names, or the first of them and how many more (a line stays short with many designs). */
+function known(names: readonly string[], max = 16): string {
+  const head = names.slice(0, max).map((n) => shownPath(n, 40)).join(', ');
+  return names.length > max ? `${head} and ${names.length - max} more` : head;
+}
+
+/** What each errno code means to a person reading the line. */
+const ERRNO: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', ENOTDIR: 'a parent is not a folder',
+  ELOOP: 'too many symbolic links', ENAMETOOLONG: 'name too long', EISDIR: 'a folder', EMFILE: 'too many open files',
+};
+
+/** The texts of the errors about user input. */
 export const inputErrors = {
-  readFile: (file: string, why: string) => `${file}: cannot read: ${why}`,
-  notJson: (file: string, why: string) => `${file}: not JSON: ${why}`,
-  field: (file: string, path: string, why: string) => `${file}: ${path || '(top level)'}: ${why}`,
-  unknownDesign: (name: string, known: readonly string[]) => `unknown design "${name}" (known: ${known.join(', ')})`,
-  unknownInvariant: (id: string, known: readonly string[]) => `unknown invariant "${id}" (known: ${known.join(', ')})`,
-  badSymbol: (file: string, path: string, sym: string) => `${file}: ${path}: unknown symbol "${sym}"`,
-  badFlag: (flag: string, value: string, want: string) => `--${flag}: expected ${want}, got "${value}"`,
-  designFile: (file: string, path: string, why: string) => `${file}: ${path}: ${why}`,
+  readFile: (file: string, code: string) => `${shownPath(file)}: cannot read: expected a readable file, got ${code}${ERRNO[code] ? ` (${ERRNO[code]})` : ''}`,
+  notRegular: (file: string, kind: string) => `${shownPath(file)}: expected a regular file, got ${kind}`,
+  tooLarge: (file: string, max: number, size: number) => `${shownPath(file)}: expected at most ${max} bytes, got ${size}`,
+  notUtf8: (file: string) => `${shownPath(file)}: expected UTF-8 text, got bytes that are not`,
+  notJson: (file: string, line: number, column: number, expected: string, got: string) =>
+    `${shownPath(file)}: not JSON: line ${line}, column ${column}: expected ${expected}, got ${got}`,
+  field: (file: string, path: string, why: string) => `${shownPath(file)}: ${path || '(top level)'}: ${why}`,
+  unknownDesign: (name: string, names: readonly string[]) => `unknown design ${shown(name)} (known: ${known(names)})`,
+  unknownDesignIn: (file: string, path: string, name: string, names: readonly string[]) =>
+    `${shownPath(file)}: ${path}: expected a known design (${known(names)}), got ${shown(name)}`,
+  unknownInvariant: (id: string, ids: readonly string[]) => `unknown invariant ${shown(id)} (known: ${known(ids)})`,
+  unknownInvariantIn: (file: string, path: string, id: string, ids: readonly string[]) =>
+    `${shownPath(file)}: ${path}: expected a known invariant (${known(ids)}), got ${shown(id)}`,
+  badSymbol: (file: string, path: string, sym: string) => `${shownPath(file)}: ${path}: expected a known symbol such as "$next" or "$user_code", got ${shown(sym)}`,
+  badFlag: (flag: string, value: string, want: string) => `--${flag}: expected ${want}, got ${shown(value)}`,
+  /** A user's design or property file (TypeScript) whose export is wrong. */
+  designFile: (file: string, path: string, why: string) => `${shownPath(file)}: ${path}: ${why}`,
+  cannotLoad: (file: string, why: string) => `${shownPath(file)}: cannot load: ${shown(why.split('\n')[0] ?? '', 200)}`,
+  duplicate: (file: string, path: string, what: string, name: string) => `${shownPath(file)}: ${path}: expected a new ${what} name, got ${shown(name)} (already defined)`,
+  pathName: (what: string, name: string, want: string) => `${what} name ${shown(name)}: expected ${want} (it names a file), got other characters or more than 64`,
+  /** A message of the argument parser (commander), made one line. */
+  usage: (message: string) => message.replace(/^error: /, '').replace(/\n\(Did you mean/g, ' (Did you mean').replace(/\n+$/, ''),
 } as const;
 
-/** Bad input from a user: reported as one line, exit status 2. */
+/** Parts of the "expected X, got Y" texts built from a schema's complaint (see zod-issue.ts). */
+export const issueTexts = {
+  expectedGot: (expected: string, got: string) => `expected ${expected}, got ${got}`,
+  missing: (expected: string) => `missing: expected ${expected}`,
+  unknownField: (key: string, more: number) => `expected only known fields, got ${shown(key)}${more > 0 ? ` and ${more} more` : ''}`,
+  oneOf: (values: readonly unknown[]) => (values.length === 1 ? described(values[0]) : `one of ${values.map(described).join(', ')}`),
+  atMost: (n: number | bigint, unit: string) => `at most ${n}${unit}`,
+  atLeast: (n: number | bigint, unit: string) => `at least ${n}${unit}`,
+  below: (n: number | bigint) => `a number below ${n}`,
+  above: (n: number | bigint) => `a number above ${n}`,
+  pattern: (pattern: string) => `a string matching ${pattern}`,
+} as const;
+
+/** Bad input from a user: reported as one line, exit status 2. The message is made one line here. */
 export class InputError extends Error {
   override readonly name = 'InputError';
+  constructor(message: string) {
+    super(oneLine(message));
+  }
 }

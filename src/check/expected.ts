@@ -3,22 +3,29 @@
  * expected-verdicts.json. Cells hold unless listed; sanity claims are violated unless listed.
  * Each listed violation names the bug or design flaw it is, in one line.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { parseValidated } from './validate.ts';
+import { MAX_TEXT } from './limits.ts';
+import { designNameSchema, invariantIdSchema, schemaRefSchema } from './names.ts';
+import { parseValidated, readText } from './validate.ts';
 
 /** Where the file lives in a checkout. */
 export const EXPECTED_FILE = new URL('../../expected-verdicts.json', import.meta.url).pathname;
 
+/** The format tag. */
+export const EXPECTED_FORMAT = 'entrycheck/expected@1';
+
 const entry = z.strictObject({
-  invariant: z.string(),
-  design: z.string(),
+  invariant: z.union([z.literal('*'), invariantIdSchema]),
+  design: z.union([z.literal('*'), designNameSchema]),
   vendor: z.enum(['intel', 'amd', '*']).default('*'),
   paging: z.union([z.literal(4), z.literal(5), z.literal('*')]).default('*'),
   expect: z.enum(['violated', 'holds']).default('violated'),
-  why: z.string().min(1),
+  why: z.string().min(1, 'expected a one-line reason').max(MAX_TEXT),
 });
-const schema = z.strictObject({ format: z.literal('entrycheck/expected@1'), cells: z.array(entry) });
+
+/** Zod schema of expected-verdicts.json (a file may name its JSON Schema in "$schema"). */
+export const expectedSchema = z.strictObject({ $schema: schemaRefSchema, format: z.literal(EXPECTED_FORMAT), cells: z.array(entry) });
 
 /** One rule of the file. */
 export type ExpectedEntry = z.infer<typeof entry>;
@@ -41,15 +48,10 @@ export interface Expectation {
 export class Expected {
   constructor(readonly entries: readonly ExpectedEntry[]) {}
 
-  /** Parses the file (one-line InputError on a malformed file). */
+  /** Parses the file (one-line InputError on a malformed file, or one that is not a regular file); none: no expectations. */
   static load(file = EXPECTED_FILE): Expected {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      return new Expected([]);
-    }
-    return new Expected(parseValidated(schema, text, file).cells);
+    if (!existsSync(file)) return new Expected([]);
+    return new Expected(parseValidated(expectedSchema, readText(file), file).cells);
   }
 
   /** The expectation of a cell: the last matching entry, else holds (violated for sanity claims). */

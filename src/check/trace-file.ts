@@ -7,7 +7,10 @@
  * 64-bit values are hex strings ("0x800000000000") or symbols: "$next" (the address after this
  * instruction), "$rip", and named addresses such as "$user_demand" or "$task_size_max", each
  * optionally "+0x10" / "-2". Validation uses zod; the first problem becomes one line naming the
- * file, the event index and the field.
+ * file, the event index and the field. A file may name its JSON Schema in "$schema"
+ * (schemas/trace.schema.json); the design name is checked like an invariant id (it can become
+ * part of a path), a trace holds at most MAX_EVENTS events and its extra pages cover at most
+ * MAX_PAGES pages (limits.ts).
  */
 import { z } from 'zod';
 import { taskSizeMax, userHalfEnd, type Paging } from '../isa/index.ts';
@@ -17,12 +20,16 @@ import {
 } from '../kernel/index.ts';
 import { SYSCALL_NAMES, USER_INSN_LEN, USER_REGS, type Event } from '../model/index.ts';
 import { InputError, inputErrors } from './errors.ts';
+import { MAX_EVENTS } from './limits.ts';
+import { designNameSchema, schemaRefSchema, textSchema } from './names.ts';
+import { pageProblems } from './page-bounds.ts';
 import { parseValidated } from './validate.ts';
 
 /** The format tag of trace files. */
 export const TRACE_FORMAT = 'entrycheck/trace@1';
 
-const VALUE = /^(0x[0-9a-fA-F]{1,16}|\$[a-z_0-9]+([+-](0x[0-9a-fA-F]+|[0-9]+))?)$/;
+// Bounded lengths: a value is at most 64 bits, so nothing longer can mean anything.
+const VALUE = /^(0x[0-9a-fA-F]{1,16}|\$[a-z_0-9]{1,32}([+-](0x[0-9a-fA-F]{1,16}|[0-9]{1,20}))?)$/;
 const value = z.string().regex(VALUE, 'expected a hex string like "0x400000" or a symbol like "$next"');
 const small = z.union([z.number().int().min(0).max(0xffff), value]);
 const after = z.number().int().min(0).max(10_000);
@@ -42,7 +49,7 @@ export const eventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('user.int3') }),
   z.strictObject({ type: z.literal('user.jump'), target: value }),
   z.strictObject({ type: z.literal('user.wrgsbase'), value }),
-  z.strictObject({ type: z.literal('hw.irq'), after, vector: z.number().int().min(0x20).max(0xff).refine((v) => v !== 0x80, 'vector 0x80 is the int $0x80 gate').optional() }),
+  z.strictObject({ type: z.literal('hw.irq'), after, vector: z.number().int().min(0x20).max(0xff).refine((v) => v !== 0x80, 'expected a vector other than 0x80 (the int $0x80 gate)').optional() }),
   z.strictObject({ type: z.literal('hw.nmi'), after }),
   z.strictObject({ type: z.literal('hw.remoteLdt'), after, index: z.number().int().min(0).max(15) }),
   z.strictObject({ type: z.literal('tracer.attach'), options: z.strictObject({ syscalls: z.boolean().optional(), fork: z.boolean().optional() }).optional() }),
@@ -62,20 +69,26 @@ const initialSchema = z.strictObject({
   regs: z.partialRecord(z.enum([...USER_REGS, 'rip']), value).optional(),
   rflags: value.optional(),
   gsBase: value.optional(),
-  pages: z.array(z.strictObject({ start: value, end: value, kind: pageKind })).optional(),
+  pages: z.array(z.strictObject({ start: value, end: value, kind: pageKind })).max(64).optional(),
   task2Is64: z.boolean().optional(),
   handled: z.array(z.number().int().min(1).max(31)).optional(),
 });
 
+/** Zod schema of a trace's event list: at most MAX_EVENTS. */
+export const eventsSchema = z.array(eventSchema).max(MAX_EVENTS, `expected at most ${MAX_EVENTS} events`);
+
 /** Zod schema of a whole trace file. */
 export const traceSchema = z.strictObject({
+  $schema: schemaRefSchema,
   format: z.literal(TRACE_FORMAT),
-  design: z.string().min(1),
+  design: designNameSchema,
   vendor: z.enum(['intel', 'amd']),
   paging: z.union([z.literal(4), z.literal(5)]),
   initial: initialSchema.optional(),
-  events: z.array(eventSchema),
-  note: z.string().optional(),
+  events: eventsSchema,
+  note: textSchema.optional(),
+}).superRefine((t, ctx) => {
+  for (const p of pageProblems(t.initial?.pages ?? [], symbols(t.paging))) ctx.addIssue({ code: 'custom', path: ['initial', 'pages', ...p.path], message: p.message, input: p.got });
 });
 
 /** A parsed trace file. */

@@ -2,39 +2,33 @@
  * Validation of the files users hand us: JSON text checked against a zod schema, the first
  * problem reported as one line naming the file and the field (the InputError of errors.ts).
  */
-import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { InputError, inputErrors } from './errors.ts';
 import { parseJson } from './json.ts';
+import { issueText } from './zod-issue.ts';
 
-/** Reads a file's text or throws a one-line InputError (the errno code, no stack). */
-export function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(inputErrors.readFile(file, (e as NodeJS.ErrnoException).code ?? (e as Error).message));
-  }
-}
+export { readText } from './read-file.ts';
 
 /** One line for the first problem zod found. */
 export function zodLine(file: string, err: z.ZodError): string {
   const issue = err.issues[0];
-  if (issue === undefined) return inputErrors.field(file, '', 'invalid');
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-  return inputErrors.field(file, path, issue.message);
+  if (issue === undefined) return inputErrors.field(file, '', 'expected a valid file, got one zod rejects without saying why');
+  const [path, why] = issueText(issue);
+  return inputErrors.field(file, path, why);
 }
 
 /** Checks an already parsed value against a schema; throws a one-line InputError. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, file: string): z.output<S> {
-  const r = schema.safeParse(value);
+  // reportInput: the offending value goes into "got ..." (escaped and cut there).
+  const r = schema.safeParse(value, { reportInput: true });
   if (!r.success) throw new InputError(zodLine(file, r.error));
   return r.data;
 }
 
-/** Parses JSON text; throws a one-line InputError when it is not JSON. */
+/** Parses JSON text; throws a one-line InputError (line, column, expected, got) when it is not JSON. */
 export function parseJsonFile(text: string, file: string): unknown {
   const j = parseJson(text);
-  if (!j.ok) throw new InputError(inputErrors.notJson(file, j.error));
+  if (!j.ok) throw new InputError(inputErrors.notJson(file, j.error.line, j.error.column, j.error.expected, j.error.got));
   return j.value;
 }
 

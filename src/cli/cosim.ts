@@ -16,6 +16,7 @@ import { loadTrace } from '../cosim/store.ts';
 import { traceLine, UnsupportedEvent } from '../cosim/line.ts';
 import type { Design } from '../kernel/index.ts';
 import type { Event } from '../model/index.ts';
+import { parseSeed } from './seed.ts';
 
 /** Options of the cosim command (as commander parses them). */
 export interface CosimOptions {
@@ -97,7 +98,7 @@ async function replay(files: readonly string[], o: CosimOptions): Promise<number
 /** Runs co-simulation. */
 export async function cosimCommand(o: CosimOptions): Promise<number> {
   const traces = int('traces', o.traces, COSIM_DEFAULTS.traces, 1, 10_000_000);
-  const seed = int('seed', o.seed, COSIM_DEFAULTS.seed, 0, 2 ** 31 - 1);
+  const seed = parseSeed(o.seed, COSIM_DEFAULTS.seed);
   const timeoutS = num('timeout', o.timeout, COSIM_DEFAULTS.timeoutS, 0.1, 600);
   const minAgreement = num('min-agreement', o.minAgreement, COSIM_DEFAULTS.minAgreement, 0, 100);
   const design = cosimDesign(o.design ?? COSIM_DEFAULTS.design);

@@ -5,7 +5,8 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { loadDesigns } from '../check/designs.ts';
-import { InputError } from '../check/errors.ts';
+import { InputError, inputErrors } from '../check/errors.ts';
+import { oneLine } from '../check/shown.ts';
 import { cosimCommand } from './cosim.ts';
 import { listCommand } from './list.ts';
 import { replayCommand } from './replay.ts';
@@ -17,7 +18,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('entrycheck')
     .description('Property-based invariant checker for the x86-64 kernel entry and exit path')
     .exitOverride()
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    // commander puts its "(Did you mean ...?)" on a second line and echoes options raw.
+    .configureOutput({ outputError: (str, write) => write(`entrycheck: ${oneLine(inputErrors.usage(str))}\n`) });
   program
     .command('run')
     .description('run the property suite over designs x invariants x vendors x paging modes')
@@ -70,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     const err = e as Error;
-    process.stderr.write(`entrycheck: internal error: ${err.message}\n`);
+    process.stderr.write(`entrycheck: internal error: ${oneLine(err.message)}\n`);
     if (process.env.ENTRYCHECK_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
     return 2;
   }

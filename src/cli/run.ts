@@ -15,6 +15,7 @@ import { coverageText } from '../check/coverage.ts';
 import { allDesigns } from '../check/designs.ts';
 import { counterexampleText } from '../report/counterexample-text.ts';
 import { matrixText } from '../report/matrix.ts';
+import { parseSeed } from './seed.ts';
 
 /** Options of the run command (as commander parses them). */
 export interface RunOptions {
@@ -53,7 +54,7 @@ function shardOf(v: string | undefined): { index: number; count: number } {
 export async function runCommand(o: RunOptions): Promise<number> {
   const designs = o.design ? o.design.map(designByName) : [...allDesigns()];
   const runs = int('runs', o.runs, DEFAULT_RUNS, 1);
-  const seed = int('seed', o.seed, DEFAULT_SEED, 0);
+  const seed = parseSeed(o.seed, DEFAULT_SEED);
   const shard = shardOf(o.shard);
   const expected = Expected.load();
   const all = await discoverInvariants();

@@ -1,0 +1,6 @@
+// Worker threads do not inherit the main thread's tsx registration: register it, then load the
+// TypeScript worker (as src/check/worker-entry.js does).
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./worker.ts');
