@@ -40,6 +40,10 @@ export const inputErrors = {
   cannotLoad: (file: string, why: string) => `${shownPath(file)}: cannot load: ${shown(why.split('\n')[0] ?? '', 200)}`,
   duplicate: (file: string, path: string, what: string, name: string) => `${shownPath(file)}: ${path}: expected a new ${what} name, got ${shown(name)} (already defined)`,
   pathName: (what: string, name: string, want: string) => `${what} name ${shown(name)}: expected ${want} (it names a file), got other characters or more than 64`,
+  /** A saved counterexample under --out that could not be read: renamed, the run goes on (a warning). */
+  setAside: (why: string, to: string) => `${oneLine(why)} (set aside as ${shownPath(to)})`,
+  /** A unit whose work stopped moving: the watchdog stopped it. */
+  stalled: (who: string, seconds: number) => `${who} made no progress for ${seconds} s (a loop?): the unit was stopped`,
   /** A message of the argument parser (commander), made one line. */
   usage: (message: string) => message.replace(/^error: /, '').replace(/\n\(Did you mean/g, ' (Did you mean').replace(/\n+$/, ''),
 } as const;

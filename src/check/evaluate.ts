@@ -11,6 +11,7 @@ import {
 } from '../model/index.ts';
 import { forkSides } from './differential.ts';
 import type { CheckContext, Invariant, Transition, Verdict } from './invariant.ts';
+import type { Tracker } from './tracker.ts';
 
 /** Where and why an invariant failed. */
 export interface Violation {
@@ -54,12 +55,15 @@ const micro = (inv: Invariant): boolean => (inv.kind === 'state' && inv.granular
 function probeOf(inv: Invariant, ctx: CheckContext, errors: Map<string, string>): Probe {
   const guard = (f: () => Verdict): true | string => {
     if (errors.has(inv.id)) return true;
+    tracker?.checking(trackIndex.get(inv.id) ?? -1);
     try {
       const v = f();
       return v === true ? true : String(v);
     } catch (e) {
       errors.set(inv.id, checkError(inv.id, e));
       return true;
+    } finally {
+      tracker?.checking(-1);
     }
   };
   if (inv.kind === 'state') return { before: false, check: (after) => guard(() => inv.check(after, ctx)) };
@@ -68,13 +72,21 @@ function probeOf(inv: Invariant, ctx: CheckContext, errors: Map<string, string>)
   return { before: true, check: (after, step, before, event) => guard(() => cm({ event, step, before: before as MachineState, after }, ctx)) };
 }
 
+/** Where judging is (the pool's watchdog reads it); null when nobody watches. */
+let tracker: Tracker | null = null;
+/** Index of each invariant in the list being judged, for the tracker. */
+let trackIndex = new Map<string, number>();
+
 /** Runs one invariant's checks; a throw becomes an error of that invariant. */
 function guarded(id: string, errors: Map<string, string>, f: () => void): void {
   if (errors.has(id)) return;
+  tracker?.checking(trackIndex.get(id) ?? -1);
   try {
     f();
   } catch (e) {
     errors.set(id, checkError(id, e));
+  } finally {
+    tracker?.checking(-1);
   }
 }
 
@@ -121,8 +133,16 @@ function stepViolations(invs: ReadonlyArray<Extract<Invariant, { kind: 'step' }>
   }
 }
 
-/** Judges `invs` on one trace (one replay). `micro` also records every micro-transition. */
-export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly TraceEvent[], o: { micro?: boolean } = {}): Judgement {
+/**
+ * Judges `invs` on one trace (one replay). `micro` also records every micro-transition; `track`
+ * reports progress to a watchdog, with each invariant's index in `track.order`.
+ */
+export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly TraceEvent[],
+  o: { micro?: boolean; track?: { tracker: Tracker; order: readonly string[] } } = {}): Judgement {
+  tracker = o.track?.tracker ?? null;
+  if (o.track) trackIndex = new Map(o.track.order.map((id, i) => [id, i]));
+  tracker?.tick();
+  tracker?.checking(-1);
   const K = c.kernel;
   const ctx = contextOf(c);
   const errors = new Map<string, string>();

@@ -13,6 +13,7 @@ import { judge, type CellRun, type Violation } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
 import { toTraceEvents } from './operands.ts';
 import { shrink } from './shrink.ts';
+import type { Tracker } from './tracker.ts';
 import type { RawEvent } from './trace-file.ts';
 
 /** A counterexample the search found and shrank. */
@@ -40,22 +41,29 @@ export interface GroupSearch {
 const traces = (t: readonly RawEvent[]) => toTraceEvents(t, 'trace');
 
 /** Shrinks `raw`, a trace that violates `inv`, and judges the result once more. */
-function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[]): { raw: RawEvent[]; events: readonly Event[]; failure: Violation } | null {
+function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track?: Track): { raw: RawEvent[]; events: readonly Event[]; failure: Violation } | null {
   const violates = (t: readonly RawEvent[]): boolean => {
     try {
-      return judge([inv], cell, traces(t)).violations.has(inv.id);
+      return judge([inv], cell, traces(t), track ? { track } : {}).violations.has(inv.id);
     } catch {
       return false;
     }
   };
   const s = shrink(raw, violates);
-  const final = judge([inv], cell, traces(s.trace));
+  const final = judge([inv], cell, traces(s.trace), track ? { track } : {});
   const failure = final.violations.get(inv.id);
   return failure ? { raw: s.trace, events: final.run.events, failure } : null;
 }
 
+/** A watchdog's view of the search: the tracker and the order its invariant indices refer to. */
+export interface Track {
+  readonly tracker: Tracker;
+  readonly order: readonly string[];
+}
+
 /** Searches `runs` traces from `seed` for violations of `invs` on one group. */
-export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: number, runs: number, maxLength = 16, coverage?: Coverage): GroupSearch {
+export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: number, runs: number, maxLength = 16, coverage?: Coverage,
+  track?: Track): GroupSearch {
   const t0 = performance.now();
   const found = new Map<string, Found>();
   const errors = new Map<string, string>();
@@ -71,7 +79,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
     events += raw.length;
     let j;
     try {
-      j = judge(pending, cell, traces(raw));
+      j = judge(pending, cell, traces(raw), track ? { track } : {});
     } catch (e) {
       for (const inv of pending) errors.set(inv.id, `${(e as Error).message} (trace ${JSON.stringify(raw)})`);
       pending = [];
@@ -85,7 +93,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   }
   for (const h of hits) {
     const t1 = performance.now();
-    const m = minimise(h.inv, cell, h.raw);
+    const m = minimise(h.inv, cell, h.raw, track);
     if (m === null) { errors.set(h.inv.id, 'the shrunk trace no longer fails'); continue; }
     found.set(h.inv.id, { ...m, path: String(h.index), rawLength: h.raw.length, timeToFind: h.at, timeToShrink: performance.now() - t1 });
   }

@@ -5,7 +5,7 @@
 import type { Paging, Vendor } from '../isa/index.ts';
 import { buildKernel, findDesign, initialState, type BuiltKernel, type Design, type InitialOverrides } from '../kernel/index.ts';
 import { replay, type Event, type MicroRecord, type Run, type TraceEvent } from '../model/index.ts';
-import { allDesigns } from './designs.ts';
+import { allDesigns, designNamedIn } from './designs.ts';
 import { InputError, inputErrors } from './errors.ts';
 import { toTraceEvents } from './operands.ts';
 import { resolveInitial, type TraceFile } from './trace-file.ts';
@@ -53,7 +53,7 @@ export interface RunOverrides {
 
 /** Replays a parsed trace file. */
 export function runTraceFile(t: TraceFile, file: string, o: RunOverrides = {}): TraceRun {
-  const design = o.design ?? designByName(t.design);
+  const design = o.design ?? designNamedIn(t.design, file, 'design');
   const vendor = o.vendor ?? t.vendor;
   const paging = o.paging ?? t.paging;
   const initial = resolveInitial({ ...t, paging }, file);

@@ -31,6 +31,12 @@ export interface SuiteOptions {
   readonly expected: Expected;
   readonly renderTxt: (file: string, c: Counterexample) => string;
   readonly onProgress?: (done: number, total: number, u: Unit) => void;
+  /** One line each: saved files set aside, as they are found. */
+  readonly onWarning?: (line: string) => void;
+  /** Stop a unit whose work has not moved for this long (worker threads only; default 60 s). */
+  readonly stallMs?: number;
+  /** Where the workers find the invariants (default: properties/ of this checkout). */
+  readonly propertiesDir?: string;
 }
 
 /** The result of one cell. */
@@ -80,6 +86,7 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
     events += r.events;
     microSteps += r.microSteps;
     mergeCoverage(coverage, r.coverage);
+    for (const line of r.warnings) o.onWarning?.(line);
     for (const c of r.cells) {
       const cell = cellOf(u.group, c.invariant);
       let file: string | undefined;
@@ -99,7 +106,7 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
     o.onProgress?.(done, units.length, u);
   };
   if (o.workers > 0) {
-    await runPool(units, o.workers, { propertiesDir: PROPERTIES_DIR, outDir: o.outDir, maxLength }, record);
+    await runPool(units, o.workers, { propertiesDir: o.propertiesDir ?? PROPERTIES_DIR, outDir: o.outDir, maxLength }, record, o.stallMs !== undefined ? { stallMs: o.stallMs } : {});
   } else {
     const invs = new Map(o.invariants.map((d) => [d.invariant.id, d.invariant]));
     for (const u of units) {

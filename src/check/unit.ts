@@ -4,7 +4,7 @@
  * one, judging all of them on each replay, and shrink what was found. Pure but for reading
  * saved files; runs inside worker threads.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event } from '../model/index.ts';
 import { parseCounterexample } from './counterexample.ts';
@@ -14,6 +14,10 @@ import type { Invariant } from './invariant.ts';
 import { toTraceEvents } from './operands.ts';
 import type { Unit } from './plan.ts';
 import { searchGroup } from './search.ts';
+import type { Tracker } from './tracker.ts';
+import { readText } from './validate.ts';
+import { InputError } from './errors.ts';
+import { inputErrors } from './errors.ts';
 
 /** The outcome of one cell in a unit. */
 export interface CellOutcome {
@@ -41,6 +45,8 @@ export interface UnitResult {
   readonly cells: readonly CellOutcome[];
   /** What the random search covered. */
   readonly coverage: Coverage;
+  /** One line each: saved files that could not be read and were set aside. */
+  readonly warnings: readonly string[];
 }
 
 /** Saved counterexample files of a cell, sorted. */
@@ -51,10 +57,22 @@ export function savedFiles(outDir: string, u: Unit, invariant: string): string[]
   return readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.json')).sort().map((f) => join(dir, f));
 }
 
-/** Replays the saved files of one cell; the first that still violates it, if any. */
-function replaySaved(outDir: string, u: Unit, inv: Invariant, cell: CellRun): CellOutcome | null {
+/**
+ * Replays the saved files of one cell; the first that still violates it, if any. A file that is
+ * not a valid counterexample (hand-edited, cut short) is renamed to `<file>.bad`, so that later
+ * runs do not trip on it, and reported in one line: it never stops the run.
+ */
+function replaySaved(outDir: string, u: Unit, inv: Invariant, cell: CellRun, warnings: string[]): CellOutcome | null {
   for (const file of savedFiles(outDir, u, inv.id)) {
-    const ce = parseCounterexample(readFileSync(file, 'utf8'), file);
+    let ce;
+    try {
+      ce = parseCounterexample(readText(file), file);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      try { renameSync(file, `${file}.bad`); } catch { /* reported either way */ }
+      warnings.push(inputErrors.setAside(e.message, `${file}.bad`));
+      continue;
+    }
     if (evaluate(inv, cell, toTraceEvents(ce.events, file)).violation) {
       return { invariant: inv.id, verdict: 'violated', source: 'saved', saved: { file, length: ce.events.length } };
     }
@@ -63,11 +81,12 @@ function replaySaved(outDir: string, u: Unit, inv: Invariant, cell: CellRun): Ce
 }
 
 /** Runs one unit. */
-export function runUnit(u: Unit, invariants: readonly Invariant[], cell: CellRun, outDir: string, maxLength: number): UnitResult {
+export function runUnit(u: Unit, invariants: readonly Invariant[], cell: CellRun, outDir: string, maxLength: number, tracker?: Tracker): UnitResult {
   const cells = new Map<string, CellOutcome>();
+  const warnings: string[] = [];
   for (const inv of invariants) {
     try {
-      const saved = replaySaved(outDir, u, inv, cell);
+      const saved = replaySaved(outDir, u, inv, cell, warnings);
       if (saved) cells.set(inv.id, saved);
     } catch (e) {
       cells.set(inv.id, { invariant: inv.id, verdict: 'error', source: null, error: (e as Error).message });
@@ -75,7 +94,7 @@ export function runUnit(u: Unit, invariants: readonly Invariant[], cell: CellRun
   }
   const coverage = emptyCoverage();
   const pending = invariants.filter((inv) => !cells.has(inv.id));
-  const r = searchGroup(pending, cell, u.seed, u.runs, maxLength, coverage);
+  const r = searchGroup(pending, cell, u.seed, u.runs, maxLength, coverage, tracker ? { tracker, order: invariants.map((i) => i.id) } : undefined);
   for (const inv of pending) {
     const error = r.errors.get(inv.id);
     const f = r.found.get(inv.id);
@@ -89,6 +108,6 @@ export function runUnit(u: Unit, invariants: readonly Invariant[], cell: CellRun
   }
   return {
     index: u.index, runs: r.runs, events: r.events, microSteps: r.microSteps,
-    cells: invariants.map((inv) => cells.get(inv.id) as CellOutcome), coverage,
+    cells: invariants.map((inv) => cells.get(inv.id) as CellOutcome), coverage, warnings,
   };
 }

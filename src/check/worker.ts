@@ -9,11 +9,13 @@ import { discoverInvariants } from './discover.ts';
 import type { Invariant } from './invariant.ts';
 import type { Unit } from './plan.ts';
 import { designByName, kernelOf } from './session.ts';
+import { Tracker } from './tracker.ts';
 import { runUnit } from './unit.ts';
 
-interface Init { readonly propertiesDir: string; readonly outDir: string; readonly maxLength: number }
+interface Init { readonly propertiesDir: string; readonly outDir: string; readonly maxLength: number; readonly tracker: SharedArrayBuffer }
 
 const init = workerData as Init;
+const tracker = new Tracker(init.tracker);
 await loadDesigns();
 const invariants = new Map<string, Invariant>((await discoverInvariants(init.propertiesDir)).map((d) => [d.invariant.id, d.invariant]));
 
@@ -24,6 +26,6 @@ parentPort?.on('message', (u: Unit) => {
     return inv;
   });
   const cell = { kernel: kernelOf(designByName(u.group.design)), vendor: u.group.vendor as Vendor, paging: u.group.paging as Paging };
-  parentPort?.postMessage(runUnit(u, invs, cell, init.outDir, init.maxLength));
+  parentPort?.postMessage(runUnit(u, invs, cell, init.outDir, init.maxLength, tracker));
 });
 parentPort?.postMessage('ready');

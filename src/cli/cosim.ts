@@ -8,6 +8,7 @@ import cliProgress from 'cli-progress';
 import { InputError, inputErrors } from '../check/errors.ts';
 import { stringify } from '../check/json.ts';
 import { designByName } from '../check/session.ts';
+import { designNamedIn } from '../check/designs.ts';
 import { detectPlatform } from '../cosim/detect.ts';
 import { findMutant, MUTANTS } from '../cosim/mutants.ts';
 import { agreementPct, replayLine, reportJson, reportText, skippedLine } from '../cosim/report.ts';
@@ -68,8 +69,13 @@ function checkSubset(file: string, events: readonly Event[]): void {
 
 /** Re-runs saved disagreement files; 1 if any still disagrees. */
 async function replay(files: readonly string[], o: CosimOptions): Promise<number> {
-  const loaded = files.map((f) => ({ f, ...loadTrace(f) }));
-  for (const { f, events } of loaded) checkSubset(f, events);
+  // Every file checked before the harness is built: the design it names, the subset.
+  const loaded = files.map((f) => {
+    const t = loadTrace(f);
+    const d = o.design ? cosimDesign(o.design) : t.design.startsWith('mutant:') ? cosimDesign(t.design) : designNamedIn(t.design, f, 'trace.design');
+    checkSubset(f, t.events);
+    return { f, d, events: t.events };
+  });
   const platform = detectPlatform();
   if (!platform.ok) {
     process.stdout.write(o.json ? stringify({ skipped: true, reason: platform.reason }) : skippedLine(platform.reason));
@@ -78,8 +84,7 @@ async function replay(files: readonly string[], o: CosimOptions): Promise<number
   let still = 0;
   const results: unknown[] = [];
   const lines: string[] = [];
-  for (const { f, design, events } of loaded) {
-    const d = cosimDesign(o.design ?? design);
+  for (const { f, d, events } of loaded) {
     let refused: string | null = null;
     await cosimTraces(platform, d, [events], (v) => {
       if (v.real.status === 'refused') { refused = v.real.detail; return; }

@@ -33,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--seed <n>', 'fast-check seed')
     .option('--shard <i/n>', 'run shard i of n')
     .option('--out <dir>', 'counterexample directory', 'counterexamples')
+    .option('--stall-timeout <seconds>', 'stop a unit whose work has not moved for this long: its cells become E (default 60)')
     .option('--json', 'machine-readable output')
     .action(async (opts) => { status = await runCommand(opts); });
   program

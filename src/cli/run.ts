@@ -3,6 +3,7 @@
  * otherwise, on stderr), the matrix at the end (stdout). Exit 0 exactly when every cell matches
  * its expected verdict, 1 otherwise, 2 on bad input.
  */
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import cliProgress from 'cli-progress';
 import { discoverInvariants } from '../check/discover.ts';
@@ -29,16 +30,23 @@ export interface RunOptions {
   readonly shard?: string;
   readonly out: string;
   readonly json?: boolean;
+  readonly stallTimeout?: string;
 }
 
 /** Default random traces per cell and the fixed default seed. */
 export const DEFAULT_RUNS = 60;
 export const DEFAULT_SEED = 20261121;
 
-function int(flag: string, v: string | undefined, def: number, min: number): number {
+function int(flag: string, v: string | undefined, def: number, min: number, max: number): number {
   if (v === undefined) return def;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new InputError(inputErrors.badFlag(flag, v, `an integer >= ${min}`));
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InputError(inputErrors.badFlag(flag, v, `an integer from ${min} to ${max}`));
   return Number(v);
+}
+
+/** --out must be a folder, or not exist yet (it is created): checked before anything runs. */
+function outDir(dir: string): string {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(inputErrors.badFlag('out', dir, 'a folder (or a path that does not exist yet)'));
+  return dir;
 }
 
 function shardOf(v: string | undefined): { index: number; count: number } {
@@ -53,7 +61,9 @@ function shardOf(v: string | undefined): { index: number; count: number } {
 /** Runs the suite. */
 export async function runCommand(o: RunOptions): Promise<number> {
   const designs = o.design ? o.design.map(designByName) : [...allDesigns()];
-  const runs = int('runs', o.runs, DEFAULT_RUNS, 1);
+  const runs = int('runs', o.runs, DEFAULT_RUNS, 1, 10_000_000);
+  const stallS = int('stall-timeout', o.stallTimeout, 60, 1, 86_400);
+  const out = outDir(o.out);
   const seed = parseSeed(o.seed, DEFAULT_SEED);
   const shard = shardOf(o.shard);
   const expected = Expected.load();
@@ -71,7 +81,8 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const bar = tty ? new cliProgress.SingleBar({ format: 'checking [{bar}] {value}/{total} units | {cell}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
   let lastLine = -1;
   const { cells, ok, coverage, stats } = await runSuite({
-    invariants, designs, vendors, pagings, runs, seed, shard, outDir: o.out,
+    invariants, designs, vendors, pagings, runs, seed, shard, outDir: out, stallMs: stallS * 1000,
+    onWarning: (line) => { process.stderr.write(`entrycheck: warning: ${line}\n`); },
     workers: Math.max(1, Math.min(availableParallelism(), 8)), expected, renderTxt: counterexampleText,
     onProgress: (done, total, r) => {
       if (bar) {
