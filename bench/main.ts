@@ -13,12 +13,13 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
 import { discoverInvariants, PROPERTIES_DIR } from '../src/check/discover.ts';
 import { Expected } from '../src/check/expected.ts';
 import { designByName } from '../src/check/session.ts';
 import { BUGS } from '../test/history/bugs.ts';
 import { measureFind, type FindRow } from './find.ts';
-import { fmtInt, fmtMs } from './measure.ts';
+import { fmtInt, fmtMs, median } from './measure.ts';
 import { measureModel } from './model.ts';
 
 const quick = process.argv.includes('--quick');
@@ -37,15 +38,20 @@ log('bytes per micro-step (child process, no GC during the measure)');
 const alloc = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1024', '--min-semi-space-size=1024', `${root}bin/run-ts.js`, `${root}bench/alloc.ts`], { encoding: 'utf8' });
 const bytesPerStep = Number(alloc.stdout.trim());
 
-log('worker start-up');
-const startup: number[] = [];
-for (let i = 0; i < 3; i++) {
+log('worker start-up (from the precompiled runtime the CLI uses, and through tsx)');
+const { runtimePath } = (await import(new URL('../bin/runtime.js', import.meta.url).href)) as { runtimePath: () => Promise<string | null> };
+const runtime = await runtimePath();
+const startOnce = (url: URL): Promise<number> => new Promise<number>((resolve, reject) => {
   const t0 = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL('../src/check/worker-entry.js', import.meta.url), { workerData: { propertiesDir: PROPERTIES_DIR, outDir: '/nonexistent', maxLength: 16 } });
-    w.on('message', (m) => { if (m === 'ready') { startup.push(performance.now() - t0); void w.terminate().then(() => resolve()); } });
-    w.on('error', reject);
-  });
+  const w = new Worker(url, { workerData: { propertiesDir: PROPERTIES_DIR, outDir: '/nonexistent', maxLength: 16, tracker: new SharedArrayBuffer(8), entrycheckWorker: 'check' } });
+  w.on('message', (m) => { if (m === 'ready') { const ms = performance.now() - t0; void w.terminate().then(() => resolve(ms)); } });
+  w.on('error', reject);
+});
+const startup: number[] = [];
+const startupTsx: number[] = [];
+for (let i = 0; i < 3; i++) {
+  if (runtime) startup.push(await startOnce(pathToFileURL(runtime)));
+  startupTsx.push(await startOnce(new URL('../src/check/worker-entry.js', import.meta.url)));
 }
 
 log('time to find and shrink');
@@ -86,7 +92,7 @@ const check600 = skipCheck || quick ? null : suite(['--runs', '600']);
 
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version };
 const figures = {
-  machine, model: { ...model, bytesPerStep }, startupMs: startup, find: rows,
+  machine, model: { ...model, bytesPerStep }, startupMs: { runtime: startup, tsx: startupTsx }, find: rows,
   check: check ?? null, check600: check600 ?? null,
 };
 if (json) {
@@ -99,7 +105,7 @@ if (json) {
   row(`traces judged per CPU second`, fmtInt(model.tracesPerSecAllInvariants), `every invariant`);
   row(`bytes allocated per micro-step`, fmtInt(bytesPerStep), `replay, no GC during the measure`);
   row(`1,000 / 10,000 getpid events, judged`, `${fmtMs(model.long1k)} / ${fmtMs(model.long10k)}`, `CPU time; linear in length`);
-  row(`worker start-up`, `${fmtMs(startup[1] ?? NaN)}`, `wall, median of 3 (${startup.map((x) => x.toFixed(0)).join(', ')} ms)`);
+  row(`worker start-up (precompiled runtime)`, `${fmtMs(median(startup))}`, `wall, median of 3; through tsx: ${fmtMs(median(startupTsx))}`);
   for (const r of rows) row(r.label, `find ${fmtMs(r.find)}, shrink ${fmtMs(r.shrink)}`, `length ${Number.isFinite(r.length) ? r.length : '-'}; found ${r.found}/${r.seeds}`);
   if (check) row(`npm run check (${machine.cores} cores)`, `${fmtMs(check.wallMs)} wall`, `${fmtMs(check.cpuMs)} CPU; ${check.ok ? 'all cells match' : 'MISMATCH'}`);
   if (check600) row(`npm run check -- --runs 600`, `${fmtMs(check600.wallMs)} wall`, `${fmtMs(check600.cpuMs)} CPU; ${check600.ok ? 'all cells match' : 'MISMATCH'}`);

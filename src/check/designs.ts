@@ -14,6 +14,7 @@ import { InputError, inputErrors } from './errors.ts';
 import { designNameSchema, textSchema } from './names.ts';
 import { checkRegularFile } from './read-file.ts';
 import { validate } from './validate.ts';
+import { bundledModule } from './worker-url.ts';
 
 /** The designs/ folder of this checkout. */
 export const DESIGNS_DIR = new URL('../../designs/', import.meta.url).pathname;
@@ -35,7 +36,7 @@ let extra: Design[] = [];
 async function importDesign(file: string): Promise<unknown> {
   checkRegularFile(file);
   try {
-    return ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
+    return ((bundledModule(file) ?? await import(pathToFileURL(file).href)) as { default?: unknown }).default;
   } catch (e) {
     throw new InputError(inputErrors.cannotLoad(file, e instanceof Error ? e.message : String(e)));
   }

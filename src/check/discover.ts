@@ -12,6 +12,7 @@ import { InputError, inputErrors } from './errors.ts';
 import type { Invariant } from './invariant.ts';
 import { checkPathName } from './names.ts';
 import { checkRegularFile } from './read-file.ts';
+import { bundledModule } from './worker-url.ts';
 
 /** The properties/ folder of this checkout. */
 export const PROPERTIES_DIR = new URL('../../properties/', import.meta.url).pathname;
@@ -40,7 +41,8 @@ export interface Discovered {
 async function importInvariant(file: string, shown: string): Promise<unknown> {
   checkRegularFile(file);
   try {
-    return ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
+    const mod = (bundledModule(file) ?? await import(pathToFileURL(file).href)) as { default?: unknown };
+    return mod.default;
   } catch (e) {
     throw new InputError(inputErrors.cannotLoad(shown, e instanceof Error ? e.message : String(e)));
   }

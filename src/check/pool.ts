@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError, inputErrors } from './errors.ts';
 import type { Unit } from './plan.ts';
 import { Tracker } from './tracker.ts';
+import { workerScript } from './worker-url.ts';
 import { emptyCoverage } from './coverage.ts';
 import type { UnitResult } from './unit.ts';
 
@@ -39,7 +40,7 @@ function withCells(r: UnitResult, extra: UnitResult['cells']): UnitResult {
 /** Runs `units` on `n` worker threads, calling `onResult` as each finishes. */
 export async function runPool(units: readonly Unit[], n: number, init: PoolInit, onResult: (r: UnitResult) => void, o: PoolOptions = {}): Promise<void> {
   if (units.length === 0) return;
-  const entry = new URL('./worker-entry.js', import.meta.url);
+  const script = workerScript('check');
   const stallMs = o.stallMs ?? 60_000;
   let next = 0;
   const lane = (): Promise<void> => new Promise<void>((resolve, reject) => {
@@ -68,7 +69,7 @@ export async function runPool(units: readonly Unit[], n: number, init: PoolInit,
       w?.postMessage(busy);
     };
     const start = (): void => {
-      const me = new Worker(entry, { workerData: { ...init, tracker: tracker.buffer } });
+      const me = new Worker(script.url, { workerData: { ...init, ...script.data, tracker: tracker.buffer } });
       w = me;
       me.on('message', (msg: UnitResult | 'ready') => {
         if (msg !== 'ready') onResult(withCells(msg, stalledSoFar));

@@ -3,4 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./worker.ts');
+const { startCheckWorker } = await import('./worker.ts');
+await startCheckWorker();

@@ -14,18 +14,20 @@ import { runUnit } from './unit.ts';
 
 interface Init { readonly propertiesDir: string; readonly outDir: string; readonly maxLength: number; readonly tracker: SharedArrayBuffer }
 
-const init = workerData as Init;
-const tracker = new Tracker(init.tracker);
-await loadDesigns();
-const invariants = new Map<string, Invariant>((await discoverInvariants(init.propertiesDir)).map((d) => [d.invariant.id, d.invariant]));
-
-parentPort?.on('message', (u: Unit) => {
-  const invs = u.invariants.map((i) => {
-    const inv = invariants.get(i.id);
-    if (inv === undefined) throw new Error(`worker: no invariant ${i.id}`);
-    return inv;
+/** Runs this thread as a unit worker (worker-entry.js, or the precompiled runtime, starts it). */
+export async function startCheckWorker(): Promise<void> {
+  const init = workerData as Init;
+  const tracker = new Tracker(init.tracker);
+  await loadDesigns();
+  const invariants = new Map<string, Invariant>((await discoverInvariants(init.propertiesDir)).map((d) => [d.invariant.id, d.invariant]));
+  parentPort?.on('message', (u: Unit) => {
+    const invs = u.invariants.map((i) => {
+      const inv = invariants.get(i.id);
+      if (inv === undefined) throw new Error(`worker: no invariant ${i.id}`);
+      return inv;
+    });
+    const cell = { kernel: kernelOf(designByName(u.group.design)), vendor: u.group.vendor as Vendor, paging: u.group.paging as Paging };
+    parentPort?.postMessage(runUnit(u, invs, cell, init.outDir, init.maxLength, tracker));
   });
-  const cell = { kernel: kernelOf(designByName(u.group.design)), vendor: u.group.vendor as Vendor, paging: u.group.paging as Paging };
-  parentPort?.postMessage(runUnit(u, invs, cell, init.outDir, init.maxLength, tracker));
-});
-parentPort?.postMessage('ready');
+  parentPort?.postMessage('ready');
+}

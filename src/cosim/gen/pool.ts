@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { Paging, Vendor } from '../../isa/index.ts';
 import { findDesign, type Design } from '../../kernel/index.ts';
 import { generateTrace, traceSeed, type GeneratedTrace } from './generate.ts';
+import { workerScript } from '../../check/worker-url.ts';
 
 /** The design whose model steers generation, so every design is co-simulated on the same traces. */
 export const GUIDE_DESIGN = 'linux-6.7';
@@ -52,7 +53,8 @@ export async function generateAll(s: GenSetup, n: number, batch: number,
     }
     return;
   }
-  const w = new Worker(new URL('./worker-entry.js', import.meta.url), { workerData: s });
+  const script = workerScript('cosim-gen');
+  const w = new Worker(script.url, { workerData: { ...s, ...script.data } });
   // Answers come in request order: one queue of waiters, one listener each.
   const waiting: Array<{ resolve: (v: (GeneratedTrace & { index: number })[]) => void; reject: (e: unknown) => void }> = [];
   w.on('message', (v: (GeneratedTrace & { index: number })[]) => waiting.shift()?.resolve(v));

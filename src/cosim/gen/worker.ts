@@ -7,9 +7,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { GenRequest, GenSetup } from './pool.ts';
 import { generateOne } from './pool.ts';
 
-const setup = workerData as GenSetup;
-parentPort?.on('message', (req: GenRequest) => {
-  const out = [];
-  for (let i = req.from; i < req.to; i++) out.push({ index: i, ...generateOne(setup, i) });
-  parentPort?.postMessage(out);
-});
+/** Runs this thread as a trace generator (worker-entry.js, or the precompiled runtime, starts it). */
+export function startGenWorker(): void {
+  const setup = workerData as GenSetup;
+  parentPort?.on('message', (req: GenRequest) => {
+    const out = [];
+    for (let i = req.from; i < req.to; i++) out.push({ index: i, ...generateOne(setup, i) });
+    parentPort?.postMessage(out);
+  });
+}
