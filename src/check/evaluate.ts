@@ -15,8 +15,11 @@ import type { Tracker } from './tracker.ts';
 
 /** Where and why an invariant failed. */
 export interface Violation {
+  /** The event during which it failed (events.length: the final drain). */
   readonly step: number;
   readonly message: string;
+  /** The kernel micro-step it failed at, when a micro-step check or a fork point says ("entry_SYSCALL_64+1 (movq ...)"). */
+  readonly where?: string;
 }
 
 /** One cell's fixed parameters. */
@@ -153,7 +156,7 @@ export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly Tr
   const out = new Map<string, Violation>();
   for (const f of run.probeFailures) {
     const inv = probed[f.probe];
-    if (inv) out.set(inv.id, { step: f.event, message: f.message });
+    if (inv) out.set(inv.id, { step: f.event, message: f.message, where: K.describe(f.rip) });
   }
   for (const inv of invs) {
     if (inv.kind !== 'state') continue;
@@ -171,7 +174,7 @@ export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly Tr
       for (const f of run.forks) {
         const sides = forkSides(K, run, f, trace);
         const v = fail(inv.check({ event: f.event, via: f.via, state: f.state, ...sides }, ctx), f.event);
-        if (v) { out.set(inv.id, v); break; }
+        if (v) { out.set(inv.id, { ...v, where: K.describe(f.state.cpu.regs.rip) }); break; }
       }
     });
   }

@@ -40,6 +40,16 @@ export interface GroupSearch {
 
 const traces = (t: readonly RawEvent[]) => toTraceEvents(t, 'trace');
 
+/** The traces a search from `seed` generates, in order (run index k is fast-check path "k"). */
+export function sampleTraces(seed: number, runs: number, maxLength = 16): RawEvent[][] {
+  return runs > 0 ? fc.sample(traceArbitrary(maxLength), { seed, numRuns: runs }) as RawEvent[][] : [];
+}
+
+/** Trace `path` of a search from `seed`: what a counterexample's seed and path name. */
+export function traceAt(seed: number, path: number, maxLength = 16): RawEvent[] {
+  return sampleTraces(seed, path + 1, maxLength)[path] as RawEvent[];
+}
+
 /** Shrinks `raw`, a trace that violates `inv`, and judges the result once more. */
 function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track?: Track): { raw: RawEvent[]; events: readonly Event[]; failure: Violation } | null {
   const violates = (t: readonly RawEvent[]): boolean => {
@@ -72,7 +82,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   let micro = 0;
   let events = 0;
   let done = 0;
-  const sample = runs > 0 ? fc.sample(traceArbitrary(maxLength), { seed, numRuns: runs }) as RawEvent[][] : [];
+  const sample = sampleTraces(seed, runs, maxLength);
   for (let k = 0; k < sample.length && pending.length > 0; k++) {
     const raw = sample[k] as RawEvent[];
     done++;
