@@ -20,6 +20,10 @@ const cellSchema = z.strictObject({
   invariant: z.string(), design: z.string(), vendor, paging,
   verdict: z.enum(['holds', 'violated', 'error']),
   expected: z.enum(['holds', 'violated']),
+  /** The expected verdict's reason (expected-verdicts.json), null for cells that are simply expected to hold. */
+  why: z.string().nullable(),
+  /** A reachability claim (properties/_sanity): expected to be violated. */
+  sanity: z.boolean(),
   runs: int,
   counterexample: z.strictObject({ file: z.string(), length: int }).nullable(),
   error: z.string().optional(),
@@ -29,10 +33,14 @@ const counts = z.record(z.string(), int);
 /** `entrycheck run --json`. */
 export const runOutputSchema = z.strictObject({
   ok: z.boolean(),
+  /** The run's seed and budget, and its shard ("I/N"; "all/N" for N shards merged by entrycheck merge). */
+  params: z.strictObject({ seed: int, runs: int, shard: z.string().regex(/^(\d+|all)\/\d+$/) }),
   cells: z.array(cellSchema),
   coverage: z.strictObject({ traces: int, events: counts, depth: counts, entries: counts, exits: counts }),
   /** Traces judged, their events, kernel micro-steps, and the CPU time of the whole process (all threads), milliseconds. */
   stats: z.strictObject({ traces: int, events: int, microSteps: int, cpuMs: int }),
+  /** Design and property files that could not be loaded and were left out (the run is then not ok). */
+  broken: z.array(z.strictObject({ file: z.string(), message: z.string() })),
 });
 
 // ---- entrycheck replay --json ---------------------------------------------------------------

@@ -1,0 +1,3 @@
+/** placeholder */
+import type { CliCommand } from './command.ts';
+export const view: CliCommand = { register() {} };
