@@ -8,7 +8,7 @@
 
 // A field: a name, "=", a value, and an optional short lower-case note ("cs=0x33 (code64 dpl3)"),
 // not the message's own words ("gs=0x0 (as after IRET)").
-const FIELD = /(^|\s)([A-Za-z_][\w.]*)=(\S+(?: \([a-z0-9]+(?: [a-z0-9]+)?\))?)(?=\s|,|$)/g;
+const FIELD = /(^|\s)([A-Za-z_][\w.]*)=([^\s,]+(?: \([a-z0-9]+(?: [a-z0-9]+)?\))?)(?=\s|,|$)/g;
 
 /** The message with equal `name=value` pairs removed from both sides, or the message itself. */
 export function briefMessage(message: string): string {
@@ -22,6 +22,6 @@ export function briefMessage(message: string): string {
   const differ = [...seen].filter(([, vs]) => vs.length === 2 && vs[0] !== vs[1]).length;
   // Worth it only for a dump: several equal pairs, and something that does differ.
   if (same.size < 3 || differ === 0) return message;
-  const cut = message.replace(FIELD, (all, lead: string, name: string) => (same.has(name) ? lead : all)).replace(/ {2,}/g, ' ').replace(/ ([,)])/g, '$1');
+  const cut = message.replace(FIELD, (all, lead: string, name: string) => (same.has(name) ? lead : all)).replace(/ {2,}/g, ' ').replace(/ ([,)])/g, '$1').trimEnd();
   return `${cut} (${same.size} other fields equal)`;
 }
