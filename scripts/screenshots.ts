@@ -36,7 +36,7 @@ try {
   await p.screenshot({ path: join(img, 'viewer-differential.png') });
   // 2. The step table at the violation: the marked micro-step, the lanes, the pt_regs inspector.
   await p.locator('.row.micro.violated').first().scrollIntoViewIfNeeded();
-  await p.evaluate(() => window.scrollBy(0, 260));
+  await p.mouse.wheel(0, 260);
   await p.screenshot({ path: join(img, 'viewer-steps.png') });
   // 3. Nesting: an NMI inside an NMI inside a system call, one lane per kernel context.
   await p.goto(await page('counterexamples/sanity-nested-nmi/linux-5.8-intel-5-65e739b128.json'));
@@ -44,7 +44,7 @@ try {
   const nested = p.locator('.row.micro', { has: p.locator('.lanes .lane:nth-child(3):not(:empty)') }).first();
   await nested.click();
   await nested.scrollIntoViewIfNeeded();
-  await p.evaluate(() => window.scrollBy(0, 200));
+  await p.mouse.wheel(0, 200);
   await p.screenshot({ path: join(img, 'viewer-nesting.png') });
   process.stdout.write('wrote docs/img/viewer-differential.png, viewer-steps.png, viewer-nesting.png\n');
 } finally {

@@ -19,6 +19,13 @@ function known(names: readonly string[], max = 16): string {
   return names.length > max ? `${head} and ${names.length - max} more` : head;
 }
 
+/** The first line of an error, with the next one when the first only announces it ("Transform failed with 1 error:"). */
+function firstLines(why: string): string {
+  const lines = why.split('\n').map((l) => l.trim()).filter(Boolean);
+  const first = lines[0] ?? '';
+  return first.endsWith(':') && lines[1] !== undefined ? `${first} ${lines[1]}` : first;
+}
+
 /** What each errno code means to a person reading the line. */
 const ERRNO: Readonly<Record<string, string>> = {
   ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', ENOTDIR: 'a parent is not a folder',
@@ -59,7 +66,7 @@ export const inputErrors = {
   badFlag: (flag: string, value: string, want: string) => `--${flag}: expected ${want}, got ${shown(value)}`,
   /** A user's design or property file (TypeScript) whose export is wrong. */
   designFile: (file: string, path: string, why: string) => `${shownPath(file)}: ${path}: ${why}`,
-  cannotLoad: (file: string, why: string) => `${shownPath(file)}: cannot load: ${shown(why.split('\n')[0] ?? '', 200)}`,
+  cannotLoad: (file: string, why: string) => `${shownPath(file)}: cannot load: ${shown(firstLines(why), 200)}`,
   duplicate: (file: string, path: string, what: string, name: string) => `${shownPath(file)}: ${path}: expected a new ${what} name, got ${shown(name)} (already defined)`,
   pathName: (what: string, name: string, want: string) => `${what} name ${shown(name)}: expected ${want} (it names a file), got other characters or more than 64`,
   /** A saved counterexample under --out that could not be read: renamed, the run goes on (a warning). */

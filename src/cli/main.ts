@@ -29,8 +29,22 @@ Exit status (every command):
 
 Run "entrycheck help <command>" for a command's flags and defaults.`;
 
+/** A reader that stops early (`entrycheck --help | head`) is not an error worth a stack trace. */
+let pipeGuard = false;
+function guardPipes(): void {
+  if (pipeGuard) return;
+  pipeGuard = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
+
 /** Runs the CLI with `argv` (as process.argv) and resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
+  guardPipes();
   let status = 0;
   const program = new Command('entrycheck')
     .description('Property-based invariant checker for the x86-64 kernel entry and exit path')
