@@ -37,6 +37,7 @@ try {
   // 2. The step table at the violation: the marked micro-step, the lanes, the pt_regs inspector.
   await p.locator('.row.micro.violated').first().scrollIntoViewIfNeeded();
   await p.mouse.wheel(0, 260);
+  await p.waitForTimeout(400); // the wheel scrolls smoothly: let it settle before the picture
   await p.screenshot({ path: join(img, 'viewer-steps.png') });
   // 3. Nesting: an NMI inside an NMI inside a system call, one lane per kernel context.
   await p.goto(await page('counterexamples/sanity-nested-nmi/linux-5.8-intel-5-65e739b128.json'));
@@ -45,6 +46,7 @@ try {
   await nested.click();
   await nested.scrollIntoViewIfNeeded();
   await p.mouse.wheel(0, 200);
+  await p.waitForTimeout(400);
   await p.screenshot({ path: join(img, 'viewer-nesting.png') });
   process.stdout.write('wrote docs/img/viewer-differential.png, viewer-steps.png, viewer-nesting.png\n');
 } finally {
