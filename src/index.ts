@@ -3,7 +3,7 @@
  */
 export { defineInvariant } from './check/invariant.ts';
 export type {
-  Invariant, InvariantSpec, Verdict, CheckContext, Transition, MicroTransition, Fork,
+  Invariant, InvariantSpec, Verdict, CheckContext, CheckKernel, Transition, MicroTransition, Fork,
   StateInvariantSpec, StepInvariantSpec, DifferentialInvariantSpec,
 } from './check/invariant.ts';
 export { evaluate, judge, type Evaluation, type Judgement, type Violation } from './check/evaluate.ts';

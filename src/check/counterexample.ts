@@ -41,7 +41,9 @@ export const counterexampleSchema = z.strictObject({
   seed: z.number().int().min(SEED_MIN).max(SEED_MAX),
   path: textSchema.nullable(),
   events: eventsSchema,
-  failure: z.strictObject({ step: z.number().int().min(0), message: textSchema }),
+  // `where`: the kernel micro-step of a micro-step check or fork point; `threw`: the invariant's
+  // own check threw on this trace (a saved error, not a verdict).
+  failure: z.strictObject({ step: z.number().int().min(0), message: textSchema, where: textSchema.optional(), threw: z.boolean().optional() }),
   expect: z.enum(['violated', 'holds']),
 });
 
@@ -57,7 +59,7 @@ export interface Counterexample {
   readonly seed: number;
   readonly path: string | null;
   readonly events: readonly Event[];
-  readonly failure: { readonly step: number; readonly message: string };
+  readonly failure: { readonly step: number; readonly message: string; readonly where?: string; readonly threw?: boolean };
 }
 
 /** The JSON object written for a counterexample. */

@@ -14,21 +14,66 @@ import type { Event, KernelImpl, MachineState, MicroStep, Observation, ReturnVia
 /** true, or what went wrong as "expected X, got Y". */
 export type Verdict = true | string;
 
-/** What every check may consult besides the states: the run's parameters and the kernel text. */
-export interface CheckContext {
-  readonly vendor: Vendor;
-  readonly paging: Paging;
-  /** Describes kernel addresses and exposes the text's metadata; not the design's knobs. */
-  readonly kernel: Pick<KernelImpl, 'describe' | 'at' | 'percpuBase' | 'isKernelStack' | 'fixupFor' | 'vdso'>;
+/**
+ * What a check may ask of the kernel it judges: its text (which micro-step is at an address and
+ * what it does) and its memory layout. Never the design's knobs: an invariant judges behaviour,
+ * so the same check runs unchanged on every design.
+ */
+export interface CheckKernel {
+  /**
+   * The kernel address as people read it: `"entry_SYSCALL_64+0 (swapgs)"`
+   * (program, step index, what the step does) for kernel text, `"0x..."` for any other address.
+   * Use it in messages.
+   */
+  readonly describe: KernelImpl['describe'];
+  /**
+   * The micro-step at a kernel address, or undefined outside kernel text. With `s.cpu.regs.rip`
+   * in kernel mode it is the step about to run: its `name`, its `path` (the program, e.g.
+   * `"entry_SYSCALL_64"`), whether it touches per-CPU data through %gs (`percpu`) and whether it
+   * uses the stack (`stack`), which is what a check needs to say "this step needs a kernel GS
+   * base / a kernel stack".
+   */
+  readonly at: KernelImpl['at'];
+  /** The GS base at which the kernel's per-CPU data lives: `s.cpu.gsBase === percpuBase` means the kernel GS is loaded. */
+  readonly percpuBase: KernelImpl['percpuBase'];
+  /** True for an address inside some kernel stack: a task's thread stack, an IST stack or an entry stack. */
+  readonly isKernelStack: KernelImpl['isKernelStack'];
+  /** Where a fault at a kernel RIP resumes (its exception-table fixup, as copy_from_user has), or undefined. */
+  readonly fixupFor: KernelImpl['fixupFor'];
+  /**
+   * The 32-bit vDSO's code: `fastcall` (the SYSENTER/SYSCALL instruction of __kernel_vsyscall),
+   * `int80` (the `int $0x80` after it) and `landingPad` (where a compat fast return lands).
+   */
+  readonly vdso: KernelImpl['vdso'];
 }
 
-/** One transition, for step invariants. */
+/**
+ * What every check may consult besides the states and observations it is given: the run's
+ * vendor and paging mode (which decide, e.g., what a canonical address is), and the kernel's
+ * text and layout ({@link CheckKernel}). It is the second argument of every `check`.
+ */
+export interface CheckContext {
+  /** The CPU vendor the run models: `'intel'` or `'amd'` (SYSRET and SS attributes differ). */
+  readonly vendor: Vendor;
+  /** 4- or 5-level paging: user addresses end at 2^47 or 2^56. */
+  readonly paging: Paging;
+  /** The kernel's text and layout; not the design's knobs. */
+  readonly kernel: CheckKernel;
+}
+
+/** One transition, for step invariants: an event and what it did. */
 export interface Transition {
+  /** The event's index in the trace (events.length: the final drain, after the last event). */
   readonly index: number;
+  /** The event as it ran, symbols resolved (a `user.nop` stands for the final drain). */
   readonly event: Event;
+  /** The event was not enabled where it arrived and did nothing. */
   readonly skipped: boolean;
+  /** The state before the event (shared, immutable: read it, do not keep it past the check). */
   readonly before: MachineState;
+  /** The state after the event and the kernel work it caused. */
   readonly after: MachineState;
+  /** What this event produced, in order: user instructions, returns to user mode, signals, traps, ptrace stops, kernel failures. */
   readonly observations: readonly Observation[];
   /**
    * Every observation up to the end of this event, tagged with its event index. It grows in
@@ -41,11 +86,15 @@ export interface Transition {
   readonly stateAt: (i: number) => MachineState;
 }
 
-/** One kernel micro-step, for micro-granularity checks. */
+/** One kernel micro-step, for `checkMicro`. */
 export interface MicroTransition {
+  /** The index of the event during whose kernel work it ran. */
   readonly event: number;
+  /** The micro-step that ran: `name`, `path`, whether it uses per-CPU data or the stack. */
   readonly step: MicroStep;
+  /** The state before it (a snapshot: this is what makes `checkMicro` slow). */
   readonly before: MachineState;
+  /** The state after it. */
   readonly after: MachineState;
 }
 

@@ -19,7 +19,7 @@ export function toOperand(s: string | number | bigint, file: string, where: stri
   if (s.startsWith('0x')) return BigInt(s);
   const m = FORM.exec(s);
   const name = m?.[1] ?? '';
-  if (!SYMBOLS.has(name)) throw new InputError(inputErrors.badSymbol(file, where, `$${name}`));
+  if (!SYMBOLS.has(name)) throw new InputError(inputErrors.badSymbol(file, where, `$${name}`, SYMBOL_NAMES));
   const off = m?.[3] === undefined ? 0n : BigInt(m[3]);
   return { sym: name, off: m?.[2] === '-' ? -off : off };
 }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { knobsSchema } from '../kernel/index.ts';
+import { eventSchema } from './trace-file.ts';
 
 /** A bigint as `stringify` writes it. */
 const hex = z.string().regex(/^0x[0-9a-f]+$/, 'expected a hex string');
@@ -20,6 +21,10 @@ const cellSchema = z.strictObject({
   invariant: z.string(), design: z.string(), vendor, paging,
   verdict: z.enum(['holds', 'violated', 'error']),
   expected: z.enum(['holds', 'violated']),
+  /** The expected verdict's reason (expected-verdicts.json), null for cells that are simply expected to hold. */
+  why: z.string().nullable(),
+  /** A reachability claim (properties/_sanity): expected to be violated. */
+  sanity: z.boolean(),
   runs: int,
   counterexample: z.strictObject({ file: z.string(), length: int }).nullable(),
   error: z.string().optional(),
@@ -29,10 +34,14 @@ const counts = z.record(z.string(), int);
 /** `entrycheck run --json`. */
 export const runOutputSchema = z.strictObject({
   ok: z.boolean(),
+  /** The run's seed and budget, and its shard ("I/N"; "all/N" for N shards merged by entrycheck merge). */
+  params: z.strictObject({ seed: int, runs: int, shard: z.string().regex(/^(\d+|all)\/\d+$/) }),
   cells: z.array(cellSchema),
   coverage: z.strictObject({ traces: int, events: counts, depth: counts, entries: counts, exits: counts }),
   /** Traces judged, their events, kernel micro-steps, and the CPU time of the whole process (all threads), milliseconds. */
   stats: z.strictObject({ traces: int, events: int, microSteps: int, cpuMs: int }),
+  /** Design and property files that could not be loaded and were left out (the run is then not ok). */
+  broken: z.array(z.strictObject({ file: z.string(), message: z.string() })),
 });
 
 // ---- entrycheck replay --json ---------------------------------------------------------------
@@ -61,13 +70,53 @@ export const observationSchema = z.discriminatedUnion('kind', [
   z.strictObject({ ...at, kind: z.literal('syscall-return'), task: int, nr: z.string(), value: hex }),
 ]);
 
+/** A state field's value (src/report/fields.ts): registers, CR2, GS base as hex; CPL, task as numbers; segments, tasks, pending and armed events as objects; contexts as names. */
+const fieldValue = z.union([
+  hex, int, z.boolean(), z.string(), z.array(z.string()), segment,
+  z.strictObject({ mode: z.string(), compat: z.boolean(), flags: z.array(z.string()), tsCompat: z.boolean() }),
+  z.strictObject({ nmi: z.boolean(), irq: z.array(int) }),
+  z.array(z.strictObject({ kind: z.enum(['irq', 'nmi', 'ldt']), vector: int, in: int })),
+]);
+/** What a step or micro-step changed: each field before and after (null: the field did not exist). */
+const changes = z.record(z.string(), z.strictObject({ before: fieldValue.nullable(), after: fieldValue.nullable() }));
+
 const replayReportSchema = z.strictObject({
+  /** The file, or "seed S path P" for replay --seed --path. */
   file: z.string(),
   design: z.string(), vendor, paging,
-  steps: z.array(z.strictObject({ index: int, event: z.string(), skipped: z.boolean(), changes: z.record(z.string(), z.tuple([z.string(), z.string()])) })),
+  steps: z.array(z.strictObject({
+    index: int,
+    /** The event as it ran (symbols resolved, values hex); null for the final drain. */
+    event: eventSchema.nullable(),
+    text: z.string(),
+    skipped: z.boolean(),
+    changes,
+    /** With --verbose: every kernel micro-step of this event. */
+    micro: z.array(z.strictObject({ index: int, at: z.string(), rip: hex, path: z.string(), name: z.string(), changes })).optional(),
+  })),
   observations: z.array(observationSchema),
-  /** Counterexample files only: every invariant the trace violates. */
-  violations: z.array(z.strictObject({ invariant: z.string(), step: int, message: z.string() })).optional(),
+  /** Every violated invariant (reachability claims marked sanity), [] when none. */
+  violations: z.array(z.strictObject({
+    invariant: z.string(), step: int, message: z.string(),
+    /** The message with the fields that are equal on both sides left out. */
+    brief: z.string(),
+    sanity: z.boolean(),
+    /** The violation a counterexample file recorded. */
+    recorded: z.boolean(),
+    /** The kernel micro-step, for micro-step checks and fork points. */
+    where: z.string().nullable(),
+    /** With --verbose: the index of that micro-step in steps[].micro[].index. */
+    micro: int.nullable(),
+  })),
+  /** Invariants whose own check threw. */
+  errors: z.array(z.strictObject({ invariant: z.string(), message: z.string(), recorded: z.boolean() })),
+  /** Invariants judged that hold. */
+  holds: z.array(z.string()),
+  /** A counterexample's recorded failure and whether it reproduced; null for a plain trace. */
+  recorded: z.strictObject({ invariant: z.string(), step: int, reproduced: z.boolean() }).nullable(),
+  summary: z.strictObject({ violated: int, sanityReached: int, threw: int, hold: int }),
+  /** The exit status this file gives (1: the recorded violation reproduces; for a plain trace, a real violation or a throw). */
+  status: z.union([z.literal(0), z.literal(1)]),
 });
 
 /** `entrycheck replay --json`: one report for one file, an array for several. */
@@ -81,6 +130,8 @@ export const listOutputSchema = z.strictObject({
   invariants: z.array(z.strictObject({
     id: z.string(), kind: z.enum(['state', 'step', 'differential']), summary: z.string(), source: z.string(), sanity: z.boolean(), file: z.string(),
   })),
+  /** Design and property files that could not be loaded, and why. */
+  broken: z.array(z.strictObject({ file: z.string(), message: z.string() })),
 });
 
 // ---- entrycheck cosim --json ----------------------------------------------------------------

@@ -28,6 +28,15 @@ export interface Found {
   readonly timeToShrink: number;
 }
 
+/** A trace on which an invariant's own check threw, shrunk while it still throws. */
+export interface Thrown {
+  readonly events: readonly Event[];
+  /** The error, with where the check threw (file:line:col). */
+  readonly message: string;
+  readonly path: string;
+  readonly rawLength: number;
+}
+
 /** What a group search did. */
 export interface GroupSearch {
   readonly runs: number;
@@ -36,6 +45,8 @@ export interface GroupSearch {
   readonly found: ReadonlyMap<string, Found>;
   /** Invariants whose check threw, or every pending one when the model itself threw. */
   readonly errors: ReadonlyMap<string, string>;
+  /** For invariants whose check threw: the shrunk trace it throws on. */
+  readonly thrown: ReadonlyMap<string, Thrown>;
 }
 
 const traces = (t: readonly RawEvent[]) => toTraceEvents(t, 'trace');
@@ -65,6 +76,22 @@ function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track
   return failure ? { raw: s.trace, events: final.run.events, failure } : null;
 }
 
+/** Shrinks `raw`, a trace on which `inv`'s check throws, while it still throws. */
+function minimiseThrow(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track?: Track): { events: readonly Event[]; message: string; raw: RawEvent[] } | null {
+  const throws = (t: readonly RawEvent[]): boolean => {
+    try {
+      return judge([inv], cell, traces(t), track ? { track } : {}).errors.has(inv.id);
+    } catch {
+      return false;
+    }
+  };
+  if (!throws(raw)) return null;
+  const s = shrink(raw, throws);
+  const final = judge([inv], cell, traces(s.trace), track ? { track } : {});
+  const message = final.errors.get(inv.id);
+  return message === undefined ? null : { events: final.run.events, message, raw: s.trace };
+}
+
 /** A watchdog's view of the search: the tracker and the order its invariant indices refer to. */
 export interface Track {
   readonly tracker: Tracker;
@@ -78,6 +105,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   const found = new Map<string, Found>();
   const errors = new Map<string, string>();
   const hits: Array<{ inv: Invariant; index: number; raw: RawEvent[]; at: number }> = [];
+  const throwHits: Array<{ inv: Invariant; index: number; raw: RawEvent[] }> = [];
   let pending = invs.slice();
   let micro = 0;
   let events = 0;
@@ -97,7 +125,11 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
     }
     micro += j.run.microSteps;
     if (coverage) coverTrace(coverage, raw, j.run);
-    for (const [id, msg] of j.errors) errors.set(id, msg);
+    for (const [id, msg] of j.errors) {
+      errors.set(id, msg);
+      const inv = pending.find((x) => x.id === id);
+      if (inv) throwHits.push({ inv, index: k, raw });
+    }
     for (const inv of pending) if (j.violations.has(inv.id)) hits.push({ inv, index: k, raw, at: performance.now() - t0 });
     pending = pending.filter((inv) => !j.violations.has(inv.id) && !j.errors.has(inv.id));
   }
@@ -107,7 +139,12 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
     if (m === null) { errors.set(h.inv.id, 'the shrunk trace no longer fails'); continue; }
     found.set(h.inv.id, { ...m, path: String(h.index), rawLength: h.raw.length, timeToFind: h.at, timeToShrink: performance.now() - t1 });
   }
-  return { runs: done, events, microSteps: micro, found, errors };
+  const thrown = new Map<string, Thrown>();
+  for (const h of throwHits) {
+    const m = minimiseThrow(h.inv, cell, h.raw, track);
+    if (m !== null) thrown.set(h.inv.id, { events: m.events, message: m.message, path: String(h.index), rawLength: h.raw.length });
+  }
+  return { runs: done, events, microSteps: micro, found, errors, thrown };
 }
 
 /** What a single-invariant search found (the acceptance tests and the benchmark use it). */

@@ -90,11 +90,13 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
     for (const c of r.cells) {
       const cell = cellOf(u.group, c.invariant);
       let file: string | undefined;
-      if (c.found) {
+      // A check that threw: its shrunk trace is saved like a counterexample (failure.threw).
+      const saved = c.found ?? c.thrown;
+      if (saved) {
         // Saved at once (atomically): a run that is stopped later keeps what it found.
         const ce: Counterexample = {
           invariant: c.invariant, design: designs.get(u.group.design) as Design, vendor: u.group.vendor, paging: u.group.paging,
-          seed: u.seed, path: c.found.path, events: c.found.events, failure: c.found.failure,
+          seed: u.seed, path: saved.path, events: saved.events, failure: saved.failure,
         };
         file = saveCounterexample(o.outDir, ce, o.renderTxt);
       }
@@ -151,8 +153,10 @@ function cellResult(o: SuiteOptions, cell: CellId, sanity: boolean, list: Readon
   }
   const errored = rs.find((r) => r.c.verdict === 'error');
   const verdict = errored ? 'error' : rs.some((r) => r.c.verdict === 'violated') ? 'violated' : 'holds';
+  const thrownFile = errored?.c.thrown && errored.file ? errored.file : undefined;
+  if (thrownFile && errored?.c.thrown) counterexample = { file: thrownFile, length: errored.c.thrown.events.length, source: 'search' };
   return {
     cell, sanity, expected: o.expected.of(cell, sanity), verdict, runs, counterexample,
-    ...(errored?.c.error ? { error: errored.c.error } : {}),
+    ...(errored?.c.error ? { error: `${errored.c.error}${thrownFile ? ` (shrunk trace: ${thrownFile})` : ''}` } : {}),
   };
 }

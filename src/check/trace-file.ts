@@ -118,7 +118,7 @@ export function resolveValue(s: string | number | bigint, paging: Paging, where:
   const name = m?.[1] ?? '';
   const table: Record<string, bigint> = { ...symbols(paging), ...(here ? { rip: here.rip, next: here.next } : {}) };
   const base = table[name];
-  if (base === undefined) throw new InputError(inputErrors.badSymbol(file, where, `$${name}`));
+  if (base === undefined) throw new InputError(inputErrors.badSymbol(file, where, `$${name}`, Object.keys(table)));
   const off = m?.[3] === undefined ? 0n : BigInt(m[3]);
   return (m?.[2] === '-' ? base - off : base + off) & ((1n << 64n) - 1n);
 }

@@ -30,6 +30,8 @@ export interface CellOutcome {
   /** For a saved counterexample that reproduced: its file and length. */
   readonly saved?: { readonly file: string; readonly length: number };
   readonly error?: string;
+  /** For a check that threw during the search: the shrunk trace it throws on (saved like a counterexample). */
+  readonly thrown?: { readonly events: readonly Event[]; readonly failure: Violation & { readonly threw: true }; readonly path: string };
   /** Milliseconds to the first violation and to shrink it (search only). */
   readonly timeToFind?: number;
   readonly timeToShrink?: number;
@@ -98,7 +100,9 @@ export function runUnit(u: Unit, invariants: readonly Invariant[], cell: CellRun
   for (const inv of pending) {
     const error = r.errors.get(inv.id);
     const f = r.found.get(inv.id);
-    if (error !== undefined) cells.set(inv.id, { invariant: inv.id, verdict: 'error', source: null, error });
+    const t = r.thrown.get(inv.id);
+    const thrown = t ? { thrown: { events: t.events, failure: { step: t.events.length, message: t.message, threw: true as const }, path: t.path } } : {};
+    if (error !== undefined) cells.set(inv.id, { invariant: inv.id, verdict: 'error', source: null, error, ...thrown });
     else if (f) {
       cells.set(inv.id, {
         invariant: inv.id, verdict: 'violated', source: 'search',

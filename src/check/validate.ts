@@ -5,15 +5,16 @@
 import type { z } from 'zod';
 import { InputError, inputErrors } from './errors.ts';
 import { parseJson } from './json.ts';
+import { schemaKeys } from './schema-keys.ts';
 import { issueText } from './zod-issue.ts';
 
 export { readText } from './read-file.ts';
 
 /** One line for the first problem zod found. */
-export function zodLine(file: string, err: z.ZodError): string {
+export function zodLine(file: string, err: z.ZodError, schema?: z.ZodType): string {
   const issue = err.issues[0];
   if (issue === undefined) return inputErrors.field(file, '', 'expected a valid file, got one zod rejects without saying why');
-  const [path, why] = issueText(issue);
+  const [path, why] = issueText(issue, [], schema ? schemaKeys(schema) : []);
   return inputErrors.field(file, path, why);
 }
 
@@ -21,7 +22,7 @@ export function zodLine(file: string, err: z.ZodError): string {
 export function validate<S extends z.ZodType>(schema: S, value: unknown, file: string): z.output<S> {
   // reportInput: the offending value goes into "got ..." (escaped and cut there).
   const r = schema.safeParse(value, { reportInput: true });
-  if (!r.success) throw new InputError(zodLine(file, r.error));
+  if (!r.success) throw new InputError(zodLine(file, r.error, schema));
   return r.data;
 }
 

@@ -18,8 +18,9 @@ interface Init { readonly propertiesDir: string; readonly outDir: string; readon
 export async function startCheckWorker(): Promise<void> {
   const init = workerData as Init;
   const tracker = new Tracker(init.tracker);
-  await loadDesigns();
-  const invariants = new Map<string, Invariant>((await discoverInvariants(init.propertiesDir)).map((d) => [d.invariant.id, d.invariant]));
+  // Tolerant: a broken user file is the main thread's to report; units never name its design or invariant.
+  await loadDesigns(undefined, { tolerant: true });
+  const invariants = new Map<string, Invariant>((await discoverInvariants(init.propertiesDir, { tolerant: true })).map((d) => [d.invariant.id, d.invariant]));
   parentPort?.on('message', (u: Unit) => {
     const invs = u.invariants.map((i) => {
       const inv = invariants.get(i.id);

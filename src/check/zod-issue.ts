@@ -5,7 +5,7 @@
  * and a union says what each alternative wanted, or follows the one that got furthest.
  */
 import type { z } from 'zod';
-import { issueTexts as T } from './errors.ts';
+import { didYouMean, issueTexts as T } from './errors.ts';
 import { described, shown } from './shown.ts';
 
 /** One issue of a zod error (`input` is present when parsed with `reportInput: true`). */
@@ -59,25 +59,27 @@ function furthest(i: Extract<Issue, { code: 'invalid_union' }>): Issue | undefin
   return best;
 }
 
-/** One issue as [path, why]. */
-export function issueText(i: Issue, prefix: readonly PropertyKey[] = []): [string, string] {
+/** One issue as [path, why]; `keys` are the field names the schema knows (for "did you mean"). */
+export function issueText(i: Issue, prefix: readonly PropertyKey[] = [], keys: readonly string[] = []): [string, string] {
   const path = [...prefix, ...i.path];
-  if (i.code === 'unrecognized_keys') return [pathText(path), T.unknownField(i.keys[0] ?? '', i.keys.length - 1)];
+  if (i.code === 'unrecognized_keys') return [pathText(path), T.unknownField(i.keys[0] ?? '', i.keys.length - 1, keys)];
   if (i.code === 'invalid_union') {
     if (i.discriminator !== undefined) {
       // The discriminator's value is what was wrong; zod reports the whole object as input.
       const input = i.input as Record<string, unknown> | undefined;
       const v = input !== null && typeof input === 'object' ? input[i.discriminator] : undefined;
-      return [pathText(path), v === undefined ? T.missing(expectation(i)) : T.expectedGot(expectation(i), described(v))];
+      const options = 'options' in i && Array.isArray(i.options) ? i.options.filter((o): o is string => typeof o === 'string') : [];
+      const hint = typeof v === 'string' ? didYouMean(v, options) : '';
+      return [pathText(path), v === undefined ? T.missing(expectation(i)) : `${T.expectedGot(expectation(i), described(v))}${hint}`];
     }
     const deeper = furthest(i);
-    if (deeper !== undefined) return issueText(deeper, path);
+    if (deeper !== undefined) return issueText(deeper, path, keys);
     const wants = [...new Set(i.errors.map((b) => (b[0] ? expectation(b[0]) : '')).filter(Boolean))];
     return [pathText(path), T.expectedGot(wants.join(' or ') || 'one of the alternatives', described(i.input))];
   }
   if (i.code === 'invalid_key' || i.code === 'invalid_element') {
     const inner = i.issues[0];
-    if (inner) return issueText(inner, path);
+    if (inner) return issueText(inner, path, keys);
   }
   if (i.input === undefined && (i.code === 'invalid_type' || i.code === 'invalid_value')) return [pathText(path), T.missing(expectation(i))];
   return [pathText(path), T.expectedGot(expectation(i), got(i))];

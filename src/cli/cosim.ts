@@ -4,6 +4,7 @@
  * compiler, not x86-64 Linux, no ptrace permission); 1 below it, or when a re-run saved file
  * still disagrees; 2 on bad flags (one line).
  */
+import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { InputError, inputErrors } from '../check/errors.ts';
 import { stringify } from '../check/json.ts';
@@ -17,6 +18,8 @@ import { loadTrace } from '../cosim/store.ts';
 import { traceLine, UnsupportedEvent } from '../cosim/line.ts';
 import type { Design } from '../kernel/index.ts';
 import type { Event } from '../model/index.ts';
+import type { CliCommand } from './command.ts';
+import { exitHelp } from './common.ts';
 import { parseSeed } from './seed.ts';
 
 /** Options of the cosim command (as commander parses them). */
@@ -137,3 +140,23 @@ export async function cosimCommand(o: CosimOptions): Promise<number> {
   process.stdout.write(o.json ? stringify(reportJson(input)) : reportText(input));
   return agreementPct(summary) >= minAgreement ? 0 : 1;
 }
+
+/** The cosim command. */
+export const cosim: CliCommand = {
+  register(program: Command, done) {
+    program
+      .command('cosim')
+      .description('co-simulate: run random user-level traces on this CPU and kernel and on the model, and compare')
+      .option('--traces <n>', `random traces to run (default: ${COSIM_DEFAULTS.traces})`)
+      .option('--seed <n>', `generator seed (default: ${COSIM_DEFAULTS.seed})`)
+      .option('--design <name>', `design the model runs (default: ${COSIM_DEFAULTS.design}; mutant:NAME for a mutant of its exit checks)`)
+      .option('--out <dir>', 'directory for disagreement files', 'cosim')
+      .option('--timeout <seconds>', `time limit per trace on the machine (default: ${COSIM_DEFAULTS.timeoutS})`)
+      .option('--min-agreement <percent>', `exit 1 below this agreement (default: ${COSIM_DEFAULTS.minAgreement})`)
+      .option('--include-pending', 'also generate and compare what the model is known not to handle yet')
+      .option('--replay <file...>', 're-run saved disagreement (or trace) files instead')
+      .option('--json', 'machine-readable output (schemas/cosim-output.schema.json)')
+      .addHelpText('after', exitHelp('agreement below --min-agreement, or a re-run file still disagrees (0 when co-simulation cannot run here: it says why)'))
+      .action(async (opts: CosimOptions) => { done(await cosimCommand(opts)); });
+  },
+};

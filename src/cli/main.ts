@@ -1,71 +1,64 @@
 /**
  * Command-line entry point: argument parsing only (commander 14); the work is in check/ and
- * report/. Exit status: 0 success, 1 a finding (a cell that does not match, a violation that
- * reproduces), 2 bad input (one line on stderr, never a stack trace).
+ * report/. Each command is one file exporting a CliCommand; add a command by adding it to
+ * COMMANDS. Exit status: 0 success, 1 a finding (a cell that does not match, a violation that
+ * reproduces), 2 bad input (one line on stderr, never a stack trace). Every error, commander's
+ * included, is printed as one line starting "entrycheck: ".
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { TOOL_VERSION } from '../check/counterexample.ts';
 import { loadDesigns } from '../check/designs.ts';
 import { InputError, inputErrors } from '../check/errors.ts';
 import { oneLine } from '../check/shown.ts';
-import { cosimCommand } from './cosim.ts';
-import { listCommand } from './list.ts';
-import { replayCommand } from './replay.ts';
-import { runCommand } from './run.ts';
+import type { CliCommand } from './command.ts';
+import { cosim } from './cosim.ts';
+import { list } from './list.ts';
+import { merge } from './merge.ts';
+import { replay } from './replay.ts';
+import { run } from './run.ts';
+import { view } from './view.ts';
+
+/** The commands, in the order `--help` lists them. */
+export const COMMANDS: readonly CliCommand[] = [run, replay, view, merge, list, cosim];
+
+const EXIT_STATUS = `
+Exit status (every command):
+  0  success
+  1  a finding: a cell that does not match its expected verdict, a violation that reproduces
+  2  bad input: a bad flag, an unknown name, a malformed file (one line on stderr)
+
+Run "entrycheck help <command>" for a command's flags and defaults.`;
+
+/** A reader that stops early (`entrycheck --help | head`) is not an error worth a stack trace. */
+let pipeGuard = false;
+function guardPipes(): void {
+  if (pipeGuard) return;
+  pipeGuard = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+}
 
 /** Runs the CLI with `argv` (as process.argv) and resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
+  guardPipes();
   let status = 0;
   const program = new Command('entrycheck')
     .description('Property-based invariant checker for the x86-64 kernel entry and exit path')
+    .version(TOOL_VERSION.replace(/^entrycheck /, ''), '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError(false)
+    .showSuggestionAfterError(true)
+    .addHelpText('after', EXIT_STATUS)
     // commander puts its "(Did you mean ...?)" on a second line and echoes options raw.
     .configureOutput({ outputError: (str, write) => write(`entrycheck: ${oneLine(inputErrors.usage(str))}\n`) });
-  program
-    .command('run')
-    .description('run the property suite over designs x invariants x vendors x paging modes')
-    .option('--design <name...>', 'designs to run (default: all)')
-    .option('--all', 'every design (the default)')
-    .option('--property <id...>', 'invariants to run (default: all)')
-    .addOption(new Option('--vendor <vendor>', 'CPU vendor').choices(['intel', 'amd', 'both']).default('both'))
-    .addOption(new Option('--paging <levels>', 'paging mode').choices(['4', '5', 'both']).default('both'))
-    .option('--runs <n>', 'random traces per cell')
-    .option('--seed <n>', 'fast-check seed')
-    .option('--shard <i/n>', 'run shard i of n')
-    .option('--out <dir>', 'counterexample directory', 'counterexamples')
-    .option('--stall-timeout <seconds>', 'stop a unit whose work has not moved for this long: its cells become E (default 60)')
-    .option('--json', 'machine-readable output')
-    .action(async (opts) => { status = await runCommand(opts); });
-  program
-    .command('replay')
-    .description('replay trace or counterexample files and print the step table')
-    .argument('<file...>', 'trace (entrycheck/trace@1) or counterexample files')
-    .option('--design <name>', 'replay on this design instead')
-    .addOption(new Option('--vendor <vendor>', 'CPU vendor').choices(['intel', 'amd']))
-    .addOption(new Option('--paging <levels>', 'paging mode').choices(['4', '5']))
-    .option('--json', 'machine-readable output')
-    .option('--verbose', 'show every kernel micro-step')
-    .action(async (files: string[], opts) => { status = await replayCommand(files, opts); });
-  program
-    .command('list')
-    .description('list the designs (with their knobs) and the invariants')
-    .option('--json', 'machine-readable output')
-    .action(async (opts) => { status = await listCommand(opts); });
-  program
-    .command('cosim')
-    .description('co-simulate: run random user-level traces on this CPU and kernel and on the model, and compare')
-    .option('--traces <n>', 'random traces to run (default 1000)')
-    .option('--seed <n>', 'generator seed (default 1)')
-    .option('--design <name>', 'design the model runs (default linux-6.7; mutant:NAME for a mutant of its exit checks)')
-    .option('--out <dir>', 'directory for disagreement files', 'cosim')
-    .option('--timeout <seconds>', 'time limit per trace on the machine (default 2)')
-    .option('--min-agreement <percent>', 'exit 1 below this agreement (default 100)')
-    .option('--include-pending', 'also generate and compare what the model is known not to handle yet')
-    .option('--replay <file...>', 're-run saved disagreement (or trace) files instead')
-    .option('--json', 'machine-readable output')
-    .action(async (opts) => { status = await cosimCommand(opts); });
+  for (const c of COMMANDS) c.register(program, (s) => { status = s; });
   try {
-    await loadDesigns();
+    // A broken design file blocks only itself (commands warn about it, --help works).
+    await loadDesigns(undefined, { tolerant: true });
     await program.parseAsync([...argv]);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;

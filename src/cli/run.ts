@@ -1,22 +1,30 @@
 /**
- * `entrycheck run`: the property suite over cells, a progress bar on a terminal (plain lines
- * otherwise, on stderr), the matrix at the end (stdout). Exit 0 exactly when every cell matches
- * its expected verdict, 1 otherwise, 2 on bad input.
+ * `entrycheck run`: the property suite over cells, progress on stderr from the start, the
+ * matrix at the end (stdout; or --json, or --reporter junit). `--update-expected` rewrites
+ * expected-verdicts.json so that it says what this run found. Exit 0 exactly when every cell
+ * matches its expected verdict (and no user file had to be left out of the run), 1 otherwise,
+ * 2 on bad input.
  */
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import cliProgress from 'cli-progress';
-import { discoverInvariants } from '../check/discover.ts';
-import { InputError, inputErrors } from '../check/errors.ts';
-import { Expected } from '../check/expected.ts';
-import { stringify } from '../check/json.ts';
-import { designByName } from '../check/session.ts';
-import { runSuite } from '../check/suite.ts';
+import { Option, type Command } from 'commander';
 import { coverageText } from '../check/coverage.ts';
-import { allDesigns } from '../check/designs.ts';
+import { allDesigns, brokenDesigns } from '../check/designs.ts';
+import { brokenProperties } from '../check/discover.ts';
+import { InputError, inputErrors } from '../check/errors.ts';
+import { Expected, EXPECTED_FILE } from '../check/expected.ts';
+import { stringify } from '../check/json.ts';
+import { plan } from '../check/plan.ts';
+import { runSuite } from '../check/suite.ts';
 import { counterexampleText } from '../report/counterexample-text.ts';
+import { junitXml } from '../report/junit.ts';
 import { matrixText } from '../report/matrix.ts';
+import { runJson } from '../report/run-json.ts';
+import type { CliCommand } from './command.ts';
+import { designNamed, exitHelp, intFlag, loadInvariants, selectInvariants } from './common.ts';
+import { startProgress } from './progress.ts';
 import { parseSeed } from './seed.ts';
+import { updateText, updateVerdicts } from './update-expected.ts';
 
 /** Options of the run command (as commander parses them). */
 export interface RunOptions {
@@ -30,18 +38,18 @@ export interface RunOptions {
   readonly shard?: string;
   readonly out: string;
   readonly json?: boolean;
+  readonly reporter?: 'text' | 'json' | 'junit';
   readonly stallTimeout?: string;
+  readonly updateExpected?: boolean;
+  readonly why?: string;
+  readonly expected?: string;
 }
 
 /** Default random traces per cell and the fixed default seed. */
 export const DEFAULT_RUNS = 60;
 export const DEFAULT_SEED = 20261121;
-
-function int(flag: string, v: string | undefined, def: number, min: number, max: number): number {
-  if (v === undefined) return def;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InputError(inputErrors.badFlag(flag, v, `an integer from ${min} to ${max}`));
-  return Number(v);
-}
+/** Seconds a unit may go without progress before the watchdog stops it. */
+export const DEFAULT_STALL_S = 60;
 
 /** --out must be a folder, or not exist yet (it is created): checked before anything runs. */
 function outDir(dir: string): string {
@@ -60,55 +68,77 @@ function shardOf(v: string | undefined): { index: number; count: number } {
 
 /** Runs the suite. */
 export async function runCommand(o: RunOptions): Promise<number> {
-  const designs = o.design ? o.design.map(designByName) : [...allDesigns()];
-  const runs = int('runs', o.runs, DEFAULT_RUNS, 1, 10_000_000);
-  const stallS = int('stall-timeout', o.stallTimeout, 60, 1, 86_400);
+  const reporter = o.json ? 'json' : (o.reporter ?? 'text');
+  const designs = o.design ? o.design.map(designNamed) : [...allDesigns()];
+  const runs = intFlag('runs', o.runs, DEFAULT_RUNS, 1, 10_000_000);
+  const stallS = intFlag('stall-timeout', o.stallTimeout, DEFAULT_STALL_S, 1, 86_400);
   const out = outDir(o.out);
   const seed = parseSeed(o.seed, DEFAULT_SEED);
   const shard = shardOf(o.shard);
-  const expected = Expected.load();
-  const all = await discoverInvariants();
-  const invariants = o.property
-    ? o.property.map((id) => {
-      const d = all.find((x) => x.invariant.id === id);
-      if (d === undefined) throw new InputError(inputErrors.unknownInvariant(id, all.map((x) => x.invariant.id)));
-      return d;
-    })
-    : all;
+  if (o.why !== undefined && !o.updateExpected) throw new InputError(inputErrors.badFlag('why', o.why, 'to be given with --update-expected'));
+  if (o.updateExpected && shard.count > 1) throw new InputError(inputErrors.badFlag('shard', o.shard ?? '', 'no --shard with --update-expected (merge the shards, then update from a whole run)'));
+  const expectedFile = o.expected ?? EXPECTED_FILE;
+  const expected = Expected.load(expectedFile);
+  const invariants = selectInvariants(await loadInvariants(), o.property);
   const vendors = o.vendor === 'both' ? (['intel', 'amd'] as const) : [o.vendor as 'intel' | 'amd'];
   const pagings = o.paging === 'both' ? ([4, 5] as const) : [Number(o.paging) as 4 | 5];
-  const tty = process.stderr.isTTY === true && !o.json;
-  const bar = tty ? new cliProgress.SingleBar({ format: 'checking [{bar}] {value}/{total} units | {cell}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
-  let lastLine = -1;
-  const { cells, ok, coverage, stats } = await runSuite({
+  // The whole selection must have loaded: a broken user file left out of it makes the run incomplete.
+  const left = [...(o.design ? [] : brokenDesigns()), ...(o.property ? [] : brokenProperties())];
+  const units = plan({
+    invariants: invariants.map((d) => ({ id: d.invariant.id, sanity: d.invariant.sanity })), designs: designs.map((d) => d.name),
+    vendors, pagings, runs, chunkSize: Math.max(runs, 1), seed, shard,
+  });
+  const progress = startProgress(units, reporter === 'json');
+  const { cells, coverage, stats } = await runSuite({
     invariants, designs, vendors, pagings, runs, seed, shard, outDir: out, stallMs: stallS * 1000,
     onWarning: (line) => { process.stderr.write(`entrycheck: warning: ${line}\n`); },
     workers: Math.max(1, Math.min(availableParallelism(), 8)), expected, renderTxt: counterexampleText,
-    onProgress: (done, total, r) => {
-      if (bar) {
-        if (done === 1) bar.start(total, 0, { cell: '' });
-        bar.update(done, { cell: `unit ${r.index}` });
-      } else if (!o.json) {
-        const tenth = Math.floor((done * 10) / total);
-        if (tenth !== lastLine) { lastLine = tenth; process.stderr.write(`[run] ${done}/${total} units\n`); }
-      }
-    },
+    onProgress: (done, _total, u) => progress.update(done, u),
   });
-  bar?.stop();
-  if (o.json) {
-    process.stdout.write(stringify({
-      ok,
-      cells: cells.map((c) => ({
-        invariant: c.cell.invariant, design: c.cell.design, vendor: c.cell.vendor, paging: c.cell.paging,
-        verdict: c.verdict, expected: c.expected.verdict, runs: c.runs,
-        counterexample: c.counterexample ? { file: c.counterexample.file, length: c.counterexample.length } : null,
-        ...(c.error ? { error: c.error } : {}),
-      })),
-      coverage,
-      stats,
-    }));
-  } else {
-    process.stdout.write(`${matrixText(cells, process.stdout.isTTY === true)}\n${coverageText(coverage)}\n`);
+  progress.stop();
+  let update = '';
+  let final = cells;
+  if (o.updateExpected) {
+    const u = updateVerdicts(expected, cells, o.why, expectedFile);
+    update = updateText(u.update, expectedFile);
+    final = u.cells;
   }
-  return ok ? 0 : 1;
+  const allMatch = final.every((c) => c.verdict === c.expected.verdict);
+  const complete = left.length === 0;
+  if (reporter === 'json') {
+    process.stdout.write(stringify({ ...(runJson(allMatch && complete, final, coverage, { seed, runs, shard }, stats) as object), broken: left.map((b) => ({ file: b.file, message: b.message })) }));
+  } else if (reporter === 'junit') {
+    process.stdout.write(junitXml(final));
+  } else {
+    const missing = left.length ? `\nLeft out of this run (could not be loaded): ${left.map((b) => b.file).join(', ')}\n` : '';
+    process.stdout.write(`${matrixText(final, process.stdout.isTTY === true)}${missing}\n${coverageText(coverage)}\n${update}`);
+  }
+  if (reporter !== 'text' && update) process.stderr.write(update);
+  return allMatch && complete ? 0 : 1;
 }
+
+/** The run command. */
+export const run: CliCommand = {
+  register(program: Command, done) {
+    program
+      .command('run')
+      .description('run the property suite over designs x invariants x vendors x paging modes')
+      .option('--design <name...>', 'designs to run (default: all)')
+      .option('--all', 'every design (the default)')
+      .option('--property <id...>', 'invariants to run (default: all)')
+      .addOption(new Option('--vendor <vendor>', 'CPU vendor').choices(['intel', 'amd', 'both']).default('both'))
+      .addOption(new Option('--paging <levels>', 'paging mode').choices(['4', '5', 'both']).default('both'))
+      .option('--runs <n>', `random traces per cell (default: ${DEFAULT_RUNS})`)
+      .option('--seed <n>', `fast-check seed (default: ${DEFAULT_SEED})`)
+      .option('--shard <i/n>', 'run shard i of n (default: 1/1); combine the --json outputs with entrycheck merge')
+      .option('--out <dir>', 'counterexample directory', 'counterexamples')
+      .option('--stall-timeout <seconds>', `stop a unit whose work has not moved for this long: its cells become E (default: ${DEFAULT_STALL_S})`)
+      .addOption(new Option('--reporter <format>', 'output: the matrix, JSON, or JUnit XML for CI').choices(['text', 'json', 'junit']).default('text'))
+      .option('--json', 'the same as --reporter json (schemas/run-output.schema.json)')
+      .option('--expected <file>', 'expected verdicts (default: expected-verdicts.json of this checkout)')
+      .option('--update-expected', 'rewrite expected-verdicts.json so that every cell that ran expects what it gave (then review the reasons)')
+      .option('--why <text>', 'with --update-expected: the reason written into new entries (default: "unreviewed: ..." naming the counterexample)')
+      .addHelpText('after', exitHelp('a cell does not match its expected verdict, or a design or property file could not be loaded'))
+      .action(async (opts: RunOptions) => { done(await runCommand(opts)); });
+  },
+};

@@ -10,11 +10,11 @@ import type { PtRegs } from '../model/index.ts';
 const ripTest = z.enum(['none', 'top-17-bits-zero', 'canonical', 'below-task-size-max']);
 
 /** The knob schema. Each knob's comment says what it models. */
-export const knobsSchema = z.object({
+export const knobsSchema = z.strictObject({
   /** Which returns to user mode may use SYSRET/SYSEXIT. */
   sysretWhere: z.enum(['fast-path-only', 'syscalls', 'all-returns']),
   /** The 64-bit SYSRET eligibility checks (reference linux-entry-history 1.2, C1-C7). */
-  sysretChecks: z.object({
+  sysretChecks: z.strictObject({
     rcxEqualsRip: z.boolean(),
     r11EqualsFlags: z.boolean(),
     rip: ripTest,
@@ -28,7 +28,7 @@ export const knobsSchema = z.object({
    * path (pre-2015 sysexit_from_sys_call), or whenever the checks below pass (2015 rewrite, 2.4).
    */
   compatFastReturn: z.enum(['never', 'fast-path-only', 'checks']),
-  compatChecks: z.object({
+  compatChecks: z.strictObject({
     csIsUser32Cs: z.boolean(),
     ssIsUserDs: z.boolean(),
     ipIsLandingPad: z.boolean(),
@@ -72,7 +72,7 @@ export const knobsSchema = z.object({
   /** Syscall exit reports a single-step (TIF_SINGLESTEP) to the tracer (B23 regression = false). */
   singleStepReport: z.boolean(),
   /** Vectors on IST stacks. */
-  ist: z.object({ db: z.boolean(), nmi: z.boolean(), bp: z.boolean(), mc: z.boolean(), df: z.boolean(), ss: z.boolean() }),
+  ist: z.strictObject({ db: z.boolean(), nmi: z.boolean(), bp: z.boolean(), mc: z.boolean(), df: z.boolean(), ss: z.boolean() }),
   /** #DB's handler shifts its IST stack down while running (shift_ist). */
   dbShiftIst: z.boolean(),
   /** Nested-NMI detection: interrupted RSP within the NMI stack, or that and DF set (810bc075f78f). */

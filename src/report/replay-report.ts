@@ -1,68 +1,152 @@
 /**
- * The replay report: one line per event (skipped ones marked) with the fields it changed and the
- * observations it produced; with `verbose`, every kernel micro-step too. Text for people, JSON
- * for tools.
+ * The replay report: one entry per event (skipped ones marked) with the fields it changed and the
+ * observations it produced; with `verbose`, every kernel micro-step too; the violations found
+ * on the way, each at its step and, for micro-step checks and fork points, at its micro-step.
+ * JSON for tools carries values (src/report/fields.ts: 64-bit values as hex strings, segments
+ * and tasks as objects); text for people shows them through `display`.
  */
 import type { TraceRun } from '../check/session.ts';
-import { isInternal, type Observation } from '../model/index.ts';
+import { isInternal, type Event, type MicroRecord, type Observation } from '../model/index.ts';
+import { briefMessage } from './brief.ts';
 import { eventText, observationText } from './event-text.ts';
-import { diff, snapshot } from './snapshot.ts';
+import { changed, fields, type FieldValue } from './fields.ts';
+import { display } from './snapshot.ts';
 
-/** A violation found while replaying (filled in by the invariant checker). */
+/** A violation found while replaying. */
 export interface ReportedViolation {
   readonly invariant: string;
   readonly step: number;
   readonly message: string;
+  /** The kernel micro-step, for micro-step checks and fork points. */
+  readonly where?: string;
+  /** Index into the run's micro-steps (recorded runs only). */
+  readonly micro?: number;
+  readonly sanity?: boolean;
+  /** The violation a counterexample file recorded. */
+  readonly recorded?: boolean;
 }
 
-/** Structured report (what --json prints). */
+/** A field's value before and after (null: the field did not exist, e.g. a task not yet forked). */
+export interface Change {
+  readonly before: FieldValue | null;
+  readonly after: FieldValue | null;
+}
+
+/** One kernel micro-step in the JSON report. */
+export interface MicroReport {
+  /** Index among all micro-steps of the run. */
+  readonly index: number;
+  readonly at: string;
+  readonly rip: bigint;
+  readonly path: string;
+  readonly name: string;
+  readonly changes: Readonly<Record<string, Change>>;
+}
+
+/** One step in the JSON report. */
+export interface StepReport {
+  readonly index: number;
+  /** The event as it ran (symbols resolved); null for the final drain. */
+  readonly event: Event | null;
+  readonly text: string;
+  readonly skipped: boolean;
+  readonly changes: Readonly<Record<string, Change>>;
+  readonly micro?: readonly MicroReport[];
+}
+
+/** Structured report (what --json prints for one file). */
 export interface ReplayReport {
   readonly design: string;
   readonly vendor: string;
   readonly paging: number;
-  readonly steps: ReadonlyArray<{ index: number; event: string; skipped: boolean; changes: Record<string, [string, string]> }>;
+  readonly steps: readonly StepReport[];
   readonly observations: ReadonlyArray<{ at: number } & Observation>;
-  readonly violations?: readonly ReportedViolation[];
+  readonly violations: readonly ReportedViolation[];
 }
 
-const shown = (o: Observation): boolean => !isInternal(o);
+/** The text of the final drain step. */
+export const DRAIN_TEXT = '(end of trace: the kernel runs to user mode)';
 
-/** Builds the structured report. */
-export function replayReport(run: TraceRun, violations?: readonly ReportedViolation[]): ReplayReport {
-  const K = run.kernel;
+const changesOf = (a: Parameters<typeof changed>[0], b: Parameters<typeof changed>[1]): Record<string, Change> => {
+  const out: Record<string, Change> = {};
+  for (const [k, x, y] of changed(a, b)) out[k] = { before: x ?? null, after: y ?? null };
+  return out;
+};
+
+/** Each micro-step of the run with its global index, grouped by event. */
+export function microByEvent(run: TraceRun): Map<number, Array<{ index: number; r: MicroRecord }>> {
+  const by = new Map<number, Array<{ index: number; r: MicroRecord }>>();
+  run.micro.forEach((r, index) => {
+    const list = by.get(r.event) ?? [];
+    list.push({ index, r });
+    by.set(r.event, list);
+  });
+  return by;
+}
+
+/** Builds the structured report; micro-steps are included when the run recorded them and `verbose`. */
+export function replayReport(run: TraceRun, violations: readonly ReportedViolation[] = [], o: { verbose?: boolean } = {}): ReplayReport {
   const states = run.result.states;
   const skipped = new Set(run.result.skipped);
-  const steps = [...run.events.map((e, i) => ({ e: eventText(e), i })), { e: '(end of trace: the kernel runs to user mode)', i: run.events.length }]
-    .map(({ e, i }) => {
-      const before = states[i];
-      const after = states[i + 1];
-      const changes: Record<string, [string, string]> = {};
-      if (before && after) for (const [k, a, b] of diff(snapshot(before, K), snapshot(after, K))) changes[k] = [a, b];
-      return { index: i, event: e, skipped: skipped.has(i), changes };
-    });
+  const micro = o.verbose ? microByEvent(run) : new Map<number, Array<{ index: number; r: MicroRecord }>>();
+  const steps = [...run.events.map((e, i) => ({ e: e as Event | null, i })), { e: null, i: run.events.length }].map(({ e, i }): StepReport => {
+    const before = states[i];
+    const after = states[i + 1];
+    const changes = before && after ? changesOf(fields(before), fields(after)) : {};
+    const ms = micro.get(i);
+    return {
+      index: i, event: e, text: e === null ? DRAIN_TEXT : eventText(e), skipped: skipped.has(i), changes,
+      ...(o.verbose ? {
+        micro: (ms ?? []).map(({ index, r }) => ({
+          index, at: run.kernel.describe(r.rip), rip: r.rip, path: r.step.path, name: r.step.name, changes: changesOf(fields(r.before), fields(r.after)),
+        })),
+      } : {}),
+    };
+  });
   return {
     design: run.design.name, vendor: run.vendor, paging: run.paging, steps,
-    observations: run.result.observations.filter((t) => shown(t.o)).map((t) => ({ at: t.at, ...t.o })),
-    ...(violations ? { violations } : {}),
+    observations: run.result.observations.filter((t) => !isInternal(t.o)).map((t) => ({ at: t.at, ...t.o })),
+    violations,
   };
 }
 
-/** The report as text. */
+/** "!! id: message", with where it failed and what it is. */
+export function violationLine(v: ReportedViolation): string {
+  const tag = v.recorded ? ' (recorded)' : '';
+  const where = v.where !== undefined ? ` at ${v.where}` : '';
+  return `${v.sanity ? '~~' : '!!'} ${v.invariant}${tag}${where}: ${briefMessage(v.message)}`;
+}
+
+/**
+ * The report as text. With micro-steps (a run recorded with them), each is a `.` line and the
+ * one an invariant failed at is marked `<- !! id`. Reachability claims (`sanity`) are left out
+ * of the table: they are listed apart.
+ */
 export function replayText(run: TraceRun, violations: readonly ReportedViolation[] = []): string {
-  const r = replayReport(run);
-  const out: string[] = [`design ${r.design}, ${r.vendor}, ${r.paging}-level paging`];
   const K = run.kernel;
+  const r = replayReport(run);
+  const shown = violations.filter((v) => !v.sanity);
+  const out: string[] = [`design ${r.design}, ${r.vendor}, ${r.paging}-level paging`];
+  const micro = microByEvent(run);
+  const states = run.result.states;
   for (const s of r.steps) {
-    out.push(`${String(s.index).padStart(3)}  ${s.event}${s.skipped ? '   [skipped: not enabled here]' : ''}`);
-    if (run.micro.length > 0) {
-      for (const mr of run.micro.filter((x) => x.event === s.index)) {
-        const ch = diff(snapshot(mr.before, K), snapshot(mr.after, K)).filter(([k]) => k !== 'rip');
-        out.push(`       . ${K.describe(mr.rip)}${ch.length ? `   ${ch.map(([k, , b]) => `${k}=${b}`).join(' ')}` : ''}`);
-      }
+    out.push(`${String(s.index).padStart(3)}  ${s.text}${s.skipped ? '   [skipped: not enabled here]' : ''}`);
+    for (const { index, r: mr } of micro.get(s.index) ?? []) {
+      const fb = fields(mr.before);
+      const fa = fields(mr.after);
+      const ch = changed(fb, fa).filter(([k]) => k !== 'rip');
+      const hits = shown.filter((v) => v.micro === index).map((v) => `   <- !! ${v.invariant}`).join('');
+      out.push(`       . ${K.describe(mr.rip)}${ch.length ? `   ${ch.map(([k, , b]) => `${k}=${display(k, b, fa, K)}`).join(' ')}` : ''}${hits}`);
     }
-    for (const [k, [a, b]] of Object.entries(s.changes)) out.push(`       ${k}: ${a} -> ${b}`);
+    const sb = states[s.index];
+    const sa = states[s.index + 1];
+    const fb = sb ? fields(sb) : {};
+    const fa = sa ? fields(sa) : {};
+    for (const [k, c] of Object.entries(s.changes)) {
+      out.push(`       ${k}: ${display(k, c.before ?? undefined, fb, K)} -> ${display(k, c.after ?? undefined, fa, K)}`);
+    }
     for (const o of r.observations.filter((x) => x.at === s.index)) out.push(`       > ${observationText(o)}`);
-    for (const v of violations.filter((x) => x.step === s.index)) out.push(`       !! ${v.invariant}: ${v.message}`);
+    for (const v of shown.filter((x) => x.step === s.index)) out.push(`       ${violationLine(v)}`);
   }
   return `${out.join('\n')}\n`;
 }

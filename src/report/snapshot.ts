@@ -1,50 +1,42 @@
 /**
- * The fields of a machine state people look at, as display strings, and the difference between
- * two states (what a step changed): registers, CPL, segments, GS, CR2, the task and its stack
- * of kernel contexts.
+ * The fields of a machine state as display strings (src/report/fields.ts has the values), and
+ * the difference between two states (what a step changed): registers, CPL, segments, GS, CR2,
+ * the task and its stack of kernel contexts.
  */
-import { cpl, formatRflags, formatSegment } from '../isa/index.ts';
-import type { KernelImpl, MachineState, Task } from '../model/index.ts';
-import { TIF_NAMES } from '../model/index.ts';
+import { formatRflags, formatSegment, type Segment } from '../isa/index.ts';
+import type { MachineState } from '../model/index.ts';
+import { fields, type ArmedValue, type Describer, type FieldValue, type Fields, type PendingValue, type TaskValue } from './fields.ts';
 
-const REGS = ['rip', 'rsp', 'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;
+export { contextName } from './fields.ts';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
-/** One context of a task, e.g. "syscall64", "#PF", "NMI", "IRQ 0x20". */
-export function contextName(a: Task['acts'][number]): string {
-  if (a.cause !== 'idt') return a.cause;
-  const names: Record<number, string> = { 1: '#DB', 2: 'NMI', 3: '#BP', 6: '#UD', 8: '#DF', 11: '#NP', 12: '#SS', 13: '#GP', 14: '#PF', 0x80: 'int80' };
-  return names[a.vector] ?? `IRQ 0x${a.vector.toString(16)}`;
-}
-
-function flags(t: Task): string {
-  const names = TIF_NAMES.filter(([b]) => (t.tif & b) !== 0).map(([, n]) => n);
-  return names.length ? names.join('|') : '-';
+/** One field's value as text; `f` is the state it belongs to (kernel RIPs are named at CPL 0). */
+export function display(key: string, v: FieldValue | undefined, f: Fields, K: Describer): string {
+  if (v === undefined) return '-';
+  if (key === 'rip' && typeof v === 'bigint') return f.cpl === 0 ? K.describe(v) : hex(v);
+  if (key === 'rflags' && typeof v === 'bigint') return `${hex(v)} ${formatRflags(v)}`;
+  if (key === 'gs' && typeof v === 'bigint') return v === K.percpuBase ? 'kernel' : `user ${hex(v)}`;
+  if (key === 'cs' || key === 'ss') return formatSegment(v as Segment);
+  if (key === 'pending') {
+    const p = v as PendingValue;
+    return `${p.nmi ? 'NMI ' : ''}${p.irq.map((x) => `IRQ 0x${x.toString(16)}`).join(' ')}`.trim() || '-';
+  }
+  if (key === 'armed') return (v as readonly ArmedValue[]).map((a) => `${a.kind}@${a.in}`).join(' ') || '-';
+  if (/^task\d+$/.test(key)) {
+    const t = v as TaskValue;
+    return `${t.mode}${t.compat ? ' (32-bit)' : ''} flags=${t.flags.length ? t.flags.join('|') : '-'}${t.tsCompat ? ' TS_COMPAT' : ''}`;
+  }
+  if (key.endsWith('.contexts')) return (v as readonly string[]).join(' > ') || '-';
+  if (typeof v === 'bigint') return hex(v);
+  return String(v);
 }
 
 /** Display fields of a state. */
-export function snapshot(m: MachineState, K: KernelImpl): Record<string, string> {
-  const c = m.cpu;
+export function snapshot(m: MachineState, K: Describer): Record<string, string> {
+  const f = fields(m);
   const s: Record<string, string> = {};
-  const level = cpl(c);
-  s.cpl = String(level);
-  for (const r of REGS) s[r] = r === 'rip' && level === 0 ? K.describe(c.regs.rip) : hex(c.regs[r]);
-  s.rflags = `${hex(c.rflags)} ${formatRflags(c.rflags)}`;
-  s.cs = formatSegment(c.cs);
-  s.ss = formatSegment(c.ss);
-  s.gs = c.gsBase === K.percpuBase ? 'kernel' : `user ${hex(c.gsBase)}`;
-  s.cr2 = hex(c.cr2);
-  s.nmiBlocked = String(c.nmiBlocked);
-  s.task = String(m.k.current);
-  for (const t of m.k.tasks) {
-    if (t.id === 0) continue;
-    s[`task${t.id}`] = `${t.mode}${t.compat ? ' (32-bit)' : ''} flags=${flags(t)}${t.tsCompat ? ' TS_COMPAT' : ''}`;
-    s[`task${t.id}.contexts`] = t.acts.map(contextName).join(' > ') || '-';
-  }
-  s.pending = `${m.hw.nmi ? 'NMI ' : ''}${m.hw.irq.map((v) => `IRQ 0x${v.toString(16)}`).join(' ')}`.trim() || '-';
-  s.armed = m.hw.armed.map((a) => `${a.kind}@${Math.max(0, a.due - m.clock)}`).join(' ') || '-';
-  if (m.k.halted) s.halted = m.k.halted.kind === 'kernel-failure' ? `${m.k.halted.what}: ${m.k.halted.detail}` : 'yes';
+  for (const [k, v] of Object.entries(f)) s[k] = display(k, v, f, K);
   return s;
 }
 

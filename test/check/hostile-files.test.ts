@@ -90,7 +90,7 @@ describe('names that become paths', () => {
       ['taken', `export default variant(findDesign('linux-6.7')!, 'linux-4.1', {});`, /taken\.ts: name: expected a new design name, got "linux-4\.1"/],
       ['throws', `throw new Error('first line\\nsecond line');`, /throws\.ts: cannot load: "first line"$/],
       ['nothing', `export const x = 1;`, /nothing\.ts: default: expected a Design/],
-      ['typo', `export default { ...variant(findDesign('linux-6.7')!, 't', {}), overides: {} };`, /typo\.ts: \(top level\): expected only known fields, got "overides"$/],
+      ['typo', `export default { ...variant(findDesign('linux-6.7')!, 't', {}), overides: {} };`, /typo\.ts: \(top level\): expected only known fields, got "overides" \(did you mean "overrides"\?\)$/],
     ];
     for (const [name, body, want] of cases) {
       const d = mkdtempSync(join(dir, 'designs-'));

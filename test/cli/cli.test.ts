@@ -48,7 +48,9 @@ describe('entrycheck CLI', () => {
     expect(r.status).toBe(0);
     const replay = cli('replay', j.cells[0]?.counterexample?.file ?? '');
     expect(replay.status).toBe(1);
-    expect(replay.stdout).toMatch(/violated: sanity-switch-mid-syscall at step \d+/);
+    // A reachability claim is listed apart, and its recorded violation decides the exit status.
+    expect(replay.stdout).toMatch(/Reachability claims reached.*\n  sanity-switch-mid-syscall \(recorded\) at step \d+/);
+    expect(replay.stdout).toMatch(/the recorded violation of sanity-switch-mid-syscall reproduces\.\n$/);
   });
 
   it('bad input is one line on stderr and exit status 2', () => {

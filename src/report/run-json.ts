@@ -1,0 +1,32 @@
+/**
+ * What `entrycheck run --json` prints (schema: schemas/run-output.schema.json), and what
+ * `entrycheck merge` reads back: every cell with its verdict, its expected verdict and why,
+ * whether it is a reachability claim, the counterexample; the coverage; the run's parameters
+ * (seed, runs, shard) so shards can be merged; stats.
+ */
+import type { Coverage } from '../check/coverage.ts';
+import type { CellResult, RunStats } from '../check/suite.ts';
+
+/** The parameters of a run. */
+export interface RunParams {
+  readonly seed: number;
+  readonly runs: number;
+  readonly shard: { readonly index: number; readonly count: number };
+}
+
+/** One cell of the JSON output. */
+export function cellJson(c: CellResult): unknown {
+  return {
+    invariant: c.cell.invariant, design: c.cell.design, vendor: c.cell.vendor, paging: c.cell.paging,
+    verdict: c.verdict, expected: c.expected.verdict, why: c.expected.why, sanity: c.sanity, runs: c.runs,
+    counterexample: c.counterexample ? { file: c.counterexample.file, length: c.counterexample.length } : null,
+    ...(c.error ? { error: c.error } : {}),
+  };
+}
+
+/** The whole JSON output of a run. */
+export function runJson(ok: boolean, cells: readonly CellResult[], coverage: Coverage, params: RunParams, stats: RunStats): unknown {
+  return {
+    ok, params: { seed: params.seed, runs: params.runs, shard: `${params.shard.index + 1}/${params.shard.count}` }, cells: cells.map(cellJson), coverage, stats,
+  };
+}
