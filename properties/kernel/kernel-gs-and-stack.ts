@@ -26,9 +26,11 @@ export default defineInvariant({
       }
     }
     const s = t.after;
-    if ((s.cpu.cs.sel & 3) === 3 && s.k.halted === null) {
+    // User code may itself load the per-CPU address into GS (WRGSBASE): only a per-CPU base
+    // missing from KERNEL_GS_BASE shows that the bases were swapped once too often.
+    if ((s.cpu.cs.sel & 3) === 3 && s.k.halted === null && s.cpu.kernelGsBase !== ctx.kernel.percpuBase) {
       if (s.cpu.gsBase === ctx.kernel.percpuBase) return 'expected the user GS base in user mode, got the kernel per-CPU base (unbalanced SWAPGS)';
-      if (s.cpu.kernelGsBase !== ctx.kernel.percpuBase) return `expected KERNEL_GS_BASE to hold the per-CPU base in user mode, got 0x${s.cpu.kernelGsBase.toString(16)}`;
+      return `expected KERNEL_GS_BASE to hold the per-CPU base in user mode, got 0x${s.cpu.kernelGsBase.toString(16)}`;
     }
     return true;
   },

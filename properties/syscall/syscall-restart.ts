@@ -26,8 +26,11 @@ export default defineInvariant({
       const nr = o.act.args.rax;
       const compat = !o.view.cs.l;
       const mask = compat ? 0xffff_ffffn : (1n << 64n) - 1n;
-      // A restart puts orig_ax back into ax and keeps orig_ax (rt_sigreturn sets it to -1).
-      if (nr === undefined || (o.pt.rax ?? -1n) !== nr || (o.pt.orig_rax ?? -1n) !== nr || o.rip === o.act.insn + 2n) continue;
+      // A restart puts orig_ax back into ax and keeps orig_ax (rt_sigreturn sets it to -1). A
+      // return to the normal return point (after the instruction, or the vDSO's landing pad for a
+      // call through __kernel_vsyscall) is no restart, even when the result equals the number.
+      const normal = o.rip === o.act.insn + 2n || o.rip === ctx.kernel.vdso.landingPad;
+      if (nr === undefined || (o.pt.rax ?? -1n) !== nr || (o.pt.orig_rax ?? -1n) !== nr || normal) continue;
       const code = codeAt(o.rip);
       if (code === undefined && o.rip !== o.act.insn) continue; // not a restart: a normal return elsewhere
       if (code !== 'user.syscall' && code !== 'user.int80') {

@@ -138,10 +138,11 @@ function stepViolations(invs: ReadonlyArray<Extract<Invariant, { kind: 'step' }>
 
 /**
  * Judges `invs` on one trace (one replay). `micro` also records every micro-transition; `track`
- * reports progress to a watchdog, with each invariant's index in `track.order`.
+ * reports progress to a watchdog, with each invariant's index in `track.order`; `edges` collects
+ * the replay's edge coverage for a guided search.
  */
 export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly TraceEvent[],
-  o: { micro?: boolean; track?: { tracker: Tracker; order: readonly string[] } } = {}): Judgement {
+  o: { micro?: boolean; track?: { tracker: Tracker; order: readonly string[] }; edges?: Uint8Array } = {}): Judgement {
   tracker = o.track?.tracker ?? null;
   if (o.track) trackIndex = new Map(o.track.order.map((id, i) => [id, i]));
   tracker?.tick();
@@ -152,6 +153,7 @@ export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly Tr
   const probed = invs.filter(micro);
   const run = replay(initialState(K, c.vendor, c.paging, c.initial), trace, K, {
     probes: probed.map((inv) => probeOf(inv, ctx, errors)), forks: invs.some((inv) => inv.kind === 'differential'), micro: o.micro ?? false,
+    ...(o.edges ? { edges: o.edges } : {}),
   });
   const out = new Map<string, Violation>();
   for (const f of run.probeFailures) {

@@ -1,16 +1,16 @@
 /**
- * The random search of one group (design, vendor, paging) from one seed: fast-check generates
- * traces from the trace arbitrary; each is replayed once and judged by every invariant still
- * without a counterexample; the first trace that violates an invariant is its counterexample,
- * made 1-minimal by the domain shrinker (judging that invariant alone). Shared by the runner,
- * the acceptance tests and the benchmark.
+ * The search of one group (design, vendor, paging) from one seed: the coverage-guided generator
+ * (gen/guided.ts) proposes traces; each is replayed once, judged by every invariant still without
+ * a counterexample, and its coverage steers the next proposals; the first trace that violates an
+ * invariant is its counterexample, made 1-minimal by the domain shrinker (judging that invariant
+ * alone). Shared by the runner, the acceptance tests and the benchmark.
  */
-import fc from 'fast-check';
-import type { Event } from '../model/index.ts';
-import { traceArbitrary } from './arbitrary.ts';
+import { initialState } from '../kernel/index.ts';
+import { replay, type Event } from '../model/index.ts';
 import { coverTrace, type Coverage } from './coverage.ts';
 import { judge, type CellRun, type Violation } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
+import { GuidedSearch } from './gen/guided.ts';
 import { toTraceEvents } from './operands.ts';
 import { shrink } from './shrink.ts';
 import type { Tracker } from './tracker.ts';
@@ -51,14 +51,25 @@ export interface GroupSearch {
 
 const traces = (t: readonly RawEvent[]) => toTraceEvents(t, 'trace');
 
-/** The traces a search from `seed` generates, in order (run index k is fast-check path "k"). */
-export function sampleTraces(seed: number, runs: number, maxLength = 16): RawEvent[][] {
-  return runs > 0 ? fc.sample(traceArbitrary(maxLength), { seed, numRuns: runs }) as RawEvent[][] : [];
+/**
+ * The traces a search from `seed` generates on `cell`, in order (run index k is path "k"). The
+ * guided search depends on what each replay covered, so this replays them as the search does.
+ */
+export function sampleTraces(cell: CellRun, seed: number, runs: number, maxLength = 16): RawEvent[][] {
+  const g = new GuidedSearch(seed, maxLength, cell.kernel);
+  const out: RawEvent[][] = [];
+  const start = initialState(cell.kernel, cell.vendor, cell.paging, cell.initial);
+  for (let k = 0; k < runs; k++) {
+    const raw = g.next();
+    g.feed(raw, replay(start, traces(raw), cell.kernel, { forks: false, edges: g.edges }));
+    out.push(raw);
+  }
+  return out;
 }
 
-/** Trace `path` of a search from `seed`: what a counterexample's seed and path name. */
-export function traceAt(seed: number, path: number, maxLength = 16): RawEvent[] {
-  return sampleTraces(seed, path + 1, maxLength)[path] as RawEvent[];
+/** Trace `path` of a search from `seed` on `cell`: what a counterexample's seed and path name. */
+export function traceAt(cell: CellRun, seed: number, path: number, maxLength = 16): RawEvent[] {
+  return sampleTraces(cell, seed, path + 1, maxLength)[path] as RawEvent[];
 }
 
 /** Shrinks `raw`, a trace that violates `inv`, and judges the result once more. */
@@ -70,7 +81,10 @@ function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track
       return false;
     }
   };
-  const s = shrink(raw, violates);
+  const start = initialState(cell.kernel, cell.vendor, cell.paging, cell.initial);
+  const clocks = (t: readonly RawEvent[]): number[] =>
+    replay(start, traces(t), cell.kernel, { forks: false, drain: false }).states.map((s) => s.clock);
+  const s = shrink(raw, violates, 4000, clocks);
   const final = judge([inv], cell, traces(s.trace), track ? { track } : {});
   const failure = final.violations.get(inv.id);
   return failure ? { raw: s.trace, events: final.run.events, failure } : null;
@@ -110,20 +124,21 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   let micro = 0;
   let events = 0;
   let done = 0;
-  const sample = sampleTraces(seed, runs, maxLength);
-  for (let k = 0; k < sample.length && pending.length > 0; k++) {
-    const raw = sample[k] as RawEvent[];
+  const g = new GuidedSearch(seed, maxLength, cell.kernel);
+  for (let k = 0; k < runs && pending.length > 0; k++) {
+    const raw = g.next();
     done++;
     events += raw.length;
     let j;
     try {
-      j = judge(pending, cell, traces(raw), track ? { track } : {});
+      j = judge(pending, cell, traces(raw), { edges: g.edges, ...(track ? { track } : {}) });
     } catch (e) {
       for (const inv of pending) errors.set(inv.id, `${(e as Error).message} (trace ${JSON.stringify(raw)})`);
       pending = [];
       break;
     }
     micro += j.run.microSteps;
+    g.feed(raw, j.run);
     if (coverage) coverTrace(coverage, raw, j.run);
     for (const [id, msg] of j.errors) {
       errors.set(id, msg);

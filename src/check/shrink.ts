@@ -2,7 +2,8 @@
  * The domain-aware shrinker. Deleting an event always leaves a valid trace (a disabled event is
  * skipped), so it deletes first (halves, quarters, ... then single events), then moves each
  * `after` toward 0, then simplifies values toward benign ones, and repeats until nothing changes.
- * The result is 1-minimal: deleting any single event makes the trace pass.
+ * The result is 1-minimal: deleting any single event makes the trace pass; for traces of up to
+ * 24 events it is also minimal under deleting any two events or any contiguous window.
  */
 import type { RawEvent } from './trace-file.ts';
 
@@ -46,8 +47,54 @@ export function simplerEvents(e: RawEvent): RawEvent[] {
   return out.map((x) => JSON.parse(JSON.stringify(x)) as RawEvent);
 }
 
-/** Shrinks a failing trace; `fails` must be true for the input. */
-export function shrink(input: readonly RawEvent[], fails: (t: RawEvent[]) => boolean, maxTries = 4000): ShrinkResult {
+const isHw = (e: RawEvent): e is Extract<RawEvent, { after: number }> => e.type.startsWith('hw.');
+
+/**
+ * `t` without event `i`, each earlier hardware event that fires after event i moved earlier by
+ * the boundaries event i took (`clock[k]`: the clock before event k), so it still lands on the
+ * same later instruction; null when there is nothing to move.
+ */
+export function withoutShifted(t: readonly RawEvent[], i: number, clock: readonly number[]): RawEvent[] | null {
+  const start = clock[i];
+  const end = clock[i + 1];
+  if (start === undefined || end === undefined || end === start) return null;
+  let moved = false;
+  const out: RawEvent[] = [];
+  t.forEach((e, k) => {
+    if (k === i) return;
+    const armed = clock[k];
+    if (k < i && isHw(e) && armed !== undefined && armed + e.after >= end) {
+      moved = true;
+      out.push({ ...e, after: e.after - (end - start) });
+    } else out.push(e);
+  });
+  return moved ? out : null;
+}
+
+/**
+ * `t` with hardware event `h` moved to just before the event during which it fires (its `after`
+ * counted from there), so the events in between can go; null when it is there already.
+ */
+export function localized(t: readonly RawEvent[], h: number, clock: readonly number[]): RawEvent[] | null {
+  const e = t[h];
+  const armed = clock[h];
+  if (e === undefined || !isHw(e) || armed === undefined) return null;
+  const due = armed + e.after;
+  let j = h + 1;
+  while (j < t.length && (clock[j + 1] ?? Infinity) <= due) j++;
+  if (j >= t.length || j === h + 1 || (clock[j] ?? Infinity) > due) return null;
+  const out = t.filter((_, k) => k !== h);
+  out.splice(j - 1, 0, { ...e, after: due - (clock[j] as number) });
+  return out;
+}
+
+/**
+ * Shrinks a failing trace; `fails` must be true for the input. `clocks`, when given, tells the
+ * clock before each event of a trace (and after the last), so that deleting an instruction can
+ * keep a later interrupt on its instruction.
+ */
+export function shrink(input: readonly RawEvent[], fails: (t: RawEvent[]) => boolean, maxTries = 4000,
+  clocks?: (t: readonly RawEvent[]) => readonly number[]): ShrinkResult {
   let cur = [...input];
   let tries = 0;
   const test = (t: RawEvent[]): boolean => { tries++; return fails(t); };
@@ -77,11 +124,33 @@ export function shrink(input: readonly RawEvent[], fails: (t: RawEvent[]) => boo
     }
     return changed;
   };
+  // Two events that only matter together (an interrupt and the instruction it lands on, two
+  // padding events around the one that counts): every pair and every window once more.
+  const pairs = (): boolean => {
+    const clock = clocks?.(cur);
+    for (let i = 0; clock && i < cur.length && tries < maxTries; i++) {
+      const cand = isHw(cur[i] as RawEvent) ? localized(cur, i, clock) : withoutShifted(cur, i, clock);
+      if (cand !== null && cand.length > 0 && test(cand)) { cur = cand; return true; }
+    }
+    for (let i = 0; i < cur.length && tries < maxTries; i++) {
+      for (let j = i + 1; j < cur.length && tries < maxTries; j++) {
+        const cand = cur.filter((_, k) => k !== i && k !== j);
+        if (cand.length > 0 && test(cand)) { cur = cand; return true; }
+      }
+    }
+    for (let size = 3; size < cur.length && tries < maxTries; size++) {
+      for (let i = 0; i + size <= cur.length && tries < maxTries; i++) {
+        const cand = [...cur.slice(0, i), ...cur.slice(i + size)];
+        if (test(cand)) { cur = cand; return true; }
+      }
+    }
+    return false;
+  };
   for (let round = 0; round < 20 && tries < maxTries; round++) {
     const a = deletions();
     const b = simplify(true);
     const c = simplify(false);
-    if (!a && !b && !c) break;
+    if (!a && !b && !c && (cur.length > 24 || !pairs())) break;
   }
   return { trace: cur, tries };
 }

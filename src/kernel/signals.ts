@@ -66,7 +66,8 @@ export function signalPrograms(c: Ctx): Program[] {
       if (inSyscall && t.regs.orig_rax !== (1n << 64n) - 1n) writePt(w, restart(t.regs, false));
       return;
     }
-    const sig = Math.log2(deliverable & -deliverable);
+    // The lowest pending signal; clz32, not log2: signal 31's bit is the int32 sign bit.
+    const sig = 31 - Math.clz32(deliverable & -deliverable);
     const info = t.sig.info[sig] ?? { code: SI.USER, addr: 0n };
     const pending = t.sig.pending & ~(1 << sig);
     patchTask(w, { sig: { ...t.sig, pending } });

@@ -9,7 +9,7 @@ import {
   type CpuState, type Delivery, type Fault,
 } from '../isa/index.ts';
 import { isStepFault, KernelCorruption, type KernelImpl, type MicroStep } from './kernel-api.ts';
-import type { Machine, Recording } from './machine.ts';
+import { EDGE_MAP_SIZE, type Machine, type Recording } from './machine.ts';
 import type { Activation, HwFacts, MachineState, Task } from './state.ts';
 
 /** Distance between consecutive micro-step addresses. */
@@ -177,6 +177,13 @@ export function microStep(w: Machine, K: KernelImpl): void {
   const acts0 = (w.k.tasks[task0] as Task).acts;
   const depth0 = acts0.length;
   const top0 = acts0[depth0 - 1];
+  const edges = rec.edges;
+  if (edges !== null) {
+    // AFL-style edge coverage: where the kernel went from, to, and how deeply nested it was.
+    const key = (Math.imul(rec.prevStep, 0x9e3779b1) ^ s.id ^ (depth0 << 13)) & (EDGE_MAP_SIZE - 1);
+    if (edges[key] !== 255) edges[key] = (edges[key] as number) + 1;
+    rec.prevStep = s.id;
+  }
   let out;
   let corrupt = false;
   try {

@@ -34,6 +34,8 @@ export interface MicroStep extends Exec {
   readonly name: string;
   /** The program (kernel path) it belongs to. */
   readonly path: string;
+  /** A small number unique to this step in its kernel (its slot in the text): coverage keys. */
+  readonly id: number;
   /** Executes an ISA instruction that does its own end-of-instruction bookkeeping. */
   readonly insn: boolean;
   /** Touches per-CPU data through %gs: must run with the kernel GS base. */

@@ -76,14 +76,20 @@ export interface Recording {
   /** Kernel entries started ("syscall64", "idt:14", ...) and the deepest nesting on one task. */
   readonly entries: Record<string, number>;
   maxDepth: number;
+  /** Edge coverage counters (see RunOptions.edges), or null; `prevStep` is the last step's id. */
+  readonly edges: Uint8Array | null;
+  prevStep: number;
 }
 
+/** Size of an edge-coverage map: a power of two, so a hash masks into it. */
+export const EDGE_MAP_SIZE = 1 << 16;
+
 /** A fresh recording. */
-export function newRecording(o: { micro?: boolean; forks?: boolean; probes?: readonly Probe[] } = {}): Recording {
+export function newRecording(o: { micro?: boolean; forks?: boolean; probes?: readonly Probe[]; edges?: Uint8Array } = {}): Recording {
   return {
     event: 0, microSteps: 0, obsBase: 0, micro: o.micro ? [] : null, forks: o.forks === false ? null : [],
     probes: o.probes ?? [], probeFailures: [], probeFailed: [], openFork: null, entries: {}, maxDepth: 0,
-    probeBefore: (o.probes ?? []).some((p) => p.before),
+    probeBefore: (o.probes ?? []).some((p) => p.before), edges: o.edges ?? null, prevStep: 0,
   };
 }
 

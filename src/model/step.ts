@@ -26,6 +26,11 @@ export interface RunOptions {
   readonly forks?: boolean;
   /** State predicates evaluated after every micro-step (micro-granularity invariants). */
   readonly probes?: readonly Probe[];
+  /**
+   * Edge coverage for a guided search: each (previous micro-step, micro-step, nesting depth)
+   * bumps a saturating counter at its hash in this caller-owned map (EDGE_MAP_SIZE bytes).
+   */
+  readonly edges?: Uint8Array;
 }
 
 /** True when the current task's user code is the next thing the CPU runs. */

@@ -4,7 +4,7 @@
  * is not an instruction boundary of its own). RIP advances by USER_INSN_LEN.
  */
 import {
-  fetchFault, low32, movSs, popf, retire, softInt, syscall, sysenter, wrap64, is64, wrgsbase,
+  fetchFault, isCanonical, low32, movSs, popf, retire, softInt, syscall, sysenter, VEC, wrap64, is64, wrgsbase,
   type CpuState, type Fault,
 } from '../isa/index.ts';
 import { currentTask, deliverFault, hwFacts, pushActivation } from './engine.ts';
@@ -96,6 +96,9 @@ function execAt(w: Machine, e: UserEvent | 'epilogue' | 'int80', K: KernelImpl, 
     case 'user.nop':
       return simple((c) => c);
     case 'user.jump':
+      // A near branch to a non-canonical target faults on the branch itself (#GP(0), RIP at the
+      // jump): user RIP never becomes non-canonical by jumping (KVM 234f3ce485d5, "as real CPUs do").
+      if (is64(cpu) && !isCanonical(e.target, cpu.paging)) return fail({ vector: VEC.GP, error: 0 });
       w.setCpu(retire(cpu, { ...cpu, regs: { ...cpu.regs, rip: is64(cpu) ? e.target : low32(e.target) } }));
       return false;
     case 'user.popf': {

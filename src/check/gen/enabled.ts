@@ -1,0 +1,69 @@
+/**
+ * Which kinds of event are enabled in a state, so the guided search spends its draws on events
+ * that will run rather than be skipped. Each rule restates an enabling condition the model
+ * applies (model/step.ts applyEvent for user events, kernel/ptrace.ts for tracer and scheduler
+ * events); a rule that is too generous only costs a skipped event, never a missed behaviour.
+ */
+import fc from 'fast-check';
+import { atUserBoundary, type MachineState } from '../../model/index.ts';
+import type { RawEvent } from '../trace-file.ts';
+import { EVENT_GENERATORS, generatorsFor, type GenContext } from './events.ts';
+
+type Type = RawEvent['type'];
+
+const USER = 1;
+const ATTACHABLE = 2;
+const STOPPED = 4;
+const TRACED = 8;
+const SLEEPER = 16;
+
+/** The enabling conditions a state meets, as a bit mask (0: nothing but hardware events). */
+export function enabledMask(m: MachineState): number {
+  if (m.k.halted !== null) return -1;
+  const tracee = m.k.tasks.find((t) => t.ptrace.attached && t.mode !== 'dead');
+  let mask = 0;
+  if (atUserBoundary(m)) mask |= USER;
+  if (tracee === undefined && m.k.current !== 0) mask |= ATTACHABLE;
+  if (tracee !== undefined) mask |= TRACED;
+  if (tracee?.mode === 'stopped') mask |= STOPPED;
+  if (m.k.tasks.some((t) => t.mode === 'blocked' && t.wait === 'nanosleep')) mask |= SLEEPER;
+  return mask;
+}
+
+/** The condition each event type needs (0: always enabled while the kernel is alive). */
+function needs(type: Type): number {
+  if (type.startsWith('user.')) return USER;
+  if (type === 'tracer.attach') return ATTACHABLE;
+  if (type === 'tracer.watch') return TRACED;
+  if (type.startsWith('tracer.')) return STOPPED;
+  if (type === 'sched.wake') return SLEEPER;
+  return 0;
+}
+
+const cache = new Map<string, fc.Arbitrary<RawEvent> | null>();
+
+/** What the generators should know of a state (events.ts GenContext). */
+export function contextOf(m: MachineState): GenContext {
+  return { ldt: Object.keys(m.cpu.tables.ldt).map(Number) };
+}
+
+/** An arbitrary of the events enabled under `mask`, their values drawn for context `ctx`; null when none is. */
+export function enabledArbitrary(mask: number, ctx: GenContext = { ldt: [] }): fc.Arbitrary<RawEvent> | null {
+  const key = `${mask}/${ctx.ldt.join(',')}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const table = generatorsFor(ctx);
+  const ok = enabledTypes(mask).map((type) => {
+    const [weight, arbitrary] = table[type] as readonly [number, fc.Arbitrary<RawEvent>];
+    return { weight, arbitrary };
+  });
+  const arb = ok.length === 0 ? null : fc.oneof(...ok);
+  cache.set(key, arb);
+  return arb;
+}
+
+/** The event types enabled under `mask`. */
+export function enabledTypes(mask: number): Type[] {
+  if (mask < 0) return [];
+  return (Object.keys(EVENT_GENERATORS) as Type[]).filter((type) => (needs(type) & mask) === needs(type));
+}

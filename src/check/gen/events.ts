@@ -1,0 +1,131 @@
+/**
+ * One arbitrary per event type of the trace vocabulary (DESIGN.md section 2.3), its fields drawn
+ * from the boundary domains of values.ts. The table is keyed by event type, so a new event in the
+ * vocabulary does not type-check until it has a generator. Nothing here names a bug: register
+ * frames are a valid frame with one (sometimes two) fields moved to a boundary, which is how a
+ * check with several conditions gets to see each condition decide on its own.
+ */
+import fc from 'fast-check';
+import { SYSCALL_NAMES, USER_INSN_LEN, USER_REGS } from '../../model/index.ts';
+import type { RawEvent } from '../trace-file.ts';
+import { EDGE_ADDRESSES, LAYOUT_ADDRESSES, LENGTHS, MAX_AFTER, RFLAGS_VALUES, SELECTORS, SMALL, USER_SELECTORS } from './values.ts';
+
+type Of<T extends RawEvent['type']> = Extract<RawEvent, { type: T }>;
+type Frame = Record<string, string | number>;
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+/** Instruction lengths of the user vocabulary: an instruction ending exactly at an edge starts len bytes below it. */
+const LENS = [...new Set(Object.values(USER_INSN_LEN))];
+
+/** Addresses: the layout's (mostly) and the predicates' edges. */
+export const address: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...LAYOUT_ADDRESSES) },
+  { weight: 2, arbitrary: fc.constantFrom(...EDGE_ADDRESSES) },
+);
+/** Jump targets: addresses, and instructions that end at the top of the user half or at TASK_SIZE_MAX. */
+const target = fc.oneof(
+  { weight: 3, arbitrary: address },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('$user_half_end', '$task_size_max'), fc.constantFrom(...LENS)).map(([s, n]) => `${s}-${n}`) },
+);
+const rflags = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...RFLAGS_VALUES) }, { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 0x3fffffn }).map(hex) });
+const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map(hex);
+/** Any 64-bit value: addresses, flags, small integers, lengths, random. */
+export const value: fc.Arbitrary<string> = fc.oneof(
+  { weight: 4, arbitrary: address }, { weight: 1, arbitrary: rflags }, { weight: 2, arbitrary: fc.constantFrom(...SMALL) },
+  { weight: 1, arbitrary: fc.constantFrom(...LENGTHS) }, { weight: 1, arbitrary: u64 },
+);
+const arg = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...SMALL) }, { weight: 2, arbitrary: address }, { weight: 1, arbitrary: fc.constantFrom(...LENGTHS) }, { weight: 1, arbitrary: u64 });
+/**
+ * What the generator knows of the state an event goes into: the LDT slots that hold a descriptor
+ * (a selector naming a descriptor that exists is where the descriptor checks start to differ).
+ */
+export interface GenContext {
+  readonly ldt: readonly number[];
+}
+const selectorIn = (ctx: GenContext): fc.Arbitrary<number> => fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom(...USER_SELECTORS) }, { weight: 3, arbitrary: fc.constantFrom(...SELECTORS) },
+  ...(ctx.ldt.length > 0 ? [{ weight: 3, arbitrary: fc.tuple(fc.constantFrom(...ctx.ldt), fc.integer({ min: 0, max: 3 })).map(([i, rpl]) => (i << 3) | 4 | rpl) }] : []),
+);
+/** Instruction boundaries before a hardware event fires: the first few often, any micro-step of a path uniformly. */
+export const after: fc.Arbitrary<number> = fc.oneof({ weight: 2, arbitrary: fc.integer({ min: 0, max: 8 }) }, { weight: 3, arbitrary: fc.integer({ min: 0, max: MAX_AFTER }) });
+
+/**
+ * One field group of a register frame moved to a boundary. RIP and RCX move together, and RFLAGS
+ * and R11, since SYSRET loads RIP from RCX and RFLAGS from R11 (reference section 4.2): with the
+ * pair moved, every other condition of a fast return still holds; each also moves alone.
+ */
+const movedIn = (selector: fc.Arbitrary<number>): fc.Arbitrary<Frame> => fc.oneof(
+  { weight: 3, arbitrary: target.map((v) => ({ rip: v, rcx: v })) },
+  { weight: 1, arbitrary: target.map((v) => ({ rcx: v })) },
+  { weight: 1, arbitrary: target.map((v) => ({ rip: v })) },
+  { weight: 3, arbitrary: rflags.map((v) => ({ rflags: v, r11: v })) },
+  { weight: 1, arbitrary: rflags.map((v) => ({ r11: v })) },
+  { weight: 1, arbitrary: rflags.map((v) => ({ rflags: v })) },
+  { weight: 2, arbitrary: selector.map((v) => ({ cs: v })) },
+  { weight: 2, arbitrary: selector.map((v) => ({ ss: v })) },
+  { weight: 2, arbitrary: address.map((v) => ({ rsp: v })) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...USER_REGS), value).map(([r, v]) => ({ [r]: v })) },
+);
+const movesIn = (moved: fc.Arbitrary<Frame>, base: Frame): fc.Arbitrary<Frame> => fc.oneof(
+  { weight: 6, arbitrary: moved.map((m) => ({ ...base, ...m })) },
+  { weight: 2, arbitrary: fc.tuple(moved, moved).map(([a, b]) => ({ ...base, ...a, ...b })) },
+  { weight: 1, arbitrary: fc.constant(base) },
+);
+/** A frame that fast-returns as it stands: RIP = RCX after this instruction, RFLAGS = R11, user CS and SS. */
+const SYSRET_ABLE: Frame = { rip: '$next', rcx: '$next', rflags: '0x202', r11: '0x202', cs: USER_SELECTORS[0] as number, ss: USER_SELECTORS[1] as number };
+
+const args = fc.array(arg, { maxLength: 3 });
+const nr = fc.constantFrom(...SYSCALL_NAMES);
+const withFrame = <T extends 'user.syscall' | 'user.int80'>(type: T, sigFrame: fc.Arbitrary<Frame>) => fc.tuple(nr, args, sigFrame, fc.boolean())
+  .map(([n, a, f, forged]) => ({ type, nr: n, ...(a.length > 0 ? { args: a } : {}), ...(n === 'rt_sigreturn' && forged ? { frame: f } : {}) }) as Of<T>);
+
+/** The generator of each event type, with its weight among all events. */
+export type Generators = { readonly [T in RawEvent['type']]: readonly [number, fc.Arbitrary<Of<T>>] };
+
+function generatorsIn(ctx: GenContext): Generators {
+  const moved = movedIn(selectorIn(ctx));
+  // A forged signal frame: a fast-returnable frame with one or two field groups moved; a
+  // tracer's register write: the stopped task's own registers with one or two groups moved.
+  const sigFrame = movesIn(moved, SYSRET_ABLE);
+  const regsWrite = movesIn(moved, {});
+  return {
+    'user.setReg': [4, fc.tuple(fc.constantFrom(...USER_REGS), value).map(([reg, v]) => ({ type: 'user.setReg', reg, value: v }))],
+    'user.popf': [2, rflags.map((f) => ({ type: 'user.popf', flags: f }))],
+    'user.nop': [2, fc.constant({ type: 'user.nop' })],
+    'user.access': [2, fc.tuple(address, fc.boolean()).map(([a, w]) => ({ type: 'user.access', addr: a, write: w }))],
+    'user.movSs': [1, fc.boolean().map((w) => ({ type: 'user.movSs', watched: w }))],
+    'user.syscall': [8, withFrame('user.syscall', sigFrame)],
+    'user.sysenter': [2, fc.tuple(nr, args).map(([n, a]) => ({ type: 'user.sysenter', nr: n, ...(a.length > 0 ? { args: a } : {}) }))],
+    'user.int80': [3, withFrame('user.int80', sigFrame)],
+    'user.int3': [1, fc.constant({ type: 'user.int3' })],
+    'user.jump': [2, target.map((t) => ({ type: 'user.jump', target: t }))],
+    'user.wrgsbase': [1, address.map((v) => ({ type: 'user.wrgsbase', value: v }))],
+    'hw.irq': [4, after.map((a) => ({ type: 'hw.irq', after: a }))],
+    'hw.nmi': [4, after.map((a) => ({ type: 'hw.nmi', after: a }))],
+    'hw.remoteLdt': [1, fc.tuple(after, fc.integer({ min: 0, max: 3 })).map(([a, i]) => ({ type: 'hw.remoteLdt', after: a, index: i }))],
+    'tracer.attach': [2, fc.record({ syscalls: fc.boolean(), fork: fc.boolean() }).map((o) => ({ type: 'tracer.attach', options: o }))],
+    'tracer.setRegs': [3, regsWrite.map((r) => ({ type: 'tracer.setRegs', regs: r }))],
+    'tracer.singleStep': [2, fc.constant({ type: 'tracer.singleStep' })],
+    'tracer.cont': [2, fc.constant({ type: 'tracer.cont' })],
+    'tracer.watch': [1, address.map((a) => ({ type: 'tracer.watch', addr: a }))],
+    'sched.wake': [1, fc.integer({ min: 1, max: 3 }).map((task) => ({ type: 'sched.wake', task }))],
+    'sched.signal': [1, fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 31 })).map(([task, signal]) => ({ type: 'sched.signal', task, signal }))],
+  };
+}
+
+const byContext = new Map<string, Generators>();
+/** The generators for events going into a state with context `ctx` (cached). */
+export function generatorsFor(ctx: GenContext): Generators {
+  const key = ctx.ldt.join(',');
+  let g = byContext.get(key);
+  if (g === undefined) { g = generatorsIn(ctx); byContext.set(key, g); }
+  return g;
+}
+
+/** The generators with no knowledge of the state. */
+export const EVENT_GENERATORS: Generators = generatorsFor({ ldt: [] });
+
+/** One event of any type, weighted by {@link EVENT_GENERATORS}. */
+export const eventArbitrary: fc.Arbitrary<RawEvent> = fc.oneof(
+  ...Object.values(EVENT_GENERATORS).map(([weight, arbitrary]) => ({ weight, arbitrary: arbitrary as fc.Arbitrary<RawEvent> })),
+);

@@ -1,0 +1,160 @@
+/**
+ * The coverage-guided search: a corpus of traces that each reached something no earlier trace
+ * had (features.ts), and a loop that either draws a fresh trace or mutates a corpus trace (insert,
+ * append, replace or re-draw an event, an interrupt or NMI at a chosen micro-step of an event,
+ * delete, splice, repeat). Depth comes from this feedback, not from sequences written for known
+ * bugs: a trace that reaches a ptrace stop is kept, and its mutants go on from there. Every draw
+ * comes from fast-check's arbitraries on one seeded random source, so a seed gives the same
+ * traces, byte for byte, on the same cell.
+ */
+import fc from 'fast-check';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { drain, type KernelImpl, type MachineState, type Run } from '../../model/index.ts';
+import type { RawEvent } from '../trace-file.ts';
+import { contextOf, enabledArbitrary, enabledMask } from './enabled.ts';
+import { after as afterArb, eventArbitrary, EVENT_GENERATORS } from './events.ts';
+import { FeatureMap } from './features.ts';
+
+/** A corpus trace, the instruction boundaries each of its events spanned, and its run's states. */
+interface Entry {
+  readonly trace: readonly RawEvent[];
+  readonly spans: readonly number[];
+  /** states[i]: before event i (the kernel not yet run to the next boundary); the last is settled. */
+  readonly states: readonly MachineState[];
+  /** How much of the search's attention it gets: more for new outcomes than for new edges; less each time it is picked. */
+  energy: number;
+}
+
+type Mutation = (t: RawEvent[], e: Entry) => void;
+
+/** The corpus and the random source of one search. */
+export class GuidedSearch {
+  private readonly rng: fc.Random;
+  private readonly corpus: Entry[] = [];
+  private totalEnergy = 0;
+  private readonly features = new FeatureMap();
+  /** The edge map the next replay fills (pass it as RunOptions.edges). */
+  readonly edges = FeatureMap.edgeMap();
+  private readonly fresh: fc.Arbitrary<RawEvent[]>;
+
+  /**
+   * `kernel`, when given, lets mutations draw only events enabled where they are put (the state of
+   * the parent's run there, settled by running the kernel to the next boundary).
+   */
+  constructor(seed: number, private readonly maxLength = 16, private readonly kernel?: KernelImpl) {
+    this.rng = new fc.Random(xoroshiro128plus(seed));
+    this.fresh = fc.array(eventArbitrary, { minLength: 1, maxLength: Math.min(8, maxLength) });
+  }
+
+  /** Traces kept so far, and features covered. */
+  get stats(): { corpus: number; features: number } {
+    return { corpus: this.corpus.length, features: this.features.size };
+  }
+
+  private int(min: number, max: number): number {
+    return this.rng.nextInt(min, max);
+  }
+
+  private draw<T>(a: fc.Arbitrary<T>): T {
+    return a.generate(this.rng, undefined).value;
+  }
+
+  /** The next trace to judge: fresh while the corpus is small, then mostly a mutant. */
+  next(): RawEvent[] {
+    const n = this.corpus.length;
+    if (n === 0 || this.int(0, 99) < 100 / (4 + n / 8)) return this.draw(this.fresh);
+    const e = this.pick();
+    const t = e.trace.slice();
+    const rounds = 1 + (this.int(0, 3) === 0 ? this.int(1, 3) : 0);
+    for (let r = 0; r < rounds; r++) this.mutate(t, e);
+    if (t.length === 0) t.push(this.draw(eventArbitrary));
+    return t.slice(0, this.maxLength);
+  }
+
+  /** Records what the replay of `trace` covered; keeps the trace when it reached something new. */
+  feed(trace: readonly RawEvent[], run: Run): boolean {
+    const fresh = this.features.absorb(this.edges, run);
+    if (fresh.edges + fresh.semantic === 0) return false;
+    const clock = (s: MachineState | undefined): number => s?.clock ?? 0;
+    const spans = trace.map((_, i) => Math.max(0, clock(run.states[i + 1]) - clock(run.states[i])));
+    const energy = 1 + 8 * Math.min(fresh.semantic, 4) + Math.min(fresh.edges, 16) / 4;
+    const entry: Entry = { trace, spans, states: run.states, energy };
+    this.corpus.push(entry);
+    this.totalEnergy += energy;
+    return true;
+  }
+
+  /** An entry, in proportion to its energy, which then decays (so every entry gets its turn). */
+  private pick(): Entry {
+    let x = this.rng.nextInt(0, 0x3fffffff) / 0x40000000 * this.totalEnergy;
+    let e = this.corpus[this.corpus.length - 1] as Entry;
+    for (const c of this.corpus) {
+      x -= c.energy;
+      if (x < 0) { e = c; break; }
+    }
+    const decayed = Math.max(0.25, e.energy * 0.9);
+    this.totalEnergy += decayed - e.energy;
+    e.energy = decayed;
+    return e;
+  }
+
+  /** An event to put before event `i` of `e` (i = length: at the end), enabled there when the kernel is known. */
+  private eventAt(e: Entry, i: number): RawEvent {
+    const K = this.kernel;
+    const last = i >= e.trace.length;
+    const s = e.states[last ? e.states.length - 1 : i];
+    if (K === undefined || s === undefined) return this.draw(eventArbitrary);
+    const settled = last ? s : drain(s, K, { forks: false }).state;
+    const arb = enabledArbitrary(enabledMask(settled), contextOf(settled));
+    return this.draw(arb ?? eventArbitrary);
+  }
+
+  private mutate(t: RawEvent[], e: Entry): void {
+    const ops: ReadonlyArray<readonly [number, Mutation]> = [
+      [8, (t, e) => t.push(this.eventAt(e, e.trace.length))],
+      [3, (t, e) => { const i = this.int(0, t.length); t.splice(i, 0, this.eventAt(e, i)); }],
+      [2, (t, e) => { if (t.length > 0) { const i = this.int(0, t.length - 1); t[i] = this.eventAt(e, i); } }],
+      [3, (t) => this.redraw(t)],
+      [4, (t, e) => this.interrupt(t, e)],
+      [2, (t) => { if (t.length > 1) t.splice(this.int(0, t.length - 1), this.int(1, 2)); }],
+      [1, (t) => this.splice(t)],
+      [1, (t) => this.repeat(t)],
+    ];
+    let pick = this.int(0, ops.reduce((s, [w]) => s + w, 0) - 1);
+    for (const [w, op] of ops) {
+      if (pick < w) { op(t, e); return; }
+      pick -= w;
+    }
+  }
+
+  /** Draws one event again with the same type: other values, same shape of trace. */
+  private redraw(t: RawEvent[]): void {
+    if (t.length === 0) return;
+    const i = this.int(0, t.length - 1);
+    const [, arb] = EVENT_GENERATORS[(t[i] as RawEvent).type];
+    t[i] = this.draw(arb as fc.Arbitrary<RawEvent>);
+  }
+
+  /** An interrupt or NMI at a uniformly chosen boundary of one event (user instruction or kernel micro-step). */
+  private interrupt(t: RawEvent[], e: Entry): void {
+    const i = this.int(0, Math.max(0, t.length - 1));
+    const span = e.spans[i] ?? 0;
+    const after = span > 0 ? this.int(0, span - 1) : this.draw(afterArb);
+    t.splice(i, 0, this.int(0, 1) === 0 ? { type: 'hw.irq', after } : { type: 'hw.nmi', after });
+  }
+
+  /** This trace's head, another corpus trace's tail. */
+  private splice(t: RawEvent[]): void {
+    const other = this.corpus[this.int(0, this.corpus.length - 1)] as Entry;
+    const cut = this.int(0, t.length);
+    t.splice(cut, t.length - cut, ...other.trace.slice(this.int(0, other.trace.length)));
+  }
+
+  /** A run of events once more (loops: stepping, retrying, faulting again). */
+  private repeat(t: RawEvent[]): void {
+    if (t.length === 0) return;
+    const from = this.int(0, t.length - 1);
+    const to = Math.min(t.length, from + this.int(1, 4));
+    t.splice(to, 0, ...t.slice(from, to));
+  }
+}
