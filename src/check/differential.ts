@@ -22,6 +22,10 @@ import { sameFuture } from './same-future.ts';
 export interface ForkSides {
   readonly actual: Observation[];
   readonly alternative: Observation[];
+  /** The sides reached states with the same future: no later event can tell them apart. */
+  readonly converged: boolean;
+  /** When they did not: the states the comparison would go on from (what a longer trace depends on). */
+  readonly open: readonly MachineState[];
 }
 
 /** Runs the kernel from a fork until the exit it is on returns to user mode (or halts, or hangs). */
@@ -56,15 +60,15 @@ function rearm(w: Machine, armed: readonly Armed[], after: number): void {
  * Returns the event after which it stopped.
  */
 function rest(w: Machine, K: KernelImpl, trace: readonly TraceEvent[], from: number, other: (j: number) => MachineState | undefined,
-  maxSteps: number, after?: (j: number) => void): number {
+  maxSteps: number, after?: (j: number) => void): { end: number; same: boolean } {
   for (let j = from; j <= trace.length; j++) {
     if (j < trace.length) applyEvent(w, trace[j] as TraceEvent, K, maxSteps);
     else runKernel(w, K, maxSteps);
     after?.(j);
     const o = other(j);
-    if (o !== undefined && sameFuture(w, o)) return j;
+    if (o !== undefined && sameFuture(w, o)) return { end: j, same: true };
   }
-  return trace.length;
+  return { end: trace.length, same: false };
 }
 
 /** The actual and alternative observations at one fork point of `run`. */
@@ -77,9 +81,9 @@ export function forkSides(K: KernelImpl, run: Run, fork: ForkPoint, trace: reado
   if (!inside) {
     // The fast exit's first user boundary came at returnClock + 1; the alternative's comes now.
     rearm(alt, armed, fork.returnClock + 1);
-    const end = rest(alt, K, trace, fork.event, (j) => run.states[j + 1], maxSteps);
+    const { end, same } = rest(alt, K, trace, fork.event, (j) => run.states[j + 1], maxSteps);
     const until = run.obsStart[end + 1] ?? run.observations.length;
-    return { actual: run.observations.slice(fork.obsIndex, until).map((t) => t.o), alternative: alt.takeObservations() };
+    return { actual: run.observations.slice(fork.obsIndex, until).map((t) => t.o), alternative: alt.takeObservations(), converged: same, open: same ? [] : [alt.snapshot()] };
   }
   // Both sides from the fork, the countdowns held through both exits (the fast one sets the pace).
   const fast = held(f);
@@ -95,6 +99,6 @@ export function forkSides(K: KernelImpl, run: Run, fork: ForkPoint, trace: reado
     seen[j] = actual.length;
     states[j] = fast.snapshot();
   });
-  const end = rest(alt, K, trace, fork.event, (j) => states[j], maxSteps);
-  return { actual: actual.slice(0, seen[end] ?? actual.length), alternative: alt.takeObservations() };
+  const { end, same } = rest(alt, K, trace, fork.event, (j) => states[j], maxSteps);
+  return { actual: actual.slice(0, seen[end] ?? actual.length), alternative: alt.takeObservations(), converged: same, open: same ? [] : [fast.snapshot(), alt.snapshot()] };
 }

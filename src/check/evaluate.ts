@@ -41,6 +41,12 @@ export interface Judgement {
   readonly run: Run;
   readonly violations: ReadonlyMap<string, Violation>;
   readonly errors: ReadonlyMap<string, string>;
+  /** Each monitor's memo after the last transition (what it carries into a longer trace). */
+  readonly memos: ReadonlyMap<string, unknown>;
+  /** Fork points whose two sides had not reached the same future by the end of the trace. */
+  readonly openForks: number;
+  /** The states those comparisons would go on from, in fork order. */
+  readonly openStates: readonly MachineState[];
 }
 
 /** The message of an error thrown by an invariant's check, with where it was thrown. */
@@ -103,7 +109,7 @@ function stateViolation(inv: Extract<Invariant, { kind: 'state' }>, run: Run, ct
 
 /** Step invariants: every transition, `history` growing in place (no copies: linear in the trace). */
 function stepViolations(invs: ReadonlyArray<Extract<Invariant, { kind: 'step' }>>, run: Run, ctx: CheckContext, out: Map<string, Violation>,
-  errors: Map<string, string>): void {
+  errors: Map<string, string>): Map<string, unknown> {
   const skipped = new Set(run.skipped);
   const history: TaggedObservation[] = [];
   const n = run.states.length - 1;
@@ -134,6 +140,7 @@ function stepViolations(invs: ReadonlyArray<Extract<Invariant, { kind: 'step' }>
       });
     }
   }
+  return memos;
 }
 
 /**
@@ -169,19 +176,21 @@ export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly Tr
       if (v && (p === undefined || v.step < p.step)) out.set(inv.id, v);
     });
   }
-  stepViolations(invs.filter((inv): inv is Extract<Invariant, { kind: 'step' }> => inv.kind === 'step'), run, ctx, out, errors);
+  const memos = stepViolations(invs.filter((inv): inv is Extract<Invariant, { kind: 'step' }> => inv.kind === 'step'), run, ctx, out, errors);
+  const open = new Map<number, readonly MachineState[]>();
   for (const inv of invs) {
     if (inv.kind !== 'differential') continue;
     guarded(inv.id, errors, () => {
-      for (const f of run.forks) {
+      for (const [n, f] of run.forks.entries()) {
         const sides = forkSides(K, run, f, trace);
-        const v = fail(inv.check({ event: f.event, via: f.via, state: f.state, ...sides }, ctx), f.event);
+        if (!sides.converged) open.set(n, sides.open);
+        const v = fail(inv.check({ event: f.event, via: f.via, state: f.state, actual: sides.actual, alternative: sides.alternative }, ctx), f.event);
         if (v) { out.set(inv.id, { ...v, where: K.describe(f.state.cpu.regs.rip) }); break; }
       }
     });
   }
   for (const id of errors.keys()) out.delete(id);
-  return { run, violations: out, errors };
+  return { run, violations: out, errors, memos, openForks: open.size, openStates: [...open].sort((a, b) => a[0] - b[0]).flatMap(([, st]) => st) };
 }
 
 /** The outcome of evaluating one invariant. */

@@ -12,6 +12,7 @@ import { InputError, inputErrors } from '../check/errors.ts';
 import { oneLine } from '../check/shown.ts';
 import type { CliCommand } from './command.ts';
 import { cosim } from './cosim.ts';
+import { exploreCli } from './explore.ts';
 import { list } from './list.ts';
 import { merge } from './merge.ts';
 import { replay } from './replay.ts';
@@ -19,7 +20,7 @@ import { run } from './run.ts';
 import { view } from './view.ts';
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [run, replay, view, merge, list, cosim];
+export const COMMANDS: readonly CliCommand[] = [run, exploreCli, replay, view, merge, list, cosim];
 
 const EXIT_STATUS = `
 Exit status (every command):

@@ -57,7 +57,8 @@ function outDir(dir: string): string {
   return dir;
 }
 
-function shardOf(v: string | undefined): { index: number; count: number } {
+/** `--shard I/N` (1-based) as a 0-based index and a count; a one-line InputError otherwise. */
+export function shardOf(v: string | undefined): { index: number; count: number } {
   if (v === undefined) return { index: 0, count: 1 };
   const m = /^(\d+)\/(\d+)$/.exec(v);
   const index = Number(m?.[1]);

@@ -12,6 +12,7 @@ import { InputError, inputErrors, issueTexts } from '../check/errors.ts';
 import { toTraceEvents } from '../check/operands.ts';
 import { review, type Review } from '../check/review.ts';
 import { traceAt } from '../check/search.ts';
+import { designByName, kernelOf } from '../check/session.ts';
 import { described } from '../check/shown.ts';
 import { resolveInitial, TRACE_FORMAT, traceSchema, type TraceFile } from '../check/trace-file.ts';
 import { parseJsonFile, readText, validate } from '../check/validate.ts';
@@ -54,15 +55,18 @@ function load(file: string): Loaded {
 /** The default design, vendor and paging of `--seed/--path` (a search's unit names its own; pass them). */
 export const SEED_DEFAULTS = { design: 'linux-6.7', vendor: 'intel', paging: 4, maxLength: 16 } as const;
 
-/** The trace a recorded fast-check run generated: `--seed S --path P`. */
+/**
+ * The trace a search generated: `--seed S --path P`. The guided search's traces depend on what
+ * earlier ones covered on that cell, so the design, vendor and paging must be the search's.
+ */
 function fromSeed(o: TraceOptions): Loaded {
   const seed = parseSeed(o.seed, 0);
   const path = intFlag('path', o.path, 0, 0, 10_000_000);
-  const raw = traceAt(seed, path, SEED_DEFAULTS.maxLength);
-  const trace: TraceFile = {
-    format: TRACE_FORMAT, design: o.design ?? SEED_DEFAULTS.design, vendor: o.vendor ?? SEED_DEFAULTS.vendor,
-    paging: o.paging ? (Number(o.paging) as 4 | 5) : SEED_DEFAULTS.paging, events: raw,
-  };
+  const design = o.design ?? SEED_DEFAULTS.design;
+  const vendor = o.vendor ?? SEED_DEFAULTS.vendor;
+  const paging = o.paging ? (Number(o.paging) as 4 | 5) : SEED_DEFAULTS.paging;
+  const raw = traceAt({ kernel: kernelOf(designByName(design)), vendor, paging }, seed, path, SEED_DEFAULTS.maxLength);
+  const trace: TraceFile = { format: TRACE_FORMAT, design, vendor, paging, events: raw };
   return { file: `seed ${seed} path ${path}`, trace };
 }
 

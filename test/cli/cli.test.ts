@@ -40,7 +40,7 @@ describe('entrycheck CLI', () => {
 
   it('run exits 1 and saves a counterexample when a cell does not match', () => {
     const out = mkdtempSync(join(tmpdir(), 'ec-run-'));
-    const r = cli('run', '--design', 'linux-6.7', '--property', 'sanity-switch-mid-syscall', '--vendor', 'intel', '--paging', '4', '--runs', '30', '--out', out, '--json');
+    const r = cli('run', '--design', 'linux-6.7', '--property', 'sanity-switch-mid-syscall', '--vendor', 'intel', '--paging', '4', '--runs', '100', '--out', out, '--json');
     const j = JSON.parse(r.stdout) as { ok: boolean; cells: Array<{ verdict: string; counterexample: { file: string } | null }> };
     // A sanity claim is expected to be violated: found and saved, the run matches.
     expect(j.cells[0]?.verdict).toBe('violated');

@@ -1,0 +1,56 @@
+/**
+ * The alphabet of bounded-exhaustive exploration: a finite list of events, each event type of the
+ * vocabulary with a small domain of boundary values (gen/values.ts says where the predicates
+ * change their answer). Interrupts and NMIs come at the first few boundaries of the next event
+ * (`after` 0..window-1): with an interrupt counted as one event, a trace of length k reaches an
+ * interrupt at any of those boundaries of any of its instructions. A user may pass their own
+ * alphabet as a JSON file (a list of events in the trace-file form).
+ */
+import { USER_CS, USER_DS } from '../../isa/index.ts';
+import type { RawEvent } from '../trace-file.ts';
+
+/** A frame that fast-returns as it stands, with one field group moved (gen/events.ts explains why). */
+const frame = (moved: Record<string, string | number>): Record<string, string | number> =>
+  ({ rip: '$next', rcx: '$next', rflags: '0x202', r11: '0x202', cs: USER_CS, ss: USER_DS, ...moved });
+
+/** Events whose values are not counts of boundaries. */
+const BASE: readonly RawEvent[] = [
+  { type: 'user.nop' },
+  { type: 'user.syscall', nr: 'getpid' },
+  { type: 'user.syscall', nr: 'sched_yield' },
+  { type: 'user.syscall', nr: 'fork' },
+  { type: 'user.int80', nr: 'getpid' },
+  { type: 'user.sysenter', nr: 'getpid' },
+  { type: 'user.int3' },
+  // RFLAGS: TF (a trap after the next instruction) and AC|NT (flags the entry must clear).
+  { type: 'user.popf', flags: '0x302' },
+  { type: 'user.popf', flags: '0x44202' },
+  { type: 'user.movSs', watched: true },
+  // The last instruction of the canonical user half: the next RIP is the first non-canonical one.
+  { type: 'user.jump', target: '$user_half_end-2' },
+  // A user RSP inside a kernel stack (the NMI stack, one hardware frame below its top).
+  { type: 'user.setReg', reg: 'rsp', value: '$nmi_stack-0x28' },
+  { type: 'user.wrgsbase', value: '0xffff800000000000' },
+  // Forged frames, each valid but for one field group at its edge: RIP/RCX just past the user
+  // half, RFLAGS/R11 with TF, SS naming LDT slot 0.
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rip: '$user_half_end', rcx: '$user_half_end' }) },
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rflags: '0x302', r11: '0x302' }) },
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ ss: 0x7 }) },
+  // modify_ldt(1, 0, flags): a not-present data descriptor, a present code one.
+  { type: 'user.syscall', nr: 'modify_ldt', args: ['0x1', '0x0', '0x0'] },
+  { type: 'user.syscall', nr: 'modify_ldt', args: ['0x1', '0x0', '0x3'] },
+  { type: 'tracer.attach', options: { syscalls: true } },
+  { type: 'tracer.attach', options: { fork: true } },
+  { type: 'tracer.setRegs', regs: { rip: '$user_half_end', rcx: '$user_half_end' } },
+  { type: 'tracer.singleStep' },
+  { type: 'tracer.cont' },
+  { type: 'tracer.watch', addr: '$user_data' },
+  { type: 'sched.signal', task: 1, signal: 10 },
+];
+
+/** The default alphabet: BASE plus an IRQ and an NMI at each of the first `window` boundaries. */
+export function defaultAlphabet(window = 2): RawEvent[] {
+  const hw: RawEvent[] = [];
+  for (let after = 0; after < window; after++) hw.push({ type: 'hw.irq', after }, { type: 'hw.nmi', after });
+  return [...BASE, ...hw];
+}

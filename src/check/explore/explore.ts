@@ -1,0 +1,121 @@
+/**
+ * Bounded-exhaustive exploration: every trace of length <= depth over a finite alphabet, breadth
+ * first, so the first violation found is a shortest one. A trace whose end has been seen before
+ * (the same machine state up to `sameFuture`, the same monitor memos, the same SYSRET/IRET
+ * comparisons still open) is not extended again: every extension of it behaves like the
+ * extension of the first (the tests check the state counts against a brute-force enumeration).
+ * Each new trace is judged by every invariant with the one-replay judge. The soundness of the
+ * pruning rests on the fingerprint: step invariants must keep what they remember in a monitor
+ * memo (which the fingerprint covers), not re-read the history.
+ */
+import type { Event, MachineState } from '../../model/index.ts';
+import { judge, type CellRun, type Judgement, type Violation } from '../evaluate.ts';
+import type { Invariant } from '../invariant.ts';
+import { toTraceEvents } from '../operands.ts';
+import type { RawEvent } from '../trace-file.ts';
+import { hash64, stateFingerprint } from './fingerprint.ts';
+
+/** What to explore. */
+export interface ExploreOptions {
+  readonly invariants: readonly Invariant[];
+  readonly cell: CellRun;
+  readonly alphabet: readonly RawEvent[];
+  readonly depth: number;
+  /** Explore only the traces whose first event's alphabet index is `index` mod `count`. */
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** Stop after this many distinct states (the claim is then only up to the depth completed). */
+  readonly maxStates?: number;
+  readonly onProgress?: (p: ExploreProgress) => void;
+}
+
+/** Progress, reported every few hundred traces and at the end of each depth. */
+export interface ExploreProgress {
+  readonly depth: number;
+  readonly states: number;
+  readonly traces: number;
+  /** Traces still to extend at this depth, and found so far for the next. */
+  readonly queue: number;
+  readonly ms: number;
+}
+
+/** A violation and its (shortest) trace. */
+export interface ExploreFound {
+  readonly invariant: string;
+  readonly raw: readonly RawEvent[];
+  readonly events: readonly Event[];
+  readonly failure: Violation;
+}
+
+/** The outcome of an exploration. */
+export interface ExploreResult {
+  readonly found: ExploreFound | null;
+  /** Distinct states (fingerprints), the initial one included. */
+  readonly states: number;
+  /** Traces judged. */
+  readonly traces: number;
+  /** Every trace up to this length was explored (or pruned as a repeat). */
+  readonly depthDone: number;
+  /** Invariants whose own check threw, with the message. */
+  readonly errors: ReadonlyMap<string, string>;
+  readonly ms: number;
+}
+
+/** A memo as text for the fingerprint (sets and maps sorted; memos are plain data). */
+function memoText(v: unknown): string {
+  if (typeof v === 'bigint') return `n${v.toString(16)}`;
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v) ?? 'u';
+  if (v instanceof Set) return `S{${[...v].map(memoText).sort().join(',')}}`;
+  if (v instanceof Map) return `M{${[...v].map(([k, x]) => `${memoText(k)}=${memoText(x)}`).sort().join(',')}}`;
+  if (Array.isArray(v)) return `[${v.map(memoText).join(',')}]`;
+  return `{${Object.keys(v).sort().map((k) => `${k}=${memoText((v as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+/**
+ * The fingerprint of a judged trace of `length` events: its end state (before the final drain),
+ * its monitors' memos, and the states of the SYSRET/IRET comparisons still open (a longer trace
+ * goes on comparing from there).
+ */
+export function traceFingerprint(j: Judgement, length: number): string {
+  const open = j.openStates.map(stateFingerprint).join(',');
+  return hash64(`${stateFingerprint(j.run.states[length] as MachineState)}|${memoText([...j.memos])}|${open}`);
+}
+
+/** Explores every trace up to `o.depth` events; stops at the first violation. */
+export function explore(o: ExploreOptions): ExploreResult {
+  const t0 = performance.now();
+  let invs = o.invariants.slice();
+  const errors = new Map<string, string>();
+  const seen = new Set<string>();
+  let traces = 0;
+  let level: RawEvent[][] = [[]];
+  seen.add(traceFingerprint(judge(invs, o.cell, []), 0));
+  const progress = (depth: number, queue: number): void =>
+    o.onProgress?.({ depth, states: seen.size, traces, queue, ms: performance.now() - t0 });
+  const result = (found: ExploreFound | null, depthDone: number): ExploreResult =>
+    ({ found, states: seen.size, traces, depthDone, errors, ms: performance.now() - t0 });
+  for (let d = 1; d <= o.depth; d++) {
+    const next: RawEvent[][] = [];
+    for (let n = 0; n < level.length; n++) {
+      const prefix = level[n] as RawEvent[];
+      for (let i = 0; i < o.alphabet.length; i++) {
+        if (d === 1 && o.shard && i % o.shard.count !== o.shard.index) continue;
+        const raw = [...prefix, o.alphabet[i] as RawEvent];
+        const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'));
+        traces++;
+        for (const [id, msg] of j.errors) errors.set(id, msg);
+        if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
+        const hit = invs.find((inv) => j.violations.has(inv.id));
+        if (hit) return result({ invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation }, d - 1);
+        const fp = traceFingerprint(j, raw.length);
+        if (seen.has(fp)) continue;
+        seen.add(fp);
+        if (d < o.depth) next.push(raw);
+        if (o.maxStates !== undefined && seen.size >= o.maxStates) return result(null, d - 1);
+        if ((traces & 255) === 0) progress(d, level.length - n + next.length);
+      }
+    }
+    progress(d, next.length);
+    level = next;
+  }
+  return result(null, o.depth);
+}

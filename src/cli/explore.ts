@@ -1,0 +1,122 @@
+/**
+ * `entrycheck explore`: bounded-exhaustive exploration of one cell (check/explore). Every trace
+ * of length <= --depth over the alphabet (the default one, or --alphabet FILE) is judged, repeats
+ * pruned by state fingerprint, breadth first. The result is a counterexample (saved like run's,
+ * the first found and so a shortest one; exit 1) or the claim "no violation in any trace of
+ * length <= k over alphabet A: N distinct states" (exit 0). Progress goes to stderr.
+ */
+import { Option, type Command } from 'commander';
+import { saveCounterexample } from '../check/counterexample.ts';
+import { defaultAlphabet } from '../check/explore/alphabet.ts';
+import { explore, type ExploreProgress, type ExploreResult } from '../check/explore/explore.ts';
+import { stringify } from '../check/json.ts';
+import { readText } from '../check/read-file.ts';
+import { kernelOf } from '../check/session.ts';
+import { eventsSchema, type RawEvent } from '../check/trace-file.ts';
+import { parseJsonFile, validate } from '../check/validate.ts';
+import { counterexampleText } from '../report/counterexample-text.ts';
+import type { CliCommand } from './command.ts';
+import { designNamed, exitHelp, intFlag, loadInvariants, selectInvariants } from './common.ts';
+import { duration } from './progress.ts';
+import { shardOf } from './run.ts';
+
+/** Options of the explore command (as commander parses them). */
+export interface ExploreCliOptions {
+  readonly design: string;
+  readonly property?: string[];
+  readonly vendor: 'intel' | 'amd';
+  readonly paging: string;
+  readonly depth?: string;
+  readonly window?: string;
+  readonly alphabet?: string;
+  readonly shard?: string;
+  readonly maxStates?: string;
+  readonly out: string;
+  readonly json?: boolean;
+}
+
+/** Default depth and interrupt window. */
+export const DEFAULT_DEPTH = 3;
+export const DEFAULT_WINDOW = 2;
+
+/** Progress lines on stderr: one per depth finished, and every two seconds on a terminal. */
+function reporter(quiet: boolean): (p: ExploreProgress) => void {
+  let last = 0;
+  let depth = 0;
+  return (p) => {
+    if (quiet) return;
+    const line = `[explore] depth ${p.depth}: ${p.states} distinct states, ${p.traces} traces, ${Math.round((p.states / Math.max(p.ms, 1)) * 1000)} states/s, queue ${p.queue}`;
+    if (p.depth !== depth || p.ms - last > 2000) {
+      process.stderr.write(`${line}\n`);
+      last = p.ms;
+      depth = p.depth;
+    }
+  };
+}
+
+/** The result as text for people. */
+function resultText(r: ExploreResult, depth: number, alphabet: number, file: string | null): string {
+  const stats = `${r.states} distinct states, ${r.traces} traces judged in ${duration(r.ms / 1000)}`;
+  if (r.found) {
+    return `violation of ${r.found.invariant} by a trace of ${r.found.raw.length} event${r.found.raw.length === 1 ? '' : 's'} (no shorter trace violates any invariant): ` +
+      `${r.found.failure.message}\n  ${stats}\n  saved ${file}\n`;
+  }
+  const errors = [...r.errors].map(([id, m]) => `\n  ${id} could not be judged: ${m}`).join('');
+  if (r.depthDone < depth) return `no violation in any trace of length <= ${r.depthDone} over the alphabet (${alphabet} events), stopped by --max-states: ${stats}${errors}\n`;
+  return `no violation in any trace of length <= ${depth} over the alphabet (${alphabet} events): ${stats}${errors}\n`;
+}
+
+/** Runs one exploration. */
+export async function exploreCommand(o: ExploreCliOptions): Promise<number> {
+  const design = designNamed(o.design);
+  const depth = intFlag('depth', o.depth, DEFAULT_DEPTH, 1, 12);
+  const window = intFlag('window', o.window, DEFAULT_WINDOW, 0, 200);
+  const maxStates = intFlag('max-states', o.maxStates, 5_000_000, 1, 1_000_000_000);
+  const shard = shardOf(o.shard);
+  const alphabet: RawEvent[] = o.alphabet ? validate(eventsSchema, parseJsonFile(readText(o.alphabet), o.alphabet), o.alphabet) : defaultAlphabet(window);
+  const all = await loadInvariants();
+  const invariants = (o.property ? selectInvariants(all, o.property) : all.filter((d) => d.invariant.sanity !== true)).map((d) => d.invariant);
+  const paging = Number(o.paging) as 4 | 5;
+  const r = explore({
+    invariants, cell: { kernel: kernelOf(design), vendor: o.vendor, paging }, alphabet, depth, maxStates,
+    ...(shard.count > 1 ? { shard } : {}), onProgress: reporter(o.json === true),
+  });
+  let file: string | null = null;
+  if (r.found) {
+    file = saveCounterexample(o.out, {
+      invariant: r.found.invariant, design, vendor: o.vendor, paging, seed: 0, path: `explore depth ${r.found.raw.length}`,
+      events: r.found.events, failure: r.found.failure,
+    }, counterexampleText);
+  }
+  if (o.json) {
+    process.stdout.write(stringify({
+      format: 'entrycheck/explore@1', design: design.name, vendor: o.vendor, paging, depth, alphabet: alphabet.length, shard,
+      complete: r.depthDone === depth, depthDone: r.depthDone, states: r.states, traces: r.traces, ms: Math.round(r.ms),
+      found: r.found ? { invariant: r.found.invariant, length: r.found.raw.length, message: r.found.failure.message, file } : null,
+      errors: Object.fromEntries(r.errors),
+    }));
+  } else process.stdout.write(resultText(r, depth, alphabet.length, file));
+  return r.found || r.errors.size > 0 ? 1 : 0;
+}
+
+/** The explore command. */
+export const exploreCli: CliCommand = {
+  register(program: Command, done) {
+    program
+      .command('explore')
+      .description('judge every trace up to a length over a finite alphabet, breadth first (a violation found is a shortest one)')
+      .requiredOption('--design <name>', 'the design to explore')
+      .option('--property <id...>', 'invariants to judge (default: all but the sanity claims)')
+      .addOption(new Option('--vendor <vendor>', 'CPU vendor').choices(['intel', 'amd']).default('intel'))
+      .addOption(new Option('--paging <levels>', 'paging mode').choices(['4', '5']).default('4'))
+      .option('--depth <k>', `longest trace (default: ${DEFAULT_DEPTH})`)
+      .option('--window <n>', `the default alphabet's IRQ and NMI at each of the first n boundaries of the next event (default: ${DEFAULT_WINDOW})`)
+      .option('--alphabet <file>', 'a JSON list of events (trace-file form) to use instead of the default alphabet')
+      .option('--shard <i/n>', 'explore shard i of n: the traces whose first event is alphabet entry i, i+n, ... (default: 1/1)')
+      .option('--max-states <n>', 'stop after this many distinct states (default: 5000000)')
+      .option('--out <dir>', 'counterexample directory', 'counterexamples')
+      .option('--json', 'one JSON object on stdout (schemas/explore-output.schema.json)')
+      .addHelpText('after', exitHelp('a violation was found (and saved), or an invariant\'s check threw'))
+      .action(async (opts: ExploreCliOptions) => { done(await exploreCommand(opts)); });
+  },
+};
