@@ -3,7 +3,13 @@
  * was generated, how deep kernel contexts nested, which kernel entries and which exit
  * instructions were reached.
  */
-import type { Run } from '../model/index.ts';
+import { mcdc, type DecisionLog, type Run } from '../model/index.ts';
+
+/** A decision as coverage keeps it: its conditions and the distinct vectors seen (decisions.ts). */
+export interface DecisionCount {
+  readonly conditions: readonly string[];
+  readonly vectors: readonly number[];
+}
 
 /** Counts over the traces of a run. */
 export interface Coverage {
@@ -16,11 +22,13 @@ export interface Coverage {
   readonly entries: Record<string, number>;
   /** Exit instruction (sysret, sysretl, sysexit, iret) -> returns to user mode. */
   readonly exits: Record<string, number>;
+  /** Design -> decision -> the condition vectors its runs took (decision coverage, MC/DC). */
+  readonly decisions: Record<string, Record<string, DecisionCount>>;
 }
 
 /** An empty coverage record. */
 export function emptyCoverage(): Coverage {
-  return { traces: 0, events: {}, depth: {}, entries: {}, exits: {} };
+  return { traces: 0, events: {}, depth: {}, entries: {}, exits: {}, decisions: {} };
 }
 
 const NAMES: Readonly<Record<number, string>> = { 1: '#DB', 2: 'NMI', 3: '#BP', 6: '#UD', 8: '#DF', 11: '#NP', 12: '#SS', 13: '#GP', 14: '#PF', 0x80: 'int80' };
@@ -38,10 +46,45 @@ export function coverTrace(into: Coverage, events: ReadonlyArray<{ type: string 
   bump(into.depth, String(run.maxDepth));
 }
 
+/** Adds one design's decision log into `into`. */
+export function coverDecisions(into: Coverage, design: string, log: DecisionLog): void {
+  const d = (into.decisions[design] ??= {});
+  for (const [id, seen] of log) addDecision(d, id, seen.conditions, seen.vectors);
+}
+
+function addDecision(d: Record<string, DecisionCount>, id: string, conditions: readonly string[], vectors: Iterable<number>): void {
+  const old = d[id];
+  const merged = new Set(old && old.conditions.length === conditions.length ? old.vectors : []);
+  for (const v of vectors) merged.add(v);
+  d[id] = { conditions, vectors: [...merged].sort((x, y) => x - y) };
+}
+
 /** Adds `b` into `a`. */
 export function mergeCoverage(a: Coverage, b: Coverage): void {
   a.traces += b.traces;
   for (const key of ['events', 'depth', 'entries', 'exits'] as const) for (const [k, n] of Object.entries(b[key])) bump(a[key], k, n);
+  for (const [design, ds] of Object.entries(b.decisions)) {
+    const d = (a.decisions[design] ??= {});
+    for (const [id, c] of Object.entries(ds)) addDecision(d, id, c.conditions, c.vectors);
+  }
+}
+
+/** Decision coverage for people: per design and decision, each condition T/F seen and MC/DC. */
+export function decisionText(c: Coverage): string {
+  const lines: string[] = [];
+  for (const [design, ds] of Object.entries(c.decisions).sort(([x], [y]) => x.localeCompare(y))) {
+    lines.push(`  ${design}:`);
+    for (const [id, d] of Object.entries(ds).sort(([x], [y]) => x.localeCompare(y))) {
+      const n = d.conditions.length;
+      const outcomes = new Set(d.vectors.map((v) => v >> n & 1));
+      const conds = mcdc(d.conditions, d.vectors).map((x) =>
+        `${x.condition} [${x.seenTrue ? 'T' : '-'}${x.seenFalse ? 'F' : '-'}${x.independent ? ' MC/DC' : ''}]`);
+      const decided = `${outcomes.has(1) ? 'true' : ''}${outcomes.size === 2 ? ' and ' : ''}${outcomes.has(0) ? 'false' : ''}`;
+      lines.push(`    ${id} (seen ${decided}): ${conds.join(', ') || 'no conditions'}`);
+    }
+  }
+  const head = 'Decision coverage (conditions seen [T]rue/[F]alse; MC/DC: shown to decide the outcome on its own):';
+  return lines.length === 0 ? '' : ['', head, ...lines].join('\n');
 }
 
 /** Text for people, after the matrix. */
@@ -54,5 +97,5 @@ export function coverageText(c: Coverage): string {
     line('deepest kernel nesting per trace (contexts: traces)', c.depth),
     line('kernel entries reached', c.entries),
     line('returns to user mode by', c.exits),
-  ].join('\n');
+  ].join('\n') + decisionText(c);
 }

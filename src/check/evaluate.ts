@@ -7,7 +7,7 @@
 import type { Paging, Vendor } from '../isa/index.ts';
 import { initialState, type BuiltKernel, type InitialOverrides } from '../kernel/index.ts';
 import {
-  replay, type Event, type MachineState, type Observation, type Probe, type Run, type TaggedObservation, type TraceEvent,
+  replay, type DecisionLog, type Event, type MachineState, type Observation, type Probe, type Run, type TaggedObservation, type TraceEvent,
 } from '../model/index.ts';
 import { forkSides } from './differential.ts';
 import type { CheckContext, Invariant, Transition, Verdict } from './invariant.ts';
@@ -146,10 +146,10 @@ function stepViolations(invs: ReadonlyArray<Extract<Invariant, { kind: 'step' }>
 /**
  * Judges `invs` on one trace (one replay). `micro` also records every micro-transition; `track`
  * reports progress to a watchdog, with each invariant's index in `track.order`; `edges` collects
- * the replay's edge coverage for a guided search.
+ * the replay's edge coverage for a guided search, `decisions` the kernel's condition vectors.
  */
 export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly TraceEvent[],
-  o: { micro?: boolean; track?: { tracker: Tracker; order: readonly string[] }; edges?: Uint8Array } = {}): Judgement {
+  o: { micro?: boolean; track?: { tracker: Tracker; order: readonly string[] }; edges?: Uint8Array; decisions?: DecisionLog } = {}): Judgement {
   tracker = o.track?.tracker ?? null;
   if (o.track) trackIndex = new Map(o.track.order.map((id, i) => [id, i]));
   tracker?.tick();
@@ -160,7 +160,7 @@ export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly Tr
   const probed = invs.filter(micro);
   const run = replay(initialState(K, c.vendor, c.paging, c.initial), trace, K, {
     probes: probed.map((inv) => probeOf(inv, ctx, errors)), forks: invs.some((inv) => inv.kind === 'differential'), micro: o.micro ?? false,
-    ...(o.edges ? { edges: o.edges } : {}),
+    ...(o.edges ? { edges: o.edges } : {}), ...(o.decisions ? { decisions: o.decisions } : {}),
   });
   const out = new Map<string, Violation>();
   for (const f of run.probeFailures) {

@@ -37,7 +37,16 @@ export const runOutputSchema = z.strictObject({
   /** The run's seed and budget, and its shard ("I/N"; "all/N" for N shards merged by entrycheck merge). */
   params: z.strictObject({ seed: int, runs: int, shard: z.string().regex(/^(\d+|all)\/\d+$/) }),
   cells: z.array(cellSchema),
-  coverage: z.strictObject({ traces: int, events: counts, depth: counts, entries: counts, exits: counts }),
+  coverage: z.strictObject({
+    traces: int, events: counts, depth: counts, entries: counts, exits: counts,
+    /** Design -> decision -> its conditions and the distinct condition vectors seen (bit i: condition i; the next bit: the outcome). */
+    decisions: z.record(z.string(), z.record(z.string(), z.strictObject({ conditions: z.array(z.string()), vectors: z.array(int) }))),
+  }),
+  /** Decision coverage worked out from coverage.decisions: per design and decision, each condition seen true, false, and shown to decide the outcome alone (MC/DC). */
+  mcdc: z.record(z.string(), z.record(z.string(), z.strictObject({
+    outcomes: z.array(z.boolean()),
+    conditions: z.array(z.strictObject({ condition: z.string(), seenTrue: z.boolean(), seenFalse: z.boolean(), independent: z.boolean() })),
+  }))),
   /** Traces judged, their events, kernel micro-steps, and the CPU time of the whole process (all threads), milliseconds. */
   stats: z.strictObject({ traces: int, events: int, microSteps: int, cpuMs: int }),
   /** Design and property files that could not be loaded and were left out (the run is then not ok). */

@@ -5,6 +5,7 @@
  * unit whose index is I-1 modulo N: the union of all shards is exactly the unsharded run.
  */
 import { createHash } from 'node:crypto';
+import { DEFAULT_EXPLORE_DEPTH } from './explore-depth.ts';
 import type { CellId } from './expected.ts';
 
 /** Design, vendor and paging mode: what one replay is run on. */
@@ -28,6 +29,8 @@ export interface Unit {
   readonly chunk: number;
   readonly runs: number;
   readonly seed: number;
+  /** Length up to which the first chunk of a group judges every trace over the exploration alphabet first. */
+  readonly exploreDepth: number;
 }
 
 /** What to plan. */
@@ -40,6 +43,8 @@ export interface PlanInput {
   readonly chunkSize: number;
   readonly seed: number;
   readonly shard: { readonly index: number; readonly count: number };
+  /** The exhaustive phase's depth (search.ts DEFAULT_EXPLORE_DEPTH when absent). */
+  readonly exploreDepth?: number;
 }
 
 /** A 31-bit seed derived from the run seed and the unit's coordinates. */
@@ -61,7 +66,7 @@ export function plan(p: PlanInput): Unit[] {
         const group: Group = { design, vendor, paging };
         for (let chunk = 0; chunk < chunks; chunk++) {
           const runs = Math.min(p.chunkSize, p.runs - chunk * p.chunkSize);
-          units.push({ index: units.length, group, invariants: p.invariants, chunk, runs, seed: unitSeed(p.seed, group, chunk) });
+          units.push({ index: units.length, group, invariants: p.invariants, chunk, runs, seed: unitSeed(p.seed, group, chunk), exploreDepth: p.exploreDepth ?? DEFAULT_EXPLORE_DEPTH });
         }
       }
     }

@@ -6,10 +6,13 @@
  * alone). Shared by the runner, the acceptance tests and the benchmark.
  */
 import { initialState } from '../kernel/index.ts';
-import { replay, type Event } from '../model/index.ts';
+import { replay, type DecisionLog, type Event } from '../model/index.ts';
 import { coverTrace, type Coverage } from './coverage.ts';
 import { judge, type CellRun, type Violation } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
+import { DEFAULT_EXPLORE_DEPTH } from './explore-depth.ts';
+import { defaultAlphabet } from './explore/alphabet.ts';
+import { explore } from './explore/explore.ts';
 import { GuidedSearch } from './gen/guided.ts';
 import { toTraceEvents } from './operands.ts';
 import { shrink } from './shrink.ts';
@@ -45,6 +48,8 @@ export interface GroupSearch {
   readonly found: ReadonlyMap<string, Found>;
   /** Invariants whose check threw, or every pending one when the model itself threw. */
   readonly errors: ReadonlyMap<string, string>;
+  /** The kernel's decisions as the search's replays took them (decision coverage). */
+  readonly decisions: DecisionLog;
   /** For invariants whose check threw: the shrunk trace it throws on. */
   readonly thrown: ReadonlyMap<string, Thrown>;
 }
@@ -112,9 +117,22 @@ export interface Track {
   readonly order: readonly string[];
 }
 
+/** How a group search goes. */
+export interface SearchOptions {
+  /** Longest generated trace (default 16). */
+  readonly maxLength?: number;
+  /**
+   * First judge every trace up to this length over the default exploration alphabet (breadth
+   * first, repeats pruned; 0: none). What it finds is a shortest trace and needs no shrinking.
+   */
+  readonly exploreDepth?: number;
+  readonly coverage?: Coverage;
+  readonly track?: Track;
+}
+
 /** Searches `runs` traces from `seed` for violations of `invs` on one group. */
-export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: number, runs: number, maxLength = 16, coverage?: Coverage,
-  track?: Track): GroupSearch {
+export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: number, runs: number, o: SearchOptions = {}): GroupSearch {
+  const { maxLength = 16, coverage, track } = o;
   const t0 = performance.now();
   const found = new Map<string, Found>();
   const errors = new Map<string, string>();
@@ -124,14 +142,24 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   let micro = 0;
   let events = 0;
   let done = 0;
+  const depth = o.exploreDepth ?? DEFAULT_EXPLORE_DEPTH;
   const g = new GuidedSearch(seed, maxLength, cell.kernel);
+  const decisions = g.decisions;
+  if (depth > 0 && pending.length > 0) {
+    const x = explore({ invariants: pending, cell, alphabet: defaultAlphabet(), depth, all: true, decisions, ...(track ? { track } : {}) });
+    for (const [id, f] of x.foundAll) {
+      found.set(id, { raw: [...f.raw], events: f.events, failure: f.failure, path: `explore depth ${f.raw.length}`, rawLength: f.raw.length, timeToFind: x.ms, timeToShrink: 0 });
+    }
+    for (const [id, msg] of x.errors) errors.set(id, msg);
+    pending = pending.filter((inv) => !found.has(inv.id) && !errors.has(inv.id));
+  }
   for (let k = 0; k < runs && pending.length > 0; k++) {
     const raw = g.next();
     done++;
     events += raw.length;
     let j;
     try {
-      j = judge(pending, cell, traces(raw), { edges: g.edges, ...(track ? { track } : {}) });
+      j = judge(pending, cell, traces(raw), { edges: g.edges, decisions: g.decisions, ...(track ? { track } : {}) });
     } catch (e) {
       for (const inv of pending) errors.set(inv.id, `${(e as Error).message} (trace ${JSON.stringify(raw)})`);
       pending = [];
@@ -159,7 +187,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
     const m = minimiseThrow(h.inv, cell, h.raw, track);
     if (m !== null) thrown.set(h.inv.id, { events: m.events, message: m.message, path: String(h.index), rawLength: h.raw.length });
   }
-  return { runs: done, events, microSteps: micro, found, errors, thrown };
+  return { runs: done, events, microSteps: micro, found, errors, thrown, decisions };
 }
 
 /** What a single-invariant search found (the acceptance tests and the benchmark use it). */
@@ -171,8 +199,8 @@ export interface SearchResult {
 }
 
 /** Searches from `seed` with at most `runs` traces for a violation of one invariant. */
-export function search(inv: Invariant, cell: CellRun, seed: number, runs: number, maxLength = 16, coverage?: Coverage): SearchResult {
-  const r = searchGroup([inv], cell, seed, runs, maxLength, coverage);
+export function search(inv: Invariant, cell: CellRun, seed: number, runs: number, o: SearchOptions = {}): SearchResult {
+  const r = searchGroup([inv], cell, seed, runs, o);
   const error = r.errors.get(inv.id);
   const found = r.found.get(inv.id);
   return { runs: r.runs, microSteps: r.microSteps, ...(error !== undefined ? { error } : {}), ...(found ? { found } : {}) };

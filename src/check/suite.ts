@@ -28,6 +28,8 @@ export interface SuiteOptions {
   /** Worker threads; 0 runs everything in this thread (needed for designs with predicate overrides). */
   readonly workers: number;
   readonly maxLength?: number;
+  /** Depth of each group's exhaustive phase (0: none; default DEFAULT_EXPLORE_DEPTH). */
+  readonly exploreDepth?: number;
   readonly expected: Expected;
   readonly renderTxt: (file: string, c: Counterexample) => string;
   readonly onProgress?: (done: number, total: number, u: Unit) => void;
@@ -71,6 +73,7 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
     invariants: o.invariants.map((d) => ({ id: d.invariant.id, sanity: d.invariant.sanity })),
     designs: o.designs.map((d) => d.name), vendors: o.vendors, pagings: o.pagings,
     runs: o.runs, chunkSize: o.chunkSize ?? Math.max(o.runs, 1), seed: o.seed, shard: o.shard ?? { index: 0, count: 1 },
+    ...(o.exploreDepth !== undefined ? { exploreDepth: o.exploreDepth } : {}),
   });
   const byIndex = new Map(units.map((u) => [u.index, u]));
   const designs = new Map(o.designs.map((d) => [d.name, d]));

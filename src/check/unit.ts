@@ -8,7 +8,7 @@ import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event } from '../model/index.ts';
 import { parseCounterexample } from './counterexample.ts';
-import { emptyCoverage, type Coverage } from './coverage.ts';
+import { coverDecisions, emptyCoverage, type Coverage } from './coverage.ts';
 import { evaluate, type CellRun, type Violation } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
 import { toTraceEvents } from './operands.ts';
@@ -96,7 +96,10 @@ export function runUnit(u: Unit, invariants: readonly Invariant[], cell: CellRun
   }
   const coverage = emptyCoverage();
   const pending = invariants.filter((inv) => !cells.has(inv.id));
-  const r = searchGroup(pending, cell, u.seed, u.runs, maxLength, coverage, tracker ? { tracker, order: invariants.map((i) => i.id) } : undefined);
+  const r = searchGroup(pending, cell, u.seed, u.runs, {
+    maxLength, coverage, exploreDepth: u.chunk === 0 ? u.exploreDepth : 0, ...(tracker ? { track: { tracker, order: invariants.map((i) => i.id) } } : {}),
+  });
+  coverDecisions(coverage, u.group.design, r.decisions);
   for (const inv of pending) {
     const error = r.errors.get(inv.id);
     const f = r.found.get(inv.id);

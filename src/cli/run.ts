@@ -14,6 +14,7 @@ import { brokenProperties } from '../check/discover.ts';
 import { InputError, inputErrors } from '../check/errors.ts';
 import { Expected, EXPECTED_FILE } from '../check/expected.ts';
 import { stringify } from '../check/json.ts';
+import { DEFAULT_EXPLORE_DEPTH } from '../check/explore-depth.ts';
 import { plan } from '../check/plan.ts';
 import { runSuite } from '../check/suite.ts';
 import { counterexampleText } from '../report/counterexample-text.ts';
@@ -34,6 +35,7 @@ export interface RunOptions {
   readonly vendor: string;
   readonly paging: string;
   readonly runs?: string;
+  readonly exploreDepth?: string;
   readonly seed?: string;
   readonly shard?: string;
   readonly out: string;
@@ -72,6 +74,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const reporter = o.json ? 'json' : (o.reporter ?? 'text');
   const designs = o.design ? o.design.map(designNamed) : [...allDesigns()];
   const runs = intFlag('runs', o.runs, DEFAULT_RUNS, 1, 10_000_000);
+  const exploreDepth = intFlag('explore-depth', o.exploreDepth, DEFAULT_EXPLORE_DEPTH, 0, 6);
   const stallS = intFlag('stall-timeout', o.stallTimeout, DEFAULT_STALL_S, 1, 86_400);
   const out = outDir(o.out);
   const seed = parseSeed(o.seed, DEFAULT_SEED);
@@ -91,7 +94,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   });
   const progress = startProgress(units, reporter === 'json');
   const { cells, coverage, stats } = await runSuite({
-    invariants, designs, vendors, pagings, runs, seed, shard, outDir: out, stallMs: stallS * 1000,
+    invariants, designs, vendors, pagings, runs, exploreDepth, seed, shard, outDir: out, stallMs: stallS * 1000,
     onWarning: (line) => { process.stderr.write(`entrycheck: warning: ${line}\n`); },
     workers: Math.max(1, Math.min(availableParallelism(), 8)), expected, renderTxt: counterexampleText,
     onProgress: (done, _total, u) => progress.update(done, u),
@@ -130,6 +133,7 @@ export const run: CliCommand = {
       .addOption(new Option('--vendor <vendor>', 'CPU vendor').choices(['intel', 'amd', 'both']).default('both'))
       .addOption(new Option('--paging <levels>', 'paging mode').choices(['4', '5', 'both']).default('both'))
       .option('--runs <n>', `random traces per cell (default: ${DEFAULT_RUNS})`)
+      .option('--explore-depth <k>', `first judge every trace up to k events over the exploration alphabet, per group (0: none; default: ${DEFAULT_EXPLORE_DEPTH})`)
       .option('--seed <n>', `fast-check seed (default: ${DEFAULT_SEED})`)
       .option('--shard <i/n>', 'run shard i of n (default: 1/1); combine the --json outputs with entrycheck merge')
       .option('--out <dir>', 'counterexample directory', 'counterexamples')

@@ -9,7 +9,7 @@
  * without trusting CS alone and restore it on exit (linux-entry-history 6.5).
  */
 import { iretq, readQ, VEC } from '../isa/index.ts';
-import { KernelCorruption, type Machine, type MachineState } from '../model/index.ts';
+import { KernelCorruption, recordDecision, type Machine, type MachineState } from '../model/index.ts';
 import { cliStep, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { topOfStack } from './entry-syscall-64.ts';
 import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
@@ -63,7 +63,10 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
   const badIret = d.badIret === 'fixup' ? 'fixup_bad_iret' : 'legacy_bad_iret';
   const items: Item[] = [
     ...(v.vector >= 0x20 && d.irqEntryFixup ? [step('fix up a partial SYSCALL entry (rewind it)', (w) => rewindPartialSyscall(c, w))] : []),
-    step('testb $3, CS(%rsp): from user mode?', (w) => jump(w, T.addr(L((frameOf(w).cs & 3n) === 3n ? 'user' : 'kernel')))),
+    step('testb $3, CS(%rsp): from user mode?', (w) => {
+      const user = (frameOf(w).cs & 3n) === 3n;
+      jump(w, T.addr(L(recordDecision(w.rec.decisions, 'IDT entry: from user mode', [['CS RPL 3', user]], user) ? 'user' : 'kernel')));
+    }),
     label(L('user')),
     swapgsStep('swapgs (user GS -> kernel GS)'),
     frameToPtRegs,
@@ -124,7 +127,7 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
 function paranoidEntry(c: Ctx, v: VectorSpec): Item[] {
   const items: Item[] = c.d.paranoidGs === 'msr-sign'
     ? [step('rdmsr MSR_GS_BASE; js 1f (negative: kernel GS); swapgs', (w) => {
-      const swap = w.cpu.gsBase >> 63n === 0n;
+      const swap = recordDecision(w.rec.decisions, 'paranoid entry: SWAPGS', [['MSR_GS_BASE not negative', w.cpu.gsBase >> 63n === 0n]], w.cpu.gsBase >> 63n === 0n);
       if (swap) swapGsBases(w);
       note(w, { swapgs: swap });
     })]

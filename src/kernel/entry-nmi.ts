@@ -12,7 +12,7 @@
  * on the thread stack and return without exit work (9b6e6a8334d5).
  */
 import { iretq, rf } from '../isa/index.ts';
-import { pageOf, type Machine, type StepOut } from '../model/index.ts';
+import { pageOf, recordDecision, type Machine, type StepOut } from '../model/index.ts';
 import { pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { frameOf, iretToKernel } from './entry-idt.ts';
 import { istOf, PERCPU_BASE, ptRegsAddr } from './layout.ts';
@@ -49,8 +49,9 @@ export function nmiPrograms(c: Ctx): Program[] {
     step(d.nestedNmi === 'rsp' ? 'nested? interrupted RSP on the NMI stack' : 'nested? interrupted RSP on the NMI stack and DF set', (w) => {
       const f = frameOf(w);
       const onStack = istOf(f.rsp) === NMI_IST;
-      const df = d.nestedNmi === 'rsp' || (f.flags & rf.DF) !== 0n;
-      if (onStack && df) nested(w);
+      const df = (f.flags & rf.DF) !== 0n;
+      const conds = d.nestedNmi === 'rsp' ? [['RSP on the NMI stack', onStack] as const] : [['RSP on the NMI stack', onStack] as const, ['DF set', df] as const];
+      if (recordDecision(w.rec.decisions, 'NMI entry: nested', conds, onStack && (d.nestedNmi === 'rsp' || df))) nested(w);
     }),
     step('set "NMI executing"; copy the iret frame below it', (w) => {
       const f = frameOf(w);

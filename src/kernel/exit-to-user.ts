@@ -7,7 +7,7 @@
  * happens with IRQs off, and IRQs stay off until SYSRET/SYSEXIT/IRET; no return with work
  * pending; TS_COMPAT is cleared after signal handling.
  */
-import { TIF, type Machine, type MachineState } from '../model/index.ts';
+import { recordDecision, TIF, type Machine } from '../model/index.ts';
 import { cliStep, stiStep, type Ctx } from './ctx.ts';
 import { compatFastEligible, sysretEligible } from './exit-choice.ts';
 import { act, call, cur, jump, note, patchTask, setScratch, tif } from './ops.ts';
@@ -15,6 +15,7 @@ import { label, step, type Item, type Program, type StepSpec } from './program.t
 
 /** Flags the exit loop must clear before returning (EXIT_TO_USER_MODE_WORK as modelled). */
 export const EXIT_WORK = TIF.NEED_RESCHED | TIF.SIGPENDING | TIF.NOTIFY_RESUME;
+const FLAG_CONDITIONS: ReadonlyArray<readonly [string, number]> = [['NEED_RESCHED', TIF.NEED_RESCHED], ['SIGPENDING', TIF.SIGPENDING], ['NOTIFY_RESUME', TIF.NOTIFY_RESUME]];
 
 /** One item of work, highest priority first: a call into its handler (or the flag cleared). */
 function doOneWork(c: Ctx, w: Machine, back: bigint, only?: number): void {
@@ -39,7 +40,9 @@ export function exitToUser(c: Ctx): Program[] {
     // clears SYSCALL_TRACE, and resuming a syscall-exit stop with it reports nothing more here.
     step('syscall_exit_work: ptrace syscall-exit report', (w, x) => {
       const t = cur(w);
-      if (!t.ptrace.attached || !t.ptrace.syscalls || t.ptrace.stepping) return;
+      const p = t.ptrace;
+      if (!recordDecision(w.rec.decisions, 'exit work: syscall-exit stop', [['traced', p.attached], ['syscall stops', p.syscalls], ['not stepping', !p.stepping]],
+        p.attached && p.syscalls && !p.stepping)) return;
       note(w, { slow: true });
       setScratch(w, { exitReported: true });
       call(w, T.addr('ptrace_stop.syscall-exit'), x.next);
@@ -55,8 +58,13 @@ export function exitToUser(c: Ctx): Program[] {
     cliStep('local_irq_disable_exit_to_user'),
     step('jmp exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode'))),
   ];
+  // The work-flags test is a decision: any of the flags it reads set (each one is a condition).
   const read = (why: string, work: string, done: string, mask = EXIT_WORK): StepSpec =>
-    step(why, (w) => jump(w, T.addr((cur(w).tif & mask) !== 0 ? work : done)));
+    step(why, (w) => {
+      const f = cur(w).tif;
+      const conds = FLAG_CONDITIONS.filter(([, bit]) => (mask & bit) !== 0).map(([n, bit]) => [n, (f & bit) !== 0] as const);
+      jump(w, T.addr(recordDecision(w.rec.decisions, 'exit work: flags test', conds, (f & mask) !== 0) ? work : done));
+    });
   let loop: Item[];
   if (d.exitWork === 'loop-irqs-off') {
     loop = [
@@ -109,13 +117,13 @@ export function exitToUser(c: Ctx): Program[] {
 }
 
 /** The exit program for the innermost activation of the current task. */
-function chooseExit(c: Ctx, m: MachineState): string {
+function chooseExit(c: Ctx, m: Machine): string {
   const t = cur(m);
   const a = act(m);
   if (a === undefined) return 'iret_exit';
   if (a.cause === 'sysenter' || a.cause === 'syscall32') {
-    if (!compatFastEligible(c, t, a, m.cpu.paging)) return 'iret_exit';
+    if (!compatFastEligible(c, t, a, m.cpu.paging, m.rec.decisions)) return 'iret_exit';
     return a.cause === 'sysenter' && c.d.sysenterReturn === 'sysexit' && m.cpu.vendor === 'intel' ? 'sysexit_exit' : 'sysretl_exit';
   }
-  return sysretEligible(c, t, a, m.cpu.paging) ? 'sysret_exit' : 'iret_exit';
+  return sysretEligible(c, t, a, m.cpu.paging, m.rec.decisions) ? 'sysret_exit' : 'iret_exit';
 }

@@ -13,3 +13,4 @@ export * from './operand.ts';
 export * from './user.ts';
 export * from './step.ts';
 export * from './replay.ts';
+export * from './decisions.ts';

@@ -9,6 +9,7 @@
  * `...W()` accessors, which return the owned, mutable object. Nothing outside src/model and
  * src/kernel writes state, and they write only through these accessors.
  */
+import type { DecisionLog } from './decisions.ts';
 import { freeze } from 'immer';
 import { ODD, offsetOfLast, pageNumberOf, writeInPage, type CpuState, type MemChunk, type Memory, type Regs } from '../isa/index.ts';
 import type { MicroStep } from './kernel-api.ts';
@@ -79,17 +80,19 @@ export interface Recording {
   /** Edge coverage counters (see RunOptions.edges), or null; `prevStep` is the last step's id. */
   readonly edges: Uint8Array | null;
   prevStep: number;
+  /** Decision coverage log (see RunOptions.decisions), or null. */
+  readonly decisions: DecisionLog | null;
 }
 
 /** Size of an edge-coverage map: a power of two, so a hash masks into it. */
 export const EDGE_MAP_SIZE = 1 << 16;
 
 /** A fresh recording. */
-export function newRecording(o: { micro?: boolean; forks?: boolean; probes?: readonly Probe[]; edges?: Uint8Array } = {}): Recording {
+export function newRecording(o: { micro?: boolean; forks?: boolean; probes?: readonly Probe[]; edges?: Uint8Array; decisions?: DecisionLog } = {}): Recording {
   return {
     event: 0, microSteps: 0, obsBase: 0, micro: o.micro ? [] : null, forks: o.forks === false ? null : [],
     probes: o.probes ?? [], probeFailures: [], probeFailed: [], openFork: null, entries: {}, maxDepth: 0,
-    probeBefore: (o.probes ?? []).some((p) => p.before), edges: o.edges ?? null, prevStep: 0,
+    probeBefore: (o.probes ?? []).some((p) => p.before), edges: o.edges ?? null, prevStep: 0, decisions: o.decisions ?? null,
   };
 }
 

@@ -6,6 +6,7 @@
  * skipped, so deleting events always leaves a valid trace. `step` is the pure form: a state in,
  * the next state and everything that happened out, as data.
  */
+import type { DecisionLog } from './decisions.ts';
 import { cpl } from '../isa/index.ts';
 import { currentTask, DEFAULT_MAX_STEPS, runKernel } from './engine.ts';
 import { isHwEvent, isUserEvent, type Event, type TraceEvent } from './events.ts';
@@ -31,6 +32,8 @@ export interface RunOptions {
    * bumps a saturating counter at its hash in this caller-owned map (EDGE_MAP_SIZE bytes).
    */
   readonly edges?: Uint8Array;
+  /** Decision coverage: the kernel's decisions record their condition vectors here (decisions.ts). */
+  readonly decisions?: DecisionLog;
 }
 
 /** True when the current task's user code is the next thing the CPU runs. */

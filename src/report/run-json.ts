@@ -5,6 +5,7 @@
  * (seed, runs, shard) so shards can be merged; stats.
  */
 import type { Coverage } from '../check/coverage.ts';
+import { mcdc } from '../model/index.ts';
 import type { CellResult, RunStats } from '../check/suite.ts';
 
 /** The parameters of a run. */
@@ -24,9 +25,19 @@ export function cellJson(c: CellResult): unknown {
   };
 }
 
+/** Decision coverage per design and decision, worked out from the vectors seen. */
+export function mcdcJson(coverage: Coverage): unknown {
+  return Object.fromEntries(Object.entries(coverage.decisions).map(([design, ds]) => [design, Object.fromEntries(Object.entries(ds).map(([id, d]) => {
+    const n = d.conditions.length;
+    const outcomes = [...new Set(d.vectors.map((v) => (v >> n & 1) === 1))].sort();
+    return [id, { outcomes, conditions: mcdc(d.conditions, d.vectors) }];
+  }))]));
+}
+
 /** The whole JSON output of a run. */
 export function runJson(ok: boolean, cells: readonly CellResult[], coverage: Coverage, params: RunParams, stats: RunStats): unknown {
   return {
-    ok, params: { seed: params.seed, runs: params.runs, shard: `${params.shard.index + 1}/${params.shard.count}` }, cells: cells.map(cellJson), coverage, stats,
+    ok, params: { seed: params.seed, runs: params.runs, shard: `${params.shard.index + 1}/${params.shard.count}` }, cells: cells.map(cellJson), coverage,
+    mcdc: mcdcJson(coverage), stats,
   };
 }

@@ -8,10 +8,11 @@
  * pruning rests on the fingerprint: step invariants must keep what they remember in a monitor
  * memo (which the fingerprint covers), not re-read the history.
  */
-import type { Event, MachineState } from '../../model/index.ts';
+import type { DecisionLog, Event, MachineState } from '../../model/index.ts';
 import { judge, type CellRun, type Judgement, type Violation } from '../evaluate.ts';
 import type { Invariant } from '../invariant.ts';
 import { toTraceEvents } from '../operands.ts';
+import type { Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { hash64, stateFingerprint } from './fingerprint.ts';
 
@@ -25,6 +26,12 @@ export interface ExploreOptions {
   readonly shard?: { readonly index: number; readonly count: number };
   /** Stop after this many distinct states (the claim is then only up to the depth completed). */
   readonly maxStates?: number;
+  /** Go on after a violation, judging the invariants not yet violated (each one's first trace is kept). */
+  readonly all?: boolean;
+  /** A watchdog's view (search.ts Track): each judged trace counts as progress. */
+  readonly track?: Track;
+  /** Decision coverage: the judged traces' condition vectors are added here. */
+  readonly decisions?: DecisionLog;
   readonly onProgress?: (p: ExploreProgress) => void;
 }
 
@@ -48,7 +55,10 @@ export interface ExploreFound {
 
 /** The outcome of an exploration. */
 export interface ExploreResult {
+  /** The first violation (a shortest trace). */
   readonly found: ExploreFound | null;
+  /** With `all`: the first violation of each invariant, by id. */
+  readonly foundAll: ReadonlyMap<string, ExploreFound>;
   /** Distinct states (fingerprints), the initial one included. */
   readonly states: number;
   /** Traces judged. */
@@ -91,8 +101,9 @@ export function explore(o: ExploreOptions): ExploreResult {
   seen.add(traceFingerprint(judge(invs, o.cell, []), 0));
   const progress = (depth: number, queue: number): void =>
     o.onProgress?.({ depth, states: seen.size, traces, queue, ms: performance.now() - t0 });
+  const foundAll = new Map<string, ExploreFound>();
   const result = (found: ExploreFound | null, depthDone: number): ExploreResult =>
-    ({ found, states: seen.size, traces, depthDone, errors, ms: performance.now() - t0 });
+    ({ found, foundAll, states: seen.size, traces, depthDone, errors, ms: performance.now() - t0 });
   for (let d = 1; d <= o.depth; d++) {
     const next: RawEvent[][] = [];
     for (let n = 0; n < level.length; n++) {
@@ -100,12 +111,19 @@ export function explore(o: ExploreOptions): ExploreResult {
       for (let i = 0; i < o.alphabet.length; i++) {
         if (d === 1 && o.shard && i % o.shard.count !== o.shard.index) continue;
         const raw = [...prefix, o.alphabet[i] as RawEvent];
-        const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'));
+        const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), { ...(o.track ? { track: o.track } : {}), ...(o.decisions ? { decisions: o.decisions } : {}) });
         traces++;
         for (const [id, msg] of j.errors) errors.set(id, msg);
         if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
-        const hit = invs.find((inv) => j.violations.has(inv.id));
-        if (hit) return result({ invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation }, d - 1);
+        const hits = invs.filter((inv) => j.violations.has(inv.id));
+        for (const hit of hits) foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });
+        if (hits.length > 0 && !o.all) return result(foundAll.get((hits[0] as Invariant).id) ?? null, d - 1);
+        if (hits.length > 0) {
+          invs = invs.filter((inv) => !j.violations.has(inv.id));
+          // Later fingerprints hold fewer memos, so they never match earlier ones: pruning stays sound.
+          if (invs.length === 0) return result([...foundAll.values()][0] ?? null, d - 1);
+          continue;
+        }
         const fp = traceFingerprint(j, raw.length);
         if (seen.has(fp)) continue;
         seen.add(fp);
@@ -117,5 +135,5 @@ export function explore(o: ExploreOptions): ExploreResult {
     progress(d, next.length);
     level = next;
   }
-  return result(null, o.depth);
+  return result([...foundAll.values()][0] ?? null, o.depth);
 }

@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { drain, type KernelImpl, type MachineState, type Run } from '../../model/index.ts';
+import { drain, type DecisionLog, type KernelImpl, type MachineState, type Run } from '../../model/index.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { contextOf, enabledArbitrary, enabledMask } from './enabled.ts';
 import { after as afterArb, eventArbitrary, EVENT_GENERATORS } from './events.ts';
@@ -35,6 +35,9 @@ export class GuidedSearch {
   private readonly features = new FeatureMap();
   /** The edge map the next replay fills (pass it as RunOptions.edges). */
   readonly edges = FeatureMap.edgeMap();
+  /** The decision log every replay adds to (pass it as RunOptions.decisions): a new condition vector is a new feature. */
+  readonly decisions: DecisionLog = new Map();
+  private vectors = 0;
   private readonly fresh: fc.Arbitrary<RawEvent[]>;
 
   /**
@@ -74,10 +77,15 @@ export class GuidedSearch {
   /** Records what the replay of `trace` covered; keeps the trace when it reached something new. */
   feed(trace: readonly RawEvent[], run: Run): boolean {
     const fresh = this.features.absorb(this.edges, run);
-    if (fresh.edges + fresh.semantic === 0) return false;
+    let vectors = 0;
+    for (const d of this.decisions.values()) vectors += d.vectors.size;
+    // A condition vector no run had: the decision was seen deciding differently (what MC/DC asks for).
+    const decided = vectors - this.vectors;
+    this.vectors = vectors;
+    if (fresh.edges + fresh.semantic + decided === 0) return false;
     const clock = (s: MachineState | undefined): number => s?.clock ?? 0;
     const spans = trace.map((_, i) => Math.max(0, clock(run.states[i + 1]) - clock(run.states[i])));
-    const energy = 1 + 8 * Math.min(fresh.semantic, 4) + Math.min(fresh.edges, 16) / 4;
+    const energy = 1 + 8 * Math.min(fresh.semantic + decided, 4) + Math.min(fresh.edges, 16) / 4;
     const entry: Entry = { trace, spans, states: run.states, energy };
     this.corpus.push(entry);
     this.totalEnergy += energy;
