@@ -66,7 +66,7 @@ export function sampleTraces(cell: CellRun, seed: number, runs: number, maxLengt
   const start = initialState(cell.kernel, cell.vendor, cell.paging, cell.initial);
   for (let k = 0; k < runs; k++) {
     const raw = g.next();
-    g.feed(raw, replay(start, traces(raw), cell.kernel, { forks: false, edges: g.edges }));
+    g.feed(raw, replay(start, traces(raw), cell.kernel, { forks: false, edges: g.edges, decisions: g.decisions }));
     out.push(raw);
   }
   return out;
@@ -144,13 +144,20 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   let done = 0;
   const depth = o.exploreDepth ?? DEFAULT_EXPLORE_DEPTH;
   const g = new GuidedSearch(seed, maxLength, cell.kernel);
-  const decisions = g.decisions;
+  // Exploration keeps its own log: the guided search's draws must not depend on it (a search's
+  // trace k is the same with or without the exhaustive phase, for replay --seed --path).
+  const explored: DecisionLog = new Map();
   if (depth > 0 && pending.length > 0) {
-    const x = explore({ invariants: pending, cell, alphabet: defaultAlphabet(), depth, all: true, decisions, ...(track ? { track } : {}) });
+    const x = explore({ invariants: pending, cell, alphabet: defaultAlphabet(), depth, all: true, decisions: explored, ...(track ? { track } : {}) });
     for (const [id, f] of x.foundAll) {
       found.set(id, { raw: [...f.raw], events: f.events, failure: f.failure, path: `explore depth ${f.raw.length}`, rawLength: f.raw.length, timeToFind: x.ms, timeToShrink: 0 });
     }
-    for (const [id, msg] of x.errors) errors.set(id, msg);
+    for (const [id, msg] of x.errors) {
+      errors.set(id, msg);
+      const inv = pending.find((v) => v.id === id);
+      const raw = x.errorTraces.get(id);
+      if (inv && raw) throwHits.push({ inv, index: -1, raw: [...raw] });
+    }
     pending = pending.filter((inv) => !found.has(inv.id) && !errors.has(inv.id));
   }
   for (let k = 0; k < runs && pending.length > 0; k++) {
@@ -185,7 +192,12 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   const thrown = new Map<string, Thrown>();
   for (const h of throwHits) {
     const m = minimiseThrow(h.inv, cell, h.raw, track);
-    if (m !== null) thrown.set(h.inv.id, { events: m.events, message: m.message, path: String(h.index), rawLength: h.raw.length });
+    if (m !== null) thrown.set(h.inv.id, { events: m.events, message: m.message, path: h.index < 0 ? 'explore' : String(h.index), rawLength: h.raw.length });
+  }
+  const decisions: DecisionLog = new Map(g.decisions);
+  for (const [id, d] of explored) {
+    const mine = decisions.get(id);
+    decisions.set(id, mine && mine.conditions.length === d.conditions.length ? { conditions: mine.conditions, vectors: new Set([...mine.vectors, ...d.vectors]) } : d);
   }
   return { runs: done, events, microSteps: micro, found, errors, thrown, decisions };
 }

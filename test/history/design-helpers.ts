@@ -2,6 +2,7 @@
  * Helpers to write buggy and fixed designs for the corpus: a preset by name, and a preset with
  * some knobs changed (a fix reverted or applied).
  */
+import type { RawEvent } from '../../src/check/trace-file.ts';
 import { findDesign, variant, type Design, type Knobs } from '../../src/kernel/index.ts';
 
 /** One bug of the corpus. */
@@ -15,6 +16,13 @@ export interface BugCase {
   readonly paging?: 4 | 5;
   /** Length of the corpus's minimal trace (its numbered steps). */
   readonly corpusLength: number;
+  /** The regression trace: it violates the invariant on the buggy design and not on the fixed one. */
+  readonly trace: readonly RawEvent[];
+  /**
+   * The generic search's budget per seed when exploration to depth 3 does not find the bug
+   * (default RUNS), or why it does not find it yet (the test says so; it is not counted found).
+   */
+  readonly search?: { readonly runs: number } | { readonly notYet: string };
 }
 
 /** A preset by name (throws on a typo). */

@@ -67,6 +67,8 @@ export interface ExploreResult {
   readonly depthDone: number;
   /** Invariants whose own check threw, with the message. */
   readonly errors: ReadonlyMap<string, string>;
+  /** The trace each of those threw on. */
+  readonly errorTraces: ReadonlyMap<string, readonly RawEvent[]>;
   readonly ms: number;
 }
 
@@ -95,15 +97,17 @@ export function explore(o: ExploreOptions): ExploreResult {
   const t0 = performance.now();
   let invs = o.invariants.slice();
   const errors = new Map<string, string>();
+  const errorTraces = new Map<string, readonly RawEvent[]>();
   const seen = new Set<string>();
   let traces = 0;
   let level: RawEvent[][] = [[]];
-  seen.add(traceFingerprint(judge(invs, o.cell, []), 0));
+  const opts = { ...(o.track ? { track: o.track } : {}), ...(o.decisions ? { decisions: o.decisions } : {}) };
+  seen.add(traceFingerprint(judge(invs, o.cell, [], opts), 0));
   const progress = (depth: number, queue: number): void =>
     o.onProgress?.({ depth, states: seen.size, traces, queue, ms: performance.now() - t0 });
   const foundAll = new Map<string, ExploreFound>();
   const result = (found: ExploreFound | null, depthDone: number): ExploreResult =>
-    ({ found, foundAll, states: seen.size, traces, depthDone, errors, ms: performance.now() - t0 });
+    ({ found, foundAll, states: seen.size, traces, depthDone, errors, errorTraces, ms: performance.now() - t0 });
   for (let d = 1; d <= o.depth; d++) {
     const next: RawEvent[][] = [];
     for (let n = 0; n < level.length; n++) {
@@ -111,9 +115,9 @@ export function explore(o: ExploreOptions): ExploreResult {
       for (let i = 0; i < o.alphabet.length; i++) {
         if (d === 1 && o.shard && i % o.shard.count !== o.shard.index) continue;
         const raw = [...prefix, o.alphabet[i] as RawEvent];
-        const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), { ...(o.track ? { track: o.track } : {}), ...(o.decisions ? { decisions: o.decisions } : {}) });
+        const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), opts);
         traces++;
-        for (const [id, msg] of j.errors) errors.set(id, msg);
+        for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
         if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
         const hits = invs.filter((inv) => j.violations.has(inv.id));
         for (const hit of hits) foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });

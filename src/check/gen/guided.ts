@@ -11,8 +11,8 @@ import fc from 'fast-check';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { drain, type DecisionLog, type KernelImpl, type MachineState, type Run } from '../../model/index.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { contextOf, enabledArbitrary, enabledMask } from './enabled.ts';
-import { after as afterArb, eventArbitrary, EVENT_GENERATORS } from './events.ts';
+import { contextOf, enabledArbitrary, enabledMask, enabledTypes } from './enabled.ts';
+import { after as afterArb, eventArbitrary, EVENT_GENERATORS, generatorsFor } from './events.ts';
 import { FeatureMap } from './features.ts';
 
 /** A corpus trace, the instruction boundaries each of its events spanned, and its run's states. */
@@ -113,8 +113,15 @@ export class GuidedSearch {
     const s = e.states[last ? e.states.length - 1 : i];
     if (K === undefined || s === undefined) return this.draw(eventArbitrary);
     const settled = last ? s : drain(s, K, { forks: false }).state;
-    const arb = enabledArbitrary(enabledMask(settled), contextOf(settled));
-    return this.draw(arb ?? eventArbitrary);
+    const mask = enabledMask(settled);
+    const ctx = contextOf(settled);
+    // Half the draws pick the event type uniformly among the enabled ones: an action that is
+    // rarely enabled (a tracer's, once attached) gets its turn when it is.
+    if (this.int(0, 1) === 0) {
+      const types = enabledTypes(mask);
+      if (types.length > 0) return this.draw(generatorsFor(ctx)[types[this.int(0, types.length - 1)] as RawEvent['type']][1] as fc.Arbitrary<RawEvent>);
+    }
+    return this.draw(enabledArbitrary(mask, ctx) ?? eventArbitrary);
   }
 
   private mutate(t: RawEvent[], e: Entry): void {

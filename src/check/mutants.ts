@@ -1,0 +1,71 @@
+/**
+ * Single-condition mutants of a design, derived from the knob schema alone (so a knob added to
+ * the schema is mutated without anyone listing it): every boolean knob flipped (a check removed
+ * or added, an IST choice moved, a fix undone), every enumerated knob moved one step either way
+ * along its declared order (a RIP test one step weaker or stronger, an exit-work test weakened),
+ * and every bit set in a bigint mask cleared (each flag FMASK clears, dropped).
+ */
+import { z } from 'zod';
+import { FLAG_NAMES } from '../isa/rflags.ts';
+import { knobsSchema, type Design, type Knobs } from '../kernel/index.ts';
+
+/** One mutant: the design with one knob changed. */
+export interface Mutant {
+  /** A design name: the base's, "__", the knob path and its new value ("linux-6.7__sysretchecks.csisusercs-false"). */
+  readonly name: string;
+  /** What changed, for people ("sysretChecks.csIsUserCs: true -> false"). */
+  readonly change: string;
+  readonly design: Design;
+}
+
+type Path = readonly string[];
+
+/** Sets `value` at `path` in a copy of `o`. */
+function setAt(o: Record<string, unknown>, path: Path, value: unknown): Record<string, unknown> {
+  const [head, ...rest] = path as [string, ...string[]];
+  return { ...o, [head]: rest.length === 0 ? value : setAt(o[head] as Record<string, unknown>, rest, value) };
+}
+
+const show = (v: unknown): string => (typeof v === 'bigint' ? `0x${v.toString(16)}` : String(v));
+const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '');
+
+function flagName(bit: bigint): string {
+  return FLAG_NAMES.find(([b]) => b === bit)?.[1] ?? `bit ${bit.toString(2).length - 1}`;
+}
+
+/** Every single-knob change of `knobs` the schema allows, as [path, new value, description]. */
+function changes(schema: z.ZodType, value: unknown, path: Path): Array<readonly [Path, unknown, string]> {
+  const at = path.join('.');
+  const def = (schema as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; entries?: Record<string, string> } }).def;
+  switch (def.type) {
+    case 'object': {
+      const shape = def.shape ?? {};
+      return Object.keys(shape).flatMap((k) => changes(shape[k] as z.ZodType, (value as Record<string, unknown>)?.[k], [...path, k]));
+    }
+    case 'optional': return value === undefined ? [] : changes(def.innerType as z.ZodType, value, path);
+    case 'boolean': return [[path, !value, `${at}: ${show(value)} -> ${show(!value)}`]];
+    case 'enum': {
+      const order = Object.values(def.entries ?? {});
+      const i = order.indexOf(value as string);
+      return [i - 1, i + 1].filter((j) => j >= 0 && j < order.length).map((j) => [path, order[j], `${at}: ${show(value)} -> ${order[j]}`] as const);
+    }
+    case 'bigint': {
+      const out: Array<readonly [Path, unknown, string]> = [];
+      for (let b = 0n; b < 64n; b++) {
+        const bit = 1n << b;
+        if (((value as bigint) & bit) !== 0n) out.push([path, (value as bigint) & ~bit, `${at}: ${flagName(bit)} dropped (${show(value)} -> ${show((value as bigint) & ~bit)})`]);
+      }
+      return out;
+    }
+    default: return [];
+  }
+}
+
+/** The single-condition mutants of `base`, in knob-schema order. */
+export function mutantsOf(base: Design): Mutant[] {
+  return changes(knobsSchema, base.knobs, []).map(([path, v, change]) => ({
+    name: `${base.name}__${slug(path.join('.'))}-${slug(show(v))}`,
+    change,
+    design: { ...base, name: `${base.name}__${slug(path.join('.'))}-${slug(show(v))}`, source: `${base.name} with ${change}`, knobs: setAt(base.knobs as unknown as Record<string, unknown>, path, v) as unknown as Knobs },
+  }));
+}
