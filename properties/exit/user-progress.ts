@@ -1,6 +1,8 @@
 /**
  * Single-stepping user code makes progress: a task never takes two single-step traps at the same
- * RIP without executing an instruction in between (the opportunistic-SYSRET TF loop, B4).
+ * RIP without executing an instruction in between (the opportunistic-SYSRET TF loop, B4); nor,
+ * when a signal handler takes each trap, does the interrupted context resume at one RIP and trap
+ * there before executing it, twice: handler code runs, but the context never gets past that RIP.
  */
 import { defineInvariant } from '../../src/index.ts';
 
@@ -9,14 +11,23 @@ export default defineInvariant({
   kind: 'step',
   summary: 'single-stepping user code makes progress (no trap loop at one RIP)',
   source: 'linux-entry-history 1.1 (the stuck_here comment), B4; x86-semantics 4.2 (TF after SYSRET traps at once)',
-  // Per task: the RIP of its last trap since it last executed an instruction (null: none).
-  init: () => new Map<number, bigint | null>(),
-  check(t, _ctx, last) {
+  // Per task: the RIP of its last trap since it last executed an instruction; the RIP it last
+  // resumed at with no instruction executed since; a RIP it resumed at and trapped at at once.
+  init: () => ({ last: new Map<number, bigint | null>(), resumed: new Map<number, bigint | null>(), stuck: new Map<number, bigint | null>() }),
+  check(t, _ctx, m) {
     for (const o of t.observations) {
-      if (o.kind === 'user-insn') last.set(o.task, null);
-      else if (o.kind === 'trap') {
-        if (last.get(o.task) === o.rip) return `expected task ${o.task} to execute an instruction between single-step traps, got two traps at 0x${o.rip.toString(16)}`;
-        last.set(o.task, o.rip);
+      if (o.kind === 'return-to-user') m.resumed.set(o.task, o.rip);
+      else if (o.kind === 'user-insn') {
+        m.last.set(o.task, null);
+        m.resumed.set(o.task, null);
+        if (m.stuck.get(o.task) === o.rip) m.stuck.set(o.task, null);
+      } else if (o.kind === 'trap') {
+        const hex = `0x${o.rip.toString(16)}`;
+        if (m.last.get(o.task) === o.rip) return `expected task ${o.task} to execute an instruction between single-step traps, got two traps at ${hex}`;
+        m.last.set(o.task, o.rip);
+        if (m.resumed.get(o.task) !== o.rip) continue;
+        if (m.stuck.get(o.task) === o.rip) return `expected task ${o.task} to get past ${hex}, got it resumed there and trapping before executing it twice (handler code in between)`;
+        m.stuck.set(o.task, o.rip);
       }
     }
     return true;

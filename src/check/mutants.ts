@@ -9,6 +9,15 @@ import { z } from 'zod';
 import { FLAG_NAMES } from '../isa/rflags.ts';
 import { knobsSchema, type Design, type Knobs } from '../kernel/index.ts';
 
+/**
+ * Knobs that switch a feature or describe the environment rather than decide a check: changing
+ * one gives a different correct kernel, not a weakened one, so they are not mutated. Every other
+ * knob, including any added to the schema later, is.
+ */
+export const FEATURE_KNOBS: ReadonlySet<string> = new Set([
+  'fsgsbase', 'preemptKernel', 'rseq', 'nmiReadsUserMemory', 'faultingInstrumentation', 'kernelWatchpointSignal',
+]);
+
 /** One mutant: the design with one knob changed. */
 export interface Mutant {
   /** A design name: the base's, "__", the knob path and its new value ("linux-6.7__sysretchecks.csisusercs-false"). */
@@ -40,7 +49,8 @@ function changes(schema: z.ZodType, value: unknown, path: Path): Array<readonly 
   switch (def.type) {
     case 'object': {
       const shape = def.shape ?? {};
-      return Object.keys(shape).flatMap((k) => changes(shape[k] as z.ZodType, (value as Record<string, unknown>)?.[k], [...path, k]));
+      return Object.keys(shape).filter((k) => !(path.length === 0 && FEATURE_KNOBS.has(k)))
+        .flatMap((k) => changes(shape[k] as z.ZodType, (value as Record<string, unknown>)?.[k], [...path, k]));
     }
     case 'optional': return value === undefined ? [] : changes(def.innerType as z.ZodType, value, path);
     case 'boolean': return [[path, !value, `${at}: ${show(value)} -> ${show(!value)}`]];

@@ -2,21 +2,23 @@
  * Mutation testing of the invariant suite: each single-condition mutant of a design (mutants.ts)
  * is searched as `run` searches a cell. A mutant is killed when an invariant that holds on the
  * base design is violated on it (the killer and its minimal trace are kept). A mutant nothing
- * kills is compared with the base on the traces the search generated: if every one gives the
- * same observations it is suspected equivalent (the change shows nowhere the search went), else
- * it survived, and the first differing trace shows what the suite does not judge.
+ * kills is compared with the base on every trace of up to two alphabet events and on the traces
+ * the search generated: if user mode sees the same on every one it is suspected equivalent (the
+ * change shows nowhere the search went), else it survived, and the shortest differing trace shows
+ * what the suite does not judge.
  */
 import type { Paging, Vendor } from '../isa/index.ts';
 import { initialState, type Design } from '../kernel/index.ts';
-import { replay, type Event, type Observation } from '../model/index.ts';
+import { replay, type Event } from '../model/index.ts';
 import type { CellRun } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
-import { stringify } from './json.ts';
+import { defaultAlphabet } from './explore/alphabet.ts';
 import { mutantsOf, type Mutant } from './mutants.ts';
 import { toTraceEvents } from './operands.ts';
 import { sampleTraces, searchGroup, type SearchOptions } from './search.ts';
 import { kernelOf } from './session.ts';
 import type { RawEvent } from './trace-file.ts';
+import { visibleSequence } from './visible.ts';
 
 /** What happened to one mutant on one cell. */
 export interface MutantResult {
@@ -44,12 +46,21 @@ export interface MutateOptions {
   readonly onProgress?: (done: number, total: number, r: MutantResult) => void;
 }
 
-const observed = (os: readonly Observation[]): string => stringify(os, 0);
-
-/** Observations of `raw` on a cell, as comparable text. */
+/** What user mode sees of `raw` on a cell (visible.ts: which exit instruction ran is not seen), as text. */
 function observationsOf(cell: CellRun, raw: readonly RawEvent[]): string {
   const r = replay(initialState(cell.kernel, cell.vendor, cell.paging), toTraceEvents(raw, 'mutate'), cell.kernel, { forks: false });
-  return observed(r.observations.map((t) => t.o));
+  return visibleSequence(r.observations.map((t) => t.o)).map((v) => v.text).join('\n');
+}
+
+/** Every trace up to `depth` events over `alphabet`. */
+function allTraces(alphabet: readonly RawEvent[], depth: number): RawEvent[][] {
+  const out: RawEvent[][] = [];
+  let level: RawEvent[][] = [[]];
+  for (let d = 1; d <= depth; d++) {
+    level = level.flatMap((p) => alphabet.map((a) => [...p, a]));
+    out.push(...level);
+  }
+  return out;
 }
 
 /** Scores every mutant of `o.base` on every cell. */
@@ -78,8 +89,8 @@ function score(m: Mutant, judges: readonly Invariant[], baseCell: CellRun, at: {
   const killer = judges.find((inv) => r.found.has(inv.id));
   const f = killer ? r.found.get(killer.id) : undefined;
   if (killer && f) return { ...head, status: 'killed', killer: { invariant: killer.id, message: f.failure.message, events: f.events } };
-  // The same traces on both: the search's own sample on the mutant's cell.
-  const sample = sampleTraces(cell, o.seed, Math.min(o.runs, 300));
+  // The same traces on both: every trace of up to two alphabet events, and the search's own sample.
+  const sample = [...allTraces(defaultAlphabet(), 2), ...sampleTraces(cell, o.seed, Math.min(o.runs, 300))];
   const differs = sample.filter((t) => observationsOf(cell, t) !== observationsOf(baseCell, t)).sort((a, b) => a.length - b.length)[0];
   return differs ? { ...head, status: 'survived', differs } : { ...head, status: 'equivalent' };
 }

@@ -15,12 +15,13 @@ import { cosim } from './cosim.ts';
 import { exploreCli } from './explore.ts';
 import { list } from './list.ts';
 import { merge } from './merge.ts';
+import { mutateCli } from './mutate.ts';
 import { replay } from './replay.ts';
 import { run } from './run.ts';
 import { view } from './view.ts';
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [run, exploreCli, replay, view, merge, list, cosim];
+export const COMMANDS: readonly CliCommand[] = [run, exploreCli, mutateCli, replay, view, merge, list, cosim];
 
 const EXIT_STATUS = `
 Exit status (every command):

@@ -6,7 +6,7 @@
  * interrupt at any of those boundaries of any of its instructions. A user may pass their own
  * alphabet as a JSON file (a list of events in the trace-file form).
  */
-import { USER_CS, USER_DS } from '../../isa/index.ts';
+import { USER32_CS, USER_CS, USER_DS } from '../../isa/index.ts';
 import type { RawEvent } from '../trace-file.ts';
 
 /** A frame that fast-returns as it stands, with one field group moved (gen/events.ts explains why). */
@@ -22,19 +22,24 @@ const BASE: readonly RawEvent[] = [
   { type: 'user.int80', nr: 'getpid' },
   { type: 'user.sysenter', nr: 'getpid' },
   { type: 'user.int3' },
-  // RFLAGS: TF (a trap after the next instruction) and AC|NT (flags the entry must clear).
+  // RFLAGS: TF (a trap after the next instruction), AC|NT and DF (flags the entry must clear).
   { type: 'user.popf', flags: '0x302' },
   { type: 'user.popf', flags: '0x44202' },
+  { type: 'user.popf', flags: '0x602' },
   { type: 'user.movSs', watched: true },
   // The last instruction of the canonical user half: the next RIP is the first non-canonical one.
   { type: 'user.jump', target: '$user_half_end-2' },
   // A user RSP inside a kernel stack (the NMI stack, one hardware frame below its top).
   { type: 'user.setReg', reg: 'rsp', value: '$nmi_stack-0x28' },
   { type: 'user.wrgsbase', value: '0xffff800000000000' },
-  // Forged frames, each valid but for one field group at its edge: RIP/RCX just past the user
-  // half, RFLAGS/R11 with TF, SS naming LDT slot 0.
+  // Forged frames, each valid but for one field group at its edge, one per condition a fast
+  // return checks: RIP/RCX just past the user half and at TASK_SIZE_MAX, RFLAGS/R11 with TF and
+  // with RF, CS the other user code segment, SS naming LDT slot 0.
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rip: '$user_half_end', rcx: '$user_half_end' }) },
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rip: '$task_size_max', rcx: '$task_size_max' }) },
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rflags: '0x302', r11: '0x302' }) },
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rflags: '0x10202', r11: '0x10202' }) },
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ cs: USER32_CS }) },
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ ss: 0x7 }) },
   // modify_ldt(1, 0, flags): a not-present data descriptor, a present code one.
   { type: 'user.syscall', nr: 'modify_ldt', args: ['0x1', '0x0', '0x0'] },

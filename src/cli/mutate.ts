@@ -1,0 +1,82 @@
+/**
+ * `entrycheck mutate --design NAME`: mutation testing of the invariant suite (check/mutate.ts).
+ * Every single-condition mutant of the design is searched at the run budget; each is killed (by
+ * which invariant, with the minimal trace), survived (with a trace whose user-visible outcome
+ * differs from the base design's: what no invariant judges) or suspected equivalent. Progress on
+ * stderr; the table (or --json) on stdout. Exit 1 when a mutant survived.
+ */
+import { Option, type Command } from 'commander';
+import { DEFAULT_EXPLORE_DEPTH } from '../check/explore-depth.ts';
+import { stringify } from '../check/json.ts';
+import { mutate, mutationScore, type MutantResult } from '../check/mutate.ts';
+import type { CliCommand } from './command.ts';
+import { designNamed, exitHelp, intFlag, loadInvariants, selectInvariants } from './common.ts';
+import { DEFAULT_RUNS, DEFAULT_SEED } from './run.ts';
+import { parseSeed } from './seed.ts';
+
+/** Options of the mutate command (as commander parses them). */
+export interface MutateCliOptions {
+  readonly design: string;
+  readonly property?: string[];
+  readonly vendor: string;
+  readonly paging: string;
+  readonly runs?: string;
+  readonly exploreDepth?: string;
+  readonly seed?: string;
+  readonly only?: string[];
+  readonly json?: boolean;
+}
+
+const line = (r: MutantResult): string => {
+  const at = `${r.vendor}-${r.paging}`;
+  if (r.status === 'killed' && r.killer) return `  killed      ${r.change} (${at}) by ${r.killer.invariant}, ${r.killer.events.length} event${r.killer.events.length === 1 ? '' : 's'}`;
+  if (r.status === 'survived') return `  SURVIVED    ${r.change} (${at}): user mode sees a difference no invariant judges, e.g. ${JSON.stringify(r.differs)}`;
+  return `  equivalent? ${r.change} (${at}): no difference user mode can see on the traces tried`;
+};
+
+/** Runs mutation testing of one design. */
+export async function mutateCommand(o: MutateCliOptions): Promise<number> {
+  const base = designNamed(o.design);
+  const runs = intFlag('runs', o.runs, DEFAULT_RUNS, 1, 10_000_000);
+  const exploreDepth = intFlag('explore-depth', o.exploreDepth, DEFAULT_EXPLORE_DEPTH, 0, 6);
+  const seed = parseSeed(o.seed, DEFAULT_SEED);
+  const all = await loadInvariants();
+  const invariants = (o.property ? selectInvariants(all, o.property) : all.filter((d) => d.invariant.sanity !== true)).map((d) => d.invariant);
+  const vendors = o.vendor === 'both' ? (['intel', 'amd'] as const) : [o.vendor as 'intel' | 'amd'];
+  const pagings = o.paging === 'both' ? ([4, 5] as const) : [Number(o.paging) as 4 | 5];
+  const cells = vendors.flatMap((vendor) => pagings.map((paging) => ({ vendor, paging })));
+  const results = mutate({
+    base, invariants, cells, runs, seed, search: { exploreDepth }, ...(o.only ? { only: o.only } : {}),
+    onProgress: (done, total, r) => { if (!o.json) process.stderr.write(`[mutate] ${done}/${total} ${r.status} ${r.change}\n`); },
+  });
+  const score = mutationScore(results);
+  if (o.json) {
+    process.stdout.write(stringify({ format: 'entrycheck/mutate@1', design: base.name, runs, seed, exploreDepth, ...score, mutants: results }));
+  } else {
+    const order = { SURVIVED: 0, 'equivalent?': 1, killed: 2 } as const;
+    const rows = results.map(line).sort((a, b) => order[a.trim().split(/ {2,}/)[0] as keyof typeof order] - order[b.trim().split(/ {2,}/)[0] as keyof typeof order]);
+    process.stdout.write(`Mutants of ${base.name} (${runs} runs, exploration to depth ${exploreDepth}, seed ${seed}):\n${rows.join('\n')}\n` +
+      `${score.killed} killed, ${score.survived} survived, ${score.equivalent} suspected equivalent: ${(score.score * 100).toFixed(1)}% of the mutants with a visible difference killed\n`);
+  }
+  return score.survived > 0 ? 1 : 0;
+}
+
+/** The mutate command. */
+export const mutateCli: CliCommand = {
+  register(program: Command, done) {
+    program
+      .command('mutate')
+      .description('mutation testing of the invariants: every single-condition mutant of a design, killed / survived / suspected equivalent')
+      .requiredOption('--design <name>', 'the design whose mutants to score')
+      .option('--property <id...>', 'invariants that may kill a mutant (default: all but the sanity claims)')
+      .addOption(new Option('--vendor <vendor>', 'CPU vendor').choices(['intel', 'amd', 'both']).default('intel'))
+      .addOption(new Option('--paging <levels>', 'paging mode').choices(['4', '5', 'both']).default('4'))
+      .option('--runs <n>', `guided traces per mutant and cell (default: ${DEFAULT_RUNS})`)
+      .option('--explore-depth <k>', `exhaustive phase per mutant and cell (default: ${DEFAULT_EXPLORE_DEPTH})`)
+      .option('--seed <n>', `seed (default: ${DEFAULT_SEED})`)
+      .option('--only <text...>', 'only the mutants whose name contains one of these')
+      .option('--json', 'one JSON object on stdout')
+      .addHelpText('after', exitHelp('a mutant survived (a visible change no invariant judged)'))
+      .action(async (opts: MutateCliOptions) => { done(await mutateCommand(opts)); });
+  },
+};
