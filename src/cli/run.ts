@@ -48,7 +48,7 @@ export interface RunOptions {
 }
 
 /** Default random traces per cell and the fixed default seed. */
-export const DEFAULT_RUNS = 60;
+export const DEFAULT_RUNS = 300;
 export const DEFAULT_SEED = 20261121;
 /** Seconds a unit may go without progress before the watchdog stops it. */
 export const DEFAULT_STALL_S = 60;
