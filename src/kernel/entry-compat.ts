@@ -57,7 +57,9 @@ function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
       label(`${prefix}.efault`),
       step('regs->ax = -EFAULT; use IRET', (w) => {
         writePt(w, { rax: EFAULT });
-        note(w, { slow: true });
+        // "User code screwed up": do_fast_syscall_32 returns false, so the exit is IRET under
+        // every policy (common.c @ v6.7); `slow` alone only spoke to the pre-2015 fast path.
+        note(w, { slow: true, iretOnly: true });
         jump(w, T.addr('syscall_exit_to_user_mode'));
       }),
     ] : []),

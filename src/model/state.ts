@@ -121,6 +121,11 @@ export interface Notes {
   readonly exit?: 'sysret' | 'sysretl' | 'sysexit' | 'iret';
   /** Something happened that the old fast path could not cope with (work, a ptrace stop, sigreturn). */
   readonly slow?: boolean;
+  /**
+   * The C code already decided to return by IRET, whatever the fast-exit checks would say
+   * (__do_fast_syscall_32 returning false after a failed read of the sixth argument).
+   */
+  readonly iretOnly?: boolean;
   /** Syscall one-shot exit work done. */
   readonly exitWorkDone?: boolean;
   /** This NMI found itself nested and only latched a repeat. */
