@@ -51,7 +51,7 @@ export const observationSchema = z.discriminatedUnion('kind', [
     pt: regs,
     act: z.strictObject({ id: int, cause: z.string(), vector: int, insn: hex.optional(), args: regs.optional(), rsp: hex.optional() }).nullable(),
   }),
-  z.strictObject({ ...at, kind: z.literal('signal'), task: int, signal: int, code: int, siAddr: hex, rip: hex, fatal: z.boolean(), frame: hex.optional() }),
+  z.strictObject({ ...at, kind: z.literal('signal'), task: int, signal: int, code: int, siAddr: hex, rip: hex, fatal: z.boolean(), frame: hex.optional(), ctx: regs.optional() }),
   z.strictObject({ ...at, kind: z.literal('trap'), task: int, rip: hex }),
   z.strictObject({ ...at, kind: z.literal('ptrace-stop'), task: int, why: z.string(), rip: hex }),
   z.strictObject({

@@ -105,6 +105,12 @@ export const knobsSchema = z.object({
    * written before this knob existed.
    */
   kernelWatchpointSignal: z.boolean().optional(),
+  /**
+   * espfix64 (3.16): a return to an LDT stack segment IRETs from the espfix stack, so a 16-bit SS
+   * does not leak kernel RSP bits 31:16 (linux-entry-history B9), and an IRET fault there comes
+   * back as #GP(0) from user mode (B8). Absent means true: every preset has it.
+   */
+  espfix64: z.boolean().optional(),
 });
 
 /** Design knobs. */

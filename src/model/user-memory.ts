@@ -91,3 +91,37 @@ export function accessFault(k: KernelState, paging: Paging, addr: bigint,
   if (kind === 'fetch' && page !== 'code') return { vector: 14, error: PF_ERR.P | u | i, cr2: addr };
   return null;
 }
+
+/**
+ * `size` bytes of user memory at `addr` as user code stored them (little-endian; bytes never
+ * stored read as 0: content is abstract). No fault checks: the caller has made them.
+ */
+export function readUser(k: KernelState, addr: bigint, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) {
+    const a = BigInt.asUintN(64, addr + BigInt(i));
+    v = (v << 8n) | BigInt(k.bytes[pageKey(a)]?.[Number(a & 0xfffn)] ?? 0);
+  }
+  return v;
+}
+
+/** The byte table after storing `size` bytes of `value` at `addr` (little-endian). */
+export function storeUser(bytes: KernelState['bytes'], addr: bigint, value: bigint, size: number): KernelState['bytes'] {
+  const out: Record<string, Record<number, number>> = { ...bytes };
+  for (let i = 0; i < size; i++) {
+    const a = BigInt.asUintN(64, addr + BigInt(i));
+    const key = pageKey(a);
+    out[key] = { ...(out[key] === bytes[key] ? bytes[key] : out[key]), [Number(a & 0xfffn)]: Number((value >> BigInt(8 * i)) & 0xffn) };
+  }
+  return out;
+}
+
+/**
+ * The fault a user access of `size` bytes at `addr` raises on the page walk (its first and last
+ * byte may lie on different pages), or null.
+ */
+export function rangeFault(k: KernelState, paging: Paging, addr: bigint, size: number,
+  kind: 'read' | 'write', user: boolean): Fault | null {
+  const last = BigInt.asUintN(64, addr + BigInt(size - 1));
+  return accessFault(k, paging, BigInt.asUintN(64, addr), kind, user) ?? (pageNumber(last) === pageNumber(addr) ? null : accessFault(k, paging, last, kind, user));
+}
