@@ -12,6 +12,15 @@ import { VEC } from './defaults.ts';
 import type { Delivery } from './deliver.ts';
 import { RF } from './rflags.ts';
 
+/**
+ * True when a data access of `size` bytes at `addr` hits the read/write watchpoint (a one-byte
+ * DRn with R/Wn = 11): a trap-class #DB after the instruction (SDM Vol. 3 17.3.1.2 "Data
+ * Memory and I/O Breakpoint Exception Conditions").
+ */
+export function watchpointHit(cpu: CpuState, addr: bigint, size: bigint): boolean {
+  return cpu.watch !== null && cpu.watch >= addr && cpu.watch < addr + size;
+}
+
 /** True when an instruction breakpoint fires before the instruction at `rip` executes. */
 export function breakpointHit(cpu: CpuState, rip: bigint): boolean {
   return cpu.breakAt === rip && (cpu.rflags & RF) === 0n && cpu.shadow !== 'movss';

@@ -5,7 +5,7 @@
  */
 import {
   breakpointDelivery, breakpointHit, cliInsn, fetchFault, icebp, into, jmpNear, low32, movSs, popf, retire, softInt,
-  VEC, wrap64, is64, wrgsbase, type CpuState, type EventOutcome, type Fault,
+  VEC, watchpointHit, wrap64, is64, wrgsbase, type CpuState, type EventOutcome, type Fault,
 } from '../isa/index.ts';
 import { currentTask, deliverAt, deliverFault, hwFacts, pushActivation } from './engine.ts';
 import { insnLength, type UserEvent } from './events.ts';
@@ -94,12 +94,15 @@ function execAt(w: Machine, code: Code, K: KernelImpl, rip: bigint, task: Task):
       if (f) return fail(f);
       const page = pageKey(e.addr);
       const off = Number(e.addr & 0xfffn);
+      // A watched byte: the data breakpoint's #DB is a trap after the access (isa/breakpoint.ts).
+      const hit = (c: CpuState): CpuState => (watchpointHit(cpu, e.addr, 1n) && c.pendingDb === null
+        ? { ...c, pendingDb: { cause: 'watchpoint', held: false } } : c);
       if (e.write) {
         w.kW().bytes = storeUser(w.k.bytes, e.addr, cpu.regs.rax & 0xffn, 1);
-        return simple((c) => c);
+        return simple(hit);
       }
       const al = BigInt(w.k.bytes[page]?.[off] ?? 0);
-      return simple((c) => ({ ...c, regs: { ...c.regs, rax: (c.regs.rax & ~0xffn) | al } }));
+      return simple((c) => hit({ ...c, regs: { ...c.regs, rax: (c.regs.rax & ~0xffn) | al } }));
     }
     case 'user.movSs':
       return isa(movSs(cpu, w.mem, cpu.ss.sel, e.watched));

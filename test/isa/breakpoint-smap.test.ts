@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  boundaryEvent, breakpointHit, deliverEvent, EMPTY_MEMORY, rf, smapFault, VEC,
+  boundaryEvent, breakpointHit, deliverEvent, EMPTY_MEMORY, rf, smapFault, VEC, watchpointHit,
 } from '../../src/isa/index.ts';
 import { kernelCpu, USER_RIP, userCpu } from './helpers.ts';
 
@@ -16,6 +16,16 @@ describe('instruction breakpoints', () => {
     expect(breakpointHit(u, USER_RIP + 1n)).toBe(false);
     expect(breakpointHit({ ...u, rflags: u.rflags | rf.RF }, USER_RIP)).toBe(false);
     expect(breakpointHit({ ...u, shadow: 'movss' }, USER_RIP)).toBe(false);
+  });
+});
+
+describe('data breakpoints', () => {
+  it('a one-byte read/write watchpoint fires for any access that covers its byte (17.3.1.2)', () => {
+    const u = { ...userCpu(), watch: 0x60_0010n };
+    expect(watchpointHit(u, 0x60_0010n, 1n)).toBe(true);
+    expect(watchpointHit(u, 0x60_000cn, 8n)).toBe(true);
+    expect(watchpointHit(u, 0x60_0011n, 1n)).toBe(false);
+    expect(watchpointHit({ ...u, watch: null }, 0x60_0010n, 1n)).toBe(false);
   });
 });
 
