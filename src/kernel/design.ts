@@ -111,6 +111,12 @@ export const knobsSchema = z.object({
    * back as #GP(0) from user mode (B8). Absent means true: every preset has it.
    */
   espfix64: z.boolean().optional(),
+  /**
+   * The 64-bit SYSCALL entry dispatches on EAX as a signed int (movslq %eax, %rsi; do_syscall_64
+   * takes int nr, v5.14), so RAX bits 63:32 are ignored; absent means false: the whole of RAX is
+   * compared with the table size, as before.
+   */
+  syscallNrInt: z.boolean().optional(),
 });
 
 /** Design knobs. */

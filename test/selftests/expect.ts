@@ -7,9 +7,7 @@
  */
 import { z } from 'zod';
 import type { TraceRun } from '../../src/check/session.ts';
-import { resolveValue } from '../../src/check/trace-file.ts';
-import type { Paging } from '../../src/isa/index.ts';
-import { check as checkObservations, expectationSchema } from '../scenarios/expect.ts';
+import { check as checkObservations, expectationSchema, matches, observed } from '../scenarios/expect.ts';
 
 const partial = z.record(z.string(), z.unknown());
 /** One selftest expectation file. */
@@ -21,33 +19,29 @@ export const selftestSchema = expectationSchema.extend({
     after: z.number().int().min(0), task: z.number().int().min(0).default(1),
     pt: partial.optional(), regs: partial.optional(), cpu: partial.optional(), task_: partial.optional(),
   })).default([]),
+  /** Exact counts: how many observations match each pattern (e.g. "exactly one SIGTRAP"). */
+  counts: z.array(z.strictObject({ match: partial, n: z.number().int().min(0) })).default([]),
 });
 /** A parsed selftest expectation. */
 export type SelftestExpectation = z.infer<typeof selftestSchema>;
 
 const show = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x));
 
-function same(actual: unknown, want: unknown, paging: Paging, file: string): boolean {
-  if (want !== null && typeof want === 'object') {
-    return actual !== null && typeof actual === 'object' && Object.entries(want).every(([k, v]) => same((actual as Record<string, unknown>)[k], v, paging, file));
-  }
-  if (typeof want === 'string' && /^(0x|\$)/.test(want)) {
-    const v = resolveValue(want, paging, 'expected', file);
-    return typeof actual === 'bigint' ? actual === v : typeof actual === 'number' ? BigInt(actual) === v : false;
-  }
-  return actual === want;
-}
-
 /** Every mismatch: the observation checker's, then each state expectation ("expected X, got Y"). */
 export function check(run: TraceRun, e: SelftestExpectation, file: string): string[] {
   const out = checkObservations(run, e, file);
+  const obs = observed(run);
+  for (const c of e.counts) {
+    const n = obs.filter((o) => matches(o, c.match, run.paging, file)).length;
+    if (n !== c.n) out.push(`expected ${c.n} observation(s) matching ${show(c.match)}, got ${n}`);
+  }
   for (const s of e.states) {
     const m = run.result.states[s.after + 1];
     const t = m?.k.tasks[s.task];
     if (m === undefined || t === undefined) { out.push(`states: no task ${s.task} after event ${s.after}`); continue; }
     const cpu = { ...m.cpu, cs: m.cpu.cs.sel, ss: m.cpu.ss.sel, ssUsable: m.cpu.ss.usable };
     for (const [what, want, got] of [['pt', s.pt, t.regs], ['regs', s.regs, m.cpu.regs], ['cpu', s.cpu, cpu], ['task', s.task_, t]] as const) {
-      if (want !== undefined && !same(got, want, run.paging, file)) {
+      if (want !== undefined && !matches(got, want, run.paging, file)) {
         const picked = Object.fromEntries(Object.keys(want).map((k) => [k, (got as Record<string, unknown>)[k]]));
         out.push(`expected ${what} of task ${s.task} after event ${s.after} to have ${show(want)}, got ${show(picked)}`);
       }
