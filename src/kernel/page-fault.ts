@@ -60,12 +60,13 @@ export function pageFault(c: Ctx): Program {
       // A user access to the kernel half (fault_in_kernel_space: addr >= TASK_SIZE_MAX) goes
       // through do_kern_addr_fault -> bad_area_nosemaphore: SEGV_MAPERR whatever the P bit says
       // (arch/x86/mm/fault.c; co-simulation on a real kernel agrees). User-half protection
-      // faults are VMA access errors: SEGV_ACCERR.
+      // faults are VMA access errors: SEGV_ACCERR, whether or not the page was present (a write
+      // to a read-only page not yet faulted in has no P bit: user-memory.ts).
       if (fromUser) {
         const kernelHalf = addr >= taskSizeMax(w.cpu.paging);
         // set_signal_archinfo (arch/x86/mm/fault.c): "pretend that user-mode accesses to kernel
         // addresses are always protection faults"; trap_nr = X86_TRAP_PF, error_code | X86_PF_USER.
-        const code = ((error & 1) !== 0 || fetchFromData) && !kernelHalf ? SI.SEGV_ACCERR : SI.SEGV_MAPERR;
+        const code = kind !== undefined && !kernelHalf ? SI.SEGV_ACCERR : SI.SEGV_MAPERR;
         faultSignal(w, { nr: 14, error: BigInt(error | 4 | (kernelHalf ? 1 : 0)), cr2: addr }, SIG.SIGSEGV, code, addr);
         return;
       }

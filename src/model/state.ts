@@ -299,6 +299,12 @@ export interface KernelState {
    * byte. Two levels, so that a store copies one page's bytes, not every byte ever stored.
    */
   readonly bytes: Readonly<Record<string, Readonly<Record<number, number>>>>;
+  /**
+   * The 64 KiB windows (address >> 16) of read-only file pages (kind code or readonly) that a
+   * read or fetch has faulted in: until then their page-table entries are not present, so a
+   * write there faults without the P bit (user-memory.ts accessFault). Absent: none.
+   */
+  readonly touched?: readonly number[];
   readonly nextActId: number;
   /** The CPU is in the idle loop's HLT. */
   readonly idle: boolean;

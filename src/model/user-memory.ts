@@ -74,6 +74,14 @@ export function mapRange(t: PageTable, start: bigint, end: bigint, kind: PageKin
 /** The empty page table. */
 export const NO_PAGES: PageTable = new Map();
 
+/** The fault-around window of `addr` (64 KiB, the default fault_around_bytes). */
+export const touchWindow = (addr: bigint): number => Number(BigInt.asUintN(64, addr) >> 16n);
+
+/** True when the read-only file page at `addr` has been faulted in (KernelState.touched). */
+export function isTouched(k: KernelState, addr: bigint): boolean {
+  return k.touched?.includes(touchWindow(addr)) ?? false;
+}
+
 /**
  * The fault a user-half access raises, or null. `user` is the CPL of the access (kernel
  * copy_from_user is a supervisor access). Non-canonical addresses raise #GP(0), not #PF.
@@ -87,7 +95,12 @@ export function accessFault(k: KernelState, paging: Paging, addr: bigint,
   if (addr >> 63n) return { vector: 14, error: PF_ERR.P | u | w | i, cr2: addr };
   const page = pageOf(k, addr);
   if (page === undefined || page === 'demand') return { vector: 14, error: u | w | i, cr2: addr };
-  if (kind === 'write' && (page === 'code' || page === 'readonly')) return { vector: 14, error: PF_ERR.P | u | w, cr2: addr };
+  // A read-only file page is mapped by its first read or fetch, with the pages around it
+  // (do_read_fault -> do_fault_around, fault_around_bytes = 64 KiB, mm/memory.c); before that a
+  // write finds no PTE: the #PF has no P bit (access_error still refuses it: SEGV_ACCERR).
+  if (kind === 'write' && (page === 'code' || page === 'readonly')) {
+    return { vector: 14, error: (isTouched(k, addr) ? PF_ERR.P : 0) | u | w, cr2: addr };
+  }
   if (kind === 'fetch' && page !== 'code') return { vector: 14, error: PF_ERR.P | u | i, cr2: addr };
   return null;
 }

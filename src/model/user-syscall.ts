@@ -144,8 +144,11 @@ export function viaVdso(w: Machine, e: Extract<UserEvent, { type: 'user.syscall'
   const task = currentTask(w);
   w.taskW(task.id).vsyscall = { ret, rcx: loaded.regs.rcx, rdx: loaded.regs.rdx, rbp: loaded.regs.rbp };
   const at = K.vdso.fastcall;
+  w.touch(at); // __kernel_vsyscall's page is fetched
   const regs = w.regsW();
-  regs.rbp = w.cpu.vendor === 'intel' ? loaded.regs.rsp : loaded.regs.rcx;
+  // "movl %esp, %ebp; sysenter" or "movl %ecx, %ebp; syscall" (vdso32/system_call.S): a 32-bit
+  // move, so RBP's upper half is cleared, whatever 64-bit code left in RSP or RCX.
+  regs.rbp = low32(w.cpu.vendor === 'intel' ? loaded.regs.rsp : loaded.regs.rcx);
   regs.rip = at;
   // A forged frame's defaults are the user's registers at the call site, not inside the vDSO.
   if (e.type === 'user.syscall' && e.frame) writeSigFrame(w, w.cpu.regs.rsp, e.frame, { ...loaded, regs: { ...loaded.regs, rip: ret } });

@@ -55,11 +55,15 @@ function execAt(w: Machine, code: Code, K: KernelImpl, rip: bigint, task: Task):
     deliverAt(w, breakpointDelivery(rip), 'breakpoint');
     return true;
   }
-  if ('vdso' in code) return code.vdso === 'int80' ? softwareInterrupt(w, softInt(cpu, w.mem, 0x80)) : epilogue(w, K, task, code.from);
+  if ('vdso' in code) {
+    w.touch(rip);
+    return code.vdso === 'int80' ? softwareInterrupt(w, softInt(cpu, w.mem, 0x80)) : epilogue(w, K, task, code.from);
+  }
   const e = code;
   const fail = (f: Fault): true => { deliverFault(w, f, rip); return true; };
   const fetch = fetchFault(cpu) ?? accessFault(w.k, cpu.paging, rip, 'fetch', true);
   if (fetch) return fail(fetch);
+  w.touch(rip);
   const next = wrap64(rip + insnLength(e));
   const simple = (change: (c: CpuState) => CpuState): false => {
     const c = change(cpu);
@@ -102,6 +106,7 @@ function execAt(w: Machine, code: Code, K: KernelImpl, rip: bigint, task: Task):
         return simple(hit);
       }
       const al = BigInt(w.k.bytes[page]?.[off] ?? 0);
+      w.touch(e.addr);
       return simple((c) => hit({ ...c, regs: { ...c.regs, rax: (c.regs.rax & ~0xffn) | al } }));
     }
     case 'user.movSs':

@@ -134,3 +134,18 @@ describe('a failed read of the sixth argument returns by IRET (defect 1)', () =>
     expect(returns(r, 2)[1]).toMatchObject({ via: 'iret', rip: LANDING_PAD, cs: 0x23 });
   });
 });
+
+describe('__kernel_vsyscall from 32-bit code with 64-bit values left in registers', () => {
+  // vdso32/system_call.S: "movl %ecx, %ebp; syscall" (AMD) and "movl %esp, %ebp; sysenter" (Intel)
+  // are 32-bit moves: EBP is zero-extended. entry_SYSCALL_compat stores RBP as pt_regs->cx, so
+  // bits 63:32 of RCX that 64-bit code left there do not reach pt_regs (co-simulation, AMD 6.18).
+  it('AMD: pt_regs->cx is ECX zero-extended, not the whole RCX', () => {
+    const frame = { rip: 0x40_0400n, cs: 0x23, ss: 0x2b, rsp: 0xffff_b000n, rcx: (1n << 48n) | 5n, rflags: 0x202n };
+    const r = run('linux-6.7', [ev.syscall('rt_sigreturn', undefined, frame), { type: 'user.syscall', nr: 'getpid' }, ev.nop, ev.nop], { vendor: 'amd' });
+    expect(failures(r)).toEqual([]);
+    const entered = at(r, firstStep(r, 'swapgs', 'entry_SYSCALL_compat'));
+    expect(entered.before.cpu.regs.rbp).toBe(5n);
+    const stored = at(r, firstStep(r, 'regs->ip = landing_pad'));
+    expect(task(stored.after, 1).regs.rcx).toBe(5n);
+  });
+});
