@@ -14,6 +14,7 @@ import { frameOf } from './entry-idt.ts';
 import { act, call, cur, halt, note, ret, setCpu, tif, warn, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
 import { faultSignal } from './signals.ts';
+import { uaccessFault } from './uaccess.ts';
 
 const fromUser = (m: MachineState): boolean => act(m)?.notes.userRegs === true;
 
@@ -77,8 +78,16 @@ export function trapHandlers(c: Ctx): Program[] {
     // gp_user_force_sig_segv / do_error_trap record trap_nr and the error code (a selector for
     // a bad IRET frame: sigreturn.c reads them back as err and trapno).
     body('handler_gp', 'exc_general_protection', (w) => {
-      if (fromUser(w)) faultSignal(w, { nr: 13, error: BigInt(act(w)?.hw.error ?? 0) }, SIG.SIGSEGV, SI.KERNEL, 0n);
-      else kernelFault(c, w, '#GP');
+      if (!fromUser(w)) { kernelFault(c, w, '#GP'); return; }
+      // With UMIP (X86_FEATURE_UMIP: Zen 2 and later, Ice Lake and later) exc_general_protection
+      // first tries fixup_umip_exception, whose insn_fetch_from_user copies the instruction at
+      // the user IP (arch/x86/kernel/traps.c, umip.c at v6.7): that read faults the code page in.
+      const ip = cur(w).regs.rip;
+      for (const a of [ip, ip + 14n]) {
+        if (uaccessFault(w, a, 'read') !== null) break;
+        w.touch(a);
+      }
+      faultSignal(w, { nr: 13, error: BigInt(act(w)?.hw.error ?? 0) }, SIG.SIGSEGV, SI.KERNEL, 0n);
     }),
     body('handler_np_ss', 'exc_segment_not_present / exc_stack_segment', (w) => {
       const a = act(w);

@@ -30,4 +30,13 @@ describe('read-only file pages and the P bit', () => {
     const r = run('linux-6.7', [write(0x40_0800n), sigret, nop]);
     expect(signals(r)[0]).toMatchObject({ code: SI.SEGV_ACCERR, ctx: { err: 7n } });
   });
+
+  // exc_general_protection tries fixup_umip_exception first (X86_FEATURE_UMIP), which copies the
+  // instruction at the user IP: the #GP of a bad IRET to untouched 32-bit code faults its page in
+  // (co-simulation on AMD EPYC, 6.18: err 7 for the write that follows).
+  it('a #GP from user mode reads the instruction at its IP (UMIP): the page is present after it', () => {
+    const badIret: Event = { type: 'user.syscall', nr: 'rt_sigreturn', frame: { rip: COMPAT_CODE + 0x636n, cs: 0x23, ss: 0, rsp: 0xffff_c800n } };
+    const r = run('linux-6.7', [badIret, write(COMPAT_CODE + 0x7d2n), sigret, nop]);
+    expect(signals(r).map((o) => [o.signal, o.ctx?.trapno, o.ctx?.err])).toEqual([[SIG.SIGSEGV, 13n, 0n], [SIG.SIGSEGV, 14n, 7n]]);
+  });
 });
