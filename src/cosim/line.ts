@@ -44,6 +44,10 @@ export function eventToken(e: Event): string {
     case 'user.access': return `A ${hex(e.addr)} ${e.write ? 1 : 0}`;
     case 'user.movSs': return `M ${e.watched ? 1 : 0}`;
     case 'user.int3': return 'B';
+    case 'user.int': return `T ${hex(e.vector)} ${['cd', 'cc', 'icebp', 'into'].indexOf(e.form ?? 'cd')}`;
+    case 'user.cli': return 'C';
+    case 'user.pushf': return 'P';
+    case 'user.pop': return `O ${USER_REGS.indexOf(e.reg).toString(16)}`;
     case 'user.jump': return `J ${hex(e.target)}`;
     case 'user.wrgsbase': return `G ${hex(e.value)}`;
     case 'user.syscall':

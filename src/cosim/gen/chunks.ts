@@ -13,6 +13,7 @@ import {
   accessAddr, accessAddr32, anyValue, BENIGN_FLAGS, codeAddr, compatCodeAddr, compatStack, EDGE_RIPS, EDGE_VALUES, FAULTING,
   goodStack, inCode, NON_CANONICAL, onStack, RFLAGS_VALUES, value32,
 } from './values.ts';
+import { pushPop, softInt } from './insns.ts';
 
 /** One planned step: the event for the state it arrives in, or null to abandon the plan. */
 export type Step = (g: Guide) => Event | null;
@@ -141,6 +142,8 @@ export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
       ev({ type: 'user.sysenter', nr: 'getpid' }),
     ]],
     [0.3, () => [ev(syscall('kill', [r.pick([0n, 1n]), 15n]))]],
+    [1.5, () => softInt(r)],
+    [1, () => pushPop(r, GPR64)],
   ])();
 }
 
@@ -168,6 +171,8 @@ export function menu32(r: Rng, o: MenuOptions, g: Guide): Chunk {
     [o.int80 ? 1 : 0, () => [ia32Sigreturn(r)]],
     [4, () => signalChunk(r, o, true)],
     [1, () => [ev({ type: 'user.jump', target: compatCodeAddr(r) })]],
+    [1.5, () => softInt(r)],
+    [1, () => pushPop(r, GPR32)],
   ])();
 }
 
