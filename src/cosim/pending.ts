@@ -5,7 +5,7 @@
  * the differences show. docs/cosim.md ("Pending on the model") lists the same entries.
  *
  * Every gap found so far is fixed in the model: PENDING is empty, and FIXED records where each
- * fix is and the test that pins it (test/cosim/model-fixes.test.ts).
+ * fix is and the test that pins it (test/cosim/gaps-closed.test.ts).
  */
 
 /** One known model gap. */
@@ -34,7 +34,7 @@ export interface FixedGap {
   readonly fix: string;
 }
 
-/** The gaps closed in the model, with where (their tests are in test/cosim/model-fixes.test.ts). */
+/** The gaps closed in the model, with where (their tests are in test/cosim/gaps-closed.test.ts). */
 export const FIXED: readonly FixedGap[] = [
   { id: 'orig-rax-at-delivery', linux: 'signal delivery leaves orig_ax; only restore_sigcontext sets it to -1 (signal_64.c)', fix: 'src/kernel/signal-delivery.ts' },
   { id: 'fatal-signal-restart', linux: 'a fatal signal ends the task in get_signal: no restart, the RIP stays', fix: 'src/kernel/signal-delivery.ts' },
