@@ -9,7 +9,8 @@ import { currentTask, deliverFault, pushActivation } from './engine.ts';
 import { insnLength, type SigActionOf, type SigFrame, type StackOf, type SyscallNrOf, type UserEvent, type UserReg } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
 import type { Machine } from './machine.ts';
-import { NO_FRAME_EXTRA, type Activation, type SavedContext, type UserStruct } from './state.ts';
+import { NO_FRAME_EXTRA, type SavedContext, type UserStruct } from './signal-state.ts';
+import type { Activation } from './state.ts';
 import { rangeFault } from './user-memory.ts';
 
 /** Argument registers: 64-bit ABI (rdi, rsi, rdx, r10, r8, r9) and 32-bit ABI (ebx ... ebp). */
