@@ -100,7 +100,9 @@ static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, int co
   default:
     break;
   }
-  if (e->kind == EV_INT3) d->event_int3 = rip;
+  /* The event's own #BP (INT3, or INT 3 in its CD 03 form) leaves RIP after it: not a stop of ours. */
+  if (e->kind == EV_INT3 || (e->kind == EV_INT && e->flag == INT_CC)) d->event_int3 = rip;
+  if (e->kind == EV_INT && e->flag == INT_CD && e->value == 3) d->event_int3 = rip + 1;
   return encode(e, rip, ss_src, compat, out);
 }
 

@@ -1,7 +1,8 @@
 /*
  * Machine code for each user event, with the lengths of src/model/events.ts USER_INSN_LEN
  * (movabs $imm64,%reg 10; popfq, nop, int3 1; movabs moffs64,%al 9; mov disp32(%rip),%ss 6;
- * syscall, sysenter, int $0x80 2; an indirect jmp and filler 14; wrgsbase %rax 5), so
+ * syscall, sysenter, int $0x80 2; an indirect jmp and filler 14; wrgsbase %rax 5; int $n 2,
+ * int3, icebp, into, cli, pushf 1; pop %reg 2, with a REX prefix, empty but for r8-r15), so
  * RIP arithmetic is the model's. Register setup that the model does as part of an event (system
  * call number and arguments) is done by the tracer, not by extra instructions, so that nothing
  * else runs at a boundary.
@@ -85,6 +86,14 @@ static size_t encode32(const struct event *e, uint64_t rip, uint64_t ss_src, uns
     memset(out + n + 6, 0xcc, 4);
     return n + 10;
   }
+  case EV_POP: {
+    /* popl %reg with a DS prefix for the model's length; r8-r15 do not exist here (UD2). */
+    int hw = HWREG[e->reg];
+    if (hw >= 8) break;
+    out[0] = 0x3e;
+    out[1] = (unsigned char)(0x58 | hw);
+    return 2;
+  }
   case EV_WRGSBASE:
     /* WRGSBASE is #UD outside 64-bit mode; without REX.W the 0x48 would be DEC EAX. */
     memcpy(out, "\xf3\x0f\xae\xd8\x90", 5);
@@ -123,6 +132,21 @@ size_t encode(const struct event *e, uint64_t rip, uint64_t ss_src, int compat, 
     memcpy(out + 2, &disp, 4);
     return 6;
   }
+  case EV_INT:
+    switch (e->flag) {
+    case INT_CC: out[0] = 0xcc; return 1;
+    case INT_ICEBP: out[0] = 0xf1; return 1;
+    case INT_INTO: out[0] = 0xce; return 1;
+    default: out[0] = 0xcd; out[1] = (unsigned char)e->value; return 2;
+    }
+  case EV_CLI: out[0] = 0xfa; return 1;
+  case EV_PUSHF: out[0] = 0x9c; return 1;
+  case EV_POP: {
+    int hw = HWREG[e->reg];
+    out[0] = (unsigned char)(0x40 | (hw >> 3));
+    out[1] = (unsigned char)(0x58 | (hw & 7));
+    return 2;
+  }
   case EV_SYSCALL: out[0] = 0x0f; out[1] = 0x05; return 2;
   case EV_SYSENTER: out[0] = 0x0f; out[1] = 0x34; return 2;
   case EV_INT80: out[0] = 0xcd; out[1] = 0x80; return 2;
@@ -146,5 +170,5 @@ size_t encode(const struct event *e, uint64_t rip, uint64_t ss_src, int compat, 
 int is_user_event(char kind) {
   return kind == EV_SETREG || kind == EV_POPF || kind == EV_NOP || kind == EV_ACCESS || kind == EV_MOVSS
     || kind == EV_SYSCALL || kind == EV_INT80 || kind == EV_INT3 || kind == EV_JUMP || kind == EV_WRGSBASE
-    || kind == EV_SYSENTER;
+    || kind == EV_SYSENTER || kind == EV_INT || kind == EV_CLI || kind == EV_PUSHF || kind == EV_POP;
 }

@@ -61,13 +61,17 @@ enum { F_RAX, F_RBX, F_RCX, F_RDX, F_RSI, F_RDI, F_RBP, F_RSP, F_R8, F_R9, F_R10
 /* Event kinds; the letter is the opcode of the line format (see parse.c). */
 enum ev_kind { EV_SETREG = 'R', EV_POPF = 'F', EV_NOP = 'N', EV_ACCESS = 'A', EV_MOVSS = 'M',
   EV_SYSCALL = 'S', EV_INT80 = 'I', EV_INT3 = 'B', EV_ATTACH = 'a', EV_SETREGS = 'r',
-  EV_STEP = 's', EV_CONT = 'c', EV_WATCH = 'w', EV_JUMP = 'J', EV_WRGSBASE = 'G', EV_SYSENTER = 'E' };
+  EV_STEP = 's', EV_CONT = 'c', EV_WATCH = 'w', EV_JUMP = 'J', EV_WRGSBASE = 'G', EV_SYSENTER = 'E',
+  EV_INT = 'T', EV_CLI = 'C', EV_PUSHF = 'P', EV_POP = 'O' };
+
+/* Encodings of user.int (the event's flag): CD ib, CC, F1 (ICEBP), CE (INTO). */
+enum int_form { INT_CD, INT_CC, INT_ICEBP, INT_INTO };
 
 struct event {
   char kind;
-  int reg;                 /* setReg: F_* index */
-  uint64_t value;          /* setReg value, popf flags, access/watch address, jump target, GS base */
-  int flag;                /* access: write; movSs: watched; attach: syscalls */
+  int reg;                 /* setReg, pop: F_* index */
+  uint64_t value;          /* setReg value, popf flags, access/watch address, jump target, GS base, int vector */
+  int flag;                /* access: write; movSs: watched; attach: syscalls; int: form */
   uint64_t nr;             /* syscall / int80 / sysenter: the ABI's number */
   uint64_t nr32;           /* syscall: the 32-bit ABI's number, for 32-bit code (0: none) */
   int nargs;

@@ -13,6 +13,9 @@
  *   J target             user.jump
  *   G value              user.wrgsbase
  *   B                    user.int3
+ *   T vector form        user.int (form: 0 CD ib, 1 CC, 2 ICEBP F1, 3 INTO CE)
+ *   C / P                user.cli / user.pushf
+ *   O reg                user.pop (reg: index in the model's USER_REGS order)
  *   a syscalls           tracer.attach
  *   r mask f..           tracer.setRegs
  *   s / c                tracer.singleStep / tracer.cont
@@ -57,6 +60,16 @@ static int parse_event(char *s, struct event *e) {
     return next_hex(&s, &e->value);
   case EV_POPF: case EV_WATCH: case EV_JUMP: case EV_WRGSBASE:
     return next_hex(&s, &e->value);
+  case EV_INT:
+    if (next_hex(&s, &e->value) || e->value > 0xff || next_hex(&s, &v) || v > INT_INTO) return -1;
+    e->flag = (int)v;
+    return 0;
+  case EV_POP:
+    if (next_hex(&s, &v) || v >= 16) return -1;
+    e->reg = (int)v;
+    return 0;
+  case EV_CLI: case EV_PUSHF:
+    return 0;
   case EV_ACCESS:
     if (next_hex(&s, &e->value) || next_hex(&s, &v)) return -1;
     e->flag = (int)v;

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { knobsSchema, type Design } from '../kernel/index.ts';
 import type { Event } from '../model/index.ts';
+import { allDesigns } from './designs.ts';
 import { stringify } from './json.ts';
 import { checkPathName, designNameSchema, invariantIdSchema, schemaRefSchema, textSchema } from './names.ts';
 import { eventsSchema, type TraceFile } from './trace-file.ts';
@@ -67,7 +68,10 @@ export function toFileObject(c: Counterexample): unknown {
   return {
     format: COUNTEREXAMPLE_FORMAT, tool: TOOL_VERSION, invariant: c.invariant,
     design: { name: c.design.name, source: c.design.source, reconstructed: c.design.reconstructed, knobs: c.design.knobs },
-    vendor: c.vendor, paging: c.paging, seed: c.seed, path: c.path, events: c.events, failure: c.failure, expect: 'violated',
+        // Only the fields the file format has: a Violation also carries `where` (the micro-step),
+    // which the strict schema would reject on reading the file back.
+    vendor: c.vendor, paging: c.paging, seed: c.seed, path: c.path, events: c.events,
+    failure: { step: c.failure.step, message: c.failure.message }, expect: 'violated',
   };
 }
 
@@ -107,9 +111,18 @@ export function parseCounterexample(text: string, file: string): CounterexampleF
   return parseValidated(counterexampleSchema, text, file);
 }
 
-/** The design a counterexample was found on, rebuilt from its recorded knobs. */
-export function designOf(f: CounterexampleFile): Design {
-  return { name: f.design.name, source: f.design.source, reconstructed: f.design.reconstructed, knobs: f.design.knobs };
+/**
+ * The design a counterexample was found on, rebuilt from its recorded knobs. A design's predicate
+ * overrides are code, not data, so the file cannot hold them: they come from the known design of
+ * the same name (a built-in or one loaded from designs/), or the replay would run the knob-built
+ * checks, another kernel than the one the counterexample was found on.
+ */
+export function designOf(f: CounterexampleFile, known: readonly Design[] = allDesigns()): Design {
+  const overrides = known.find((d) => d.name === f.design.name)?.overrides;
+  return {
+    name: f.design.name, source: f.design.source, reconstructed: f.design.reconstructed, knobs: f.design.knobs,
+    ...(overrides !== undefined ? { overrides } : {}),
+  };
 }
 
 /** A counterexample seen as a trace file (for replay). */

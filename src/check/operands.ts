@@ -5,7 +5,7 @@
  * runs.
  */
 import { SYMBOL_NAMES } from '../kernel/index.ts';
-import type { Operand, SigFrameOf, TraceEvent } from '../model/index.ts';
+import { SYSCALL_NAMES, type Operand, type SigFrameOf, type SyscallNrOf, type TraceEvent } from '../model/index.ts';
 import { InputError, inputErrors } from './errors.ts';
 import type { RawEvent } from './trace-file.ts';
 
@@ -31,6 +31,11 @@ function frame(f: Record<string, string | number> | undefined, file: string, whe
   return out as SigFrameOf<Operand>;
 }
 
+/** A system call number as a file gives it: a name the model implements, or a value. */
+function nrOperand(nr: string, v: (s: string, field: string) => Operand): SyscallNrOf<Operand> {
+  return (SYSCALL_NAMES as readonly string[]).includes(nr) ? nr as (typeof SYSCALL_NAMES)[number] : v(nr, 'nr');
+}
+
 /** One file event as the model's event (operands unresolved). */
 export function toTraceEvent(e: RawEvent, index: number, file: string): TraceEvent {
   const at = (field: string): string => `events[${index}].${field}`;
@@ -41,16 +46,25 @@ export function toTraceEvent(e: RawEvent, index: number, file: string): TraceEve
     case 'user.access': return { ...e, addr: v(e.addr, 'addr') };
     case 'user.jump': return { ...e, target: v(e.target, 'target') };
     case 'user.wrgsbase': return { ...e, value: v(e.value, 'value') };
-    case 'tracer.watch': return { ...e, addr: v(e.addr, 'addr') };
+    case 'tracer.watch':
+    case 'tracer.break': return { ...e, addr: v(e.addr, 'addr') };
     case 'user.syscall':
     case 'user.int80': {
       const args = e.args?.map((a, n) => v(a, `args[${n}]`));
       const fr = frame(e.frame as Record<string, string | number> | undefined, file, at('frame'));
-      return { type: e.type, nr: e.nr, ...(args ? { args } : {}), ...(fr ? { frame: fr } : {}) };
+      const act = e.act ? { handler: v(e.act.handler, 'act.handler'), ...(e.act.flags ? { flags: v(e.act.flags, 'act.flags') } : {}), ...(e.act.mask ? { mask: v(e.act.mask, 'act.mask') } : {}) } : undefined;
+      const stack = e.stack ? { sp: v(e.stack.sp, 'stack.sp'), size: v(e.stack.size, 'stack.size'), ...(e.stack.flags ? { flags: v(e.stack.flags, 'stack.flags') } : {}) } : undefined;
+      return {
+        type: e.type, nr: nrOperand(e.nr, v), ...(args ? { args } : {}), ...(fr ? { frame: fr } : {}), ...(act ? { act } : {}), ...(stack ? { stack } : {}),
+        ...('raw' in e && e.raw ? { raw: true } : {}),
+      } as TraceEvent;
     }
     case 'user.sysenter': {
       const args = e.args?.map((a, n) => v(a, `args[${n}]`));
-      return { type: e.type, ...(e.nr ? { nr: e.nr } : {}), ...(args ? { args } : {}) };
+      return {
+        type: e.type, ...(e.nr !== undefined ? { nr: nrOperand(e.nr, v) } : {}), ...(args ? { args } : {}),
+        ...(e.ebp !== undefined ? { ebp: v(e.ebp, 'ebp') } : {}), ...(e.raw ? { raw: true } : {}),
+      };
     }
     case 'tracer.setRegs': return { type: e.type, regs: frame(e.regs as Record<string, string | number>, file, at('regs')) ?? {} };
     default: return e;

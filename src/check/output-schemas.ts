@@ -69,7 +69,7 @@ export const observationSchema = z.discriminatedUnion('kind', [
     pt: regs,
     act: z.strictObject({ id: int, cause: z.string(), vector: int, insn: hex.optional(), args: regs.optional(), rsp: hex.optional() }).nullable(),
   }),
-  z.strictObject({ ...at, kind: z.literal('signal'), task: int, signal: int, code: int, siAddr: hex, rip: hex, fatal: z.boolean(), frame: hex.optional() }),
+  z.strictObject({ ...at, kind: z.literal('signal'), task: int, signal: int, code: int, siAddr: hex, rip: hex, fatal: z.boolean(), frame: hex.optional(), ctx: regs.optional() }),
   z.strictObject({ ...at, kind: z.literal('trap'), task: int, rip: hex }),
   z.strictObject({ ...at, kind: z.literal('ptrace-stop'), task: int, why: z.string(), rip: hex }),
   z.strictObject({
@@ -84,7 +84,7 @@ const fieldValue = z.union([
   hex, int, z.boolean(), z.string(), z.array(z.string()), segment,
   z.strictObject({ mode: z.string(), compat: z.boolean(), flags: z.array(z.string()), tsCompat: z.boolean() }),
   z.strictObject({ nmi: z.boolean(), irq: z.array(int) }),
-  z.array(z.strictObject({ kind: z.enum(['irq', 'nmi', 'ldt']), vector: int, in: int })),
+  z.array(z.strictObject({ kind: z.enum(['irq', 'nmi', 'ldt', 'mce']), vector: int, in: int })),
 ]);
 /** What a step or micro-step changed: each field before and after (null: the field did not exist). */
 const changes = z.record(z.string(), z.strictObject({ before: fieldValue.nullable(), after: fieldValue.nullable() }));

@@ -18,7 +18,7 @@ import {
   COMPAT_CODE, COMPAT_STACK_TOP, istTop, LANDING_PAD, PERCPU_BASE, RSEQ_ABORT, RSEQ_CS_START, SIG_HANDLER, TASK1_RSP,
   USER_CODE, USER_DATA, USER_DEMAND, USER_STACK_TOP, VDSO32, type InitialOverrides,
 } from '../kernel/index.ts';
-import { SYSCALL_NAMES, USER_INSN_LEN, USER_REGS, type Event } from '../model/index.ts';
+import { insnLength, INT_FORMS, SYSCALL_NAMES, USER_REGS, type Event } from '../model/index.ts';
 import { InputError, inputErrors } from './errors.ts';
 import { MAX_EVENTS } from './limits.ts';
 import { designNameSchema, schemaRefSchema, textSchema } from './names.ts';
@@ -34,7 +34,14 @@ const value = z.string().regex(VALUE, 'expected a hex string like "0x400000" or 
 const small = z.union([z.number().int().min(0).max(0xffff), value]);
 const after = z.number().int().min(0).max(10_000);
 const frameSchema = z.partialRecord(z.enum([...USER_REGS, 'rip', 'rflags', 'cs', 'ss']), small);
+/** A forged signal frame may also set the ucontext's uc_flags and uc_sigmask. */
+const sigFrameSchema = z.partialRecord(z.enum([...USER_REGS, 'rip', 'rflags', 'cs', 'ss', 'uc_flags', 'sigmask']), small);
 const args = z.array(value).max(6);
+/** A system call by name, or any number (RAX as given). */
+const nrSchema = z.union([z.enum(SYSCALL_NAMES), value]);
+const actSchema = z.strictObject({ handler: value, flags: value.optional(), mask: value.optional() });
+const stackSchema = z.strictObject({ sp: value, size: value, flags: value.optional() });
+const vector = z.number().int().min(0).max(255);
 
 /** Zod schema of one event (values still as strings). */
 export const eventSchema = z.discriminatedUnion('type', [
@@ -43,20 +50,36 @@ export const eventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('user.nop') }),
   z.strictObject({ type: z.literal('user.access'), addr: value, write: z.boolean().default(false) }),
   z.strictObject({ type: z.literal('user.movSs'), watched: z.boolean().default(true) }),
-  z.strictObject({ type: z.literal('user.syscall'), nr: z.enum(SYSCALL_NAMES), args: args.optional(), frame: frameSchema.optional() }),
-  z.strictObject({ type: z.literal('user.sysenter'), nr: z.enum(SYSCALL_NAMES).optional(), args: args.optional() }),
-  z.strictObject({ type: z.literal('user.int80'), nr: z.enum(SYSCALL_NAMES), args: args.optional(), frame: frameSchema.optional() }),
+  z.strictObject({
+    type: z.literal('user.syscall'), nr: nrSchema, args: args.optional(), frame: sigFrameSchema.optional(),
+    act: actSchema.optional(), stack: stackSchema.optional(), raw: z.boolean().optional(),
+  }),
+  z.strictObject({ type: z.literal('user.sysenter'), nr: nrSchema.optional(), args: args.optional(), ebp: value.optional(), raw: z.boolean().optional() }),
+  z.strictObject({
+    type: z.literal('user.int80'), nr: nrSchema, args: args.optional(), frame: sigFrameSchema.optional(),
+    act: actSchema.optional(), stack: stackSchema.optional(),
+  }),
   z.strictObject({ type: z.literal('user.int3') }),
+  z.strictObject({ type: z.literal('user.int'), vector, form: z.enum(INT_FORMS).optional() }).refine(
+    (e) => ({ cd: true, cc: e.vector === 3, icebp: e.vector === 1, into: e.vector === 4 })[e.form ?? 'cd'],
+    { message: 'expected vector 3 with form "cc", 1 with "icebp", 4 with "into"', path: ['vector'] },
+  ),
+  z.strictObject({ type: z.literal('user.cli') }),
+  z.strictObject({ type: z.literal('user.pushf') }),
+  z.strictObject({ type: z.literal('user.pop'), reg: z.enum(USER_REGS) }),
   z.strictObject({ type: z.literal('user.jump'), target: value }),
   z.strictObject({ type: z.literal('user.wrgsbase'), value }),
   z.strictObject({ type: z.literal('hw.irq'), after, vector: z.number().int().min(0x20).max(0xff).refine((v) => v !== 0x80, 'expected a vector other than 0x80 (the int $0x80 gate)').optional() }),
   z.strictObject({ type: z.literal('hw.nmi'), after }),
   z.strictObject({ type: z.literal('hw.remoteLdt'), after, index: z.number().int().min(0).max(15) }),
+  z.strictObject({ type: z.literal('hw.mce'), after }),
   z.strictObject({ type: z.literal('tracer.attach'), options: z.strictObject({ syscalls: z.boolean().optional(), fork: z.boolean().optional() }).optional() }),
   z.strictObject({ type: z.literal('tracer.setRegs'), regs: frameSchema }),
   z.strictObject({ type: z.literal('tracer.singleStep') }),
   z.strictObject({ type: z.literal('tracer.cont') }),
   z.strictObject({ type: z.literal('tracer.watch'), addr: value }),
+  z.strictObject({ type: z.literal('tracer.break'), addr: value }),
+  z.strictObject({ type: z.literal('tracer.detach') }),
   z.strictObject({ type: z.literal('sched.wake'), task: z.number().int().min(0).max(8) }),
   z.strictObject({ type: z.literal('sched.signal'), task: z.number().int().min(0).max(8), signal: z.number().int().min(1).max(31) }),
 ]);
@@ -139,9 +162,14 @@ export function resolveInitial(t: TraceFile, file: string): InitialOverrides {
   };
 }
 
+/** A system call number as a file gives it: a name, or a value. */
+function nrValue(nr: string, v: (s: string, field: string) => bigint): (typeof SYSCALL_NAMES)[number] | bigint {
+  return (SYSCALL_NAMES as readonly string[]).includes(nr) ? nr as (typeof SYSCALL_NAMES)[number] : v(nr, 'nr');
+}
+
 /** Resolves the values of one event at a point where RIP is `rip`. */
 export function resolveEvent(e: RawEvent, paging: Paging, index: number, file: string, rip: bigint): Event {
-  const len = e.type.startsWith('user.') ? USER_INSN_LEN[e.type as keyof typeof USER_INSN_LEN] : 0n;
+  const len = e.type.startsWith('user.') ? insnLength(e as { type: string }) : 0n;
   const here = { rip, next: rip + len };
   const v = (s: string | number | bigint, field: string): bigint => resolveValue(s, paging, `events[${index}].${field}`, file, here);
   const frame = (f: Record<string, string | number> | undefined, field: string) => {
@@ -156,16 +184,25 @@ export function resolveEvent(e: RawEvent, paging: Paging, index: number, file: s
     case 'user.access': return { ...e, addr: v(e.addr, 'addr') };
     case 'user.jump': return { ...e, target: v(e.target, 'target') };
     case 'user.wrgsbase': return { ...e, value: v(e.value, 'value') };
-    case 'tracer.watch': return { ...e, addr: v(e.addr, 'addr') };
+    case 'tracer.watch':
+    case 'tracer.break': return { ...e, addr: v(e.addr, 'addr') };
     case 'user.syscall':
     case 'user.int80': {
       const args = e.args?.map((a, n) => v(a, `args[${n}]`));
       const fr = frame(e.frame as Record<string, string | number> | undefined, 'frame');
-      return { type: e.type, nr: e.nr, ...(args ? { args } : {}), ...(fr ? { frame: fr } : {}) } as Event;
+      const act = e.act ? { handler: v(e.act.handler, 'act.handler'), ...(e.act.flags ? { flags: v(e.act.flags, 'act.flags') } : {}), ...(e.act.mask ? { mask: v(e.act.mask, 'act.mask') } : {}) } : undefined;
+      const stack = e.stack ? { sp: v(e.stack.sp, 'stack.sp'), size: v(e.stack.size, 'stack.size'), ...(e.stack.flags ? { flags: v(e.stack.flags, 'stack.flags') } : {}) } : undefined;
+      return {
+        type: e.type, nr: nrValue(e.nr, v), ...(args ? { args } : {}), ...(fr ? { frame: fr } : {}), ...(act ? { act } : {}), ...(stack ? { stack } : {}),
+        ...('raw' in e && e.raw ? { raw: true } : {}),
+      } as Event;
     }
     case 'user.sysenter': {
       const args = e.args?.map((a, n) => v(a, `args[${n}]`));
-      return { type: e.type, ...(e.nr ? { nr: e.nr } : {}), ...(args ? { args } : {}) };
+      return {
+        type: e.type, ...(e.nr !== undefined ? { nr: nrValue(e.nr, v) } : {}), ...(args ? { args } : {}),
+        ...(e.ebp !== undefined ? { ebp: v(e.ebp, 'ebp') } : {}), ...(e.raw ? { raw: true } : {}),
+      } as Event;
     }
     case 'tracer.setRegs': return { type: e.type, regs: frame(e.regs as Record<string, string | number>, 'regs') ?? {} } as Event;
     default: return e as Event;

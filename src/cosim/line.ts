@@ -44,6 +44,10 @@ export function eventToken(e: Event): string {
     case 'user.access': return `A ${hex(e.addr)} ${e.write ? 1 : 0}`;
     case 'user.movSs': return `M ${e.watched ? 1 : 0}`;
     case 'user.int3': return 'B';
+    case 'user.int': return `T ${hex(e.vector)} ${['cd', 'cc', 'icebp', 'into'].indexOf(e.form ?? 'cd')}`;
+    case 'user.cli': return 'C';
+    case 'user.pushf': return 'P';
+    case 'user.pop': return `O ${USER_REGS.indexOf(e.reg).toString(16)}`;
     case 'user.jump': return `J ${hex(e.target)}`;
     case 'user.wrgsbase': return `G ${hex(e.value)}`;
     case 'user.syscall':
@@ -51,6 +55,10 @@ export function eventToken(e: Event): string {
     case 'user.sysenter': {
       // The harness picks the ABI by the code it runs in: SYSCALL in 32-bit code is a call
       // through the vDSO, with 32-bit numbers (native/driver.c); the line carries both.
+      if (typeof e.nr === 'bigint') throw new UnsupportedEvent('a system call by number is not in the co-simulation subset');
+      if (('act' in e && e.act) || ('stack' in e && e.stack)) throw new UnsupportedEvent('rt_sigaction/sigaltstack structures are not in the co-simulation subset');
+      if (('raw' in e && e.raw) || ('ebp' in e && e.ebp !== undefined)) throw new UnsupportedEvent('raw 32-bit SYSCALL/SYSENTER and an explicit EBP are not in the co-simulation subset');
+      if ('frame' in e && e.frame && ('uc_flags' in e.frame || 'sigmask' in e.frame)) throw new UnsupportedEvent('a forged uc_flags or uc_sigmask is not in the co-simulation subset');
       const name = e.nr ?? 'getpid';
       const n = e.type === 'user.syscall' ? nr(NR64, name) : nr(NR32, name);
       const args = e.args ?? [];

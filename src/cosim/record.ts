@@ -11,21 +11,34 @@ import type { CtxName, EventRecord, SigRecord } from './types.ts';
 /** The model's pid of the co-simulated process. */
 export const MODEL_PID = 1;
 
-/** The sigcontext fields the model's frames hold (its SavedContext is a pt_regs). */
-const CTX_FROM_PT: ReadonlyArray<readonly [CtxName, keyof PtRegs]> = [
-  ...(['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rdi', 'rsi', 'rbp', 'rbx', 'rdx', 'rax', 'rcx', 'rsp', 'rip',
-    'rflags', 'cs', 'ss'] as const).map((f) => [f, f] as const),
+/** The sigcontext registers the model's frames hold, by the same names (its frame is a pt_regs). */
+const CTX_FROM_PT: ReadonlyArray<CtxName & keyof PtRegs> = [
+  'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rdi', 'rsi', 'rbp', 'rbx', 'rdx', 'rax', 'rcx', 'rsp', 'rip', 'rflags', 'cs', 'ss',
 ];
 
-/** A register as 64 bits hold it (the model may compute an unwrapped value, e.g. RIP 0 - 2). */
+/** A register as 64 bits hold it. */
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 
-/** Per signal frame: rsi = frame + 0x100, rdx = frame + 0x200 (the model's layout, kernel/signals.ts). */
-function sigRecord(o: Extract<Observation, { kind: 'signal' }>, t: Task): SigRecord {
+/**
+ * The frame's other fields as a 64-bit frame holds them (setup_sigcontext, signal_64.c): uc_flags;
+ * err, trapno and cr2 from thread.{error_code, trap_nr, cr2}; the blocked set in oldmask and
+ * uc_sigmask (Linux's encoding, bit n - 1 for signal n; the model's is bit n); FS and GS 0.
+ */
+function frameExtras(ctx: Readonly<Record<string, bigint>>): Partial<Record<CtxName, bigint>> {
+  const mask = (ctx.mask ?? 0n) >> 1n;
+  // err and trapno of a signal no fault raised (kill) are whatever the last fault left: on the
+  // machine, the harness's own int3 after every event and its internal single steps (trap_nr 3
+  // or 1, error 0). Rule "stale trap info": the model gives them only for a fault's signal.
+  const trap = ctx.fault === 1n ? { err: ctx.err ?? 0n, trapno: ctx.trapno ?? 0n } : {};
+  return { uc_flags: ctx.ucFlags ?? 0n, ...trap, cr2: ctx.cr2 ?? 0n, oldmask: mask, sigmask: mask, gs: 0n, fs: 0n };
+}
+
+/** Per signal frame: rsi = frame + 0x100, rdx = frame + 0x200 (the model's layout, kernel/signal-delivery.ts). */
+function sigRecord(o: Extract<Observation, { kind: 'signal' }>): SigRecord {
   const base = { signo: o.signal, code: o.code, addr: u64(o.siAddr), rip: u64(o.rip), fatal: o.fatal };
   if (o.frame === undefined || o.fatal) return base;
-  const saved = t.sigframes[o.frame.toString(16)];
-  const ctx = saved ? Object.fromEntries(CTX_FROM_PT.map(([c, f]) => [c, u64(saved[f])])) : undefined;
+  const saved = o.ctx;
+  const ctx = saved ? { ...Object.fromEntries(CTX_FROM_PT.map((f) => [f, u64(saved[f] ?? 0n)])), ...frameExtras(saved) } : undefined;
   return { ...base, frame: { rsp: o.frame, rsi: o.frame + 0x100n, rdx: o.frame + 0x200n }, ...(ctx ? { ctx } : {}) };
 }
 
@@ -36,7 +49,7 @@ export function recordOf(skipped: boolean, obs: readonly Observation[], m: Machi
   const traps: bigint[] = [];
   const exits: string[] = [];
   for (const o of obs) {
-    if (o.kind === 'signal' && o.task === MODEL_PID) signals.push(sigRecord(o, t));
+    if (o.kind === 'signal' && o.task === MODEL_PID) signals.push(sigRecord(o));
     if (o.kind === 'ptrace-stop' && o.task === MODEL_PID && o.why === 'singlestep') traps.push(u64(o.rip));
     if (o.kind === 'return-to-user' && o.task === MODEL_PID) exits.push(o.via);
   }

@@ -40,10 +40,13 @@ export function samePid(model: bigint, real: bigint, pid: number): boolean {
 export class FrameMap {
   private readonly map = new Map<string, Set<bigint>>();
   private add(reg: string, real: bigint, model: bigint): void {
-    const k = `${reg}:${real}`;
-    const s = this.map.get(k) ?? new Set<bigint>();
-    s.add(model);
-    this.map.set(k, s);
+    for (const [r, m] of [[real, model], [real & 0xffff_ffffn, model & 0xffff_ffffn]] as const) {
+      // The low halves pair too: 32-bit code (a vDSO pop, a 32-bit register write) may hold only them.
+      const k = `${reg}:${r}`;
+      const s = this.map.get(k) ?? new Set<bigint>();
+      s.add(m);
+      this.map.set(k, s);
+    }
   }
   /** Pairs the frames of one event's delivered signals, in order. */
   pair(real: readonly (FrameRegs | undefined)[], model: readonly (FrameRegs | undefined)[]): void {

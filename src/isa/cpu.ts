@@ -91,6 +91,18 @@ export interface CpuState {
   readonly watch: bigint | null;
   /** CR4.FSGSBASE: user code may execute RDGSBASE/WRGSBASE (SDM Vol. 2 WRGSBASE). */
   readonly fsgsbase: boolean;
+  /**
+   * Linear address of an enabled instruction breakpoint (a DRn with R/Wn = 00, LENn = 0), if any:
+   * the #DB fires before the instruction there executes unless RF is set (breakpoint.ts).
+   */
+  readonly breakAt: bigint | null;
+  /** CR4.SMAP: supervisor data accesses to user pages fault unless RFLAGS.AC is set (smap.ts). */
+  readonly smap: boolean;
+  /**
+   * Linear ranges [from, to) the kernel maps read-only (CR0.WP = 1 makes supervisor writes to them
+   * fault): Linux's espfix64 stack alias. Event delivery pushing a frame there takes a #PF.
+   */
+  readonly writeProtected: ReadonlyArray<readonly [bigint, bigint]>;
 }
 
 /** Current privilege level: CS.RPL (always equal to CS.DPL for the segments the model loads). */

@@ -15,11 +15,13 @@ import { wrap64 } from './u64.ts';
 
 /**
  * One event to deliver. `kind` decides the RF bit in the pushed image and whether the gate's DPL
- * is checked: faults push RF = 1; `software` (INT n, INT3) is checked against CPL.
+ * is checked: faults push RF = 1; `software` (INT n, INT3, INTO) is checked against CPL; `int1`
+ * (ICEBP, F1) is a software event that is not: "INT1 ... does not check the DPL of the gate"
+ * (SDM Vol. 2 INT n/INTO/INT3/INT1, Description), and like INT n it pushes RF = 0.
  */
 export interface Delivery {
   readonly vector: number;
-  readonly kind: 'fault' | 'trap' | 'abort' | 'interrupt' | 'nmi' | 'software';
+  readonly kind: 'fault' | 'trap' | 'abort' | 'interrupt' | 'nmi' | 'software' | 'int1';
   /** RIP to push: the faulting instruction for faults, the next instruction otherwise. */
   readonly rip: bigint;
   readonly error?: number;
@@ -123,12 +125,18 @@ export function deliver(cpu: CpuState, mem: Memory, d: Delivery): DeliveryResult
   // RF in the pushed image (reference 5.3, SDM RF rules): 1 for faults; 0 for INT n / INT3,
   // "since it was cleared when the INT n instruction started execution" (an RF = 1 left by IRET
   // must not be pushed); otherwise the current RF.
-  const image = d.kind === 'fault' ? start.rflags | RF : d.kind === 'software' ? start.rflags & ~RF : start.rflags;
+  const image = d.kind === 'fault' ? start.rflags | RF : d.kind === 'software' || d.kind === 'int1' ? start.rflags & ~RF : start.rflags;
   const pushed = [BigInt(start.ss.sel), start.regs.rsp, image, BigInt(start.cs.sel), d.rip];
   if (pushesErrorCode(d)) pushed.push(BigInt(d.error ?? 0));
   // 64-bit stack arithmetic is modulo 2^64 (RSP is a 64-bit register): a frame pushed below a
   // small RSP (a user RSP still live at CPL 0 after SYSCALL) wraps, it never goes negative.
   const rsp = wrap64(top - BigInt(pushed.length) * 8n);
+  // The pushes are supervisor writes: onto a page mapped read-only (espfix64's alias) they take a
+  // #PF (P|W), which the double-fault rules below turn into #DF when delivering a contributory
+  // exception (SDM Vol. 3 6.15, Table 6-5; linux-entry-history B8: "espfix64 causes IRET
+  // failures to be promoted to #DF", selftests/x86/sigreturn.c @ 5c4a1c09).
+  const ro = start.writeProtected.length === 0 ? undefined : readOnlyHit(start.writeProtected, rsp, top);
+  if (ro !== undefined) return { ok: false, cpu: start, fault: { vector: VEC.PF, error: 3, cr2: ro } };
   let rflags = start.rflags & ~(TF | NT | RF | VM);
   if (gate.type === 'interrupt') rflags &= ~IF;
   const next: CpuState = {
@@ -142,6 +150,12 @@ export function deliver(cpu: CpuState, mem: Memory, d: Delivery): DeliveryResult
     pendingDb: d.vector === VEC.DB ? null : start.pendingDb,
   };
   return pushedResult(next, mem, { at: rsp, values: pushed.reverse() }, { rsp, top, ist: gate.ist, privilegeChange });
+}
+
+/** The lowest address of [from, to) inside a write-protected range, if any. */
+function readOnlyHit(ranges: CpuState['writeProtected'], from: bigint, to: bigint): bigint | undefined {
+  for (const [lo, hi] of ranges) if (from < hi && to > lo) return from > lo ? from : lo;
+  return undefined;
 }
 
 /** Outcome of {@link deliverEvent}: the events actually delivered, or a shutdown (triple fault). */

@@ -24,10 +24,10 @@ export const insnLenOfInt = (vector: number): bigint => (vector === VEC.BP ? 1n 
  * a #DB held by a MOV SS shadow is released once the INT has completed (reference 5.4), so it
  * arrives at the handler's first instruction.
  */
-export function softInt(cpu0: CpuState, mem: Memory, vector: number): EventOutcome {
+export function softInt(cpu0: CpuState, mem: Memory, vector: number, len: bigint = insnLenOfInt(vector)): EventOutcome {
   const cpu = dropHeldStep(cpu0);
   if (!Number.isInteger(vector) || vector < 0 || vector > 255) throw new IsaInputError(isaErrors.badVector(vector));
-  const r = deliverEvent(cpu, mem, { vector, kind: 'software', rip: wrap64(cpu.regs.rip + insnLenOfInt(vector)) });
+  const r = deliverEvent(cpu, mem, { vector, kind: 'software', rip: wrap64(cpu.regs.rip + len) });
   if (!r.ok) return r;
   if (r.delivered.kind === 'fault') {
     // The INT faulted (gate DPL): the held #DB is dropped like for any faulting instruction.
@@ -50,7 +50,7 @@ export function movSs(cpu: CpuState, mem: Memory, sel: number, watched: boolean)
   }
   const desc = isNullSel(sel) ? undefined : lookupDescriptor(cpu.tables, sel);
   if (!isNullSel(sel)) {
-    if (desc === undefined || desc.type !== 'data' || rpl(sel) !== level || desc.dpl !== level) {
+    if (desc === undefined || desc.type !== 'data' || desc.writable === false || rpl(sel) !== level || desc.dpl !== level) {
       return fault(cpu, mem, { vector: VEC.GP, error: sel & 0xfffc });
     }
     if (!desc.present) return fault(cpu, mem, { vector: VEC.SS, error: sel & 0xfffc });
@@ -61,14 +61,17 @@ export function movSs(cpu: CpuState, mem: Memory, sel: number, watched: boolean)
 }
 
 /** What the CPU will take at this boundary, highest priority first, or null. */
-export type BoundaryEvent = 'db' | 'nmi' | 'irq' | null;
+export type BoundaryEvent = 'mce' | 'db' | 'nmi' | 'irq' | null;
 
 /**
- * Event priority at an instruction boundary (SDM 6.9): a trap-class #DB (unless held or in a
- * MOV SS shadow), then an NMI (unless blocked or in a MOV SS shadow: blocking by MOV SS covers
- * NMIs, reference 5.4 [unconfirmed]), then a maskable interrupt (IF = 1 and no shadow).
+ * Event priority at an instruction boundary (SDM Vol. 3 6.9, Table 6-2: machine checks are
+ * priority 2, above traps): a machine check (not maskable, not held by IF or a shadow), then a
+ * trap-class #DB (unless held or in a MOV SS shadow), then an NMI (unless blocked or in a MOV SS
+ * shadow: blocking by MOV SS covers NMIs, reference 5.4 [unconfirmed]), then a maskable
+ * interrupt (IF = 1 and no shadow).
  */
-export function boundaryEvent(cpu: CpuState, nmiPending: boolean, irqPending: boolean): BoundaryEvent {
+export function boundaryEvent(cpu: CpuState, nmiPending: boolean, irqPending: boolean, mcePending = false): BoundaryEvent {
+  if (mcePending) return 'mce';
   if (cpu.pendingDb !== null && !cpu.pendingDb.held && cpu.shadow !== 'movss') return 'db';
   if (nmiPending && !cpu.nmiBlocked && cpu.shadow !== 'movss') return 'nmi';
   if (irqPending && (cpu.rflags & IF) !== 0n && cpu.shadow === 'none') return 'irq';

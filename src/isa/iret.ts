@@ -9,7 +9,8 @@ import { VEC } from './defaults.ts';
 import { readQ, type Memory } from './memory.ts';
 import { fault, ok, retire, type ExecResult } from './result.ts';
 import { fixRflags, IF, iopl, IOPL, NT, VIF, VIP, VM } from './rflags.ts';
-import { fromDescriptor, isNullSel, lookupDescriptor, nullSegment, rpl } from './segments.ts';
+import { fromDescriptor, isNullSel, lookupDescriptor, nullSegment, rpl, type Segment } from './segments.ts';
+import { low32 } from './u64.ts';
 
 /** The five qwords IRETQ pops, lowest address first. */
 export interface IretFrame {
@@ -61,7 +62,7 @@ export function iretq(cpu: CpuState, mem: Memory): ExecResult {
   } else {
     const ssDesc = lookupDescriptor(cpu.tables, f.ss);
     const ssErr = f.ss & 0xfffc;
-    if (ssDesc === undefined || ssDesc.type !== 'data' || rpl(f.ss) !== newCpl || ssDesc.dpl !== newCpl) return gp(ssErr);
+    if (ssDesc === undefined || ssDesc.type !== 'data' || ssDesc.writable === false || rpl(f.ss) !== newCpl || ssDesc.dpl !== newCpl) return gp(ssErr);
     if (!ssDesc.present) return fault(unblocked, mem, { vector: VEC.SS, error: ssErr });
     ss = fromDescriptor(f.ss, ssDesc);
   }
@@ -72,10 +73,28 @@ export function iretq(cpu: CpuState, mem: Memory): ExecResult {
   const rflags = fixRflags((cpu.rflags & keep) | (f.rflags & ~keep));
   const next: CpuState = {
     ...unblocked,
-    regs: { ...cpu.regs, rip: f.rip, rsp: f.rsp },
+    regs: { ...cpu.regs, rip: f.rip, rsp: iretRsp(cpu, f.rsp, csDesc.l, ss) },
     rflags,
     cs: fromDescriptor(f.cs, csDesc),
     ss,
   };
   return ok(retire(cpu, next, { loadsRf: true }), mem);
+}
+
+/**
+ * The RSP an IRETQ leaves, by the code and stack segment it returns to.
+ * - 64-bit code: the whole image (SS.B is ignored in 64-bit mode).
+ * - Compatibility mode on a 32-bit stack: only ESP; the upper half reads 0 (co-simulation on AMD,
+ *   docs/cosim.md; "if we are returning to a 32-bit context, the CPU will often lose the high 32
+ *   bits of RSP", tools/testing/selftests/x86/sigreturn.c @ 5c4a1c09, no vendor named).
+ * - A 16-bit stack: only SP[15:0] comes from the image; bits 31:16 stay what the kernel's RSP held
+ *   at the IRET (what espfix64 makes the user's), and bits 63:32 are zeroed on Intel and keep the
+ *   kernel RSP's on AMD (the same sigreturn.c comment: "they leak the high bits of the kernel
+ *   espfix64 stack pointer").
+ */
+export function iretRsp(cpu: CpuState, image: bigint, to64: boolean, ss: Segment): bigint {
+  if (to64) return image;
+  if (!ss.usable || ss.db) return low32(image);
+  const kept = cpu.vendor === 'intel' ? cpu.regs.rsp & 0xffff_0000n : cpu.regs.rsp & ~0xffffn;
+  return kept | (image & 0xffffn);
 }

@@ -57,6 +57,9 @@ export function makeCpu(init: CpuInit): CpuState {
     pendingDb: null,
     watch: null,
     fsgsbase: false,
+    breakAt: null,
+    smap: false,
+    writeProtected: [],
     ...init.overrides,
   };
   return cpu;

@@ -27,6 +27,12 @@ export interface Descriptor {
   readonly db: boolean;
   readonly dpl: number;
   readonly present: boolean;
+  /**
+   * Data: writable (type RW). Absent means writable. modify_ldt's read_exec_only makes a
+   * read-only data segment, which is not a valid stack segment (SDM IRET: "SS must be a
+   * writable data segment", #GP(selector)).
+   */
+  readonly writable?: boolean;
 }
 
 /** GDT and LDT, indexed by descriptor index (selector >> 3). */

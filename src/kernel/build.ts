@@ -18,10 +18,11 @@ import { Text, type Program } from './program.ts';
 import { environment, ptracePrograms } from './ptrace.ts';
 import { rseqProgram } from './rseq.ts';
 import { scheduler } from './sched.ts';
-import { signalPrograms } from './signals.ts';
+import { signalPrograms } from './signal-delivery.ts';
+import { signalSyscallPrograms } from './syscalls-signal.ts';
 import { syscallNr } from './syscall-table.ts';
 import { syscallPrograms } from './syscalls.ts';
-import { trapHandlers } from './traps.ts';
+import { moreTrapHandlers, trapHandlers } from './traps.ts';
 
 const SYMBOLS = { 4: layoutSymbols(4), 5: layoutSymbols(5) } as const;
 
@@ -40,11 +41,22 @@ const VECTORS: readonly VectorSpec[] = [
   { vector: VEC.SS, name: 'exc_stack_segment', error: true, handler: 'handler_np_ss' },
   { vector: VEC.GP, name: 'exc_general_protection', error: true, handler: 'handler_gp' },
   { vector: VEC.PF, name: 'exc_page_fault', error: true, handler: 'handler_pf' },
-  { vector: VEC.AC, name: 'exc_alignment_check', error: true, handler: 'handler_unexpected' },
-  { vector: VEC.MC, name: 'exc_machine_check', error: false, handler: 'handler_unexpected' },
+  { vector: VEC.AC, name: 'exc_alignment_check', error: true, handler: 'handler_ac' },
+  { vector: VEC.MC, name: 'exc_machine_check', error: false, handler: 'handler_mc' },
   { vector: 0x20, name: 'irq_timer', error: false, handler: 'handler_irq' },
   { vector: 0x21, name: 'irq_device', error: false, handler: 'handler_irq' },
 ];
+
+/**
+ * Vectors whose entries came later: their programs go at the end of the text so that every older
+ * program keeps its address. #OF is reached by INT 4 / INTO, so its gate has DPL 3
+ * (SYSG(X86_TRAP_OF, asm_exc_overflow), arch/x86/kernel/idt.c).
+ */
+const LATE_VECTORS: readonly VectorSpec[] = [
+  { vector: VEC.OF, name: 'exc_overflow', error: false, handler: 'handler_of' },
+];
+/** Gates user code may reach with INT n (DPL 3): #BP, #OF, INT $0x80 (idt.c SYSG/INTG). */
+const USER_GATES: ReadonlySet<number> = new Set([VEC.BP, VEC.OF]);
 
 /** The IST slot a vector uses in this design (0: none). */
 function istFor(c: Ctx, v: number): number {
@@ -76,13 +88,15 @@ export function buildKernel(design: Design): BuiltKernel {
     ...syscall64(c), ...compatEntries(c), ...exitToUser(c), ...exitPaths(c), ...entries,
     ...nmiPrograms(c), ...badIretPrograms(c), pageFault(c), ...trapHandlers(c), ...scheduler(c),
     ...signalPrograms(c), ...ptracePrograms(c), ...syscallPrograms(c), ...rseqProgram(c),
+    // Added later, after everything older (older programs keep their addresses).
+    ...LATE_VECTORS.map((v) => idtentry(c, v, istFor(c, v.vector) !== 0)), ...moreTrapHandlers(c), ...signalSyscallPrograms(c),
   ];
   T.assemble(programs);
   const idt: Record<number, Gate> = {};
   const gate = (v: number, handler: bigint, dpl = 0): Gate => ({
     type: v === VEC.PF && design.knobs.pfGate === 'trap' ? 'trap' : 'interrupt', ist: istFor(c, v), dpl, handler, present: true,
   });
-  for (const v of VECTORS) idt[v.vector] = gate(v.vector, T.addr(`asm_${v.name}`), v.vector === VEC.BP ? 3 : 0);
+  for (const v of [...VECTORS, ...LATE_VECTORS]) idt[v.vector] = gate(v.vector, T.addr(`asm_${v.name}`), USER_GATES.has(v.vector) ? 3 : 0);
   idt[VEC.NMI] = gate(VEC.NMI, T.addr('asm_exc_nmi'));
   idt[0x80] = gate(0x80, T.addr('entry_INT80_compat'), 3);
   for (let v = 0x22; v < 0x100; v++) if (v !== 0x80) idt[v] = gate(v, T.addr('asm_irq_device'));

@@ -105,6 +105,18 @@ export const knobsSchema = z.strictObject({
    * written before this knob existed.
    */
   kernelWatchpointSignal: z.boolean().optional(),
+  /**
+   * espfix64 (3.16): a return to an LDT stack segment IRETs from the espfix stack, so a 16-bit SS
+   * does not leak kernel RSP bits 31:16 (linux-entry-history B9), and an IRET fault there comes
+   * back as #GP(0) from user mode (B8). Absent means true: every preset has it.
+   */
+  espfix64: z.boolean().optional(),
+  /**
+   * The 64-bit SYSCALL entry dispatches on EAX as a signed int (movslq %eax, %rsi; do_syscall_64
+   * takes int nr, v5.14), so RAX bits 63:32 are ignored; absent means false: the whole of RAX is
+   * compared with the table size, as before.
+   */
+  syscallNrInt: z.boolean().optional(),
 });
 
 /** Design knobs. */

@@ -11,7 +11,8 @@
  * and #DB ignores that region), TS_COMPAT marks the 32-bit call until the exit clears it.
  */
 import { fixRflags, popf, rf, USER32_CS, USER_DS } from '../isa/index.ts';
-import { accessFault } from '../model/index.ts';
+import { readUser } from '../model/index.ts';
+import { uaccess } from './uaccess.ts';
 import { EFAULT, ENOSYS, GPR_PUSH_ORDER, push, pushAllRegs, stiStep, swapgsStep, type Ctx } from './ctx.ts';
 import { frameOf } from './entry-idt.ts';
 import { topOfStack } from './entry-syscall-64.ts';
@@ -31,9 +32,18 @@ function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
     step('enter_from_user_mode', () => {}),
     stiStep('local_irq_enable'),
     ...(fast ? [
+      // "Fetch EBP from where the vDSO stashed it": __get_user(*(u32 *)&regs->bp,
+      // (u32 __user *)(unsigned long)(u32)regs->sp) (arch/x86/entry/common.c @ 00351340): the low
+      // half of regs->bp from the user stack. With a call through __kernel_vsyscall in progress
+      // the word there is the caller's EBP the vDSO pushed last (kept in task.vsyscall: the
+      // model makes no pushes); otherwise whatever user code stored (pending gap sysenter64-ebp).
       step('__get_user(regs->bp, (u32 __user *)regs->sp): arg 6 from the vDSO stack', (w) => {
-        const f = accessFault(w.k, w.cpu.paging, cur(w).regs.rsp & 0xffff_ffffn, 'read', false);
-        return f === null ? undefined : { fault: f };
+        const t = cur(w);
+        const at = t.regs.rsp & 0xffff_ffffn;
+        const f = uaccess(w, at, 'read');
+        if (f !== undefined) return f;
+        const word = t.vsyscall !== null ? t.vsyscall.rbp & 0xffff_ffffn : readUser(w.k, at, 4);
+        writePt(w, { rbp: (t.regs.rbp & ~0xffff_ffffn) | word });
       }, { fixup: `${prefix}.efault` }),
     ] : []),
     step('dispatch: regs->ax = ia32_sys_call_table[orig_ax](regs)', (w, x) => {
@@ -57,7 +67,9 @@ function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
       label(`${prefix}.efault`),
       step('regs->ax = -EFAULT; use IRET', (w) => {
         writePt(w, { rax: EFAULT });
-        note(w, { slow: true });
+        // "User code screwed up": do_fast_syscall_32 returns false, so the exit is IRET under
+        // every policy (common.c @ v6.7); `slow` alone only spoke to the pre-2015 fast path.
+        note(w, { slow: true, iretOnly: true });
         jump(w, T.addr('syscall_exit_to_user_mode'));
       }),
     ] : []),
@@ -76,7 +88,8 @@ export function compatEntries(c: Ctx): Program[] {
     push('rflags', (w) => w.cpu.rflags, { what: 'pushfq ' }),
     push('cs', () => BigInt(USER32_CS), { what: '$__USER32_CS ' }),
     push('rip', () => 0n, { what: '$0 ' }),
-    push('orig_rax', (w) => w.cpu.regs.rax, { what: '%rax ' }),
+    // "Just in case the high bits are nonzero, zero-extend the syscall number" (movl %eax, %eax).
+    push('orig_rax', (w) => w.cpu.regs.rax & 0xffff_ffffn, { what: '%eax (zero-extended) ' }),
     ...pushRest,
     ...(d.sysenterCallBeforeTfClear ? [step('call clear_bhb_loop', (w, x) => call(w, T.addr('clear_bhb_loop'), x.next))] : []),
     step('testl $X86_EFLAGS_NT|AC|TF, EFLAGS(%rsp): SYSENTER does not filter flags', () => {}),
@@ -84,7 +97,8 @@ export function compatEntries(c: Ctx): Program[] {
     step('.Lsysenter_flags_fixed', (w) => note(w, { userRegs: true, swapgs: true })),
     label('entry_SYSENTER_compat.tf_cleared'),
     label('do_SYSENTER_32'),
-    step('regs->sp = regs->bp (SYSENTER loses RSP; the vDSO saved it in RBP)', (w) => writePt(w, { rsp: cur(w).regs.rbp & 0xffff_ffffn })),
+    // do_SYSENTER_32: "regs->sp = regs->bp" (the whole register; the read of arg 6 truncates it).
+    step('regs->sp = regs->bp (SYSENTER loses RSP; the vDSO saved it in RBP)', (w) => writePt(w, { rsp: cur(w).regs.rbp })),
     step('regs->flags |= X86_EFLAGS_IF (SYSENTER clobbers IF)', (w) => writePt(w, { rflags: cur(w).regs.rflags | rf.IF })),
     ...compatCall(c, 'do_SYSENTER_32', true),
   ];
@@ -97,7 +111,7 @@ export function compatEntries(c: Ctx): Program[] {
     push('rflags', (w) => w.cpu.regs.r11, { what: '%r11 ' }),
     push('cs', () => BigInt(USER32_CS), { what: '$__USER32_CS ' }),
     push('rip', (w) => w.cpu.regs.rcx, { what: '%rcx ' }),
-    push('orig_rax', (w) => w.cpu.regs.rax, { what: '%rax ' }),
+    push('orig_rax', (w) => w.cpu.regs.rax & 0xffff_ffffn, { what: '%eax (zero-extended) ' }),
     ...GPR_PUSH_ORDER.map((r) => push(r, (w) => (r === 'rax' ? ENOSYS : r === 'rcx' ? w.cpu.regs.rbp : w.cpu.regs[r]),
       { what: r === 'rcx' ? '%rbp (arg2, SYSCALL took ECX) ' : r === 'rax' ? '$-ENOSYS ' : `%${r} ` })),
     step('note: pt_regs complete', (w) => note(w, { userRegs: true, swapgs: true })),
@@ -105,9 +119,13 @@ export function compatEntries(c: Ctx): Program[] {
   ];
   const int80: Item[] = [
     swapgsStep('swapgs'),
-    step('pt_regs: hardware frame; orig_ax = %rax', (w) => {
+    // entry_INT80_compat: ASM_CLAC ("do this early to minimize exposure"), the frame, and the
+    // syscall number zero-extended into orig_ax.
+    step('ASM_CLAC; pt_regs: hardware frame; orig_ax = %eax (zero-extended)', (w) => {
       const f = frameOf(w);
-      writePt(w, { rip: f.rip, cs: f.cs, rflags: f.flags, rsp: f.rsp, ss: f.ss, orig_rax: w.cpu.regs.rax });
+      const nr = w.cpu.regs.rax & 0xffff_ffffn;
+      if ((w.cpu.rflags & rf.AC) !== 0n) w.cpuW().rflags = w.cpu.rflags & ~rf.AC;
+      writePt(w, { rip: f.rip, cs: f.cs, rflags: f.flags, rsp: f.rsp, ss: f.ss, orig_rax: nr });
       setRegs(w, { rsp: ptRegsAddr(w.k.current) + 15n * 8n });
     }, { stack: true }),
     pushAllRegs('PUSH_AND_CLEAR_REGS rax=$-ENOSYS'),

@@ -8,14 +8,14 @@
  * IRET to user (error_entry's bad-IRET case, fixup_bad_iret); paranoid (IST) entries work out GS
  * without trusting CS alone and restore it on exit (linux-entry-history 6.5).
  */
-import { iretq, readQ, VEC } from '../isa/index.ts';
+import { iretq, readQ, rf, VEC } from '../isa/index.ts';
 import { KernelCorruption, recordDecision, type Machine, type MachineState } from '../model/index.ts';
 import { cliStep, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
-import { topOfStack } from './entry-syscall-64.ts';
 import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
 import { act, call, cli, cur, isa, jump, note, popAct, setCpu, setRegs, swapGsBases, writePt } from './ops.ts';
 import { label, step, type Item, type Program } from './program.ts';
 import { rewindPartialSyscall } from './irq-fixup.ts';
+import { espfixDoubleFault } from './espfix.ts';
 
 /** An IDT vector's entry: its name, whether the CPU pushes an error code, and its C handler. */
 export interface VectorSpec {
@@ -38,10 +38,15 @@ export function frameOf(m: MachineState): { rip: bigint; cs: bigint; flags: bigi
   };
 }
 
-/** Copies the hardware frame into task_pt_regs and moves RSP there (sync_regs for IST entries). */
-const frameToPtRegs = step('pt_regs: hardware frame and orig_ax; RSP = task_pt_regs + 15 regs', (w) => {
+/**
+ * Copies the hardware frame into task_pt_regs and moves RSP there (sync_regs for IST entries).
+ * orig_ax is -1 for every exception and interrupt: idtentry_body hands the error code to the C
+ * handler and then stores -1 there ("no syscall to restart", idtentry_body in entry_64.S), so a
+ * signal delivered on this exit restarts nothing (syscall_get_nr == -1).
+ */
+const frameToPtRegs = step('pt_regs: hardware frame; orig_ax = -1; RSP = task_pt_regs + 15 regs', (w) => {
   const f = frameOf(w);
-  writePt(w, { rip: f.rip, cs: f.cs, rflags: f.flags, rsp: f.rsp, ss: f.ss, orig_rax: f.err ?? (1n << 64n) - 1n });
+  writePt(w, { rip: f.rip, cs: f.cs, rflags: f.flags, rsp: f.rsp, ss: f.ss, orig_rax: (1n << 64n) - 1n });
   setRegs(w, { rsp: ptRegsAddr(w.k.current) + 15n * 8n });
 }, { stack: true });
 
@@ -63,8 +68,11 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
   const badIret = d.badIret === 'fixup' ? 'fixup_bad_iret' : 'legacy_bad_iret';
   const items: Item[] = [
     ...(v.vector >= 0x20 && d.irqEntryFixup ? [step('fix up a partial SYSCALL entry (rewind it)', (w) => rewindPartialSyscall(c, w))] : []),
-    step('testb $3, CS(%rsp): from user mode?', (w) => {
+    // ASM_CLAC first (idtentry, entry_64.S): an AC the interrupted code had set must not let
+    // kernel code reach user memory past SMAP (isa/smap.ts); the IRET frame keeps the user's AC.
+    step('ASM_CLAC; testb $3, CS(%rsp): from user mode?', (w) => {
       const user = (frameOf(w).cs & 3n) === 3n;
+      if ((w.cpu.rflags & rf.AC) !== 0n) setCpu(w, { rflags: w.cpu.rflags & ~rf.AC });
       jump(w, T.addr(L(recordDecision(w.rec.decisions, 'IDT entry: from user mode', [['CS RPL 3', user]], user) ? 'user' : 'kernel')));
     }),
     label(L('user')),
@@ -80,7 +88,10 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     label(L('kernel')),
     ...(paranoid ? paranoidEntry(c, v) : []),
     step('fault on IRET to user mode? (RIP == native_irq_return_iret)', (w) => {
-      if (frameOf(w).rip === T.addr('native_irq_return_iret')) jump(w, T.addr(L('badiret')));
+      if (frameOf(w).rip !== T.addr('native_irq_return_iret')) return;
+      // A #DF there is an IRET fault on the read-only espfix64 stack (exc_double_fault's
+      // espfix64 case, espfix.ts); any other vector is error_entry's bad-IRET case.
+      jump(w, T.addr(L(v.vector === VEC.DF ? 'espfix' : 'badiret')));
     }),
     // PUSH_AND_CLEAR_REGS / POP_REGS (entry_64.S): the interrupted kernel code's registers live on
     // its own stack while the handler runs, so they survive a preempt_schedule_irq that lets
@@ -119,6 +130,7 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     // have reenabled interrupts ... local_irq_disable()"): irqentry_exit runs with them off.
     cliStep('local_irq_disable'),
     step('jmp exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode'))),
+    ...(v.vector === VEC.DF ? [label(L('espfix')), espfixDoubleFault(c)] : []),
   ];
   return { name: n, items };
 }
@@ -184,10 +196,14 @@ export function badIretPrograms(c: Ctx): Program[] {
   ];
 }
 
-/** The fault's activation takes over the dead IRET's: pt_regs from the IRET frame, from user. */
+/**
+ * The fault's activation takes over the dead IRET's: pt_regs from the IRET frame, from user.
+ * The IRET frame is where the fault's own frame says RSP was (fixup_bad_iret: "the IRET frame
+ * is at s->regs.sp"): the thread stack, or the espfix64 stack for an LDT SS.
+ */
 function fakeUserFault(w: Machine): void {
   const t = cur(w);
-  const top = topOfStack(w) - 40n;
+  const top = frameOf(w).rsp;
   const regs = {
     rip: readQ(w.mem, top), cs: readQ(w.mem, top + 8n), rflags: readQ(w.mem, top + 16n),
     rsp: readQ(w.mem, top + 24n), ss: readQ(w.mem, top + 32n),
@@ -198,7 +214,7 @@ function fakeUserFault(w: Machine): void {
   const acts = w.actsW(t.id);
   acts.splice(Math.max(0, acts.length - 2));
   if (self) acts.push({ ...self, fromUser: true, notes: { ...self.notes, userRegs: true, swapgs: true } });
-  writePt(w, { ...gprs, ...regs, orig_rax: self?.hw.error !== undefined ? BigInt(self.hw.error) : 0n });
+  writePt(w, { ...gprs, ...regs, orig_rax: (1n << 64n) - 1n });
 }
 
 function retTo(w: Machine): void {

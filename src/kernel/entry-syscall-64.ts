@@ -57,7 +57,11 @@ export function syscall64(c: Ctx): Program[] {
       }
     }),
     step('dispatch: regs->ax = sys_call_table[orig_ax](regs)', (w, x) => {
-      const name = syscallName(cur(w).regs.orig_rax, false);
+      // Since v5.14 the entry passes EAX sign-extended ("movslq %eax, %rsi", entry_64.S, v6.6
+      // line 116) to do_syscall_64(regs, int nr): RAX bits 63:32 are ignored, also for an orig_ax
+      // a tracer wrote (selftests/x86/syscall_numbering.c at 15c82d98a0f7: "The MSB is ... ignored").
+      const orig = cur(w).regs.orig_rax;
+      const name = syscallName(d.syscallNrInt === true ? BigInt.asIntN(32, orig) : orig, false);
       if (name === undefined) { note(w, { nr: 'unknown', ret: ENOSYS }); return; }
       note(w, { nr: name });
       call(w, T.addr(`sys_${name}`), x.next);

@@ -50,6 +50,9 @@ export function checks64(c: Ctx, r: PtRegs, paging: Paging, log: DecisionLog | n
 /** Compat: may this SYSENTER/SYSCALL32 return use SYSRETL or SYSEXIT? */
 export function compatFastEligible(c: Ctx, t: Task, a: Activation, paging: Paging, log: DecisionLog | null = null): boolean {
   const regs = t.regs;
+  // __do_fast_syscall_32 returns false before any SYSRETL test when __get_user of the sixth
+  // argument faults ("regs->ax = -EFAULT; ... return false": arch/x86/entry/common.c @ v6.7).
+  if (a.notes.iretOnly === true) return false;
   if (c.o.compatFastEligible) return recordDecision(log, 'SYSRETL/SYSEXIT: the patch predicate', [], c.o.compatFastEligible({ regs, paging, landingPad: LANDING_PAD }));
   if (c.d.compatFastReturn === 'never') return false;
   if (c.d.compatFastReturn === 'fast-path-only') {

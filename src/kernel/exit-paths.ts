@@ -12,6 +12,7 @@ import { GPR_PUSH_ORDER, stiStep, swapgsStep, type Ctx } from './ctx.ts';
 import { topOfStack } from './entry-syscall-64.ts';
 import { isa, patchTask, popAct, setRegs, pt, tif } from './ops.ts';
 import { ptRead, returnObs } from './observe.ts';
+import { espfixFrame, needsEspfix } from './espfix.ts';
 import { label, step, type Program, type StepSpec } from './program.ts';
 
 /** Restores the general registers from pt_regs, except those listed. */
@@ -63,9 +64,12 @@ export function exitPaths(c: Ctx): Program[] {
       name: 'sysretl_exit',
       items: [
         { ...popRegs(['rcx', 'r11']), fork: 'sysretl' },
-        step('movl RIP(%rsp), %ecx; movl EFLAGS(%rsp), %r11d; zero r8-r10', (w) => {
+        // sysret32_from_system_call (entry_64_compat.S): "We zero R8-R10 to avoid info leaks";
+        // R11 = flags; R12-R15 are not reloaded, so they keep what the compat entry's
+        // PUSH_AND_CLEAR_REGS left: 0 (pending gap sysretl-r12-r15).
+        step('movl RIP(%rsp), %ecx; movl EFLAGS(%rsp), %r11d; zero r8-r10 (r12-r15 still clear)', (w) => {
           const r = pt(w);
-          setRegs(w, { rcx: r.rip, r11: r.rflags, r8: 0n, r9: 0n, r10: 0n });
+          setRegs(w, { rcx: r.rip, r11: r.rflags, r8: 0n, r9: 0n, r10: 0n, r12: 0n, r13: 0n, r14: 0n, r15: 0n });
         }, { stack: true }),
         step('movl RSP(%rsp), %esp', (w) => setRegs(w, { rsp: pt(w).rsp }), { stack: true }),
         swapgsStep('swapgs'),
@@ -87,9 +91,10 @@ export function exitPaths(c: Ctx): Program[] {
       name: 'iret_exit',
       items: [
         popRegs(),
-        step('IRET frame from pt_regs (ip, cs, flags, sp, ss)', (w) => {
+        step('IRET frame from pt_regs (ip, cs, flags, sp, ss); an LDT SS: on the espfix64 stack', (w) => {
           const r = pt(w);
-          const at = topOfStack(w) - 40n;
+          // native_irq_return_ldt: the frame goes to the espfix stack, RSP bits 31:16 the user's.
+          const at = needsEspfix(c, r) ? espfixFrame(r.rsp) : topOfStack(w) - 40n;
           setRegs(w, { rsp: at });
           w.writeQs(at, [r.rip, r.cs, r.rflags, r.rsp, r.ss]);
         }, { stack: true }),

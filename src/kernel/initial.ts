@@ -5,11 +5,11 @@
  * handlers and rseq registration are what a test program would have set up.
  */
 import { EMPTY_MEMORY, makeCpu, userHalfEnd, VEC, USER_CS, USER_DS, USER32_CS, KERNEL_CS, fixRflags, rf, type Paging, type Vendor } from '../isa/index.ts';
-import { mapRange, NO_PAGES, PT_COMPLETE, PT_FIELDS, SIG, type MachineState, type PageKind, type PtRegs, type Task, type UserReg } from '../model/index.ts';
+import { mapRange, NO_PAGES, PT_COMPLETE, PT_FIELDS, SA, SIG, type MachineState, type PageKind, type PtRegs, type SigAction, type Task, type UserReg } from '../model/index.ts';
 import type { BuiltKernel } from './build.ts';
 import { IST_SLOT } from './build.ts';
 import {
-  COMPAT_CODE, COMPAT_STACK_TOP, ENTRY_STACK_TOP, istTop, PERCPU_BASE, ptRegsAddr, stackTop, USER_CODE, USER_DATA,
+  COMPAT_CODE, COMPAT_STACK_TOP, ENTRY_STACK_TOP, ESPFIX_BASE, ESPFIX_END, istTop, PERCPU_BASE, ptRegsAddr, stackTop, USER_CODE, USER_DATA,
   USER_DEMAND, USER_STACK_TOP, VDSO32, SIG_HANDLER, TASK1_STACK,
 } from './layout.ts';
 
@@ -89,16 +89,25 @@ function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: Initial
       idt: K.idt,
       tss: { rsp0: stackTop(1), ist },
       fsgsbase: d.fsgsbase,
+      // CR4.SMAP: on since 3.7 (every preset); espfix64's alias is mapped read-only.
+      smap: true,
+      writeProtected: d.espfix64 !== false ? [[ESPFIX_BASE, ESPFIX_END]] : [],
     },
   });
-  const handled = (o.handled ?? [SIG.SIGILL, SIG.SIGTRAP, SIG.SIGBUS, SIG.SIGUSR1, SIG.SIGSEGV, SIG.SIGUSR2]).reduce((a, s) => a | (1 << s), 0);
+  const handled = o.handled ?? [SIG.SIGILL, SIG.SIGTRAP, SIG.SIGBUS, SIG.SIGUSR1, SIG.SIGSEGV, SIG.SIGUSR2];
+  // What a test program installs: the handler for each handled signal with SA_SIGINFO,
+  // SA_RESTART and SA_NODEFER (the co-simulation harness installs the same), registered by a
+  // call of the process's own ABI (a 32-bit process's handlers get ia32 frames).
+  const actions = (handler: bigint, ia32: boolean): Record<number, SigAction> =>
+    Object.fromEntries(handled.map((s) => [s, { handler, flags: SA.SIGINFO | SA.RESTART | SA.NODEFER, mask: 0n, ia32 }]));
   const base = (id: number, compat: boolean): Task => ({
     id, mode: 'kernel', compat, tsCompat: false, tif: 0, regs: regsOf({}), written: PT_COMPLETE, acts: [], calls: [],
-    resume: null, sig: { pending: 0, handled, blocked: 0, handler: SIG_HANDLER, info: {} },
+    resume: null, sig: { pending: 0n, blocked: 0n, actions: actions(SIG_HANDLER, compat), info: {}, altstack: null },
     ptrace: { attached: false, syscalls: false, fork: false, stop: null, stepping: false },
-    sigframes: {}, watch: null, usersp: 0n, gsBase: 0n, wait: null, rseq: false, vsyscall: null,
+    sigframes: {}, watch: null, breakAt: null, trapInfo: { trapNr: 0, error: 0n, cr2: 0n }, ustruct: null,
+    usersp: 0n, gsBase: 0n, wait: null, rseq: false, vsyscall: null,
   });
-  const idle: Task = { ...base(0, false), sig: { ...base(0, false).sig, handled: 0 } };
+  const idle: Task = { ...base(0, false), sig: { ...base(0, false).sig, actions: {} } };
   const task1: Task = { ...base(1, false), mode: 'user', rseq: true, gsBase: o.gsBase ?? 0n };
   const t2compat = !o.task2Is64;
   const t2regs = regsOf({
@@ -108,7 +117,7 @@ function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: Initial
   });
   const b2 = base(2, t2compat);
   const task2: Task = {
-    ...b2, mode: 'new', regs: t2regs, sig: { ...b2.sig, handler: t2compat ? COMPAT_CODE + 0xe00n : SIG_HANDLER },
+    ...b2, mode: 'new', regs: t2regs, sig: { ...b2.sig, actions: actions(t2compat ? COMPAT_CODE + 0xe00n : SIG_HANDLER, t2compat) },
     acts: [{ id: 0, cause: 'idt', vector: VEC.INT80, fromUser: true, frame: null, interrupted: t2regs.rip, hw: {}, notes: { userRegs: true, swapgs: true, slow: true } }],
     resume: { rip: T.addr('ret_from_fork'), rsp: ptRegsAddr(2) },
   };
@@ -120,7 +129,7 @@ function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: Initial
       percpu: { rspScratch: 0n, nmiState: 'idle', nmiExecuting: false, nmiRepeat: false, nmiCr2: 0n, preemptCount: 0, next: 0, nmiHandled: 0, nmiLastHandled: -1 },
       pages, bytes: {}, nextActId: 1, idle: false, halted: null,
     },
-    hw: { armed: [], irq: [], nmi: false, nmiDelivered: 0, nmiLastDelivered: -1 },
+    hw: { armed: [], irq: [], nmi: false, mce: false, nmiDelivered: 0, nmiLastDelivered: -1 },
     clock: 0,
   };
 }

@@ -32,6 +32,16 @@ export const istTop = (n: number): bigint => IST_STACKS + BigInt(n) * 0x4000n;
 /** The entry (trampoline) stack SYSENTER lands on (cpu_entry_area). */
 export const ENTRY_STACK_TOP = 0xffff_fe00_0010_0000n;
 
+/**
+ * The espfix64 area (ESPFIX_BASE_ADDR = ESPFIX_PGD_ENTRY << P4D_SHIFT, arch/x86/kernel/espfix_64.c):
+ * the stack an IRET to a 16-bit (LDT) SS runs on, mapped read-only at this alias, with RSP bits
+ * 31:16 equal to the user's. The model's region is the 4 GiB those bits span.
+ */
+export const ESPFIX_BASE = 0xffff_ff00_0000_0000n;
+export const ESPFIX_END = ESPFIX_BASE + (1n << 32n);
+/** True for an address in the espfix64 area. */
+export const isEspfix = (addr: bigint): boolean => addr >= ESPFIX_BASE && addr < ESPFIX_END;
+
 /** True for an address inside a thread stack, an IST area or the entry stack. */
 const THREAD_END = THREAD_STACKS + 16n * 0x8000n;
 const IST_END = istTop(7);
@@ -43,7 +53,7 @@ export function isKernelStack(addr: bigint): boolean {
     return off > 0n && off <= THREAD_STACK_SIZE;
   }
   if (addr > IST_STACKS && addr <= IST_END) return true;
-  return addr > ENTRY_BOTTOM && addr <= ENTRY_STACK_TOP;
+  return (addr > ENTRY_BOTTOM && addr <= ENTRY_STACK_TOP) || isEspfix(addr);
 }
 
 /** The IST slot whose area holds `addr` (0 if none). */

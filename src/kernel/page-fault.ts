@@ -15,7 +15,7 @@ import type { Ctx } from './ctx.ts';
 import { frameOf } from './entry-idt.ts';
 import { act, cur, halt, note, ret, setCpu } from './ops.ts';
 import { step, type Item, type Program } from './program.ts';
-import { forceSig } from './signals.ts';
+import { faultSignal } from './signals.ts';
 
 /** The value a C call leaves in a caller-saved register the code thought still held CR2. */
 export const CLOBBERED = 0n;
@@ -60,10 +60,14 @@ export function pageFault(c: Ctx): Program {
       // A user access to the kernel half (fault_in_kernel_space: addr >= TASK_SIZE_MAX) goes
       // through do_kern_addr_fault -> bad_area_nosemaphore: SEGV_MAPERR whatever the P bit says
       // (arch/x86/mm/fault.c; co-simulation on a real kernel agrees). User-half protection
-      // faults are VMA access errors: SEGV_ACCERR.
+      // faults are VMA access errors: SEGV_ACCERR, whether or not the page was present (a write
+      // to a read-only page not yet faulted in has no P bit: user-memory.ts).
       if (fromUser) {
         const kernelHalf = addr >= taskSizeMax(w.cpu.paging);
-        forceSig(w, SIG.SIGSEGV, ((error & 1) !== 0 || fetchFromData) && !kernelHalf ? SI.SEGV_ACCERR : SI.SEGV_MAPERR, addr);
+        // set_signal_archinfo (arch/x86/mm/fault.c): "pretend that user-mode accesses to kernel
+        // addresses are always protection faults"; trap_nr = X86_TRAP_PF, error_code | X86_PF_USER.
+        const code = kind !== undefined && !kernelHalf ? SI.SEGV_ACCERR : SI.SEGV_MAPERR;
+        faultSignal(w, { nr: 14, error: BigInt(error | 4 | (kernelHalf ? 1 : 0)), cr2: addr }, SIG.SIGSEGV, code, addr);
         return;
       }
       const fix = T.fixupFor(f.rip);

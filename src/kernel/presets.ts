@@ -43,6 +43,7 @@ const linux67: Knobs = {
   guardPage: true,
   preemptKernel: true,
   kernelWatchpointSignal: false,
+  syscallNrInt: true,
 };
 
 /** linux-5.8: CR2 read first in noinstr C (91eeafea1e4b); pre-FSGSBASE paranoid GS test (S4). */
@@ -53,6 +54,7 @@ const linux58: Knobs = {
   paranoidGs: 'msr-sign',
   fsgsbase: false,
   kernelWatchpointSignal: true,
+  syscallNrInt: false,
 };
 
 /**

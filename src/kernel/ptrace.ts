@@ -6,7 +6,7 @@
  * CS/SS and the flags mask are checked, linux-entry-history S10), so whatever exit it takes
  * next must cope with any register values (CVE-2014-4699).
  */
-import { rf } from '../isa/index.ts';
+import { rf, taskSizeMax } from '../isa/index.ts';
 import { pageOf, PT_FIELDS, TIF, type Machine, type MachineState, type PtRegs, type SchedEvent, type StopKind, type Task, type TracerEvent } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
 import { call, cur, patchTask, ret, setCpu, tif, writePt } from './ops.ts';
@@ -15,6 +15,7 @@ import { regsWritten } from './regs-writers.ts';
 import { ptRead } from './observe.ts';
 import { wakeUp } from './sched.ts';
 import { sendSig } from './signals.ts';
+
 
 /**
  * Flags putreg lets a tracer change: on x86-64 FLAG_MASK = FLAG_MASK_32 | X86_EFLAGS_NT
@@ -91,6 +92,27 @@ function resume(c: Ctx, w: Machine, t: Task, stepping: boolean): void {
   wakeUp(w, t.id);
 }
 
+/**
+ * PTRACE_DETACH (kernel/ptrace.c ptrace_detach): ptrace_disable (user_disable_single_step: a TF
+ * ptrace set goes, TIF_SINGLESTEP goes), the syscall stops go (__ptrace_unlink clears
+ * SYSCALL_TRACE), a stopped tracee runs on. The debug registers the tracer programmed stay: no
+ * flush_ptrace_hw_breakpoint on detach (mov_ss_trap.c's helper detaches and exits, and the
+ * watchpoint keeps firing). A tracee in user mode is detached as if PTRACE_INTERRUPT had stopped
+ * it first (a stop nobody sees).
+ */
+function detach(c: Ctx, w: Machine, t: Task): void {
+  const { rflags } = t.regs;
+  const stopped = t.mode === 'stopped';
+  const forced = (t.tif & TIF.FORCED_TF) !== 0;
+  if (forced) {
+    writePt(w, { rflags: rflags & ~rf.TF }, t.id);
+    regsWritten(c, w, 'ptrace', t.id);
+  }
+  tif(w, 0, TIF.FORCED_TF | TIF.SINGLESTEP, t.id);
+  patchTask(w, { ptrace: { attached: false, syscalls: false, fork: false, stop: null, stepping: false } }, t.id);
+  if (stopped) wakeUp(w, t.id);
+}
+
 /** The reschedule IPI another CPU sends when it makes work for the task running here (kick_process). */
 export const RESCHEDULE_VECTOR = 0xfd;
 
@@ -148,6 +170,21 @@ function act(c: Ctx, w: Machine, e: TracerEvent | SchedEvent): boolean {
       if (t === undefined) return false;
       patchTask(w, { watch: e.addr }, t.id);
       if (t.id === w.k.current) setCpu(w, { watch: e.addr });
+      return true;
+    }
+    case 'tracer.break': {
+      // A ptrace hw_breakpoint of type X86_BREAKPOINT_EXECUTE; arch_build_bp_info refuses a
+      // kernel address for a user breakpoint (arch/x86/kernel/hw_breakpoint.c): only the user half.
+      const t = tracee(w);
+      if (t === undefined || e.addr >= taskSizeMax(w.cpu.paging)) return false;
+      patchTask(w, { breakAt: e.addr }, t.id);
+      if (t.id === w.k.current) setCpu(w, { breakAt: e.addr });
+      return true;
+    }
+    case 'tracer.detach': {
+      const t = tracee(w);
+      if (t === undefined) return false;
+      detach(c, w, t);
       return true;
     }
     case 'sched.wake': {

@@ -70,7 +70,7 @@ export function scheduler(c: Ctx): Program[] {
       const resume = n.resume ?? { rip: T.addr('idle'), rsp: stackTop(next) };
       if (d.switchToSavesScratch) setPercpu(w, { rspScratch: n.usersp });
       w.kW().current = next;
-      setCpu(w, { tss: { ...w.cpu.tss, rsp0: stackTop(next) }, kernelGsBase: n.gsBase, watch: n.watch });
+      setCpu(w, { tss: { ...w.cpu.tss, rsp0: stackTop(next) }, kernelGsBase: n.gsBase, watch: n.watch, breakAt: n.breakAt });
       const regs = w.regsW();
       regs.rsp = resume.rsp;
       regs.rip = resume.rip;

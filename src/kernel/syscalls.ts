@@ -3,21 +3,23 @@
  * dispatch with pt_regs complete; it leaves its return value in the activation's notes and
  * returns. Blocking calls schedule; fork builds a child whose first kernel code is ret_from_fork.
  */
-import { accessFault, SIG, SI, TIF, type Machine, type MachineState, type StepOut, type Task } from '../model/index.ts';
+import { SIG, SI, TIF, type Machine, type MachineState, type StepOut, type Task } from '../model/index.ts';
 import { taskSizeMax, type Descriptor } from '../isa/index.ts';
 import { EAGAIN, EFAULT, EINVAL, ESRCH, type Ctx } from './ctx.ts';
 import { ptRegsAddr } from './layout.ts';
 import { act, call, cur, jump, note, patchTask, ret, setCpu } from './ops.ts';
 import { label, step, type Program } from './program.ts';
 import { regsWritten } from './regs-writers.ts';
-import { ERESTARTNOHAND, ERESTARTSYS, restoreSigcontext, sendSig, forceSig, ALL_WRITTEN } from './signals.ts';
+import { uaccess } from './uaccess.ts';
+import { ALL_WRITTEN, ERESTARTNOHAND, ERESTARTSYS, forceSig, recalcSigpending, restoreIa32Sigcontext, restoreSigcontext, sendSig } from './signals.ts';
 
 /** Most tasks the model lets exist at once (idle included). */
 export const MAX_TASKS = 5;
 
-const done = (w: Machine, v: bigint): void => note(w, { ret: v });
+/** The current call returns `v`. */
+export const done = (w: Machine, v: bigint): void => note(w, { ret: v });
 /** Argument n of the current call (64-bit or 32-bit ABI by entry). */
-function arg(m: MachineState, n: number): bigint {
+export function arg(m: MachineState, n: number): bigint {
   const r = cur(m).regs;
   const a = act(m);
   const compat = a !== undefined && a.cause !== 'syscall64';
@@ -39,9 +41,9 @@ function forkChild(w: Machine, T: Ctx['T']): number | null {
     regs: { ...parent.regs, rax: 0n }, written: ALL_WRITTEN,
     acts: a ? [{ ...a, id: k.nextActId, frame: null, notes: { userRegs: true, swapgs: true, slow: true } }] : [],
     calls: [], resume: { rip: T.addr('ret_from_fork'), rsp: ptRegsAddr(id) },
-    sig: { ...parent.sig, pending: 0, info: {} },
+    sig: { ...parent.sig, pending: 0n, info: {} },
     ptrace: { attached: false, syscalls: false, fork: false, stop: null, stepping: false },
-    wait: null, watch: null,
+    wait: null, watch: null, breakAt: null, ustruct: null,
   };
   const tasks = k.tasks.slice();
   tasks[id] = child;
@@ -57,8 +59,7 @@ function forkChild(w: Machine, T: Ctx['T']): number | null {
  * -EFAULT before any access (arch/x86/include/asm/uaccess_64.h), whatever its length.
  */
 function copyByte(w: Machine, addr: bigint): StepOut {
-  const f = accessFault(w.k, w.cpu.paging, addr, 'read', false);
-  return f === null ? undefined : { fault: f };
+  return uaccess(w, addr, 'read');
 }
 
 /** All syscall programs. */
@@ -117,13 +118,16 @@ export function syscallPrograms(c: Ctx): Program[] {
     sleep('pause'),
     sleep('nanosleep'),
     simple('kill', 'kill_pid_info', (w) => {
-      const pid = Number(arg(w, 0) & 0xffffn);
-      const sig = Number(arg(w, 1) & 0xffn);
+      // pid_t and int (kernel/signal.c sys_kill): both 32-bit signed; a signal outside 0..64
+      // fails valid_signal in check_kill_permission (-EINVAL), after the pid is found (pending
+      // gap kill-signal-int: the model used to keep the low 8 bits).
+      const pid = Number(BigInt.asIntN(32, arg(w, 0)));
+      const sig = Number(BigInt.asIntN(32, arg(w, 1)));
       const target = pid === 0 ? w.k.current : pid;
-      const t = w.k.tasks[target];
-      if (t === undefined || target === 0 || t.mode === 'dead') { done(w, ESRCH); return; }
+      const t = target > 0 ? w.k.tasks[target] : undefined;
+      if (t === undefined || t.mode === 'dead') { done(w, ESRCH); return; }
+      if (sig < 0 || sig > 64) { done(w, EINVAL); return; }
       if (sig === 0) { done(w, 0n); return; }
-      if (sig > 31) { done(w, EINVAL); return; }
       sendSig(w, target, sig, SI.USER, 0n);
       done(w, 0n);
     }),
@@ -136,9 +140,15 @@ export function syscallPrograms(c: Ctx): Program[] {
         done(w, 0n);
         return;
       }
-      const regs = restoreSigcontext(t.regs, frame);
+      // The 32-bit rt_sigreturn (sys32_rt_sigreturn) restores an ia32 sigcontext; the 64-bit
+      // one a sigcontext_64 with force_valid_ss (signals.ts). Both restore the blocked set from
+      // uc_sigmask (set_current_blocked: SIGKILL and SIGSTOP cannot be blocked).
+      const ia32 = act(w)?.cause !== 'syscall64';
+      const regs = ia32 ? restoreIa32Sigcontext(t.regs, frame) : restoreSigcontext(t.regs, frame, w.cpu.tables);
+      const blocked = frame.mask & ~((1n << 9n) | (1n << 19n));
       note(w, { slow: true, ret: regs.rax });
-      patchTask(w, { regs, written: ALL_WRITTEN });
+      patchTask(w, { regs, written: ALL_WRITTEN, sig: { ...t.sig, blocked } });
+      recalcSigpending(w, t.id);
       regsWritten(c, w, 'sigreturn');
     }),
     forkProgram('fork'),
@@ -166,7 +176,14 @@ export function syscallPrograms(c: Ctx): Program[] {
       const index = Number(arg(w, 1));
       const flags = Number(arg(w, 2));
       if (func !== 1n || index < 0 || index > 15) { done(w, EINVAL); return; }
-      const desc: Descriptor = { type: flags & 2 ? 'code' : 'data', l: false, db: true, dpl: 3, present: (flags & 1) !== 0 };
+      // user_desc as flags: bit 0 present (!seg_not_present), bit 1 code (contents = 2),
+      // bit 2 16-bit (!seg_32bit; data only: 16-bit code is not modelled), bit 3 read-only
+      // (read_exec_only) (arch/x86/include/uapi/asm/ldt.h; fill_ldt in asm/desc.h).
+      const code = (flags & 2) !== 0;
+      const desc: Descriptor = {
+        type: code ? 'code' : 'data', l: false, db: code || (flags & 4) === 0, dpl: 3, present: (flags & 1) !== 0,
+        ...(!code && (flags & 8) !== 0 ? { writable: false } : {}),
+      };
       setCpu(w, { tables: { ...w.cpu.tables, ldt: { ...w.cpu.tables.ldt, [index]: desc } } });
       done(w, 0n);
     }),

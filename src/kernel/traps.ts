@@ -11,9 +11,10 @@ import { rf } from '../isa/index.ts';
 import { SI, SIG, TIF, type Machine, type MachineState } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
 import { frameOf } from './entry-idt.ts';
-import { act, call, cur, halt, note, ret, setCpu, tif, warn } from './ops.ts';
+import { act, call, cur, halt, note, ret, setCpu, tif, warn, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
-import { forceSig } from './signals.ts';
+import { faultSignal } from './signals.ts';
+import { uaccessFault } from './uaccess.ts';
 
 const fromUser = (m: MachineState): boolean => act(m)?.notes.userRegs === true;
 
@@ -39,8 +40,17 @@ export function trapHandlers(c: Ctx): Program[] {
           call(w, T.addr('ptrace_stop.singlestep'), next);
           return;
         }
-        w.emit({ kind: 'trap', task: t.id, rip: t.regs.rip });
-        forceSig(w, SIG.SIGTRAP, cause === 'watchpoint' ? SI.TRAP_HWBKPT : SI.TRAP_TRACE, t.regs.rip);
+        const rip = t.regs.rip;
+        // An instruction breakpoint: hw_breakpoint_handler sets RF in the saved flags "to avoid
+        // breakpoint recursion when returning back to origin" (arch/x86/kernel/hw_breakpoint.c),
+        // so the IRET lets the instruction run once.
+        if (cause === 'breakpoint') writePt(w, { rflags: t.regs.rflags | rf.RF });
+        w.emit({ kind: 'trap', task: t.id, rip });
+        // exc_debug_user -> send_sigtrap(regs, 0, get_si_code(dr6)) (arch/x86/kernel/traps.c):
+        // DR_STEP -> TRAP_TRACE, a DR_TRAPn -> TRAP_HWBKPT, nothing (ICEBP, "icebp = !dr6")
+        // -> TRAP_BRKPT; thread.trap_nr = X86_TRAP_DB, error_code 0; si_addr = regs->ip.
+        const code = cause === 'single-step' ? SI.TRAP_TRACE : cause === 'icebp' ? SI.TRAP_BRKPT : SI.TRAP_HWBKPT;
+        faultSignal(w, { nr: 1, error: 0n }, SIG.SIGTRAP, code, rip);
         return;
       }
       const f = frameOf(w);
@@ -49,7 +59,7 @@ export function trapHandlers(c: Ctx): Program[] {
         // v5.10 exc_debug_kernel only lets ptrace_triggered record it in the virtual DR6 (no
         // signal; co-simulation on a real 6.18 kernel agrees). Before, do_debug ended in
         // send_sigtrap: a forced SIGTRAP whose si_addr is NULL, the regs being kernel mode.
-        if (d.kernelWatchpointSignal !== false) forceSig(w, SIG.SIGTRAP, SI.TRAP_HWBKPT, 0n);
+        if (d.kernelWatchpointSignal !== false) faultSignal(w, { nr: 1, error: 0n }, SIG.SIGTRAP, SI.TRAP_HWBKPT, 0n);
         return;
       }
       if (T.within(f.rip, 'entry_SYSENTER_compat', 'entry_SYSENTER_compat.tf_cleared')) return;
@@ -62,19 +72,30 @@ export function trapHandlers(c: Ctx): Program[] {
       w.emit({ kind: 'trap', task: t.id, rip: t.regs.rip });
       // do_int3_user -> do_trap(X86_TRAP_BP, SIGTRAP, "int3", regs, 0, 0, NULL): sicode 0 means
       // force_sig(SIGTRAP), i.e. si_code SI_KERNEL and no address (arch/x86/kernel/traps.c; the
-      // real 6.18 kernel agrees, found by co-simulation).
-      forceSig(w, SIG.SIGTRAP, SI.KERNEL, 0n);
+      // real 6.18 kernel agrees, found by co-simulation). do_trap records trap_nr and error_code.
+      faultSignal(w, { nr: 3, error: 0n }, SIG.SIGTRAP, SI.KERNEL, 0n);
     }),
+    // gp_user_force_sig_segv / do_error_trap record trap_nr and the error code (a selector for
+    // a bad IRET frame: sigreturn.c reads them back as err and trapno).
     body('handler_gp', 'exc_general_protection', (w) => {
-      if (fromUser(w)) forceSig(w, SIG.SIGSEGV, SI.KERNEL, 0n);
-      else kernelFault(c, w, '#GP');
+      if (!fromUser(w)) { kernelFault(c, w, '#GP'); return; }
+      // With UMIP (X86_FEATURE_UMIP: Zen 2 and later, Ice Lake and later) exc_general_protection
+      // first tries fixup_umip_exception, whose insn_fetch_from_user copies the instruction at
+      // the user IP (arch/x86/kernel/traps.c, umip.c at v6.7): that read faults the code page in.
+      const ip = cur(w).regs.rip;
+      for (const a of [ip, ip + 14n]) {
+        if (uaccessFault(w, a, 'read') !== null) break;
+        w.touch(a);
+      }
+      faultSignal(w, { nr: 13, error: BigInt(act(w)?.hw.error ?? 0) }, SIG.SIGSEGV, SI.KERNEL, 0n);
     }),
     body('handler_np_ss', 'exc_segment_not_present / exc_stack_segment', (w) => {
-      if (fromUser(w)) forceSig(w, SIG.SIGBUS, SI.KERNEL, 0n);
+      const a = act(w);
+      if (fromUser(w)) faultSignal(w, { nr: a?.vector ?? 11, error: BigInt(a?.hw.error ?? 0) }, SIG.SIGBUS, SI.KERNEL, 0n);
       else kernelFault(c, w, '#NP/#SS');
     }),
     body('handler_ud', 'exc_invalid_op', (w) => {
-      if (fromUser(w)) forceSig(w, SIG.SIGILL, SI.ILL_ILLOPN, cur(w).regs.rip);
+      if (fromUser(w)) faultSignal(w, { nr: 6, error: 0n }, SIG.SIGILL, SI.ILL_ILLOPN, cur(w).regs.rip);
       else halt(w, 'unhandled-fault', 'invalid opcode in kernel mode');
     }),
     body('handler_df', 'exc_double_fault: panic', (w) => halt(w, 'double-fault', `double fault at ${T.describe(frameOf(w).rip)}`)),
@@ -90,5 +111,31 @@ export function trapHandlers(c: Ctx): Program[] {
         step('ret', (w) => ret(w)),
       ],
     },
+  ];
+}
+
+/**
+ * Handlers of the vectors added later (their programs go at the end of the kernel text, so the
+ * existing ones keep their addresses): #OF, #AC and #MC.
+ */
+export function moreTrapHandlers(c: Ctx): Program[] {
+  const { T } = c;
+  const body = (name: string, what: string, run: (w: Machine) => void): Program =>
+    ({ name, items: [step(what, (w) => run(w)), step('ret', (w) => ret(w))] });
+  return [
+    // exc_overflow: do_error_trap(regs, 0, "overflow", X86_TRAP_OF, SIGSEGV, 0, NULL): SI_KERNEL.
+    body('handler_of', 'exc_overflow', (w) => {
+      if (fromUser(w)) faultSignal(w, { nr: 4, error: 0n }, SIG.SIGSEGV, SI.KERNEL, 0n);
+      else halt(w, 'unhandled-fault', `#OF in kernel mode at ${T.describe(frameOf(w).rip)}`);
+    }),
+    // exc_alignment_check: do_trap(X86_TRAP_AC, SIGBUS, "alignment check", regs, error_code,
+    // BUS_ADRALN, NULL): si_addr NULL; a kernel-mode #AC is a die().
+    body('handler_ac', 'exc_alignment_check', (w) => {
+      if (fromUser(w)) faultSignal(w, { nr: 17, error: BigInt(act(w)?.hw.error ?? 0) }, SIG.SIGBUS, 1, 0n);
+      else halt(w, 'unhandled-fault', `#AC in kernel mode at ${T.describe(frameOf(w).rip)}`);
+    }),
+    // do_machine_check for an action-optional error (SRAO): logged (mce_log), the memory
+    // failure handled later from a work item; nothing for the interrupted context to see.
+    body('handler_mc', 'exc_machine_check: do_machine_check (SRAO: mce_log, no action required)', () => {}),
   ];
 }

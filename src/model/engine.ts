@@ -36,6 +36,7 @@ function fireDue(w: Machine): void {
   for (const a of armed) {
     if (a.due > now) continue;
     if (a.kind === 'nmi') hw.nmi = true;
+    else if (a.kind === 'mce') hw.mce = true;
     else if (a.kind === 'irq') { if (!irq.includes(a.vector)) irq = [...irq, a.vector].sort((x, y) => x - y); }
     else {
       // Another CPU clears the entry's present bit in place (pre-4.3 modify_ldt), CVE-2015-5157.
@@ -105,10 +106,13 @@ export function deliverFault(w: Machine, f: Fault, rip: bigint): void {
 export function boundary(w: Machine): void {
   fireDue(w);
   for (let i = 0; i < 8 && w.k.halted === null; i++) {
-    const ev = boundaryEvent(w.cpu, w.hw.nmi, w.hw.irq.length > 0);
+    const ev = boundaryEvent(w.cpu, w.hw.nmi, w.hw.irq.length > 0, w.hw.mce);
     if (ev === null) break;
     const rip = w.cpu.regs.rip;
-    if (ev === 'db') deliverAt(w, { vector: VEC.DB, kind: 'trap', rip }, w.cpu.pendingDb?.cause);
+    // A machine check whose RIP is valid (RIPV) is taken at the boundary like an abort without an
+    // error code (SDM Vol. 3 6.15, "Interrupt 18"; the model's #MC is the action-optional kind).
+    if (ev === 'mce') { w.hwW().mce = false; deliverAt(w, { vector: VEC.MC, kind: 'abort', rip }); }
+    else if (ev === 'db') deliverAt(w, { vector: VEC.DB, kind: 'trap', rip }, w.cpu.pendingDb?.cause);
     else if (ev === 'nmi') {
       const hw = w.hwW();
       hw.nmi = false;

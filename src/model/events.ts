@@ -17,7 +17,7 @@ export type UserReg = (typeof USER_REGS)[number];
 /** System calls the model implements, by name (numbers differ per ABI; see kernel/syscalls). */
 export const SYSCALL_NAMES = [
   'getpid', 'sched_yield', 'pause', 'nanosleep', 'kill', 'rt_sigreturn', 'fork', 'clone', 'write',
-  'modify_ldt', 'exit',
+  'modify_ldt', 'exit', 'gettid', 'rt_sigaction', 'sigaltstack', 'restart_syscall',
 ] as const;
 /** One of {@link SYSCALL_NAMES}. */
 export type SyscallName = (typeof SYSCALL_NAMES)[number];
@@ -31,11 +31,29 @@ export type Operand = bigint | { readonly sym: string; readonly off: bigint };
 
 /**
  * A signal frame as user code can forge it before rt_sigreturn: any RIP, RSP, RFLAGS, CS, SS and
- * general registers. Omitted fields keep what the kernel saved in the frame at RSP.
+ * general registers, and (system calls only) the ucontext's uc_flags and uc_sigmask (Linux's
+ * encoding: bit n - 1 for signal n). Omitted fields keep what the kernel saved in the frame at RSP.
+ * tracer.setRegs takes the same shape without uc_flags and sigmask.
  */
-export type SigFrameOf<V> = Partial<Record<UserReg | 'rip' | 'rflags', V> & { cs: number | V; ss: number | V }>;
+export type SigFrameOf<V> = Partial<Record<UserReg | 'rip' | 'rflags' | 'uc_flags' | 'sigmask', V> & { cs: number | V; ss: number | V }>;
 /** A resolved signal frame (selectors are numbers). */
-export type SigFrame = Partial<Record<UserReg | 'rip' | 'rflags', bigint> & { cs: number; ss: number }>;
+export type SigFrame = Partial<Record<UserReg | 'rip' | 'rflags' | 'uc_flags' | 'sigmask', bigint> & { cs: number; ss: number }>;
+
+/**
+ * struct sigaction as user code wrote it for rt_sigaction: sa_handler (0: SIG_DFL, 1: SIG_IGN,
+ * else an address), sa_flags (SA_*), sa_mask (Linux's encoding: bit n - 1 for signal n).
+ */
+export interface SigActionOf<V> { readonly handler: V; readonly flags?: V; readonly mask?: V }
+/** stack_t as user code wrote it for sigaltstack: ss_sp, ss_size, ss_flags (SS_DISABLE 2). */
+export interface StackOf<V> { readonly sp: V; readonly size: V; readonly flags?: V }
+
+/** A system call number: a name the model implements, or any number (RAX as given). */
+export type SyscallNrOf<V> = SyscallName | V;
+
+/** Encodings of a software interrupt (user.int): CD ib, CC (INT3), F1 (ICEBP), CE (INTO). */
+export const INT_FORMS = ['cd', 'cc', 'icebp', 'into'] as const;
+/** One of {@link INT_FORMS}. */
+export type IntForm = (typeof INT_FORMS)[number];
 
 /** What user code can execute: one instruction each (kernel entries included). */
 export type UserEventOf<V, F> =
@@ -44,10 +62,28 @@ export type UserEventOf<V, F> =
   | { readonly type: 'user.nop' }
   | { readonly type: 'user.access'; readonly addr: V; readonly write: boolean }
   | { readonly type: 'user.movSs'; readonly watched: boolean }
-  | { readonly type: 'user.syscall'; readonly nr: SyscallName; readonly args?: readonly V[]; readonly frame?: F }
-  | { readonly type: 'user.sysenter'; readonly nr?: SyscallName; readonly args?: readonly V[] }
-  | { readonly type: 'user.int80'; readonly nr: SyscallName; readonly args?: readonly V[]; readonly frame?: F }
+  | {
+    readonly type: 'user.syscall'; readonly nr: SyscallNrOf<V>; readonly args?: readonly V[]; readonly frame?: F;
+    readonly act?: SigActionOf<V>; readonly stack?: StackOf<V>;
+    /** In 32-bit code: SYSCALL at this RIP, not a call through __kernel_vsyscall. */
+    readonly raw?: boolean;
+  }
+  | {
+    readonly type: 'user.sysenter'; readonly nr?: SyscallNrOf<V>; readonly args?: readonly V[];
+    /** EBP at the SYSENTER (default: ESP, the vDSO's `movl %esp, %ebp`). */
+    readonly ebp?: V;
+    /** In 32-bit code: SYSENTER at this RIP, not a call through __kernel_vsyscall. */
+    readonly raw?: boolean;
+  }
+  | {
+    readonly type: 'user.int80'; readonly nr: SyscallNrOf<V>; readonly args?: readonly V[]; readonly frame?: F;
+    readonly act?: SigActionOf<V>; readonly stack?: StackOf<V>;
+  }
   | { readonly type: 'user.int3' }
+  | { readonly type: 'user.int'; readonly vector: number; readonly form?: IntForm }
+  | { readonly type: 'user.cli' }
+  | { readonly type: 'user.pushf' }
+  | { readonly type: 'user.pop'; readonly reg: UserReg }
   | { readonly type: 'user.jump'; readonly target: V }
   | { readonly type: 'user.wrgsbase'; readonly value: V };
 /** A user event with resolved values. */
@@ -64,7 +100,12 @@ export type HwEvent =
    * Another CPU, running a thread of the same process, marks LDT entry `index` not present
    * after `after` boundaries (modify_ldt wrote the table in place before 4.3), CVE-2015-5157.
    */
-  | { readonly type: 'hw.remoteLdt'; readonly after: number; readonly index: number };
+  | { readonly type: 'hw.remoteLdt'; readonly after: number; readonly index: number }
+  /**
+   * A machine check after `after` boundaries: an action-optional uncorrected error (SRAO, e.g. a
+   * patrol-scrub hit) that the handler logs; what matters is where #MC is delivered.
+   */
+  | { readonly type: 'hw.mce'; readonly after: number };
 
 /** Options of a ptrace attach: which stops the tracer asks for. */
 export interface TraceOptions {
@@ -80,7 +121,11 @@ export type TracerEventOf<V, F> =
   | { readonly type: 'tracer.setRegs'; readonly regs: F }
   | { readonly type: 'tracer.singleStep' }
   | { readonly type: 'tracer.cont' }
-  | { readonly type: 'tracer.watch'; readonly addr: V };
+  | { readonly type: 'tracer.watch'; readonly addr: V }
+  /** An instruction breakpoint (a hw_breakpoint, DR1 with R/W1 = 00) at a user address. */
+  | { readonly type: 'tracer.break'; readonly addr: V }
+  /** PTRACE_DETACH: the tracer goes away; its debug registers stay (mov_ss_trap.c relies on it). */
+  | { readonly type: 'tracer.detach' };
 /** A tracer event with resolved values. */
 export type TracerEvent = TracerEventOf<bigint, SigFrame>;
 
@@ -98,9 +143,9 @@ export type TraceEvent = UserEventOf<Operand, SigFrameOf<Operand>> | HwEvent | T
 /** Every event type, grouped by who causes it. */
 export const EVENT_TYPES = {
   user: ['user.setReg', 'user.popf', 'user.nop', 'user.access', 'user.movSs', 'user.syscall',
-    'user.sysenter', 'user.int80', 'user.int3', 'user.jump', 'user.wrgsbase'],
-  hw: ['hw.irq', 'hw.nmi', 'hw.remoteLdt'],
-  tracer: ['tracer.attach', 'tracer.setRegs', 'tracer.singleStep', 'tracer.cont', 'tracer.watch'],
+    'user.sysenter', 'user.int80', 'user.int3', 'user.int', 'user.cli', 'user.pushf', 'user.pop', 'user.jump', 'user.wrgsbase'],
+  hw: ['hw.irq', 'hw.nmi', 'hw.remoteLdt', 'hw.mce'],
+  tracer: ['tracer.attach', 'tracer.setRegs', 'tracer.singleStep', 'tracer.cont', 'tracer.watch', 'tracer.break', 'tracer.detach'],
   sched: ['sched.wake', 'sched.signal'],
 } as const satisfies Record<string, readonly Event['type'][]>;
 
@@ -109,7 +154,9 @@ export const EVENT_TYPES = {
  * that load registers first). Chosen to match real encodings, so RIP arithmetic (RCX = RIP + 2
  * after SYSCALL, IP - 2 on restart) is exact: movabs $imm64,%reg is 10 bytes; POPFQ, NOP, INT3
  * 1; movabs moffs64,%al 9; mov disp32(%rip),%ss 6; SYSCALL, SYSENTER, INT $0x80 2;
- * jmp *0(%rip) plus its 8-byte target 14; WRGSBASE %rax 5.
+ * jmp *0(%rip) plus its 8-byte target 14; WRGSBASE %rax 5; INT imm8 (CD ib) 2 (but see
+ * {@link insnLength}: CC, F1 and CE are 1); CLI, PUSHF 1; POP %reg 2 (58+r with a prefix that
+ * changes nothing: REX (41 for r8-r15, 40 otherwise) in 64-bit code, DS (3E) in 32-bit code).
  */
 export const USER_INSN_LEN: Readonly<Record<UserEvent['type'], bigint>> = {
   'user.setReg': 10n,
@@ -121,9 +168,19 @@ export const USER_INSN_LEN: Readonly<Record<UserEvent['type'], bigint>> = {
   'user.sysenter': 2n,
   'user.int80': 2n,
   'user.int3': 1n,
+  'user.int': 2n,
+  'user.cli': 1n,
+  'user.pushf': 1n,
+  'user.pop': 2n,
   'user.jump': 14n,
   'user.wrgsbase': 5n,
 };
+
+/** Length of the instruction a user event executes (user.int's CC, F1 and CE forms are 1 byte). */
+export function insnLength(e: { readonly type: string; readonly form?: IntForm }): bigint {
+  if (e.type === 'user.int' && e.form !== undefined && e.form !== 'cd') return 1n;
+  return USER_INSN_LEN[e.type as UserEvent['type']] ?? 0n;
+}
 
 /** True for events executed by user code. */
 export function isUserEvent(e: Event): e is UserEvent {

@@ -5,6 +5,7 @@
 export * from './events.ts';
 export * from './observations.ts';
 export * from './state.ts';
+export * from './signal-state.ts';
 export * from './kernel-api.ts';
 export * from './user-memory.ts';
 export * from './machine.ts';

@@ -58,8 +58,8 @@ export interface KernelImpl {
   at(rip: bigint): MicroStep | undefined;
   /** Applies a tracer or scheduler event to the machine; false when it is not enabled in this state. */
   env(w: Machine, e: TracerEvent | SchedEvent): boolean;
-  /** System call number of `name` in the 64-bit or the 32-bit ABI. */
-  syscallNr(name: SyscallName, compat: boolean): bigint;
+  /** System call number of `name` in the 64-bit or the 32-bit ABI (a number stays as it is). */
+  syscallNr(name: SyscallName | bigint, compat: boolean): bigint;
   /** Start of the exit path that returns to user mode by IRET from task_pt_regs. */
   readonly iretExit: bigint;
   /**

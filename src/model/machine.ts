@@ -15,7 +15,7 @@ import { ODD, offsetOfLast, pageNumberOf, writeInPage, type CpuState, type MemCh
 import type { MicroStep } from './kernel-api.ts';
 import type { Observation, ReturnVia } from './observations.ts';
 import type { Activation, HwState, KernelState, MachineState, Notes, PageKind, PerCpu, PtRegs, Task } from './state.ts';
-import { pageNumber, setPages } from './user-memory.ts';
+import { isTouched, pageKind, pageNumber, setPages, touchWindow } from './user-memory.ts';
 
 /** A mutable view of an immutable state type (one level). */
 export type Mut<T> = { -readonly [K in keyof T]: T[K] };
@@ -279,6 +279,17 @@ export class Machine implements MachineState {
       this.owned.add(c);
       return c;
     });
+  }
+
+  /**
+   * A read or fetch at `addr` succeeded: a read-only file page there (and its fault-around
+   * window) is now present (KernelState.touched).
+   */
+  touch(addr: bigint): void {
+    const kind = pageKind(this.k.pages, addr);
+    if ((kind !== 'code' && kind !== 'readonly') || isTouched(this.k, addr)) return;
+    const was = this.k.touched ?? [];
+    this.kW().touched = [...was, touchWindow(addr)];
   }
 
   /** Task `id`, writable. */

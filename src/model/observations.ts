@@ -40,7 +40,12 @@ export type Observation =
   | { readonly kind: 'signal'; readonly task: number; readonly signal: number; readonly code: number;
       readonly siAddr: bigint; readonly rip: bigint; readonly fatal: boolean;
       /** Where the signal frame went (delivered signals): co-simulation pairs it with the real one. */
-      readonly frame?: bigint }
+      readonly frame?: bigint;
+      /**
+       * What the frame holds (delivered signals): the saved registers (pt_regs names), and
+       * ucFlags, err, trapno, cr2, mask (the blocked set before delivery, bit n = signal n).
+       */
+      readonly ctx?: Readonly<Record<string, bigint>> }
   | { readonly kind: 'trap'; readonly task: number; readonly rip: bigint }
   | { readonly kind: 'ptrace-stop'; readonly task: number; readonly why: string; readonly rip: bigint }
   | { readonly kind: 'kernel-failure'; readonly what: FailureKind; readonly detail: string }

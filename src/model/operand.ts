@@ -5,7 +5,7 @@
  * file's "0x..."/"$sym+off" strings are parsed into operands by src/check; nothing here reads
  * text.
  */
-import { USER_INSN_LEN, type Event, type Operand, type SigFrame, type SigFrameOf, type TraceEvent, type UserEvent } from './events.ts';
+import { insnLength, type Event, type Operand, type SigActionOf, type SigFrame, type SigFrameOf, type StackOf, type SyscallNrOf, type TraceEvent } from './events.ts';
 
 /** Where an event runs: its instruction's address and the next one's. */
 export interface Here {
@@ -29,7 +29,7 @@ export function resolveOperand(op: Operand | number, here: Here, symbols: Readon
 
 /** The address of the instruction after one of `e` at `rip` (non-user events: `rip`). */
 export function nextOf(e: TraceEvent, rip: bigint): bigint {
-  return e.type.startsWith('user.') ? BigInt.asUintN(64, rip + USER_INSN_LEN[e.type as UserEvent['type']]) : rip;
+  return e.type.startsWith('user.') ? BigInt.asUintN(64, rip + insnLength(e as { type: string })) : rip;
 }
 
 function frame(f: SigFrameOf<Operand> | undefined, v: (o: Operand | number) => bigint): SigFrame | undefined {
@@ -42,6 +42,20 @@ function frame(f: SigFrameOf<Operand> | undefined, v: (o: Operand | number) => b
   return out as SigFrame;
 }
 
+function nrOf(nr: SyscallNrOf<Operand>, v: (o: Operand | number) => bigint): SyscallNrOf<bigint> {
+  return typeof nr === 'string' ? nr : v(nr);
+}
+
+function actOf(a: SigActionOf<Operand> | undefined, v: (o: Operand) => bigint): SigActionOf<bigint> | undefined {
+  if (a === undefined) return undefined;
+  return { handler: v(a.handler), ...(a.flags !== undefined ? { flags: v(a.flags) } : {}), ...(a.mask !== undefined ? { mask: v(a.mask) } : {}) };
+}
+
+function stackOf(a: StackOf<Operand> | undefined, v: (o: Operand) => bigint): StackOf<bigint> | undefined {
+  if (a === undefined) return undefined;
+  return { sp: v(a.sp), size: v(a.size), ...(a.flags !== undefined ? { flags: v(a.flags) } : {}) };
+}
+
 /** `e` with every operand resolved for an instruction at `rip`. Events with no operands come back as they are. */
 export function resolveEvent(e: TraceEvent, rip: bigint, symbols: Readonly<Record<string, bigint>>): Event {
   const here: Here = { rip, next: nextOf(e, rip) };
@@ -52,16 +66,26 @@ export function resolveEvent(e: TraceEvent, rip: bigint, symbols: Readonly<Recor
     case 'user.access': return typeof e.addr === 'bigint' ? e as Event : { ...e, addr: v(e.addr) };
     case 'user.jump': return typeof e.target === 'bigint' ? e as Event : { ...e, target: v(e.target) };
     case 'user.wrgsbase': return typeof e.value === 'bigint' ? e as Event : { ...e, value: v(e.value) };
-    case 'tracer.watch': return typeof e.addr === 'bigint' ? e as Event : { ...e, addr: v(e.addr) };
+    case 'tracer.watch':
+    case 'tracer.break': return typeof e.addr === 'bigint' ? e as Event : { ...e, addr: v(e.addr) };
     case 'user.syscall':
     case 'user.int80': {
       const args = e.args?.map(v);
       const fr = frame(e.frame, v);
-      return { type: e.type, nr: e.nr, ...(args ? { args } : {}), ...(fr ? { frame: fr } : {}) };
+      const act = actOf(e.act, v);
+      const stack = stackOf(e.stack, v);
+      const raw = e.type === 'user.syscall' && e.raw === true ? { raw: true } : {};
+      return {
+        type: e.type, nr: nrOf(e.nr, v), ...(args ? { args } : {}), ...(fr ? { frame: fr } : {}),
+        ...(act ? { act } : {}), ...(stack ? { stack } : {}), ...raw,
+      } as Event;
     }
     case 'user.sysenter': {
       const args = e.args?.map(v);
-      return { type: e.type, ...(e.nr ? { nr: e.nr } : {}), ...(args ? { args } : {}) };
+      return {
+        type: e.type, ...(e.nr !== undefined ? { nr: nrOf(e.nr, v) } : {}), ...(args ? { args } : {}),
+        ...(e.ebp !== undefined ? { ebp: v(e.ebp) } : {}), ...(e.raw === true ? { raw: true } : {}),
+      };
     }
     case 'tracer.setRegs': return { type: e.type, regs: frame(e.regs, v) ?? {} };
     default: return e;

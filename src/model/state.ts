@@ -4,6 +4,7 @@
  */
 import type { CpuState, FrameInfo, Memory } from '../isa/index.ts';
 import type { Observation } from './observations.ts';
+import type { SavedContext, SignalState, TrapInfo, UserStruct } from './signal-state.ts';
 import type { PageTable } from './user-memory.ts';
 
 /** struct pt_regs field order (arch/x86/include/asm/ptrace.h), lowest address first. */
@@ -54,20 +55,6 @@ export interface PtraceState {
   readonly stepping: boolean;
 }
 
-/** User state saved in a signal frame on the user stack (rt_sigframe's sigcontext). */
-export type SavedContext = PtRegs;
-
-/** Signal state of a task: bitmasks of signal numbers (bit n = signal n). */
-export interface SignalState {
-  readonly pending: number;
-  /** Signals with a user handler installed (others take the default action). */
-  readonly handled: number;
-  readonly blocked: number;
-  readonly handler: bigint;
-  /** si_code and si_addr of each pending signal. */
-  readonly info: Readonly<Record<number, { readonly code: number; readonly addr: bigint }>>;
-}
-
 /**
  * One live kernel activation: what a SYSCALL/SYSENTER instruction or an event delivery started,
  * until the SYSRET/SYSEXIT/IRET that ends it. The hardware part (cause, frame) is recorded when it
@@ -93,7 +80,7 @@ export interface Activation {
 export interface HwFacts {
   readonly cr2?: bigint;
   readonly error?: number;
-  readonly db?: 'single-step' | 'watchpoint';
+  readonly db?: 'single-step' | 'watchpoint' | 'breakpoint' | 'icebp';
   /** RSP at the moment of the event (what an IRET back must restore). */
   readonly rsp?: bigint;
   /** For system-call instructions (SYSCALL, SYSENTER, INT n): the instruction's address. */
@@ -121,6 +108,11 @@ export interface Notes {
   readonly exit?: 'sysret' | 'sysretl' | 'sysexit' | 'iret';
   /** Something happened that the old fast path could not cope with (work, a ptrace stop, sigreturn). */
   readonly slow?: boolean;
+  /**
+   * The C code already decided to return by IRET, whatever the fast-exit checks would say
+   * (__do_fast_syscall_32 returning false after a failed read of the sixth argument).
+   */
+  readonly iretOnly?: boolean;
   /** Syscall one-shot exit work done. */
   readonly exitWorkDone?: boolean;
   /** This NMI found itself nested and only latched a repeat. */
@@ -152,6 +144,12 @@ export interface Task {
   readonly sigframes: Readonly<Record<string, SavedContext>>;
   /** Debug register watchpoint of this task (thread.debugreg), loaded into the CPU when it runs. */
   readonly watch: bigint | null;
+  /** Instruction breakpoint of this task (a ptrace hw_breakpoint), loaded into the CPU when it runs. */
+  readonly breakAt: bigint | null;
+  /** thread.{trap_nr, error_code, cr2}, written by the fault handlers, read into signal frames. */
+  readonly trapInfo: TrapInfo;
+  /** The struct the pointer argument of the system call in progress points at (UserStruct). */
+  readonly ustruct: UserStruct | null;
   /** The per-CPU user-RSP slot saved by switch_to for designs that do so (old_rsp, pre-4.1). */
   readonly usersp: bigint;
   /** User GS base while the task is not running (thread.gsbase). */
@@ -187,7 +185,7 @@ export interface PerCpu {
 
 /** An armed hardware event: it fires at the first instruction boundary at or after clock `due`. */
 export interface Armed {
-  readonly kind: 'irq' | 'nmi' | 'ldt';
+  readonly kind: 'irq' | 'nmi' | 'ldt' | 'mce';
   /** IRQ vector, or the LDT index for `ldt`. */
   readonly vector: number;
   readonly due: number;
@@ -198,6 +196,8 @@ export interface HwState {
   readonly armed: readonly Armed[];
   readonly irq: readonly number[];
   readonly nmi: boolean;
+  /** A machine check is signalled and not yet delivered. */
+  readonly mce: boolean;
   /** NMIs the CPU has delivered (a latched NMI counts once, when delivered). */
   readonly nmiDelivered: number;
   /** Clock at which the CPU last delivered an NMI. */
@@ -220,6 +220,12 @@ export interface KernelState {
    * byte. Two levels, so that a store copies one page's bytes, not every byte ever stored.
    */
   readonly bytes: Readonly<Record<string, Readonly<Record<number, number>>>>;
+  /**
+   * The 64 KiB windows (address >> 16) of read-only file pages (kind code or readonly) that a
+   * read or fetch has faulted in: until then their page-table entries are not present, so a
+   * write there faults without the P bit (user-memory.ts accessFault). Absent: none.
+   */
+  readonly touched?: readonly number[];
   readonly nextActId: number;
   /** The CPU is in the idle loop's HLT. */
   readonly idle: boolean;

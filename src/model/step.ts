@@ -48,7 +48,8 @@ export function applyEvent(w: Machine, e: TraceEvent, K: KernelImpl, maxSteps = 
   if (isHwEvent(e)) {
     const due = w.clock + e.after;
     const armed = e.type === 'hw.irq' ? { kind: 'irq' as const, vector: e.vector ?? 0x20, due }
-      : e.type === 'hw.nmi' ? { kind: 'nmi' as const, vector: 2, due } : { kind: 'ldt' as const, vector: e.index, due };
+      : e.type === 'hw.nmi' ? { kind: 'nmi' as const, vector: 2, due }
+        : e.type === 'hw.mce' ? { kind: 'mce' as const, vector: 18, due } : { kind: 'ldt' as const, vector: e.index, due };
     const hw = w.hwW();
     hw.armed = [...hw.armed, armed];
     return { applied: e, skipped: false };

@@ -74,6 +74,14 @@ export function mapRange(t: PageTable, start: bigint, end: bigint, kind: PageKin
 /** The empty page table. */
 export const NO_PAGES: PageTable = new Map();
 
+/** The fault-around window of `addr` (64 KiB, the default fault_around_bytes). */
+export const touchWindow = (addr: bigint): number => Number(BigInt.asUintN(64, addr) >> 16n);
+
+/** True when the read-only file page at `addr` has been faulted in (KernelState.touched). */
+export function isTouched(k: KernelState, addr: bigint): boolean {
+  return k.touched?.includes(touchWindow(addr)) ?? false;
+}
+
 /**
  * The fault a user-half access raises, or null. `user` is the CPL of the access (kernel
  * copy_from_user is a supervisor access). Non-canonical addresses raise #GP(0), not #PF.
@@ -87,7 +95,46 @@ export function accessFault(k: KernelState, paging: Paging, addr: bigint,
   if (addr >> 63n) return { vector: 14, error: PF_ERR.P | u | w | i, cr2: addr };
   const page = pageOf(k, addr);
   if (page === undefined || page === 'demand') return { vector: 14, error: u | w | i, cr2: addr };
-  if (kind === 'write' && (page === 'code' || page === 'readonly')) return { vector: 14, error: PF_ERR.P | u | w, cr2: addr };
+  // A read-only file page is mapped by its first read or fetch, with the pages around it
+  // (do_read_fault -> do_fault_around, fault_around_bytes = 64 KiB, mm/memory.c); before that a
+  // write finds no PTE: the #PF has no P bit (access_error still refuses it: SEGV_ACCERR).
+  if (kind === 'write' && (page === 'code' || page === 'readonly')) {
+    return { vector: 14, error: (isTouched(k, addr) ? PF_ERR.P : 0) | u | w, cr2: addr };
+  }
   if (kind === 'fetch' && page !== 'code') return { vector: 14, error: PF_ERR.P | u | i, cr2: addr };
   return null;
+}
+
+/**
+ * `size` bytes of user memory at `addr` as user code stored them (little-endian; bytes never
+ * stored read as 0: content is abstract). No fault checks: the caller has made them.
+ */
+export function readUser(k: KernelState, addr: bigint, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) {
+    const a = BigInt.asUintN(64, addr + BigInt(i));
+    v = (v << 8n) | BigInt(k.bytes[pageKey(a)]?.[Number(a & 0xfffn)] ?? 0);
+  }
+  return v;
+}
+
+/** The byte table after storing `size` bytes of `value` at `addr` (little-endian). */
+export function storeUser(bytes: KernelState['bytes'], addr: bigint, value: bigint, size: number): KernelState['bytes'] {
+  const out: Record<string, Record<number, number>> = { ...bytes };
+  for (let i = 0; i < size; i++) {
+    const a = BigInt.asUintN(64, addr + BigInt(i));
+    const key = pageKey(a);
+    out[key] = { ...(out[key] === bytes[key] ? bytes[key] : out[key]), [Number(a & 0xfffn)]: Number((value >> BigInt(8 * i)) & 0xffn) };
+  }
+  return out;
+}
+
+/**
+ * The fault a user access of `size` bytes at `addr` raises on the page walk (its first and last
+ * byte may lie on different pages), or null.
+ */
+export function rangeFault(k: KernelState, paging: Paging, addr: bigint, size: number,
+  kind: 'read' | 'write', user: boolean): Fault | null {
+  const last = BigInt.asUintN(64, addr + BigInt(size - 1));
+  return accessFault(k, paging, BigInt.asUintN(64, addr), kind, user) ?? (pageNumber(last) === pageNumber(addr) ? null : accessFault(k, paging, last, kind, user));
 }

@@ -5,7 +5,7 @@
  * them through `display`. One table, so the two never disagree about what a step changed.
  */
 import { cpl, type Segment } from '../isa/index.ts';
-import type { KernelImpl, MachineState, Task } from '../model/index.ts';
+import type { Armed, KernelImpl, MachineState, Task } from '../model/index.ts';
 import { TIF_NAMES } from '../model/index.ts';
 
 /** General registers, in the order reports list them. */
@@ -28,7 +28,7 @@ export interface PendingValue {
 
 /** An armed countdown: what fires, and after how many more boundaries. */
 export interface ArmedValue {
-  readonly kind: 'irq' | 'nmi' | 'ldt';
+  readonly kind: Armed['kind'];
   readonly vector: number;
   readonly in: number;
 }

@@ -36,11 +36,14 @@ describe('SWAPGS', () => {
   });
 });
 
-/** A user-mode CPU: 64-bit (canonical RIP) or compat (CS 0x23, 32-bit RIP). */
+/**
+ * A user-mode CPU: 64-bit (canonical RIP) or compat (CS 0x23, 32-bit RIP and ESP: an IRET into
+ * compatibility mode loads only ESP, isa/iret.ts iretRsp).
+ */
 const userStateArb: fc.Arbitrary<CpuState> = fc.record({
   v: vendorArb, p: pagingArb, regs: regsArb, rflags: anyUserFlagsArb, compat: fc.boolean(), gs: u64Arb,
 }).chain((s) => (s.compat ? fc.bigInt({ min: 0n, max: 0xffff_ffffn }) : canonicalArb(s.p)).map((rip) => {
-  const c = makeCpu({ vendor: s.v, paging: s.p, regs: { ...s.regs, rip }, rflags: s.rflags, gsBase: s.gs });
+  const c = makeCpu({ vendor: s.v, paging: s.p, regs: { ...s.regs, rip, ...(s.compat ? { rsp: (s.regs.rsp ?? 0n) & 0xffff_ffffn } : {}) }, rflags: s.rflags, gsBase: s.gs });
   return s.compat ? { ...c, cs: flatCode(USER32_CS, 3, false) } : c;
 }));
 

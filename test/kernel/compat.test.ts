@@ -115,3 +115,37 @@ describe('syscall restart through the landing pad', () => {
     expect(task(r.final, 2).tif & TIF.SIGPENDING).toBe(0);
   });
 });
+
+describe('a failed read of the sixth argument returns by IRET (defect 1)', () => {
+  // __do_fast_syscall_32 (arch/x86/entry/common.c, v6.7): when __get_user of EBP from the vDSO
+  // stack faults, "regs->ax = -EFAULT; ... /* User code screwed up. */ return false": IRET,
+  // whatever the SYSRETL checks would say. syscall_arg_fault.c does SYSENTER with ESP = -1.
+  it('SYSENTER from 64-bit code with ESP = 0xffffffff: -EFAULT, returned by IRET to the landing pad (Intel)', () => {
+    const r = run('linux-6.7', [ev.setReg('rsp', 0xffff_ffffn), sysenter(), ev.nop]);
+    expect(failures(r)).toEqual([]);
+    const back = returns(r)[0];
+    expect(back, '[FAIL] expected the -EFAULT return by iret').toMatchObject({ via: 'iret', rip: LANDING_PAD, cs: 0x23 });
+    expect(back?.pt.rax).toBe((1n << 64n) - 14n);
+  });
+
+  it('the same through entry_SYSCALL_compat on AMD (compat SYSCALL with ESP = 0xffffffff)', () => {
+    const r = run('linux-6.7', [toTask2, ev.setReg('rsp', 0xffff_ffffn), { type: 'user.syscall', nr: 'getpid', raw: true } as Event, ev.nop], { vendor: 'amd' });
+    expect(failures(r)).toEqual([]);
+    expect(returns(r, 2)[1]).toMatchObject({ via: 'iret', rip: LANDING_PAD, cs: 0x23 });
+  });
+});
+
+describe('__kernel_vsyscall from 32-bit code with 64-bit values left in registers', () => {
+  // vdso32/system_call.S: "movl %ecx, %ebp; syscall" (AMD) and "movl %esp, %ebp; sysenter" (Intel)
+  // are 32-bit moves: EBP is zero-extended. entry_SYSCALL_compat stores RBP as pt_regs->cx, so
+  // bits 63:32 of RCX that 64-bit code left there do not reach pt_regs (co-simulation, AMD 6.18).
+  it('AMD: pt_regs->cx is ECX zero-extended, not the whole RCX', () => {
+    const frame = { rip: 0x40_0400n, cs: 0x23, ss: 0x2b, rsp: 0xffff_b000n, rcx: (1n << 48n) | 5n, rflags: 0x202n };
+    const r = run('linux-6.7', [ev.syscall('rt_sigreturn', undefined, frame), { type: 'user.syscall', nr: 'getpid' }, ev.nop, ev.nop], { vendor: 'amd' });
+    expect(failures(r)).toEqual([]);
+    const entered = at(r, firstStep(r, 'swapgs', 'entry_SYSCALL_compat'));
+    expect(entered.before.cpu.regs.rbp).toBe(5n);
+    const stored = at(r, firstStep(r, 'regs->ip = landing_pad'));
+    expect(task(stored.after, 1).regs.rcx).toBe(5n);
+  });
+});

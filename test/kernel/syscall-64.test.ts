@@ -134,3 +134,20 @@ describe('the 64-bit syscall exit', () => {
     expect(signals(amd)[0]).toMatchObject({ signal: SIG.SIGSEGV, rip: 1n << 47n });
   });
 });
+
+describe('the system call number', () => {
+  // entry_64.S (v5.14+): "movslq %eax, %rsi" -- do_syscall_64 takes int nr, so RAX bits 63:32
+  // are ignored; before, the whole of RAX was compared with the table size (-ENOSYS).
+  const call = (d: string, nr: bigint) => returns(run(d, [{ type: 'user.syscall', nr }, ev.nop]))[0]?.view.regs.rax;
+  it('linux-6.7 dispatches on EAX: 0x1_0000_0027 is getpid', () => {
+    expect(call('linux-6.7', (1n << 32n) | 39n)).toBe(1n);
+    expect(call('linux-6.7', 39n)).toBe(1n);
+  });
+  it('linux-5.8 compares all of RAX: 0x1_0000_0027 is -ENOSYS', () => {
+    expect(call('linux-5.8', (1n << 32n) | 39n)).toBe(BigInt.asUintN(64, -38n));
+  });
+  it('numbers that are negative as an int, or x32 numbers without x32 support, are -ENOSYS', () => {
+    expect(call('linux-6.7', 0xffff_fffen)).toBe(BigInt.asUintN(64, -38n));
+    expect(call('linux-6.7', 0x4000_0027n)).toBe(BigInt.asUintN(64, -38n));
+  });
+});

@@ -33,7 +33,7 @@ function stepFacts(run: TraceRun): Array<Record<string, unknown>> {
 }
 
 /** True when `actual` has every field of `want` (recursively); hex strings and "$symbols" are numbers. */
-function matches(actual: unknown, want: unknown, paging: Paging, file: string): boolean {
+export function matches(actual: unknown, want: unknown, paging: Paging, file: string): boolean {
   if (want !== null && typeof want === 'object' && !Array.isArray(want)) {
     if (actual === null || typeof actual !== 'object') return false;
     return Object.entries(want).every(([k, v]) => matches((actual as Record<string, unknown>)[k], v, paging, file));
@@ -59,9 +59,14 @@ function inOrder(items: ReadonlyArray<Record<string, unknown>>, want: ReadonlyAr
   return [];
 }
 
+/** The observations a scenario is checked against (internal ones left out), each with its event index. */
+export function observed(run: TraceRun): Array<Record<string, unknown>> {
+  return run.result.observations.filter((t) => !isInternal(t.o)).map((t) => ({ at: t.at, ...t.o }) as Record<string, unknown>);
+}
+
 /** Every mismatch between a replayed scenario and its expectation. */
 export function check(run: TraceRun, e: Expectation, file: string): string[] {
-  const obs = run.result.observations.filter((t) => !isInternal(t.o)).map((t) => ({ at: t.at, ...t.o }) as Record<string, unknown>);
+  const obs = observed(run);
   const out = [
     ...inOrder(obs, e.observations, 'observations', run.paging, file),
     ...inOrder(stepFacts(run), e.steps, 'steps', run.paging, file),

@@ -75,15 +75,27 @@ const movesIn = (moved: fc.Arbitrary<Frame>, base: Frame): fc.Arbitrary<Frame> =
 const SYSRET_ABLE: Frame = { rip: '$next', rcx: '$next', rflags: '0x202', r11: '0x202', cs: USER_SELECTORS[0] as number, ss: USER_SELECTORS[1] as number };
 
 const args = fc.array(arg, { maxLength: 3 });
-const nr = fc.constantFrom(...SYSCALL_NAMES);
+/** A system call by name, or now and then by a number (the table's bounds and beyond). */
+const nr = fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...SYSCALL_NAMES) as fc.Arbitrary<string> },
+  { weight: 1, arbitrary: fc.constantFrom('0x0', '0x1b6', '0x1c0', '0x200', '0xffffffff', '0x100000000', '0xffffffffffffffff') });
+/** sigaction flags (SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND) and handlers (SIG_DFL, SIG_IGN, code). */
+const act = fc.record({
+  handler: fc.constantFrom('0x0', '0x1', '$sig_handler', '$user_code'),
+  flags: fc.constantFrom('0x0', '0x4', '0x8000000', '0x10000000', '0x40000000', '0x80000000', '0x18000004'),
+  mask: fc.constantFrom('0x0', '0xffffffffffffffff'),
+});
+/** sigaltstack: a stack on user memory or at an edge, enabled or SS_DISABLE. */
+const altstack = fc.record({ sp: address, size: fc.constantFrom('0x800', '0x2000', '0x10000', '0x0'), flags: fc.constantFrom('0x0', '0x2') });
 /**
  * A system call: any call with arguments from the domains, or (one time in three) rt_sigreturn
  * with a forged frame, the one call whose input is a whole register frame: every exit check
  * reads what it restores.
  */
 const withFrame = <T extends 'user.syscall' | 'user.int80'>(type: T, sigFrame: fc.Arbitrary<Frame>): fc.Arbitrary<Of<T>> => fc.oneof(
-  { weight: 2, arbitrary: fc.tuple(nr, args).map(([n, a]) => ({ type, nr: n, ...(a.length > 0 ? { args: a } : {}) }) as Of<T>) },
-  { weight: 1, arbitrary: sigFrame.map((f) => ({ type, nr: 'rt_sigreturn', frame: f }) as Of<T>) },
+  { weight: 8, arbitrary: fc.tuple(nr, args).map(([n, a]) => ({ type, nr: n, ...(a.length > 0 ? { args: a } : {}) }) as Of<T>) },
+  { weight: 4, arbitrary: sigFrame.map((f) => ({ type, nr: 'rt_sigreturn', frame: f }) as Of<T>) },
+  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 31 }), act).map(([sig, a]) => ({ type, nr: 'rt_sigaction', args: [`0x${sig.toString(16)}`], act: a }) as Of<T>) },
+  { weight: 1, arbitrary: altstack.map((st) => ({ type, nr: 'sigaltstack', stack: st }) as Of<T>) },
 );
 
 /** The generator of each event type, with its weight among all events. */
@@ -102,19 +114,32 @@ function generatorsIn(ctx: GenContext): Generators {
     'user.access': [2, fc.tuple(address, fc.boolean()).map(([a, w]) => ({ type: 'user.access', addr: a, write: w }))],
     'user.movSs': [1, fc.boolean().map((w) => ({ type: 'user.movSs', watched: w }))],
     'user.syscall': [8, withFrame('user.syscall', sigFrame)],
-    'user.sysenter': [2, fc.tuple(nr, args).map(([n, a]) => ({ type: 'user.sysenter', nr: n, ...(a.length > 0 ? { args: a } : {}) }))],
+    'user.sysenter': [2, fc.tuple(nr, args, fc.option(value, { nil: undefined, freq: 4 })).map(([n, a, ebp]) => ({
+      type: 'user.sysenter', nr: n, ...(a.length > 0 ? { args: a } : {}), ...(ebp !== undefined ? { ebp } : {}),
+    }))],
     'user.int80': [3, withFrame('user.int80', sigFrame)],
     'user.int3': [1, fc.constant({ type: 'user.int3' })],
+    // INT n: the vectors whose gates differ (DPL 3 or not, IST or not) in each encoding.
+    'user.int': [1, fc.oneof(
+      fc.constantFrom(1, 3, 4, 0x0d, 0x29, 0x81, 0xff).map((vector) => ({ type: 'user.int', vector } as Of<'user.int'>)),
+      fc.constantFrom({ type: 'user.int', vector: 3, form: 'cc' }, { type: 'user.int', vector: 1, form: 'icebp' }, { type: 'user.int', vector: 4, form: 'into' }) as fc.Arbitrary<Of<'user.int'>>,
+    )],
+    'user.cli': [1, fc.constant({ type: 'user.cli' })],
+    'user.pushf': [1, fc.constant({ type: 'user.pushf' })],
+    'user.pop': [1, fc.constantFrom(...USER_REGS).map((reg) => ({ type: 'user.pop', reg }))],
     'user.jump': [2, target.map((t) => ({ type: 'user.jump', target: t }))],
     'user.wrgsbase': [1, address.map((v) => ({ type: 'user.wrgsbase', value: v }))],
     'hw.irq': [4, after.map((a) => ({ type: 'hw.irq', after: a }))],
     'hw.nmi': [4, after.map((a) => ({ type: 'hw.nmi', after: a }))],
+    'hw.mce': [1, after.map((a) => ({ type: 'hw.mce', after: a }))],
     'hw.remoteLdt': [1, fc.tuple(after, fc.integer({ min: 0, max: 3 })).map(([a, i]) => ({ type: 'hw.remoteLdt', after: a, index: i }))],
     'tracer.attach': [2, fc.record({ syscalls: fc.boolean(), fork: fc.boolean() }).map((o) => ({ type: 'tracer.attach', options: o }))],
     'tracer.setRegs': [3, regsWrite.map((r) => ({ type: 'tracer.setRegs', regs: r }))],
     'tracer.singleStep': [2, fc.constant({ type: 'tracer.singleStep' })],
     'tracer.cont': [2, fc.constant({ type: 'tracer.cont' })],
     'tracer.watch': [1, address.map((a) => ({ type: 'tracer.watch', addr: a }))],
+    'tracer.break': [1, fc.oneof(fc.constantFrom('$next', '$rip', '$sig_handler', '$landing_pad'), address).map((a) => ({ type: 'tracer.break', addr: a }))],
+    'tracer.detach': [1, fc.constant({ type: 'tracer.detach' })],
     'sched.wake': [1, fc.integer({ min: 1, max: 3 }).map((task) => ({ type: 'sched.wake', task }))],
     'sched.signal': [1, fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 31 })).map(([task, signal]) => ({ type: 'sched.signal', task, signal }))],
   };

@@ -51,7 +51,7 @@ function addrClass(a: bigint): number {
 function taskKey(t: Task): string {
   const p = t.ptrace;
   return `${t.mode}${t.compat ? 'c' : ''}${t.tsCompat ? 'C' : ''}${t.tif}${p.attached ? `a${+p.syscalls}${+p.fork}${p.stop ?? ''}${+p.stepping}` : ''}` +
-    `${t.watch !== null ? 'w' : ''}${t.sig.pending !== 0 ? 'p' : ''}${t.sig.handled !== 0 ? 'h' : ''}${t.wait ?? ''}${t.rseq ? 'r' : ''}` +
+    `${t.watch !== null ? 'w' : ''}${t.sig.pending !== 0n ? 'p' : ''}${Object.keys(t.sig.actions).length}${t.sig.altstack !== null ? 's' : ''}${t.wait ?? ''}${t.rseq ? 'r' : ''}` +
     `${t.vsyscall !== null ? 'v' : ''}${Math.min(t.acts.length, 3)}`;
 }
 

@@ -6,13 +6,14 @@
  */
 import type { Event, SigFrame, SyscallName, UserReg } from '../../model/index.ts';
 import { USER_REGS } from '../../model/index.ts';
-import { compatEntryFrame, compatRegs, COMPAT_CONDITIONS, ERESTART, ERESTART_BLOCK, SYSRET_CONDITIONS, sysretFrame, wildFrame } from './frames.ts';
+import { compatEntryFrame, compatRegs, COMPAT_CONDITIONS, ERESTART, SYSRET_CONDITIONS, sysretFrame, wildFrame } from './frames.ts';
 import type { Guide } from './guide.ts';
 import type { Rng } from './rng.ts';
 import {
   accessAddr, accessAddr32, anyValue, BENIGN_FLAGS, codeAddr, compatCodeAddr, compatStack, EDGE_RIPS, EDGE_VALUES, FAULTING,
   goodStack, inCode, NON_CANONICAL, onStack, RFLAGS_VALUES, value32,
 } from './values.ts';
+import { pushPop, softInt } from './insns.ts';
 
 /** One planned step: the event for the state it arrives in, or null to abandon the plan. */
 export type Step = (g: Guide) => Event | null;
@@ -44,18 +45,16 @@ const syscall = (nr: SyscallName, args?: bigint[]): Event => ({ type: 'user.sysc
 
 /**
  * rt_sigreturn, only where the model has a frame at RSP (a handler that kept its stack). A frame
- * saved from 32-bit code keeps its SS (pending: strict-restore-ss).
+ * saved from 32-bit code may get a forged SS too (force_valid_ss without UC_STRICT_RESTORE_SS:
+ * the model's gap strict-restore-ss, fixed); one back to 32-bit code usually keeps a 32-bit
+ * stack, the rest of the time it keeps the 64-bit one (IRET drops its upper half: gap
+ * compat-rsp-upper-half, fixed).
  */
-const sigreturn = (r: Rng, frame: () => SigFrame | undefined, o: MenuOptions): Step => user((g) => {
+const sigreturn = (r: Rng, frame: () => SigFrame | undefined): Step => user((g) => {
   if (!g.frameAtRsp || g.compat) return null;
   let f = frame();
-  if (f && g.frameFrom32 && !o.includePending) {
-    const { ss: _ss, ...rest } = f;
-    f = rest;
-  }
-  // Back to 32-bit code (forged or saved CS): on a 32-bit stack (pending: compat-rsp-upper-half).
   const to32 = f?.cs !== undefined ? f.cs === 0x23 : g.frameFrom32;
-  if (f && to32 && f.rsp !== undefined && f.rsp >> 32n !== 0n && !o.includePending) f = { ...f, rsp: compatStack(r) };
+  if (f && to32 && f.rsp !== undefined && f.rsp >> 32n !== 0n && r.chance(0.8)) f = { ...f, rsp: compatStack(r) };
   return { type: 'user.syscall', nr: 'rt_sigreturn', ...(f ? { frame: f } : {}) };
 });
 
@@ -86,7 +85,7 @@ function signalChunk(r: Rng, o: MenuOptions, compat: boolean): Chunk {
     [2, () => undefined],
     [compat ? 1 : 3, () => compatEntryFrame(r)],
   ]);
-  return [...trigger(r, o, compat), ...body(r), sigreturn(r, frame, o)];
+  return [...trigger(r, o, compat), ...body(r), sigreturn(r, frame)];
 }
 
 /** The 64-bit system calls a chunk makes (the stops they give a tracer are where frames are aimed). */
@@ -108,9 +107,9 @@ const ia32Sigreturn = (r: Rng): Step => user((h) => (h.frameAtRsp || !onStack(h.
 
 /** The menu at a 64-bit user boundary. */
 export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
-  // SYSENTER from 64-bit code: #UD on AMD; on Intel a 32-bit call the model does not follow yet
-  // (pending: sysenter64-ebp).
-  const sysenter = o.vendor === 'intel' && o.vdso && o.includePending;
+  // SYSENTER from 64-bit code: #UD on AMD; on Intel a 32-bit call whose EBP (arg 6) is read
+  // from the stack at ESP (gap sysenter64-ebp, fixed in the model).
+  const sysenter = o.vendor === 'intel' && o.vdso;
   return r.weighted<() => Chunk>([
     [8, () => [ev(r.weighted<Event>([
       [4, { type: 'user.setReg', reg: r.pick(GPR64), value: anyValue(r) }],
@@ -130,29 +129,29 @@ export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
       ev({ type: 'user.movSs', watched: r.chance(0.7) }),
       ev(r.pick<Event>([syscall('getpid'), { type: 'user.nop' }, { type: 'user.int3' }, ...(o.int80 ? [{ type: 'user.int80', nr: 'getpid' } as Event] : [])])),
     ]],
-    [2, () => [ev({ type: 'user.jump', target: r.chance(0.6) ? codeAddr(r)
-      : r.pick(o.includePending ? EDGE_RIPS : EDGE_RIPS.filter((a) => !NON_CANONICAL.includes(a))) })]],
+    // Non-canonical targets #GP on the jump itself (gap jump-non-canonical, fixed).
+    [2, () => [ev({ type: 'user.jump', target: r.chance(0.6) ? codeAddr(r) : r.pick(EDGE_RIPS) })]],
     [1, () => [ev({ type: 'user.wrgsbase', value: r.pick([0n, 0x60_0000n, 0x7fff_ffff_f000n, ...NON_CANONICAL, r.u64()]) })]],
     [o.int80 ? 2 : 0, () => [ev({ type: 'user.int80', nr: r.pick(['getpid', 'sched_yield'] as const) })]],
     [o.int80 ? 1 : 0, () => [ia32Sigreturn(r)]],
     [g.frameAtRsp ? 0 : sysenter ? 1 : o.vendor === 'amd' ? 1 : 0, () => [
       // SYSENTER from 64-bit code (Intel) returns to the landing pad in 32-bit code; with RSP 0
-      // the vDSO-stack read of EBP fails (-EFAULT) alike on both sides, and no upper half of RSP
-      // is lost on the way into 32-bit code (pending: compat-rsp-upper-half).
+      // the stack read of EBP fails (-EFAULT, returned by IRET) alike on both sides: the words a
+      // real stack holds there are not the model's (abstract memory).
       ...(sysenter ? [ev({ type: 'user.setReg', reg: 'rsp', value: 0n })] : []),
       ev({ type: 'user.sysenter', nr: 'getpid' }),
     ]],
     [0.3, () => [ev(syscall('kill', [r.pick([0n, 1n]), 15n]))]],
+    [1.5, () => softInt(r)],
+    [1, () => pushPop(r, GPR64)],
   ])();
 }
 
 /** The menu at a 32-bit user boundary (CS = __USER32_CS). */
 export function menu32(r: Rng, o: MenuOptions, g: Guide): Chunk {
-  // A vDSO call: on the compat stack, not single-stepped; with R12-R15 zero and 32-bit RCX, RDX,
-  // RBP (pending: sysretl-r12-r15, vdso-pops-32-bit).
-  const clean = o.includePending || ((['r12', 'r13', 'r14', 'r15'] as const).every((k) => g.regs[k] === 0n)
-    && (['rcx', 'rdx', 'rbp'] as const).every((k) => g.regs[k] >> 32n === 0n));
-  const canCall = o.vdso && clean && !g.vdsoCall && (g.rflags & TF) === 0n && g.rsp >= 0xfffd_f000n && g.rsp <= 0xffff_d000n;
+  // A vDSO call: on the compat stack, not single-stepped (any R12-R15 and upper halves: gaps
+  // sysretl-r12-r15 and vdso-pops-32-bit, fixed).
+  const canCall = o.vdso && !g.vdsoCall && (g.rflags & TF) === 0n && g.rsp >= 0xfffd_f000n && g.rsp <= 0xffff_d000n;
   return r.weighted<() => Chunk>([
     [6, () => [ev(r.weighted<Event>([
       [4, { type: 'user.setReg', reg: r.pick(GPR32), value: value32(r) }],
@@ -172,12 +171,9 @@ export function menu32(r: Rng, o: MenuOptions, g: Guide): Chunk {
     [o.int80 ? 1 : 0, () => [ia32Sigreturn(r)]],
     [4, () => signalChunk(r, o, true)],
     [1, () => [ev({ type: 'user.jump', target: compatCodeAddr(r) })]],
+    [1.5, () => softInt(r)],
+    [1, () => pushPop(r, GPR32)],
   ])();
-}
-
-const HIGH = ['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
-function without(f: SigFrame, keep: ReadonlySet<string>): SigFrame {
-  return keep.size === 0 ? f : Object.fromEntries(Object.entries(f).filter(([k]) => !keep.has(k))) as SigFrame;
 }
 
 /** A ptrace write leaves RSP alone (at an rt_sigreturn entry stop it would move the frame). */
@@ -194,11 +190,9 @@ export function menuStopped(r: Rng, o: MenuOptions, g: Guide): Chunk {
   const stepOk = (h: Guide): boolean => !h.vdsoCall && (inCode(h.rip) || h.stop === 'syscall-entry');
   const resume = (step: boolean): Step => tracer((h) => ({ type: step && stepOk(h) ? 'tracer.singleStep' : 'tracer.cont' }));
   const canStep = stepOk(g);
-  // At a 32-bit rt_sigreturn's entry stop, R8-R15 stay unwritten (pending: ia32-sigreturn-r8-r15);
-  // at kill's, its signal argument (pending: kill-signal-int).
-  const entry = g.stop === 'syscall-entry' && !o.includePending;
-  const keep = new Set([...(entry && g.orig === 173n ? HIGH : []), ...(entry && (g.orig === 37n || g.orig === 62n) ? ['rsi', 'rcx'] : [])]);
-  const set = (regs: SigFrame): Step => tracer(() => ({ type: 'tracer.setRegs', regs: without(regs, keep) }));
+  // Any register may be written at any entry stop: a 32-bit rt_sigreturn leaves R8-R15 as they
+  // are, kill takes its signal as an int (gaps ia32-sigreturn-r8-r15 and kill-signal-int, fixed).
+  const set = (regs: SigFrame): Step => tracer(() => ({ type: 'tracer.setRegs', regs }));
   if (g.vdsoCall) {
     // A 32-bit fast system call: aim at the compat (SYSRETL) checks, and never step in the vDSO.
     return r.weighted<Chunk>([[exit ? 3 : 0, [set(compatRegs(r, r.pick(COMPAT_CONDITIONS))), resume(false)]], [3, [resume(false)]]]);
@@ -212,7 +206,7 @@ export function menuStopped(r: Rng, o: MenuOptions, g: Guide): Chunk {
   };
   return r.weighted<Chunk>([
     [exit ? 4 : 1, [set(ptraceFrame()), resume(canStep && r.chance(0.3))]],
-    [exit ? 1.5 : 0, [set({ rax: r.pick(o.includePending ? ERESTART : ERESTART.filter((v) => v !== ERESTART_BLOCK)) }), resume(false)]],
+    [exit ? 1.5 : 0, [set({ rax: r.pick(ERESTART) }), resume(false)]],
     [exit ? 0.7 : 0, [set(compatEntryFrame(r)), resume(false)]],
     [3, [resume(false)]],
     [canStep ? 2 : 0, [resume(true)]],
