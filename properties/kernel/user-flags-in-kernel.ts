@@ -3,9 +3,9 @@
  * clear: AC (SMAP off for the kernel's own accesses), NT (an IRET would fault), TF (a single-step
  * trap in the kernel) or DF (string instructions run backwards). SYSCALL clears the FMASK bits as
  * it enters, so at the SYSCALL entry points (LSTAR, CSTAR) none of them may be set; nothing in
- * the kernel's own code sets them later. The IDT and SYSENTER entries clear AC and DF with
- * CLAC/CLD in code the model does not have yet, so they are left out (docs/search.md, "What the
- * suite does not judge").
+ * the kernel's own code sets them later. The IDT entries (ASM_CLAC first, CLD later) and
+ * SYSENTER (popfq after the frame is pushed) clear them in code, so at their first instruction
+ * the user's flags are legitimately still set: they are left out (docs/search.md).
  */
 import { defineInvariant } from '../../src/index.ts';
 import { rf } from '../../src/isa/index.ts';

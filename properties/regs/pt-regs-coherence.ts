@@ -38,8 +38,11 @@ export default defineInvariant({
       // signal, no ptrace stop, not rt_sigreturn, which sets orig_ax to -1) returns on the RSP
       // it was made with (the per-CPU scratch slot must not leak another task's, B22).
       if (o.act?.args && o.act.rsp !== undefined && o.pt.orig_rax !== (1n << 64n) - 1n && untouched(t.history, t.historyStart + j, o)) {
-        if (o.view.regs.rsp !== undefined && o.rsp !== o.act.rsp && (o.view.cs.l || (o.rsp & 0xffff_ffffn) !== (o.act.rsp & 0xffff_ffffn))) {
-          return `expected task ${o.task} to return from its system call on RSP 0x${o.act.rsp.toString(16)}, got 0x${o.rsp.toString(16)}`;
+        // SYSENTER loses RSP: by its ABI the caller's stack pointer is in EBP (vdso32's
+        // __kernel_vsyscall moves it there; entry_SYSENTER_compat pushes %rbp as pt_regs->sp).
+        const made = o.act.cause === 'sysenter' ? (o.act.args.rbp ?? o.act.rsp) & 0xffff_ffffn : o.act.rsp;
+        if (o.view.regs.rsp !== undefined && o.rsp !== made && (o.view.cs.l || (o.rsp & 0xffff_ffffn) !== (made & 0xffff_ffffn))) {
+          return `expected task ${o.task} to return from its system call on RSP 0x${made.toString(16)}, got 0x${o.rsp.toString(16)}`;
         }
       }
       const compat = !o.view.cs.l;

@@ -68,10 +68,14 @@ export function toFileObject(c: Counterexample): unknown {
   return {
     format: COUNTEREXAMPLE_FORMAT, tool: TOOL_VERSION, invariant: c.invariant,
     design: { name: c.design.name, source: c.design.source, reconstructed: c.design.reconstructed, knobs: c.design.knobs },
-        // Only the fields the file format has: a Violation also carries `where` (the micro-step),
-    // which the strict schema would reject on reading the file back.
+    // Only the fields the file format has (a Violation can carry more, which the strict schema
+    // would reject on reading the file back); `where` only as text, `threw` only when true.
     vendor: c.vendor, paging: c.paging, seed: c.seed, path: c.path, events: c.events,
-    failure: { step: c.failure.step, message: c.failure.message }, expect: 'violated',
+    failure: {
+      step: c.failure.step, message: c.failure.message,
+      ...(typeof c.failure.where === 'string' ? { where: c.failure.where } : {}), ...(c.failure.threw === true ? { threw: true } : {}),
+    },
+    expect: 'violated',
   };
 }
 

@@ -52,7 +52,10 @@ export const BUGS: readonly BugCase[] = [
   },
   {
     id: 'CVE-2015-3291', title: 'user RSP inside the NMI stack at SYSCALL makes the nested-NMI test drop an NMI',
-    invariant: 'nmi-safety', buggy: preset('linux-4.1'), fixed: withKnobs('linux-4.1', 'linux-4.1-df-trick', { nestedNmi: 'rsp-and-df' }),
+    // 810bc075f78f (the DF trick) came in one series with 9b6e6a8334d5 (NMIs from user mode on
+    // the thread stack): with only the first, a user RSP in the NMI stack plus a user DF still
+    // fools the nested test of an NMI from user mode, which the search finds at depth 3.
+    invariant: 'nmi-safety', buggy: preset('linux-4.1'), fixed: withKnobs('linux-4.1', 'linux-4.1-nmi-fixes', { nmiFromUser: 'thread-stack', nestedNmi: 'rsp-and-df' }),
     vendor: 'intel', corpusLength: 4,
     trace: [{ type: 'user.setReg', reg: 'rsp', value: '$nmi_stack-0x28' }, { type: 'hw.nmi', after: 0 }],
   },
@@ -94,7 +97,7 @@ export const BUGS: readonly BugCase[] = [
     id: 'B17', title: 'tracing before the CR2 read faults and overwrites CR2 (fixed by a0d14b8909de)',
     invariant: 'cr2-coherence', buggy: preset('linux-4.16'), fixed: withKnobs('linux-4.16', 'linux-4.16-cr2-first', { cr2Read: 'first' }),
     vendor: 'intel', corpusLength: 3,
-    trace: [{ type: 'user.sysenter', nr: 'getpid' }, { type: 'user.nop' }, { type: 'user.nop' }],
+    trace: [{ type: 'user.syscall', nr: 'rt_sigreturn', frame: { rip: '$next', rcx: '$next', rflags: '0x202', r11: '0x202', cs: 35, ss: 43 } }, { type: 'user.syscall', nr: 'getpid' }],
   },
   {
     id: 'B18', title: 'CR2 saved in a caller-saved register across enter_from_user_mode (fixed by 6879298bd067)',
@@ -120,7 +123,7 @@ export const BUGS: readonly BugCase[] = [
     invariant: 'pt-regs-coherence', buggy: withKnobs('linux-4.1', 'linux-4.1-early-irq-enable', { syscallIrqEnable: 'asm-before-scratch', switchToSavesScratch: false }),
     fixed: preset('linux-4.1'), vendor: 'intel', corpusLength: 9,
     trace: [{ type: 'user.int80', nr: 'fork' }, { type: 'user.syscall', nr: 'getpid' }, { type: 'hw.irq', after: 0 }, { type: 'hw.irq', after: 6 }, { type: 'user.int3' }, { type: 'tracer.attach', options: { syscalls: true } }, { type: 'user.syscall', nr: 'getpid' }],
-    search: { runs: 2000 },
+    search: { runs: 5000 },
   },
   {
     id: 'B23', title: 'generic entry lost the single-step report at syscall exit (fixed by 6342adcaa683)',

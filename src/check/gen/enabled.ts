@@ -65,5 +65,5 @@ export function enabledArbitrary(mask: number, ctx: GenContext = { ldt: [] }): f
 /** The event types enabled under `mask`. */
 export function enabledTypes(mask: number): Type[] {
   if (mask < 0) return [];
-  return (Object.keys(EVENT_GENERATORS) as Type[]).filter((type) => (needs(type) & mask) === needs(type));
+  return (Object.keys(EVENT_GENERATORS) as Type[]).filter((type) => EVENT_GENERATORS[type][0] > 0 && (needs(type) & mask) === needs(type));
 }
