@@ -87,12 +87,15 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     step('jmp exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode'))),
     label(L('kernel')),
     ...(paranoid ? paranoidEntry(c, v) : []),
-    step('fault on IRET to user mode? (RIP == native_irq_return_iret)', (w) => {
+    // Only an exception the IRET itself raises can be a fault on IRET: a machine check or an
+    // interrupt taken at that boundary interrupted it before it ran (#MC is paranoid_entry, which
+    // has no bad-IRET case: entry_64.S; IRQs are off there).
+    ...(v.vector === VEC.MC || v.vector >= 0x20 ? [] : [step('fault on IRET to user mode? (RIP == native_irq_return_iret)', (w) => {
       if (frameOf(w).rip !== T.addr('native_irq_return_iret')) return;
       // A #DF there is an IRET fault on the read-only espfix64 stack (exc_double_fault's
       // espfix64 case, espfix.ts); any other vector is error_entry's bad-IRET case.
       jump(w, T.addr(L(v.vector === VEC.DF ? 'espfix' : 'badiret')));
-    }),
+    })]),
     // PUSH_AND_CLEAR_REGS / POP_REGS (entry_64.S): the interrupted kernel code's registers live on
     // its own stack while the handler runs, so they survive a preempt_schedule_irq that lets
     // another task use the CPU (linux-entry-history 6.5). Without the save, a task preempted in

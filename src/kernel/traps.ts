@@ -135,7 +135,8 @@ export function moreTrapHandlers(c: Ctx): Program[] {
       else halt(w, 'unhandled-fault', `#AC in kernel mode at ${T.describe(frameOf(w).rip)}`);
     }),
     // do_machine_check for an action-optional error (SRAO): logged (mce_log), the memory
-    // failure handled later from a work item; nothing for the interrupted context to see.
-    body('handler_mc', 'exc_machine_check: do_machine_check (SRAO: mce_log, no action required)', () => {}),
+    // failure handled later from a work item; nothing for the interrupted context to see. It ends
+    // with mce_wrmsrl(MSR_IA32_MCG_STATUS, 0), clearing MCIP (arch/x86/kernel/cpu/mce/core.c).
+    body('handler_mc', 'exc_machine_check: do_machine_check (SRAO: mce_log; MCG_STATUS = 0)', (w) => { w.hwW().mcip = false; }),
   ];
 }

@@ -111,7 +111,18 @@ export function boundary(w: Machine): void {
     const rip = w.cpu.regs.rip;
     // A machine check whose RIP is valid (RIPV) is taken at the boundary like an abort without an
     // error code (SDM Vol. 3 6.15, "Interrupt 18"; the model's #MC is the action-optional kind).
-    if (ev === 'mce') { w.hwW().mce = false; deliverAt(w, { vector: VEC.MC, kind: 'abort', rip }); }
+    if (ev === 'mce') {
+      const hw = w.hwW();
+      hw.mce = false;
+      // The model's world raises no machine check (it is discarded) where no entry code can
+      // survive one: while MCIP is set, a shutdown (SDM Vol. 3B 16.3.1.2); until the first #MC's
+      // IRET, which would reuse its IST stack; while an NMI is handled, as #MC's IRET unblocks
+      // NMIs and a second NMI can overwrite the first one's IST frame before "NMI executing" is
+      // set, a window only FRED's ERETS closes (README, "What the model leaves out").
+      if (hw.mcip || w.cpu.nmiBlocked || currentTask(w).acts.some((a) => a.cause === 'idt' && a.vector === VEC.MC)) continue;
+      hw.mcip = true;
+      deliverAt(w, { vector: VEC.MC, kind: 'abort', rip });
+    }
     else if (ev === 'db') deliverAt(w, { vector: VEC.DB, kind: 'trap', rip }, w.cpu.pendingDb?.cause);
     else if (ev === 'nmi') {
       const hw = w.hwW();

@@ -198,6 +198,11 @@ export interface HwState {
   readonly nmi: boolean;
   /** A machine check is signalled and not yet delivered. */
   readonly mce: boolean;
+  /**
+   * IA32_MCG_STATUS.MCIP: set by the CPU when it delivers #MC, cleared by the handler's write of
+   * MCG_STATUS. A machine check while it is set shuts the CPU down (SDM Vol. 3B 16.3.1.2).
+   */
+  readonly mcip: boolean;
   /** NMIs the CPU has delivered (a latched NMI counts once, when delivered). */
   readonly nmiDelivered: number;
   /** Clock at which the CPU last delivered an NMI. */

@@ -7,7 +7,7 @@
  * the next state and everything that happened out, as data.
  */
 import type { DecisionLog } from './decisions.ts';
-import { cpl } from '../isa/index.ts';
+import { cpl, is64 } from '../isa/index.ts';
 import { currentTask, DEFAULT_MAX_STEPS, runKernel } from './engine.ts';
 import { isHwEvent, isUserEvent, type Event, type TraceEvent } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
@@ -41,6 +41,14 @@ export function atUserBoundary(m: MachineState): boolean {
   return m.k.halted === null && cpl(m.cpu) === 3 && currentTask(m).mode === 'user';
 }
 
+/**
+ * R8-R15 exist only in 64-bit mode: 32-bit code has no REX prefix to name them (SDM Vol. 1
+ * 3.4.1.1), so a write to one from compatibility mode is not an instruction user code can run.
+ */
+function encodable(w: Machine, e: Event): boolean {
+  return e.type !== 'user.setReg' || !/^r(8|9|1[0-5])$/.test(e.reg) || is64(w.cpu);
+}
+
 /** Applies one event to the working machine; returns it as it ran, and whether it was skipped. */
 export function applyEvent(w: Machine, e: TraceEvent, K: KernelImpl, maxSteps = DEFAULT_MAX_STEPS): { applied: Event; skipped: boolean } {
   const symbols = K.symbols(w.cpu.paging);
@@ -57,7 +65,7 @@ export function applyEvent(w: Machine, e: TraceEvent, K: KernelImpl, maxSteps = 
   runKernel(w, K, maxSteps);
   const applied = resolveEvent(e, w.cpu.regs.rip, symbols);
   if (isUserEvent(applied)) {
-    if (!atUserBoundary(w)) return { applied, skipped: true };
+    if (!atUserBoundary(w) || !encodable(w, applied)) return { applied, skipped: true };
     execUser(w, applied, K);
     return { applied, skipped: false };
   }

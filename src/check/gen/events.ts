@@ -131,10 +131,9 @@ function generatorsIn(ctx: GenContext): Generators {
     'user.wrgsbase': [1, address.map((v) => ({ type: 'user.wrgsbase', value: v }))],
     'hw.irq': [4, after.map((a) => ({ type: 'hw.irq', after: a }))],
     'hw.nmi': [4, after.map((a) => ({ type: 'hw.nmi', after: a }))],
-    // Not generated yet (weight 0): a second machine check while the first is handled (MCIP set)
-    // shuts the processor down (SDM Vol. 3C, IA32_MCG_STATUS.MCIP), which the model does not
-    // have, so nested ones would report every design. Hand-written traces may use hw.mce.
-    'hw.mce': [0, after.map((a) => ({ type: 'hw.mce', after: a }))],
+    // Only while no machine check is in progress: the model discards one that arrives with MCIP
+    // set (a shutdown on real hardware, SDM Vol. 3B 16.3.1.2).
+    'hw.mce': [1, after.map((a) => ({ type: 'hw.mce', after: a }))],
     'hw.remoteLdt': [1, fc.tuple(after, fc.integer({ min: 0, max: 3 })).map(([a, i]) => ({ type: 'hw.remoteLdt', after: a, index: i }))],
     'tracer.attach': [2, fc.record({ syscalls: fc.boolean(), fork: fc.boolean() }).map((o) => ({ type: 'tracer.attach', options: o }))],
     'tracer.setRegs': [3, regsWrite.map((r) => ({ type: 'tracer.setRegs', regs: r }))],
