@@ -63,6 +63,7 @@ export const inputErrors = {
   notRunOutput: (file: string, why: string) => `${shownPath(file)}: expected the output of entrycheck run --json: ${why}`,
   /** merge: the same cell with two different expectations (shards of different checkouts). */
   mergeConflict: (file: string, cell: string) => `${shownPath(file)}: ${cell}: expected the same expected verdict in every shard, got a different one`,
+  tooLongToView: (file: string, max: number, n: number) => `${shownPath(file)}: expected at most ${max} events for a page, got ${n} (replay it, or cut it)`,
   badFlag: (flag: string, value: string, want: string) => `--${flag}: expected ${want}, got ${shown(value)}`,
   /** A user's design or property file (TypeScript) whose export is wrong. */
   designFile: (file: string, path: string, why: string) => `${shownPath(file)}: ${path}: ${why}`,

@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeAtomic } from '../check/counterexample.ts';
 import { InputError, inputErrors } from '../check/errors.ts';
+import { MAX_VIEW_EVENTS } from '../check/limits.ts';
 import { viewerPage } from '../report/html/page.ts';
 import { traceView } from '../report/html/view-model.ts';
 import { summaryLine } from '../report/review-text.ts';
@@ -32,6 +33,9 @@ function defaultOutput(first: string): string {
 export async function viewCommand(files: readonly string[], o: ViewOptions): Promise<number> {
   warnBrokenFiles();
   const loaded = loadTraces(files, o);
+  for (const l of loaded) {
+    if (l.trace.events.length > MAX_VIEW_EVENTS) throw new InputError(inputErrors.tooLongToView(l.file, MAX_VIEW_EVENTS, l.trace.events.length));
+  }
   const out = o.output ?? defaultOutput(files[0] ?? `seed-${o.seed ?? ''}-path-${o.path ?? ''}`);
   if (out !== '-' && existsSync(out) && statSync(out).isDirectory()) throw new InputError(inputErrors.badFlag('output', out, 'a file name (or - for stdout), not a folder'));
   const prepared = prepare(loaded, await loadInvariants(), { ...o, micro: true });
