@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { counterexampleSchema } from './counterexample.ts';
 import { expectedSchema } from './expected.ts';
 import { cosimOutputSchema, listOutputSchema, replayOutputSchema, runOutputSchema } from './output-schemas.ts';
+import { exploreOutputSchema, mutateOutputSchema } from './output-schemas-search.ts';
 import { traceSchema } from './trace-file.ts';
 
 /** One schema file: its name under schemas/, the zod schema, and which side of it users see. */
@@ -30,6 +31,8 @@ export const SCHEMA_FILES: readonly SchemaFile[] = [
   { file: 'replay-output.schema.json', schema: replayOutputSchema, io: 'output', title: 'entrycheck replay --json', description: 'Per file (an array for several): the steps with the fields each changed, the observations, and for counterexamples the violations. 64-bit values are hex strings.' },
   { file: 'list-output.schema.json', schema: listOutputSchema, io: 'output', title: 'entrycheck list --json', description: 'The designs with their knobs, and the invariants with their summaries.' },
   { file: 'cosim-output.schema.json', schema: cosimOutputSchema, io: 'output', title: 'entrycheck cosim --json', description: 'A co-simulation report, the re-run saved files (--replay), or {skipped, reason} where co-simulation cannot run.' },
+  { file: 'explore-output.schema.json', schema: exploreOutputSchema, io: 'output', title: 'entrycheck explore --json', description: 'What was explored (design, cell, depth, alphabet, shard), distinct states and traces, and the first (shortest) violation with its saved file, or null.' },
+  { file: 'mutate-output.schema.json', schema: mutateOutputSchema, io: 'output', title: 'entrycheck mutate --json', description: 'The mutation score of the invariants on a design, and every mutant: killed (by which invariant, with its minimal trace), survived (with a trace that tells it apart) or suspected equivalent.' },
 ];
 
 /** The JSON Schema of one file, as an object. */

@@ -75,7 +75,7 @@ export const mutateCli: CliCommand = {
       .option('--explore-depth <k>', `exhaustive phase per mutant and cell (default: ${DEFAULT_EXPLORE_DEPTH})`)
       .option('--seed <n>', `seed (default: ${DEFAULT_SEED})`)
       .option('--only <text...>', 'only the mutants whose name contains one of these')
-      .option('--json', 'one JSON object on stdout')
+      .option('--json', 'one JSON object on stdout (schemas/mutate-output.schema.json)')
       .addHelpText('after', exitHelp('a mutant survived (a visible change no invariant judged)'))
       .action(async (opts: MutateCliOptions) => { done(await mutateCommand(opts)); });
   },

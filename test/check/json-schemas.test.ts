@@ -15,6 +15,8 @@ import { counterexampleSchema } from '../../src/check/counterexample.ts';
 import { expectedSchema } from '../../src/check/expected.ts';
 import { renderSchemas } from '../../src/check/json-schemas.ts';
 import { cosimOutputSchema, listOutputSchema, replayOutputSchema, runOutputSchema } from '../../src/check/output-schemas.ts';
+import { MAX_EVENTS } from '../../src/check/limits.ts';
+import { exploreOutputSchema, mutateOutputSchema } from '../../src/check/output-schemas-search.ts';
 import { traceSchema } from '../../src/check/trace-file.ts';
 import { runCli } from '../../scripts/fuzz/cli.ts';
 
@@ -58,7 +60,7 @@ describe('schemas/', () => {
     const trace = { $schema: '../schemas/trace.schema.json', ...(json(join(root, 'test/scenarios/getpid-sysret.json')) as object) };
     conforms(trace, traceSchema, 'trace.schema.json');
     const v = validator('trace.schema.json');
-    for (const bad of [{ ...trace, $schema: 7 }, { ...trace, design: '../../x' }, { ...trace, extra: 1 }, { ...trace, events: Array(129).fill({ type: 'user.nop' }) }]) {
+    for (const bad of [{ ...trace, $schema: 7 }, { ...trace, design: '../../x' }, { ...trace, extra: 1 }, { ...trace, events: Array(MAX_EVENTS + 1).fill({ type: 'user.nop' }) }]) {
       expect(v(bad)).toBe(false);
       expect(traceSchema.safeParse(bad).success).toBe(false);
     }
@@ -104,5 +106,23 @@ describe('--json outputs', () => {
     conforms(report, cosimOutputSchema, 'cosim-output.schema.json');
     conforms([{ file: 'f.json', agree: false, class: 'c', differences: [{ event: 0, type: 'user.nop', field: 'rip', model: '0x1', real: '0x2' }] }], cosimOutputSchema, 'cosim-output.schema.json');
     conforms({ skipped: true, reason: 'not x86-64 Linux' }, cosimOutputSchema, 'cosim-output.schema.json');
+  });
+});
+
+describe('--json outputs of the search commands', () => {
+  it('explore --json', () => {
+    const r = spawnSync(process.execPath, [join(root, 'bin/entrycheck.js'), 'explore', '--design', 'linux-6.7', '--depth', '1', '--out', tmp, '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    conforms(JSON.parse(r.stdout), exploreOutputSchema, 'explore-output.schema.json');
+    const found = spawnSync(process.execPath, [join(root, 'bin/entrycheck.js'), 'explore', '--design', 'linux-3.19', '--depth', '2', '--out', tmp, '--json'], { encoding: 'utf8' });
+    expect((JSON.parse(found.stdout) as { found: unknown }).found).not.toBeNull();
+    conforms(JSON.parse(found.stdout), exploreOutputSchema, 'explore-output.schema.json');
+  });
+
+  it('mutate --json', () => {
+    const r = spawnSync(process.execPath, [join(root, 'bin/entrycheck.js'), 'mutate', '--design', 'linux-6.7', '--only', 'sysretchecks.csisusercs', '--runs', '5', '--explore-depth', '1', '--json'], { encoding: 'utf8' });
+    const out = JSON.parse(r.stdout) as { mutants: unknown[] };
+    expect(out.mutants.length).toBeGreaterThan(0);
+    conforms(out, mutateOutputSchema, 'mutate-output.schema.json');
   });
 });

@@ -1,0 +1,48 @@
+/**
+ * The `--json` outputs of the two search commands, `explore` and `mutate`, as zod schemas (the
+ * others are in output-schemas.ts, with the same conventions: what the command prints after
+ * `stringify`, strict, bigints as "0x..." strings). schemas/explore-output.schema.json and
+ * mutate-output.schema.json are generated from them.
+ */
+import { z } from 'zod';
+import { eventSchema } from './trace-file.ts';
+
+const int = z.number().int();
+const vendor = z.enum(['intel', 'amd']);
+const paging = z.union([z.literal(4), z.literal(5)]);
+
+/** `entrycheck explore --json`. */
+export const exploreOutputSchema = z.strictObject({
+  format: z.literal('entrycheck/explore@1'),
+  design: z.string(), vendor, paging,
+  /** The depth asked for, the number of events in the alphabet, the shard explored. */
+  depth: int, alphabet: int, shard: z.strictObject({ index: int, count: int }),
+  /** Every trace up to `depth` was judged (false when a violation or --max-states stopped it). */
+  complete: z.boolean(),
+  depthDone: int,
+  /** Distinct states (by fingerprint) and traces judged. */
+  states: int, traces: int, ms: int,
+  /** The first violation, a shortest one (breadth first), and the counterexample file saved. */
+  found: z.strictObject({ invariant: z.string(), length: int, message: z.string(), file: z.string().optional() }).nullable(),
+  /** Invariants whose own check threw, with the message. */
+  errors: z.record(z.string(), z.string()),
+});
+
+const mutantSchema = z.strictObject({
+  mutant: z.string(), change: z.string(), vendor, paging,
+  status: z.enum(['killed', 'survived', 'equivalent']),
+  /** Killed: the invariant that did it, its message and minimal trace. */
+  killer: z.strictObject({ invariant: z.string(), message: z.string(), events: z.array(eventSchema) }).optional(),
+  /** Survived: a trace on which user mode sees a difference from the base design. */
+  differs: z.array(eventSchema).optional(),
+});
+
+/** `entrycheck mutate --json`. */
+export const mutateOutputSchema = z.strictObject({
+  format: z.literal('entrycheck/mutate@1'),
+  design: z.string(), runs: int, seed: int, exploreDepth: int,
+  killed: int, survived: int, equivalent: int,
+  /** killed / (killed + survived). */
+  score: z.number(),
+  mutants: z.array(mutantSchema),
+});
