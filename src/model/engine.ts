@@ -121,6 +121,10 @@ export function boundary(w: Machine): void {
       // set, a window only FRED's ERETS closes (README, "What the model leaves out").
       if (hw.mcip || w.cpu.nmiBlocked || currentTask(w).acts.some((a) => a.cause === 'idt' && a.vector === VEC.MC)) continue;
       hw.mcip = true;
+      // A machine check outranks the previous instruction's debug traps (SDM Vol. 3 6.9, Table
+      // 6-2): lower-priority exceptions are discarded, and a single step comes again after the
+      // instruction the handler returns to.
+      if (w.cpu.pendingDb !== null) w.setCpu({ ...w.cpu, pendingDb: null });
       deliverAt(w, { vector: VEC.MC, kind: 'abort', rip });
     }
     else if (ev === 'db') deliverAt(w, { vector: VEC.DB, kind: 'trap', rip }, w.cpu.pendingDb?.cause);

@@ -184,7 +184,7 @@ function softwareInterrupt(w: Machine, r: EventOutcome, db?: HwFacts['db']): boo
     cause: 'idt', vector: d.vector, fromUser: r.frame.privilegeChange, frame: r.frame,
     interrupted: d.rip, hw: { ...hwFacts(d, db), rsp: cpu.regs.rsp, ...call }, notes: {},
   });
-  // A faulting INT n (gate DPL below CPL) counts as the instruction the event executed, as it
-  // always has: the fault is its outcome, and user-insn is not marked faulted.
-  return false;
+  // An INT n whose gate's DPL is below CPL raises #GP instead (SDM Vol. 3 6.12.1.1): the
+  // instruction did not complete, so it is marked faulted (no single-step trap follows it).
+  return d.kind === 'fault';
 }

@@ -88,3 +88,13 @@ describe('a machine check while the first one is handled, after MCIP is cleared'
     expect(r.micro.filter((m) => m.where.startsWith('handler_mc+0')).length, '[FAIL] expected one #MC handled').toBe(1);
   });
 });
+
+describe('a machine check at the boundary where a single-step trap is pending', () => {
+  it('discards the trap (SDM Vol. 3 6.9): no #DB at the #MC handler, the kernel stays healthy', () => {
+    // POPF sets TF; SYSENTER keeps it; #MC arrives at the first kernel instruction.
+    const trace: Event[] = [{ type: 'user.popf', flags: 0x302n }, { type: 'hw.mce', after: 1 }, { type: 'user.sysenter', nr: 'getpid' }, nop];
+    const r = run('linux-6.7', trace);
+    expect(failures(r), '[FAIL] expected no kernel failure').toEqual([]);
+    expect(r.micro.some((m) => m.where.startsWith('handler_mc+0')), '[FAIL] expected the #MC handled').toBe(true);
+  });
+});
