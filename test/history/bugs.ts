@@ -72,7 +72,7 @@ export const BUGS: readonly BugCase[] = [
     invariant: 'kernel-health', buggy: preset('linux-4.16'),
     fixed: withKnobs('linux-4.16', 'linux-4.16-bp-off-ist', { ist: { ...preset('linux-4.16').knobs.ist, bp: false } }), vendor: 'intel', corpusLength: 4,
     trace: [{ type: 'tracer.attach' }, { type: 'tracer.watch', addr: '$user_data' }, { type: 'user.movSs', watched: true }, { type: 'user.int3' }],
-    search: { runs: 4000 },
+    search: { notYet: 'four events in this order (attach, watch, a watched MOV SS, INT3 right after it), one past the exploration depth: found by 2 of 6 seeds within 15,000 guided runs (at 12,142 and 13,506), too rare for this test' },
   },
   {
     id: 'CVE-2014-9322', title: 'BadIRET: #SS on IST during IRET to a not-present SS, and the old bad_iret SWAPGS',
@@ -130,7 +130,8 @@ export const BUGS: readonly BugCase[] = [
     invariant: 'exit-work', buggy: withKnobs('linux-6.7', 'linux-6.7-no-step-report', { singleStepReport: false }), fixed: preset('linux-6.7'),
     vendor: 'intel', corpusLength: 6,
     trace: [{ type: 'tracer.attach', options: { syscalls: true } }, { type: 'user.syscall', nr: 'rt_sigreturn', frame: {} }, { type: 'tracer.singleStep' }, { type: 'user.access', addr: '$user_data', write: false }, { type: 'user.access', addr: '$user_data', write: false }],
-    search: { runs: 2000 },
+    // Measured 2026-12-01: every one of 6 seeds finds it within 15,000 runs (median about 8,000).
+    search: { runs: 11000 },
   },
   {
     id: 'B26', title: 'SYSENTER with TF: the BHI mitigation call is single-stepped outside the ignore region (ac8b270b61d4)',
