@@ -23,7 +23,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'ec-shots-'));
 /** Writes a page for `file` and returns its URL. */
 async function page(file: string): Promise<string> {
   const out = join(tmp, `${file.replace(/\W+/g, '-')}.html`);
-  const r = await runCli(['view', join(root, file), '-o', out]);
+  // Relative to the repository (npm runs scripts there), so the page names the file as a reader would.
+  const r = await runCli(['view', file, '-o', out]);
   if (r.status !== 0) throw new Error(r.stderr);
   return pathToFileURL(out).href;
 }

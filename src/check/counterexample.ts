@@ -14,7 +14,9 @@ import type { Event } from '../model/index.ts';
 import { allDesigns } from './designs.ts';
 import { stringify } from './json.ts';
 import { checkPathName, designNameSchema, invariantIdSchema, schemaRefSchema, textSchema } from './names.ts';
+import { toTraceEvents } from './operands.ts';
 import { eventsSchema, type TraceFile } from './trace-file.ts';
+import { readText } from './validate.ts';
 import { parseValidated } from './validate.ts';
 
 /** The format tag. */
@@ -99,6 +101,19 @@ export function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
   renameSync(tmp, file);
+}
+
+/**
+ * Writes the .txt of a saved counterexample when it is missing: a run killed between the JSON
+ * and its .txt left half a pair, and the run started again only replays the JSON.
+ */
+export function completePair(file: string, renderTxt: (file: string, c: Counterexample) => string): void {
+  const txt = file.replace(/\.json$/, '.txt');
+  if (existsSync(txt)) return;
+  const f = parseCounterexample(readText(file), file);
+  // A saved trace holds resolved events (no symbols): the conversion gives back their values.
+  const events = toTraceEvents(f.events, file) as Event[];
+  writeAtomic(txt, renderTxt(file, { invariant: f.invariant, design: designOf(f), vendor: f.vendor, paging: f.paging, seed: f.seed, path: f.path, events, failure: f.failure }));
 }
 
 /** Saves a counterexample (JSON, then the .txt beside it); keeps an existing file of the same trace. */

@@ -5,7 +5,7 @@
  */
 import type { Paging, Vendor } from '../isa/index.ts';
 import type { Design } from '../kernel/index.ts';
-import { saveCounterexample, type Counterexample } from './counterexample.ts';
+import { completePair, saveCounterexample, type Counterexample } from './counterexample.ts';
 import { emptyCoverage, mergeCoverage, type Coverage } from './coverage.ts';
 import { PROPERTIES_DIR, type Discovered } from './discover.ts';
 import type { CellId, Expectation, Expected } from './expected.ts';
@@ -102,7 +102,7 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
           seed: u.seed, path: saved.path, events: saved.events, failure: saved.failure,
         };
         file = saveCounterexample(o.outDir, ce, o.renderTxt);
-      }
+      } else if (c.saved) completePair(c.saved.file, o.renderTxt);
       const list = outcomes.get(key(cell)) ?? [];
       list.push({ u, c, ...(file ? { file } : {}) });
       outcomes.set(key(cell), list);
