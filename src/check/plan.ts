@@ -31,6 +31,8 @@ export interface Unit {
   readonly seed: number;
   /** Length up to which the first chunk of a group judges every trace over the exploration alphabet first. */
   readonly exploreDepth: number;
+  /** Folders whose counterexamples of other designs are replayed on this unit's cells first (corpus-replay.ts). */
+  readonly corpusDirs: readonly string[];
 }
 
 /** What to plan. */
@@ -45,6 +47,8 @@ export interface PlanInput {
   readonly shard: { readonly index: number; readonly count: number };
   /** The exhaustive phase's depth (search.ts DEFAULT_EXPLORE_DEPTH when absent). */
   readonly exploreDepth?: number;
+  /** Folders of the regression corpus replayed across designs (none when absent). */
+  readonly corpusDirs?: readonly string[];
 }
 
 /** A 31-bit seed derived from the run seed and the unit's coordinates. */
@@ -66,7 +70,7 @@ export function plan(p: PlanInput): Unit[] {
         const group: Group = { design, vendor, paging };
         for (let chunk = 0; chunk < chunks; chunk++) {
           const runs = Math.min(p.chunkSize, p.runs - chunk * p.chunkSize);
-          units.push({ index: units.length, group, invariants: p.invariants, chunk, runs, seed: unitSeed(p.seed, group, chunk), exploreDepth: p.exploreDepth ?? DEFAULT_EXPLORE_DEPTH });
+          units.push({ index: units.length, group, invariants: p.invariants, chunk, runs, seed: unitSeed(p.seed, group, chunk), exploreDepth: p.exploreDepth ?? DEFAULT_EXPLORE_DEPTH, corpusDirs: chunk === 0 ? p.corpusDirs ?? [] : [] });
         }
       }
     }

@@ -30,6 +30,8 @@ export interface SuiteOptions {
   readonly maxLength?: number;
   /** Depth of each group's exhaustive phase (0: none; default DEFAULT_EXPLORE_DEPTH). */
   readonly exploreDepth?: number;
+  /** Folders whose counterexamples of other designs are replayed on each cell before its search (none when absent). */
+  readonly corpusDirs?: readonly string[];
   readonly expected: Expected;
   readonly renderTxt: (file: string, c: Counterexample) => string;
   readonly onProgress?: (done: number, total: number, u: Unit) => void;
@@ -74,6 +76,7 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
     designs: o.designs.map((d) => d.name), vendors: o.vendors, pagings: o.pagings,
     runs: o.runs, chunkSize: o.chunkSize ?? Math.max(o.runs, 1), seed: o.seed, shard: o.shard ?? { index: 0, count: 1 },
     ...(o.exploreDepth !== undefined ? { exploreDepth: o.exploreDepth } : {}),
+    ...(o.corpusDirs !== undefined ? { corpusDirs: o.corpusDirs } : {}),
   });
   const byIndex = new Map(units.map((u) => [u.index, u]));
   const designs = new Map(o.designs.map((d) => [d.name, d]));

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event } from '../model/index.ts';
 import { parseCounterexample } from './counterexample.ts';
+import { replayCorpus } from './corpus-replay.ts';
 import { coverDecisions, emptyCoverage, type Coverage } from './coverage.ts';
 import { evaluate, type CellRun, type Violation } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
@@ -88,7 +89,7 @@ export function runUnit(u: Unit, invariants: readonly Invariant[], cell: CellRun
   const warnings: string[] = [];
   for (const inv of invariants) {
     try {
-      const saved = replaySaved(outDir, u, inv, cell, warnings);
+      const saved = replaySaved(outDir, u, inv, cell, warnings) ?? replayCorpus(u.corpusDirs, u, inv, cell);
       if (saved) cells.set(inv.id, saved);
     } catch (e) {
       cells.set(inv.id, { invariant: inv.id, verdict: 'error', source: null, error: (e as Error).message });

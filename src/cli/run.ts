@@ -7,7 +7,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { CORPUS_DIR } from '../check/corpus-replay.ts';
 import { coverageText } from '../check/coverage.ts';
 import { allDesigns, brokenDesigns } from '../check/designs.ts';
 import { brokenProperties } from '../check/discover.ts';
@@ -36,6 +38,8 @@ export interface RunOptions {
   readonly paging: string;
   readonly runs?: string;
   readonly exploreDepth?: string;
+  /** false with --no-corpus. */
+  readonly corpus?: boolean;
   readonly seed?: string;
   readonly shard?: string;
   readonly out: string;
@@ -95,6 +99,8 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const progress = startProgress(units, reporter === 'json');
   const { cells, coverage, stats } = await runSuite({
     invariants, designs, vendors, pagings, runs, exploreDepth, seed, shard, outDir: out, stallMs: stallS * 1000,
+    // The regression corpus across designs: --out's files and the repository's reviewed ones.
+    corpusDirs: o.corpus === false ? [] : [...new Set([resolve(out), resolve(CORPUS_DIR)])],
     onWarning: (line) => { process.stderr.write(`entrycheck: warning: ${line}\n`); },
     workers: Math.max(1, Math.min(availableParallelism(), 8)), expected, renderTxt: counterexampleText,
     onProgress: (done, _total, u) => progress.update(done, u),
@@ -137,6 +143,7 @@ export const run: CliCommand = {
       .option('--seed <n>', `fast-check seed (default: ${DEFAULT_SEED})`)
       .option('--shard <i/n>', 'run shard i of n (default: 1/1); combine the --json outputs with entrycheck merge')
       .option('--out <dir>', 'counterexample directory', 'counterexamples')
+      .option('--no-corpus', 'do not first replay the counterexamples saved for other designs (in --out and counterexamples/) on each cell: measure the search alone')
       .option('--stall-timeout <seconds>', `stop a unit whose work has not moved for this long: its cells become E (default: ${DEFAULT_STALL_S})`)
       .addOption(new Option('--reporter <format>', 'output: the matrix, JSON, or JUnit XML for CI').choices(['text', 'json', 'junit']).default('text'))
       .option('--json', 'the same as --reporter json (schemas/run-output.schema.json)')

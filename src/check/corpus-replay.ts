@@ -1,0 +1,55 @@
+/**
+ * The regression corpus across designs: before a cell is searched, the counterexamples saved
+ * for the same invariant on the other designs (same vendor and paging mode) are replayed on it.
+ * A known bug that a design brings back, or a reachability claim another design's trace reaches,
+ * is found at once, whatever the search budget; the trace is then saved for this cell like one
+ * the search found (its path names the file it came from). These are recorded traces replayed as
+ * data, never recipes in the generator (docs/search.md).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Event } from '../model/index.ts';
+import { parseCounterexample } from './counterexample.ts';
+import { InputError } from './errors.ts';
+import { evaluate, type CellRun } from './evaluate.ts';
+import type { Invariant } from './invariant.ts';
+import { toTraceEvents } from './operands.ts';
+import type { Unit } from './plan.ts';
+import type { CellOutcome } from './unit.ts';
+import { readText } from './validate.ts';
+
+/** The repository's reviewed corpus (counterexamples/ of this checkout). */
+export const CORPUS_DIR = new URL('../../counterexamples', import.meta.url).pathname;
+
+/** Saved files of `invariant` for this unit's vendor and paging on other designs, sorted. */
+function otherDesigns(outDir: string, u: Unit, invariant: string): string[] {
+  const dir = join(outDir, invariant);
+  if (!existsSync(dir)) return [];
+  const suffix = new RegExp(`^(.+)-${u.group.vendor}-${u.group.paging}-[0-9a-f]+\\.json$`);
+  return readdirSync(dir).filter((f) => {
+    const m = suffix.exec(f);
+    return m !== null && m[1] !== u.group.design;
+  }).sort().map((f) => join(dir, f));
+}
+
+/** The first saved trace of another design that violates `inv` on this cell, as a found violation. */
+export function replayCorpus(dirs: readonly string[], u: Unit, inv: Invariant, cell: CellRun): CellOutcome | null {
+  for (const file of dirs.flatMap((d) => otherDesigns(d, u, inv.id))) {
+    let events: Event[];
+    try {
+      // Saved traces hold resolved events: the conversion gives back their values.
+      events = toTraceEvents(parseCounterexample(readText(file), file).events, file) as Event[];
+    } catch (e) {
+      if (e instanceof InputError) continue; // its own cell sets it aside
+      throw e;
+    }
+    const v = evaluate(inv, cell, events).violation;
+    if (v) {
+      return {
+        invariant: inv.id, verdict: 'violated', source: 'search',
+        found: { events, failure: v, path: `corpus ${basename(file)}`, rawLength: events.length }, timeToFind: 0, timeToShrink: 0,
+      };
+    }
+  }
+  return null;
+}
