@@ -21,28 +21,42 @@ import { readText } from './validate.ts';
 /** The repository's reviewed corpus (counterexamples/ of this checkout). */
 export const CORPUS_DIR = new URL('../../counterexamples', import.meta.url).pathname;
 
-/** Saved files of `invariant` for this unit's vendor and paging on other designs, sorted. */
-function otherDesigns(outDir: string, u: Unit, invariant: string): string[] {
-  const dir = join(outDir, invariant);
-  if (!existsSync(dir)) return [];
-  const suffix = new RegExp(`^(.+)-${u.group.vendor}-${u.group.paging}-[0-9a-f]+\\.json$`);
-  return readdirSync(dir).filter((f) => {
-    const m = suffix.exec(f);
-    return m !== null && m[1] !== u.group.design;
-  }).sort().map((f) => join(dir, f));
+/** Where a trace is replayed: the design it must not come from, and the vendor and paging it must. */
+export interface CorpusCell {
+  readonly design: string;
+  readonly vendor: string;
+  readonly paging: number;
 }
 
-/** The first saved trace of another design that violates `inv` on this cell, as a found violation. */
-export function replayCorpus(dirs: readonly string[], u: Unit, inv: Invariant, cell: CellRun): CellOutcome | null {
-  for (const file of dirs.flatMap((d) => otherDesigns(d, u, inv.id))) {
+/** Saved files of `invariant` for this vendor and paging on other designs, sorted. */
+function otherDesigns(dir: string, at: CorpusCell, invariant: string): string[] {
+  const d = join(dir, invariant);
+  if (!existsSync(d)) return [];
+  const suffix = new RegExp(`^(.+)-${at.vendor}-${at.paging}-[0-9a-f]+\\.json$`);
+  return readdirSync(d).filter((f) => {
+    const m = suffix.exec(f);
+    return m !== null && m[1] !== at.design;
+  }).sort().map((f) => join(d, f));
+}
+
+/** The saved traces of `invariant` on other designs, with their files (unreadable ones skipped: their own cell sets them aside). */
+export function* corpusTraces(dirs: readonly string[], invariant: string, at: CorpusCell): Generator<{ file: string; events: Event[] }> {
+  for (const file of dirs.flatMap((d) => otherDesigns(d, at, invariant))) {
     let events: Event[];
     try {
       // Saved traces hold resolved events: the conversion gives back their values.
       events = toTraceEvents(parseCounterexample(readText(file), file).events, file) as Event[];
     } catch (e) {
-      if (e instanceof InputError) continue; // its own cell sets it aside
+      if (e instanceof InputError) continue;
       throw e;
     }
+    yield { file, events };
+  }
+}
+
+/** The first saved trace of another design that violates `inv` on this cell, as a found violation. */
+export function replayCorpus(dirs: readonly string[], u: Unit, inv: Invariant, cell: CellRun): CellOutcome | null {
+  for (const { file, events } of corpusTraces(dirs, inv.id, u.group)) {
     const v = evaluate(inv, cell, events).violation;
     if (v) {
       return {

@@ -1,7 +1,8 @@
 /**
  * Mutation testing of the invariant suite: each single-condition mutant of a design (mutants.ts)
- * is searched as `run` searches a cell. A mutant is killed when an invariant that holds on the
- * base design is violated on it (the killer and its minimal trace are kept). A mutant nothing
+ * is searched as `run` searches a cell, after the regression corpus is replayed on it. A mutant
+ * is killed when an invariant that holds on the base design is violated on it (the killer and its
+ * minimal trace are kept). A mutant nothing
  * kills is compared with the base on every trace of up to two alphabet events and on the traces
  * the search generated: if user mode sees the same on every one it is suspected equivalent (the
  * change shows nowhere the search went), else it survived, and the shortest differing trace shows
@@ -10,7 +11,8 @@
 import type { Paging, Vendor } from '../isa/index.ts';
 import { initialState, type Design } from '../kernel/index.ts';
 import { replay, type Event } from '../model/index.ts';
-import type { CellRun } from './evaluate.ts';
+import { corpusTraces } from './corpus-replay.ts';
+import { evaluate, type CellRun } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
 import { defaultAlphabet } from './explore/alphabet.ts';
 import { mutantsOf, type Mutant } from './mutants.ts';
@@ -41,6 +43,8 @@ export interface MutateOptions {
   readonly runs: number;
   readonly seed: number;
   readonly search?: SearchOptions;
+  /** Folders of the regression corpus: recorded traces tried on each mutant before its search (none when absent). */
+  readonly corpusDirs?: readonly string[];
   /** Only the mutants whose name contains one of these (all when absent). */
   readonly only?: readonly string[];
   readonly onProgress?: (done: number, total: number, r: MutantResult) => void;
@@ -85,6 +89,14 @@ export function mutate(o: MutateOptions): MutantResult[] {
 function score(m: Mutant, judges: readonly Invariant[], baseCell: CellRun, at: { vendor: Vendor; paging: Paging }, o: MutateOptions): MutantResult {
   const cell: CellRun = { kernel: kernelOf(m.design), ...at };
   const head = { mutant: m.name, change: m.change, ...at };
+  // The regression corpus first: a recorded trace of another design that violates an invariant on
+  // the mutant and not on the base shows the mutant brings back a known bug.
+  for (const inv of judges) {
+    for (const { events } of corpusTraces(o.corpusDirs ?? [], inv.id, { design: m.design.name, ...at })) {
+      const v = evaluate(inv, cell, events).violation;
+      if (v && !evaluate(inv, baseCell, events).violation) return { ...head, status: 'killed', killer: { invariant: inv.id, message: v.message, events } };
+    }
+  }
   const r = searchGroup(judges, cell, o.seed, o.runs, o.search);
   const killer = judges.find((inv) => r.found.has(inv.id));
   const f = killer ? r.found.get(killer.id) : undefined;

@@ -6,6 +6,7 @@
  * stderr; the table (or --json) on stdout. Exit 1 when a mutant survived.
  */
 import { Option, type Command } from 'commander';
+import { CORPUS_DIR } from '../check/corpus-replay.ts';
 import { DEFAULT_EXPLORE_DEPTH } from '../check/explore-depth.ts';
 import { stringify } from '../check/json.ts';
 import { mutate, mutationScore, type MutantResult } from '../check/mutate.ts';
@@ -25,6 +26,8 @@ export interface MutateCliOptions {
   readonly seed?: string;
   readonly only?: string[];
   readonly json?: boolean;
+  /** false with --no-corpus. */
+  readonly corpus?: boolean;
 }
 
 const line = (r: MutantResult): string => {
@@ -47,6 +50,7 @@ export async function mutateCommand(o: MutateCliOptions): Promise<number> {
   const cells = vendors.flatMap((vendor) => pagings.map((paging) => ({ vendor, paging })));
   const results = mutate({
     base, invariants, cells, runs, seed, search: { exploreDepth }, ...(o.only ? { only: o.only } : {}),
+    corpusDirs: o.corpus === false ? [] : [CORPUS_DIR],
     onProgress: (done, total, r) => { if (!o.json) process.stderr.write(`[mutate] ${done}/${total} ${r.status} ${r.change}\n`); },
   });
   const score = mutationScore(results);
@@ -75,6 +79,7 @@ export const mutateCli: CliCommand = {
       .option('--explore-depth <k>', `exhaustive phase per mutant and cell (default: ${DEFAULT_EXPLORE_DEPTH})`)
       .option('--seed <n>', `seed (default: ${DEFAULT_SEED})`)
       .option('--only <text...>', 'only the mutants whose name contains one of these')
+      .option('--no-corpus', 'do not first try the recorded counterexamples of counterexamples/ on each mutant: score the search alone')
       .option('--json', 'one JSON object on stdout (schemas/mutate-output.schema.json)')
       .addHelpText('after', exitHelp('a mutant survived (a visible change no invariant judged)'))
       .action(async (opts: MutateCliOptions) => { done(await mutateCommand(opts)); });

@@ -78,8 +78,9 @@ describe('replay', () => {
 
   it('--seed S --path P replays the trace the search generated for a saved counterexample', () => {
     const out = join(tmp, 'ce');
-    // --explore-depth 0: a counterexample of the random search (one found by exploration names no path).
-    const run = cli('run', '--design', 'linux-6.7', '--property', 'sanity-switch-mid-syscall', '--vendor', 'amd', '--paging', '5', '--runs', '300', '--explore-depth', '0', '--out', out, '--json');
+    // --explore-depth 0 and --no-corpus: a counterexample of the random search (one found by
+    // exploration or taken from the corpus of another design names no fast-check path).
+    const run = cli('run', '--design', 'linux-6.7', '--property', 'sanity-switch-mid-syscall', '--vendor', 'amd', '--paging', '5', '--runs', '300', '--explore-depth', '0', '--no-corpus', '--out', out, '--json');
     const file = (JSON.parse(run.stdout) as { cells: Array<{ counterexample: { file: string } | null }> }).cells[0]?.counterexample?.file ?? '';
     const ce = parseCounterexample(readFileSync(file, 'utf8'), file);
     const r = cli('replay', '--seed', String(ce.seed), '--path', String(ce.path), '--design', 'linux-6.7', '--vendor', 'amd', '--paging', '5', '--property', 'sanity-switch-mid-syscall', '--json');
