@@ -117,3 +117,15 @@ describe('the state fingerprint', () => {
     }
   });
 });
+
+describe('one level more where new actions are enabled (extendNewlyEnabled)', () => {
+  it('reaches attach, a stopped system call, detach (then SYSRET) at depth 2 + 1; plain depth 2 does not', async () => {
+    const claim = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'sanity-ptrace-then-sysret');
+    const at = (extendNewlyEnabled: boolean) => explore({ invariants: claim, cell: cellOf(design('linux-6.7')), alphabet: defaultAlphabet(), depth: 2, extendNewlyEnabled });
+    expect(at(false).found, '[FAIL] expected nothing within two events').toBeNull();
+    const x = at(true);
+    expect(x.found?.raw.map((e) => e.type), '[FAIL] expected attach, a system call, detach').toEqual(['tracer.attach', expect.stringMatching(/^user\./), 'tracer.detach']);
+    // Only traces whose last event stopped the tracee (or attached it) were extended.
+    expect(x.traces - at(false).traces).toBeLessThan(300);
+  });
+});

@@ -49,6 +49,7 @@ const BASE: readonly RawEvent[] = [
   { type: 'tracer.setRegs', regs: { rip: '$user_half_end', rcx: '$user_half_end' } },
   { type: 'tracer.singleStep' },
   { type: 'tracer.cont' },
+  { type: 'tracer.detach' },
   { type: 'tracer.watch', addr: '$user_data' },
   { type: 'sched.signal', task: 1, signal: 10 },
 ];

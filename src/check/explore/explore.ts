@@ -14,6 +14,7 @@ import type { Invariant } from '../invariant.ts';
 import { toTraceEvents } from '../operands.ts';
 import type { Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
+import { enabledMask, newlyEnabled } from '../gen/enabled.ts';
 import { hash64, stateFingerprint } from './fingerprint.ts';
 
 /** What to explore. */
@@ -32,6 +33,12 @@ export interface ExploreOptions {
   readonly track?: Track;
   /** Decision coverage: the judged traces' condition vectors are added here. */
   readonly decisions?: DecisionLog;
+  /**
+   * One level past `depth`, only where the last event enabled new actions: each new state at
+   * `depth` whose enabling conditions (gen/enabled.ts) gained one is extended by the alphabet's
+   * events that need it (a tracee that stopped: resume, detach, rewrite). Beyond the claim.
+   */
+  readonly extendNewlyEnabled?: boolean;
   readonly onProgress?: (p: ExploreProgress) => void;
 }
 
@@ -101,8 +108,14 @@ export function explore(o: ExploreOptions): ExploreResult {
   const seen = new Set<string>();
   let traces = 0;
   let level: RawEvent[][] = [[]];
+  // With extendNewlyEnabled: each kept trace's enabling mask, and the traces at `depth` to extend.
+  const masks = new Map<readonly RawEvent[], number>();
+  const extend: Array<{ raw: RawEvent[]; mask: number; before: number }> = [];
+  const maskOf = (j: Judgement): number => enabledMask(j.run.states[j.run.states.length - 1] as MachineState);
   const opts = { ...(o.track ? { track: o.track } : {}), ...(o.decisions ? { decisions: o.decisions } : {}) };
-  seen.add(traceFingerprint(judge(invs, o.cell, [], opts), 0));
+  const root = judge(invs, o.cell, [], opts);
+  seen.add(traceFingerprint(root, 0));
+  if (o.extendNewlyEnabled) masks.set(level[0] as RawEvent[], maskOf(root));
   const progress = (depth: number, queue: number): void =>
     o.onProgress?.({ depth, states: seen.size, traces, queue, ms: performance.now() - t0 });
   const foundAll = new Map<string, ExploreFound>();
@@ -132,12 +145,32 @@ export function explore(o: ExploreOptions): ExploreResult {
         if (seen.has(fp)) continue;
         seen.add(fp);
         if (d < o.depth) next.push(raw);
+        if (o.extendNewlyEnabled) {
+          const mask = maskOf(j);
+          if (d < o.depth) masks.set(raw, mask);
+          else extend.push({ raw, mask, before: masks.get(prefix) ?? -1 });
+        }
         if (o.maxStates !== undefined && seen.size >= o.maxStates) return result(null, d - 1);
         if ((traces & 255) === 0) progress(d, level.length - n + next.length);
       }
     }
     progress(d, next.length);
     level = next;
+  }
+  for (const { raw: prefix, mask, before } of extend) {
+    for (const a of o.alphabet) {
+      if (!newlyEnabled(a.type, mask, before)) continue;
+      const raw = [...prefix, a];
+      const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), opts);
+      traces++;
+      for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
+      if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
+      for (const hit of invs.filter((inv) => j.violations.has(inv.id))) {
+        foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });
+      }
+      invs = invs.filter((inv) => !j.violations.has(inv.id));
+      if (invs.length === 0 || (foundAll.size > 0 && !o.all)) return result([...foundAll.values()][0] ?? null, o.depth);
+    }
   }
   return result([...foundAll.values()][0] ?? null, o.depth);
 }

@@ -30,6 +30,15 @@ export function enabledMask(m: MachineState): number {
   return mask;
 }
 
+/**
+ * Whether an event of `type` is enabled under `mask` and was not under `before`: the last event
+ * gave the world this action (a stopped tracee can be resumed, detached, rewritten).
+ */
+export function newlyEnabled(type: Type, mask: number, before: number): boolean {
+  const n = needs(type);
+  return mask >= 0 && n !== 0 && (n & mask) === n && (before < 0 || (n & before) !== n);
+}
+
 /** The condition each event type needs (0: always enabled while the kernel is alive). */
 function needs(type: Type): number {
   if (type.startsWith('user.')) return USER;
