@@ -39,6 +39,8 @@ export interface ExploreOptions {
    * events that need it (a tracee that stopped: resume, detach, rewrite). Beyond the claim.
    */
   readonly extendNewlyEnabled?: boolean;
+  /** Levels past `depth` (default 1): the first extends what the last event enabled, the next ones what the initial state lacks. */
+  readonly extraLevels?: number;
   readonly onProgress?: (p: ExploreProgress) => void;
 }
 
@@ -110,6 +112,7 @@ export function explore(o: ExploreOptions): ExploreResult {
   let level: RawEvent[][] = [[]];
   // With extendNewlyEnabled: each kept trace's enabling mask, and the traces at `depth` to extend.
   const masks = new Map<readonly RawEvent[], number>();
+  const EMPTY = level[0] as RawEvent[];
   const extend: Array<{ raw: RawEvent[]; mask: number; before: number }> = [];
   const maskOf = (j: Judgement): number => enabledMask(j.run.states[j.run.states.length - 1] as MachineState);
   const opts = { ...(o.track ? { track: o.track } : {}), ...(o.decisions ? { decisions: o.decisions } : {}) };
@@ -141,14 +144,18 @@ export function explore(o: ExploreOptions): ExploreResult {
           if (invs.length === 0) return result([...foundAll.values()][0] ?? null, d - 1);
           continue;
         }
+        // At the last depth of an extending exploration only a trace that enabled new actions goes
+        // on: the others need no fingerprint (the state count is not reported there).
+        const mask = o.extendNewlyEnabled ? maskOf(j) : -1;
+        const before = masks.get(prefix) ?? -1;
+        if (o.extendNewlyEnabled && d === o.depth && !o.alphabet.some((a) => newlyEnabled(a.type, mask, before))) continue;
         const fp = traceFingerprint(j, raw.length);
         if (seen.has(fp)) continue;
         seen.add(fp);
         if (d < o.depth) next.push(raw);
         if (o.extendNewlyEnabled) {
-          const mask = maskOf(j);
           if (d < o.depth) masks.set(raw, mask);
-          else extend.push({ raw, mask, before: masks.get(prefix) ?? -1 });
+          else extend.push({ raw, mask, before });
         }
         if (o.maxStates !== undefined && seen.size >= o.maxStates) return result(null, d - 1);
         if ((traces & 255) === 0) progress(d, level.length - n + next.length);
@@ -157,20 +164,33 @@ export function explore(o: ExploreOptions): ExploreResult {
     progress(d, next.length);
     level = next;
   }
-  for (const { raw: prefix, mask, before } of extend) {
-    for (const a of o.alphabet) {
-      if (!newlyEnabled(a.type, mask, before)) continue;
-      const raw = [...prefix, a];
-      const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), opts);
-      traces++;
-      for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
-      if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
-      for (const hit of invs.filter((inv) => j.violations.has(inv.id))) {
-        foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });
+  // Level 1: actions the last event enabled. Further levels (while `extraLevels` lasts): actions
+  // the initial state does not have (a tracer's, on a tracee that stops again after each).
+  const rootMask = masks.get(EMPTY) ?? -1;
+  let frontier = extend;
+  for (let lvl = 1; lvl <= (o.extraLevels ?? 1) && frontier.length > 0; lvl++) {
+    const next: typeof extend = [];
+    for (const { raw: prefix, mask, before } of frontier) {
+      for (const a of o.alphabet) {
+        if (!newlyEnabled(a.type, mask, lvl === 1 ? before : rootMask)) continue;
+        const raw = [...prefix, a];
+        const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), opts);
+        traces++;
+        for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
+        if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
+        const hits = invs.filter((inv) => j.violations.has(inv.id));
+        for (const hit of hits) foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });
+        invs = invs.filter((inv) => !j.violations.has(inv.id));
+        if (invs.length === 0 || (foundAll.size > 0 && !o.all)) return result([...foundAll.values()][0] ?? null, o.depth);
+        // The last level extends nothing: no fingerprint needed.
+        if (hits.length > 0 || lvl === (o.extraLevels ?? 1)) continue;
+        const fp = traceFingerprint(j, raw.length);
+        if (seen.has(fp)) continue;
+        seen.add(fp);
+        next.push({ raw, mask: maskOf(j), before: mask });
       }
-      invs = invs.filter((inv) => !j.violations.has(inv.id));
-      if (invs.length === 0 || (foundAll.size > 0 && !o.all)) return result([...foundAll.values()][0] ?? null, o.depth);
     }
+    frontier = next;
   }
   return result([...foundAll.values()][0] ?? null, o.depth);
 }
