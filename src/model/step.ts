@@ -46,8 +46,9 @@ export function atUserBoundary(m: MachineState): boolean {
  * 3.4.1.1), so a write to one from compatibility mode is not an instruction user code can run.
  */
 function encodable(w: Machine, e: Event): boolean {
-  return e.type !== 'user.setReg' || !/^r(8|9|1[0-5])$/.test(e.reg) || is64(w.cpu);
+  return e.type !== 'user.setReg' || !REX_ONLY.has(e.reg) || is64(w.cpu);
 }
+const REX_ONLY: ReadonlySet<string> = new Set(['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15']);
 
 /** Applies one event to the working machine; returns it as it ran, and whether it was skipped. */
 export function applyEvent(w: Machine, e: TraceEvent, K: KernelImpl, maxSteps = DEFAULT_MAX_STEPS): { applied: Event; skipped: boolean } {

@@ -118,12 +118,24 @@ export function explore(o: ExploreOptions): ExploreResult {
   const opts = { ...(o.track ? { track: o.track } : {}), ...(o.decisions ? { decisions: o.decisions } : {}) };
   const root = judge(invs, o.cell, [], opts);
   seen.add(traceFingerprint(root, 0));
-  if (o.extendNewlyEnabled) masks.set(level[0] as RawEvent[], maskOf(root));
+  if (o.extendNewlyEnabled) masks.set(EMPTY, maskOf(root));
   const progress = (depth: number, queue: number): void =>
     o.onProgress?.({ depth, states: seen.size, traces, queue, ms: performance.now() - t0 });
   const foundAll = new Map<string, ExploreFound>();
   const result = (found: ExploreFound | null, depthDone: number): ExploreResult =>
     ({ found, foundAll, states: seen.size, traces, depthDone, errors, errorTraces, ms: performance.now() - t0 });
+  /** Judges one trace: records what threw and what it violates (dropping those invariants from `invs`). */
+  const judgeOne = (raw: RawEvent[]): { j: Judgement; hits: Invariant[] } => {
+    const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), opts);
+    traces++;
+    for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
+    if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
+    const hits = invs.filter((inv) => j.violations.has(inv.id));
+    for (const hit of hits) foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });
+    // Later fingerprints hold fewer memos, so they never match earlier ones: pruning stays sound.
+    if (hits.length > 0) invs = invs.filter((inv) => !j.violations.has(inv.id));
+    return { j, hits };
+  };
   for (let d = 1; d <= o.depth; d++) {
     const next: RawEvent[][] = [];
     for (let n = 0; n < level.length; n++) {
@@ -131,16 +143,9 @@ export function explore(o: ExploreOptions): ExploreResult {
       for (let i = 0; i < o.alphabet.length; i++) {
         if (d === 1 && o.shard && i % o.shard.count !== o.shard.index) continue;
         const raw = [...prefix, o.alphabet[i] as RawEvent];
-        const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), opts);
-        traces++;
-        for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
-        if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
-        const hits = invs.filter((inv) => j.violations.has(inv.id));
-        for (const hit of hits) foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });
+        const { j, hits } = judgeOne(raw);
         if (hits.length > 0 && !o.all) return result(foundAll.get((hits[0] as Invariant).id) ?? null, d - 1);
         if (hits.length > 0) {
-          invs = invs.filter((inv) => !j.violations.has(inv.id));
-          // Later fingerprints hold fewer memos, so they never match earlier ones: pruning stays sound.
           if (invs.length === 0) return result([...foundAll.values()][0] ?? null, d - 1);
           continue;
         }
@@ -172,22 +177,16 @@ export function explore(o: ExploreOptions): ExploreResult {
     const next: typeof extend = [];
     for (const { raw: prefix, mask, before } of frontier) {
       for (const a of o.alphabet) {
-        if (!newlyEnabled(a.type, mask, lvl === 1 ? before : rootMask)) continue;
+        if (!newlyEnabled(a.type, mask, before)) continue;
         const raw = [...prefix, a];
-        const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), opts);
-        traces++;
-        for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
-        if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
-        const hits = invs.filter((inv) => j.violations.has(inv.id));
-        for (const hit of hits) foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });
-        invs = invs.filter((inv) => !j.violations.has(inv.id));
+        const { j, hits } = judgeOne(raw);
         if (invs.length === 0 || (foundAll.size > 0 && !o.all)) return result([...foundAll.values()][0] ?? null, o.depth);
         // The last level extends nothing: no fingerprint needed.
         if (hits.length > 0 || lvl === (o.extraLevels ?? 1)) continue;
         const fp = traceFingerprint(j, raw.length);
         if (seen.has(fp)) continue;
         seen.add(fp);
-        next.push({ raw, mask: maskOf(j), before: mask });
+        next.push({ raw, mask: maskOf(j), before: rootMask });
       }
     }
     frontier = next;
