@@ -26,6 +26,8 @@ export interface ForkSides {
   readonly converged: boolean;
   /** When they did not: the states the comparison would go on from (what a longer trace depends on). */
   readonly open: readonly MachineState[];
+  /** The event after which they agreed (the trace's length: the final drain, or never). */
+  readonly end: number;
 }
 
 /** Runs the kernel from a fork until the exit it is on returns to user mode (or halts, or hangs). */
@@ -83,7 +85,7 @@ export function forkSides(K: KernelImpl, run: Run, fork: ForkPoint, trace: reado
     rearm(alt, armed, fork.returnClock + 1);
     const { end, same } = rest(alt, K, trace, fork.event, (j) => run.states[j + 1], maxSteps);
     const until = run.obsStart[end + 1] ?? run.observations.length;
-    return { actual: run.observations.slice(fork.obsIndex, until).map((t) => t.o), alternative: alt.takeObservations(), converged: same, open: same ? [] : [alt.snapshot()] };
+    return { actual: run.observations.slice(fork.obsIndex, until).map((t) => t.o), alternative: alt.takeObservations(), converged: same, open: same ? [] : [alt.snapshot()], end };
   }
   // Both sides from the fork, the countdowns held through both exits (the fast one sets the pace).
   const fast = held(f);
@@ -100,5 +102,5 @@ export function forkSides(K: KernelImpl, run: Run, fork: ForkPoint, trace: reado
     states[j] = fast.snapshot();
   });
   const { end, same } = rest(alt, K, trace, fork.event, (j) => states[j], maxSteps);
-  return { actual: actual.slice(0, seen[end] ?? actual.length), alternative: alt.takeObservations(), converged: same, open: same ? [] : [fast.snapshot(), alt.snapshot()] };
+  return { actual: actual.slice(0, seen[end] ?? actual.length), alternative: alt.takeObservations(), converged: same, open: same ? [] : [fast.snapshot(), alt.snapshot()], end };
 }

@@ -7,7 +7,8 @@
 import type { Paging, Vendor } from '../isa/index.ts';
 import { initialState, type BuiltKernel, type InitialOverrides } from '../kernel/index.ts';
 import {
-  replay, type DecisionLog, type Event, type MachineState, type Observation, type Probe, type Run, type TaggedObservation, type TraceEvent,
+  prefixOf, replay, type DecisionLog, type Event, type MachineState, type Observation, type Probe, type Run, type RunPrefix, type TaggedObservation,
+  type TraceEvent,
 } from '../model/index.ts';
 import { forkSides } from './differential.ts';
 import type { CheckContext, Invariant, Transition, Verdict } from './invariant.ts';
@@ -47,6 +48,33 @@ export interface Judgement {
   readonly openForks: number;
   /** The states those comparisons would go on from, in fork order. */
   readonly openStates: readonly MachineState[];
+  /** Where a longer trace goes on from (asked for with `continuable`; null when a memo cannot be copied). */
+  readonly next: Continuation | null;
+}
+
+/**
+ * A judged trace as the start of longer ones (explore extends each trace by one event): its run
+ * up to the boundary after its last event, its monitors' memos there (before the final drain),
+ * and the fork points whose comparison had not ended by then. Valid for judging invariants that
+ * all held on it.
+ */
+export interface Continuation {
+  readonly trace: readonly TraceEvent[];
+  readonly prefix: RunPrefix;
+  readonly memos: ReadonlyMap<string, unknown>;
+  /** Indices into `prefix.forks`. */
+  readonly open: readonly number[];
+}
+
+/** A deep copy of the memos (plain data), or null if one holds something that cannot be copied. */
+function copyMemos(m: ReadonlyMap<string, unknown>): Map<string, unknown> | null {
+  const out = new Map<string, unknown>();
+  try {
+    for (const [id, v] of m) out.set(id, typeof v === 'object' && v !== null ? structuredClone(v) : v);
+  } catch {
+    return null;
+  }
+  return out;
 }
 
 /** The message of an error thrown by an invariant's check, with where it was thrown. */
@@ -99,25 +127,33 @@ function guarded(id: string, errors: Map<string, string>, f: () => void): void {
   }
 }
 
-function stateViolation(inv: Extract<Invariant, { kind: 'state' }>, run: Run, ctx: CheckContext): Violation | null {
-  for (let i = 1; i < run.states.length; i++) {
+function stateViolation(inv: Extract<Invariant, { kind: 'state' }>, run: Run, ctx: CheckContext, from: number): Violation | null {
+  for (let i = from + 1; i < run.states.length; i++) {
     const v = fail(inv.check(run.states[i] as MachineState, ctx), i - 1);
     if (v) return v;
   }
   return null;
 }
 
-/** Step invariants: every transition, `history` growing in place (no copies: linear in the trace). */
+/**
+ * Step invariants: every transition from `from` on, `history` growing in place (no copies: linear
+ * in the trace), each monitor starting from `start` (a continuation's memos) or its `init`.
+ * Returns the memos at the end and, with `keep`, a copy of them before the final drain.
+ */
 function stepViolations(invs: ReadonlyArray<Extract<Invariant, { kind: 'step' }>>, run: Run, ctx: CheckContext, out: Map<string, Violation>,
-  errors: Map<string, string>): Map<string, unknown> {
+  errors: Map<string, string>, from: number, start: Map<string, unknown> | null, keep: boolean): { memos: Map<string, unknown>; kept: Map<string, unknown> | null } {
   const skipped = new Set(run.skipped);
-  const history: TaggedObservation[] = [];
+  const history: TaggedObservation[] = run.observations.slice(0, run.obsStart[from] ?? run.observations.length);
   const n = run.states.length - 1;
+  const events = run.events.length;
   // An invariant a micro-step probe already caught is still checked on earlier transitions.
   const before = (inv: Invariant, i: number): boolean => i < (out.get(inv.id)?.step ?? Infinity);
   let live = invs.slice();
-  const memos = new Map(invs.map((inv) => [inv.id, inv.init?.()]));
-  for (let i = 0; i < n && live.length > 0; i++) {
+  const memos = new Map(invs.map((inv) => [inv.id, start?.has(inv.id) ? start.get(inv.id) : inv.init?.()]));
+  let kept: Map<string, unknown> | null = null;
+  let taken = false;
+  for (let i = from; i < n && live.length > 0; i++) {
+    if (keep && i === events) { kept = copyMemos(memos); taken = true; }
     live = live.filter((inv) => before(inv, i) && !errors.has(inv.id));
     const from = run.obsStart[i] ?? run.observations.length;
     const historyStart = history.length;
@@ -140,16 +176,30 @@ function stepViolations(invs: ReadonlyArray<Extract<Invariant, { kind: 'step' }>
       });
     }
   }
-  return memos;
+  if (keep && !taken) kept = copyMemos(memos);
+  return { memos, kept };
+}
+
+/** Options of {@link judge}. */
+export interface JudgeOptions {
+  readonly micro?: boolean;
+  readonly track?: { tracker: Tracker; order: readonly string[] };
+  readonly edges?: Uint8Array;
+  readonly decisions?: DecisionLog;
+  /** `trace` goes on from this judged prefix (whose every invariant in `invs` held): only the new events are replayed and judged. */
+  readonly resume?: Continuation | null;
+  /** Return a continuation in `next`. */
+  readonly continuable?: boolean;
 }
 
 /**
  * Judges `invs` on one trace (one replay). `micro` also records every micro-transition; `track`
  * reports progress to a watchdog, with each invariant's index in `track.order`; `edges` collects
  * the replay's edge coverage for a guided search, `decisions` the kernel's condition vectors.
+ * With `resume`, `trace` holds only the events after the continuation's, and the verdicts are
+ * those of the whole trace (explore.test.ts checks them against judging it from the start).
  */
-export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly TraceEvent[],
-  o: { micro?: boolean; track?: { tracker: Tracker; order: readonly string[] }; edges?: Uint8Array; decisions?: DecisionLog } = {}): Judgement {
+export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly TraceEvent[], o: JudgeOptions = {}): Judgement {
   tracker = o.track?.tracker ?? null;
   if (o.track) trackIndex = new Map(o.track.order.map((id, i) => [id, i]));
   tracker?.tick();
@@ -158,9 +208,12 @@ export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly Tr
   const ctx = contextOf(c);
   const errors = new Map<string, string>();
   const probed = invs.filter(micro);
-  const run = replay(initialState(K, c.vendor, c.paging, c.initial), trace, K, {
+  const r = o.resume ?? null;
+  const from = r ? r.prefix.events.length : 0;
+  const full = r ? [...r.trace, ...trace] : trace;
+  const run = replay(r ? (r.prefix.states[0] as MachineState) : initialState(K, c.vendor, c.paging, c.initial), trace, K, {
     probes: probed.map((inv) => probeOf(inv, ctx, errors)), forks: invs.some((inv) => inv.kind === 'differential'), micro: o.micro ?? false,
-    ...(o.edges ? { edges: o.edges } : {}), ...(o.decisions ? { decisions: o.decisions } : {}),
+    ...(o.edges ? { edges: o.edges } : {}), ...(o.decisions ? { decisions: o.decisions } : {}), ...(r ? { resume: r.prefix } : {}),
   });
   const out = new Map<string, Violation>();
   for (const f of run.probeFailures) {
@@ -171,26 +224,38 @@ export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly Tr
     if (inv.kind !== 'state') continue;
     // A micro-step probe saw the first violation during its event unless an event state did earlier.
     guarded(inv.id, errors, () => {
-      const v = stateViolation(inv, run, ctx);
+      const v = stateViolation(inv, run, ctx, from);
       const p = out.get(inv.id);
       if (v && (p === undefined || v.step < p.step)) out.set(inv.id, v);
     });
   }
-  const memos = stepViolations(invs.filter((inv): inv is Extract<Invariant, { kind: 'step' }> => inv.kind === 'step'), run, ctx, out, errors);
+  const start = r ? copyMemos(r.memos) : null;
+  const steps = stepViolations(invs.filter((inv): inv is Extract<Invariant, { kind: 'step' }> => inv.kind === 'step'), run, ctx, out, errors,
+    from, start, o.continuable === true);
   const open = new Map<number, readonly MachineState[]>();
+  // A prefix's fork whose comparison ended before its drain ended the same way here (and held).
+  const closed = (n: number): boolean => r !== null && n < r.prefix.forks.length && !r.open.includes(n);
+  const still = new Set<number>();
   for (const inv of invs) {
     if (inv.kind !== 'differential') continue;
     guarded(inv.id, errors, () => {
       for (const [n, f] of run.forks.entries()) {
-        const sides = forkSides(K, run, f, trace);
+        if (closed(n)) continue;
+        const sides = forkSides(K, run, f, full);
         if (!sides.converged) open.set(n, sides.open);
+        if (!sides.converged || sides.end >= run.events.length) still.add(n);
         const v = fail(inv.check({ event: f.event, via: f.via, state: f.state, actual: sides.actual, alternative: sides.alternative }, ctx), f.event);
         if (v) { out.set(inv.id, { ...v, where: K.describe(f.state.cpu.regs.rip) }); break; }
       }
     });
   }
   for (const id of errors.keys()) out.delete(id);
-  return { run, violations: out, errors, memos, openForks: open.size, openStates: [...open].sort((a, b) => a[0] - b[0]).flatMap(([, st]) => st) };
+  const next = o.continuable === true && steps.kept !== null && (r === null || start !== null)
+    ? { trace: full, prefix: prefixOf(run, run.events.length), memos: steps.kept, open: [...still].sort((a, b) => a - b) }
+    : null;
+  return {
+    run, violations: out, errors, memos: steps.memos, openForks: open.size, openStates: [...open].sort((a, b) => a[0] - b[0]).flatMap(([, st]) => st), next,
+  };
 }
 
 /** The outcome of evaluating one invariant. */

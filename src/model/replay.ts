@@ -40,30 +40,64 @@ export interface Run {
   readonly final: MachineState;
 }
 
+/**
+ * A run's first events, up to the boundary after its last event (no drain): a longer trace that
+ * starts with the same events goes on from here instead of replaying them.
+ */
+export interface RunPrefix {
+  readonly events: readonly Event[];
+  readonly skipped: readonly number[];
+  /** states[0] .. states[events.length]. */
+  readonly states: readonly MachineState[];
+  readonly observations: readonly TaggedObservation[];
+  /** One entry per event. */
+  readonly obsStart: readonly number[];
+  readonly forks: readonly ForkPoint[];
+}
+
 /** Replay options. */
 export interface ReplayOptions extends RunOptions {
   /** Let the kernel run to user mode after the last event (default true). */
   readonly drain?: boolean;
+  /**
+   * Go on from this prefix: `events` are the events after it, and the run returned is the whole
+   * trace's (indices count from the start). Micro-step counts, entries, probes, edges and
+   * decisions cover only what this call ran.
+   */
+  readonly resume?: RunPrefix;
 }
 
-/** Replays `events` from `initial` on kernel `K`. Cost is linear in the number of events. */
+/** The prefix of `run` up to the boundary after its first `length` events. */
+export function prefixOf(run: Run, length: number): RunPrefix {
+  const obsEnd = run.obsStart[length] ?? run.observations.length;
+  return {
+    events: run.events.slice(0, length), skipped: run.skipped.filter((i) => i < length), states: run.states.slice(0, length + 1),
+    observations: run.observations.slice(0, obsEnd), obsStart: run.obsStart.slice(0, length), forks: run.forks.filter((f) => f.event < length),
+  };
+}
+
+/** Replays `events` from `initial` (or after `o.resume`) on kernel `K`. Cost is linear in the number of events. */
 export function replay(initial: MachineState, events: readonly TraceEvent[], K: KernelImpl, o: ReplayOptions = {}): Run {
   const rec = newRecording(o);
-  const w = new Machine(initial, rec);
+  const p = o.resume;
+  const states: MachineState[] = p ? p.states.slice() : [initial];
+  const w = new Machine(states[states.length - 1] as MachineState, rec);
   const maxSteps = o.maxSteps ?? DEFAULT_MAX_STEPS;
-  const states: MachineState[] = [initial];
-  const applied: Event[] = [];
-  const skipped: number[] = [];
-  const observations: TaggedObservation[] = [];
-  const obsStart: number[] = [];
+  const applied: Event[] = p ? p.events.slice() : [];
+  const skipped: number[] = p ? p.skipped.slice() : [];
+  const observations: TaggedObservation[] = p ? p.observations.slice() : [];
+  const obsStart: number[] = p ? p.obsStart.slice() : [];
+  rec.obsBase = observations.length;
   const take = (at: number): void => {
     for (const ob of w.takeObservations()) observations.push({ at, o: ob });
     rec.obsBase = observations.length;
   };
-  for (let i = 0; i < events.length; i++) {
+  const base = applied.length;
+  const all = base + events.length;
+  for (let i = base; i < all; i++) {
     rec.event = i;
     obsStart.push(observations.length);
-    const r = applyEvent(w, events[i] as TraceEvent, K, maxSteps);
+    const r = applyEvent(w, events[i - base] as TraceEvent, K, maxSteps);
     applied.push(r.applied);
     if (r.skipped) skipped.push(i);
     take(i);
@@ -71,13 +105,13 @@ export function replay(initial: MachineState, events: readonly TraceEvent[], K: 
   }
   obsStart.push(observations.length);
   if (o.drain !== false) {
-    rec.event = events.length;
+    rec.event = all;
     runKernel(w, K, maxSteps);
-    take(events.length);
+    take(all);
     states.push(w.snapshot());
   }
   return {
-    events: applied, skipped, states, observations, obsStart, forks: rec.forks ?? [], micro: rec.micro,
+    events: applied, skipped, states, observations, obsStart, forks: p ? [...p.forks, ...rec.forks ?? []] : rec.forks ?? [], micro: rec.micro,
     probeFailures: rec.probeFailures, microSteps: rec.microSteps, entries: rec.entries, maxDepth: rec.maxDepth,
     final: states[states.length - 1] as MachineState,
   };

@@ -20,6 +20,8 @@ const BASE: readonly RawEvent[] = [
   { type: 'user.syscall', nr: 'sched_yield' },
   { type: 'user.syscall', nr: 'fork' },
   { type: 'user.int80', nr: 'getpid' },
+  // fork through the compat entry too: a child inherits the state of the ABI its parent entered by.
+  { type: 'user.int80', nr: 'fork' },
   { type: 'user.sysenter', nr: 'getpid' },
   { type: 'user.int3' },
   // RFLAGS: TF (a trap after the next instruction), AC|NT and DF (flags the entry must clear).
@@ -31,12 +33,16 @@ const BASE: readonly RawEvent[] = [
   { type: 'user.jump', target: '$user_half_end-2' },
   // A user RSP inside a kernel stack (the NMI stack, one hardware frame below its top).
   { type: 'user.setReg', reg: 'rsp', value: '$nmi_stack-0x28' },
+  // A user RSP on an unmapped page (the null page): every read of the user stack faults.
+  { type: 'user.setReg', reg: 'rsp', value: '0x0' },
   { type: 'user.wrgsbase', value: '0xffff800000000000' },
   // Forged frames, each valid but for one field group at its edge, one per condition a fast
   // return checks: RIP/RCX just past the user half and at TASK_SIZE_MAX, RFLAGS/R11 with TF and
-  // with RF, CS the other user code segment, SS naming LDT slot 0.
+  // with RF, RCX one bit away from RIP, CS the other user code segment, SS naming LDT slot 0.
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rip: '$user_half_end', rcx: '$user_half_end' }) },
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rip: '$task_size_max', rcx: '$task_size_max' }) },
+  // RCX one bit away from RIP, above bit 31: only a comparison of all 64 bits tells them apart.
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rcx: '$next+0x100000000' }) },
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rflags: '0x302', r11: '0x302' }) },
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rflags: '0x10202', r11: '0x10202' }) },
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ cs: USER32_CS }) },

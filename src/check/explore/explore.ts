@@ -9,7 +9,7 @@
  * memo (which the fingerprint covers), not re-read the history.
  */
 import type { DecisionLog, Event, MachineState } from '../../model/index.ts';
-import { judge, type CellRun, type Judgement, type Violation } from '../evaluate.ts';
+import { judge, type CellRun, type Continuation, type Judgement, type Violation } from '../evaluate.ts';
 import type { Invariant } from '../invariant.ts';
 import { toTraceEvents } from '../operands.ts';
 import type { Track } from '../search.ts';
@@ -109,14 +109,16 @@ export function explore(o: ExploreOptions): ExploreResult {
   const errorTraces = new Map<string, readonly RawEvent[]>();
   const seen = new Set<string>();
   let traces = 0;
-  let level: RawEvent[][] = [[]];
+  // Each trace to extend, with where its judgement goes on from (replaying only the new event).
+  let level: Array<{ raw: RawEvent[]; cont: Continuation | null }> = [{ raw: [], cont: null }];
   // With extendNewlyEnabled: each kept trace's enabling mask, and the traces at `depth` to extend.
   const masks = new Map<readonly RawEvent[], number>();
-  const EMPTY = level[0] as RawEvent[];
-  const extend: Array<{ raw: RawEvent[]; mask: number; before: number }> = [];
+  const EMPTY = (level[0] as { raw: RawEvent[] }).raw;
+  const extend: Array<{ raw: RawEvent[]; cont: Continuation | null; mask: number; before: number }> = [];
   const maskOf = (j: Judgement): number => enabledMask(j.run.states[j.run.states.length - 1] as MachineState);
   const opts = { ...(o.track ? { track: o.track } : {}), ...(o.decisions ? { decisions: o.decisions } : {}) };
-  const root = judge(invs, o.cell, [], opts);
+  const root = judge(invs, o.cell, [], { ...opts, continuable: true });
+  (level[0] as { cont: Continuation | null }).cont = root.next;
   seen.add(traceFingerprint(root, 0));
   if (o.extendNewlyEnabled) masks.set(EMPTY, maskOf(root));
   const progress = (depth: number, queue: number): void =>
@@ -125,8 +127,10 @@ export function explore(o: ExploreOptions): ExploreResult {
   const result = (found: ExploreFound | null, depthDone: number): ExploreResult =>
     ({ found, foundAll, states: seen.size, traces, depthDone, errors, errorTraces, ms: performance.now() - t0 });
   /** Judges one trace: records what threw and what it violates (dropping those invariants from `invs`). */
-  const judgeOne = (raw: RawEvent[]): { j: Judgement; hits: Invariant[] } => {
-    const j = judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), opts);
+  const judgeOne = (raw: RawEvent[], from: Continuation | null, continuable: boolean): { j: Judgement; hits: Invariant[] } => {
+    const j = from !== null
+      ? judge(invs, o.cell, toTraceEvents(raw.slice(from.trace.length), 'alphabet'), { ...opts, resume: from, continuable })
+      : judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), { ...opts, continuable });
     traces++;
     for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
     if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
@@ -137,13 +141,15 @@ export function explore(o: ExploreOptions): ExploreResult {
     return { j, hits };
   };
   for (let d = 1; d <= o.depth; d++) {
-    const next: RawEvent[][] = [];
+    const next: typeof level = [];
+    // Only a trace that may be extended needs a continuation.
+    const continuable = d < o.depth || o.extendNewlyEnabled === true;
     for (let n = 0; n < level.length; n++) {
-      const prefix = level[n] as RawEvent[];
+      const { raw: prefix, cont } = level[n] as (typeof level)[number];
       for (let i = 0; i < o.alphabet.length; i++) {
         if (d === 1 && o.shard && i % o.shard.count !== o.shard.index) continue;
         const raw = [...prefix, o.alphabet[i] as RawEvent];
-        const { j, hits } = judgeOne(raw);
+        const { j, hits } = judgeOne(raw, cont, continuable);
         if (hits.length > 0 && !o.all) return result(foundAll.get((hits[0] as Invariant).id) ?? null, d - 1);
         if (hits.length > 0) {
           if (invs.length === 0) return result([...foundAll.values()][0] ?? null, d - 1);
@@ -153,14 +159,14 @@ export function explore(o: ExploreOptions): ExploreResult {
         // on: the others need no fingerprint (the state count is not reported there).
         const mask = o.extendNewlyEnabled ? maskOf(j) : -1;
         const before = masks.get(prefix) ?? -1;
-        if (o.extendNewlyEnabled && d === o.depth && !o.alphabet.some((a) => newlyEnabled(a.type, mask, before))) continue;
+        if (o.extendNewlyEnabled && d === o.depth && !o.alphabet.some((a) => newlyEnabled(a, mask, before))) continue;
         const fp = traceFingerprint(j, raw.length);
         if (seen.has(fp)) continue;
         seen.add(fp);
-        if (d < o.depth) next.push(raw);
+        if (d < o.depth) next.push({ raw, cont: j.next });
         if (o.extendNewlyEnabled) {
           if (d < o.depth) masks.set(raw, mask);
-          else extend.push({ raw, mask, before });
+          else extend.push({ raw, cont: j.next, mask, before });
         }
         if (o.maxStates !== undefined && seen.size >= o.maxStates) return result(null, d - 1);
         if ((traces & 255) === 0) progress(d, level.length - n + next.length);
@@ -175,18 +181,19 @@ export function explore(o: ExploreOptions): ExploreResult {
   let frontier = extend;
   for (let lvl = 1; lvl <= (o.extraLevels ?? 1) && frontier.length > 0; lvl++) {
     const next: typeof extend = [];
-    for (const { raw: prefix, mask, before } of frontier) {
+    const last = lvl === (o.extraLevels ?? 1);
+    for (const { raw: prefix, cont, mask, before } of frontier) {
       for (const a of o.alphabet) {
-        if (!newlyEnabled(a.type, mask, before)) continue;
+        if (!newlyEnabled(a, mask, before)) continue;
         const raw = [...prefix, a];
-        const { j, hits } = judgeOne(raw);
+        const { j, hits } = judgeOne(raw, cont, !last);
         if (invs.length === 0 || (foundAll.size > 0 && !o.all)) return result([...foundAll.values()][0] ?? null, o.depth);
         // The last level extends nothing: no fingerprint needed.
-        if (hits.length > 0 || lvl === (o.extraLevels ?? 1)) continue;
+        if (hits.length > 0 || last) continue;
         const fp = traceFingerprint(j, raw.length);
         if (seen.has(fp)) continue;
         seen.add(fp);
-        next.push({ raw, mask: maskOf(j), before: rootMask });
+        next.push({ raw, cont: j.next, mask: maskOf(j), before: rootMask });
       }
     }
     frontier = next;

@@ -16,6 +16,12 @@ const ATTACHABLE = 2;
 const STOPPED = 4;
 const TRACED = 8;
 const SLEEPER = 16;
+/** A data breakpoint is armed: an access that hits it has something to hit. */
+const WATCH = 32;
+/** A debug trap is pending at this boundary (held by a MOV SS shadow): the next instruction runs inside that window. */
+const TRAP = 64;
+/** A hardware event is armed to fire within the next event: another one can land inside its handler. */
+const ARMED = 128;
 
 /** The enabling conditions a state meets, as a bit mask (0: nothing but hardware events). */
 export function enabledMask(m: MachineState): number {
@@ -27,16 +33,32 @@ export function enabledMask(m: MachineState): number {
   if (tracee !== undefined) mask |= TRACED;
   if (tracee?.mode === 'stopped') mask |= STOPPED;
   if (m.k.tasks.some((t) => t.mode === 'blocked' && t.wait === 'nanosleep')) mask |= SLEEPER;
+  if (m.cpu.watch !== null) mask |= WATCH;
+  if (m.cpu.pendingDb !== null) mask |= TRAP;
+  if (m.hw.armed.length > 0) mask |= ARMED;
   return mask;
 }
 
 /**
- * Whether an event of `type` is enabled under `mask` and was not under `before`: the last event
- * gave the world this action (a stopped tracee can be resumed, detached, rewritten).
+ * Whether event `e` is enabled under `mask` and the world gained, since `before`, a condition it
+ * needs or acts on: a stopped tracee can be resumed, detached, rewritten; an armed watchpoint can
+ * be hit; a trap held by a shadow lands on whatever instruction comes next (a window one
+ * instruction wide, like an interrupt at one micro-step, that only an exhaustive step reaches).
  */
-export function newlyEnabled(type: Type, mask: number, before: number): boolean {
-  const n = needs(type);
-  return mask >= 0 && n !== 0 && (n & mask) === n && (before < 0 || (n & before) !== n);
+export function newlyEnabled(e: RawEvent, mask: number, before: number): boolean {
+  const n = needs(e.type);
+  const u = n | uses(e);
+  return mask >= 0 && u !== 0 && (n & mask) === n && (before < 0 || (u & mask & ~before) !== 0);
+}
+
+/**
+ * Conditions an event acts on beyond what it needs: any instruction runs in a pending trap's
+ * window; a watched access hits the watchpoint; a hardware event lands in an armed one's handler.
+ */
+function uses(e: RawEvent): number {
+  if (e.type === 'hw.nmi') return ARMED;
+  if (!e.type.startsWith('user.')) return 0;
+  return TRAP | (e.type === 'user.movSs' && e.watched ? WATCH : 0);
 }
 
 /** The condition each event type needs (0: always enabled while the kernel is alive). */

@@ -50,6 +50,22 @@ const selectorIn = (ctx: GenContext): fc.Arbitrary<number> => fc.oneof(
 export const after: fc.Arbitrary<number> = fc.oneof({ weight: 2, arbitrary: fc.integer({ min: 0, max: 8 }) }, { weight: 3, arbitrary: fc.integer({ min: 0, max: MAX_AFTER }) });
 
 /**
+ * `v` one bit away at bit `k`: an equality test's boundary (a comparison of fewer bits than the
+ * register has accepts exactly these). A number gets bit k flipped; a symbol gets 2^k added to
+ * its offset (bit k of a layout address below 2^40 is clear for k >= 40, so that flips it too).
+ */
+export function bitAway(v: string, k: number): string {
+  const b = 1n << BigInt(k);
+  if (v.startsWith('0x')) return hex(BigInt(v) ^ b);
+  const m = /^(\$[a-z_0-9]+)(?:([+-])(0x[0-9a-f]+|[0-9]+))?$/.exec(v);
+  if (m === null) return v;
+  const off = BigInt.asUintN(64, (m[2] === '-' ? -BigInt(m[3] as string) : BigInt(m[3] ?? '0')) + b);
+  return `${m[1]}+${hex(off)}`;
+}
+/** A bit: any, or (as often) the top bit of a narrower comparison (8, 16, 32, 48 or 57 bits) or the one above it. */
+const bit = fc.oneof(fc.integer({ min: 0, max: 63 }), fc.constantFrom(7, 8, 15, 16, 31, 32, 47, 48, 56, 57, 63));
+
+/**
  * One field group of a register frame moved to a boundary. RIP and RCX move together, and RFLAGS
  * and R11, since SYSRET loads RIP from RCX and RFLAGS from R11 (reference section 4.2): with the
  * pair moved, every other condition of a fast return still holds; each also moves alone.
@@ -58,6 +74,9 @@ const movedIn = (selector: fc.Arbitrary<number>): fc.Arbitrary<Frame> => fc.oneo
   { weight: 3, arbitrary: target.map((v) => ({ rip: v, rcx: v })) },
   { weight: 1, arbitrary: target.map((v) => ({ rcx: v })) },
   { weight: 1, arbitrary: target.map((v) => ({ rip: v })) },
+  // RCX = RIP and R11 = RFLAGS at their boundary: the two one bit apart, at every bit.
+  { weight: 1, arbitrary: fc.tuple(target, bit).map(([v, k]) => ({ rip: v, rcx: bitAway(v, k) })) },
+  { weight: 1, arbitrary: fc.tuple(rflags, bit).map(([v, k]) => ({ rflags: v, r11: bitAway(v, k) })) },
   { weight: 3, arbitrary: rflags.map((v) => ({ rflags: v, r11: v })) },
   { weight: 1, arbitrary: rflags.map((v) => ({ r11: v })) },
   { weight: 1, arbitrary: rflags.map((v) => ({ rflags: v })) },

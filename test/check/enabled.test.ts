@@ -1,0 +1,85 @@
+/**
+ * The exploration's enabling conditions (gen/enabled.ts) and the equality boundary of register
+ * frames (gen/events.ts bitAway). A window condition (an armed watchpoint, a trap held by a MOV SS
+ * shadow, an armed NMI) makes the events that act on it "newly enabled", so the run's exploration
+ * extends exactly the states that opened one; and the exploration then finds, with no sequence
+ * written for it, CVE-2018-8897's four events and a nested NMI.
+ */
+import { describe, expect, it } from 'vitest';
+import { discoverInvariants } from '../../src/check/discover.ts';
+import { defaultAlphabet } from '../../src/check/explore/alphabet.ts';
+import { explore } from '../../src/check/explore/explore.ts';
+import { enabledMask, newlyEnabled } from '../../src/check/gen/enabled.ts';
+import { bitAway } from '../../src/check/gen/events.ts';
+import { toTraceEvents } from '../../src/check/operands.ts';
+import { kernelOf } from '../../src/check/session.ts';
+import type { RawEvent } from '../../src/check/trace-file.ts';
+import { findDesign, initialState, type Design } from '../../src/kernel/index.ts';
+import { replay } from '../../src/model/index.ts';
+
+const design = (name: string): Design => findDesign(name) as Design;
+const maskAfter = (raw: RawEvent[], name = 'linux-6.7'): number => {
+  const K = kernelOf(design(name));
+  return enabledMask(replay(initialState(K, 'intel', 4), toTraceEvents(raw, 'test'), K).final);
+};
+const WATCH: RawEvent[] = [{ type: 'tracer.attach' }, { type: 'tracer.watch', addr: '$user_data' }];
+const MOVSS: RawEvent = { type: 'user.movSs', watched: true };
+const INT3: RawEvent = { type: 'user.int3' };
+
+describe('window conditions', () => {
+  it('an armed watchpoint newly enables the watched MOV SS, not an unwatched one', () => {
+    const before = maskAfter([{ type: 'tracer.attach' }]);
+    const after = maskAfter(WATCH);
+    expect(newlyEnabled(MOVSS, after, before), '[FAIL] expected the watched MOV SS').toBe(true);
+    expect(newlyEnabled({ type: 'user.movSs', watched: false }, after, before)).toBe(false);
+    expect(newlyEnabled(INT3, after, before)).toBe(false);
+  });
+
+  it('a trap held by the MOV SS shadow newly enables every user instruction (SDM Vol. 3 6.8.3)', () => {
+    const before = maskAfter(WATCH);
+    const held = maskAfter([...WATCH, MOVSS]);
+    expect(newlyEnabled(INT3, held, before), '[FAIL] expected INT3 in the held trap\'s window').toBe(true);
+    expect(newlyEnabled({ type: 'user.syscall', nr: 'getpid' }, held, before)).toBe(true);
+    // With no watchpoint the MOV SS holds nothing: no window opens.
+    expect(newlyEnabled(INT3, maskAfter([MOVSS]), maskAfter([]))).toBe(false);
+  });
+
+  it('an armed NMI newly enables another NMI (one that lands in its handler), not an IRQ', () => {
+    // Due one boundary into the next event: still armed when this trace ends.
+    const armed = maskAfter([{ type: 'hw.nmi', after: 1 }]);
+    const root = maskAfter([]);
+    expect(newlyEnabled({ type: 'hw.nmi', after: 1 }, armed, root)).toBe(true);
+    expect(newlyEnabled({ type: 'hw.irq', after: 1 }, armed, root)).toBe(false);
+  });
+
+  it('a halted kernel enables nothing', () => {
+    expect(newlyEnabled(INT3, -1, 0)).toBe(false);
+  });
+});
+
+describe('the run\'s exploration finds what a window hides', () => {
+  const invs = async (id: string) => (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === id);
+  const run = (name: string, invariants: Awaited<ReturnType<typeof invs>>) =>
+    explore({ invariants, cell: { kernel: kernelOf(design(name)), vendor: 'amd', paging: 5 }, alphabet: defaultAlphabet(), depth: 2, extendNewlyEnabled: true, extraLevels: 2 });
+
+  it('CVE-2018-8897 on linux-4.16 (#BP on the #DB IST stack), and not on linux-6.7', async () => {
+    const health = await invs('kernel-health');
+    const x = run('linux-4.16', health);
+    expect(x.found?.raw.map((e) => e.type), '[FAIL] expected attach, watch, MOV SS, an instruction').toEqual(['tracer.attach', 'tracer.watch', 'user.movSs', expect.stringMatching(/^user\./)]);
+    expect(run('linux-6.7', health).found).toBeNull();
+  });
+
+  it('a nested NMI on linux-6.7 (the handler faults on a user stack on the null page)', async () => {
+    const x = run('linux-6.7', await invs('sanity-nested-nmi'));
+    expect(x.found?.raw.filter((e) => e.type === 'hw.nmi').length, '[FAIL] expected two NMIs').toBe(2);
+  });
+});
+
+describe('bitAway: an equality test at its boundary', () => {
+  it('flips bit k of a number, adds 2^k to a symbol\'s offset', () => {
+    expect(bitAway('0x400000', 32)).toBe('0x100400000');
+    expect(bitAway('0x100400000', 32)).toBe('0x400000');
+    expect(bitAway('$next', 0)).toBe('$next+0x1');
+    expect(bitAway('$user_half_end-2', 40)).toBe('$user_half_end+0xfffffffffe');
+  });
+});
