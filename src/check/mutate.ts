@@ -5,8 +5,9 @@
  * minimal trace are kept). A mutant nothing
  * kills is compared with the base on every trace of up to two alphabet events and on the traces
  * the search generated: if user mode sees the same on every one it is suspected equivalent (the
- * change shows nowhere the search went), else it survived, and the shortest differing trace shows
- * what the suite does not judge.
+ * change shows nowhere the search went); if it differs on a trace with no hardware event it
+ * survived, and the shortest such trace shows what the suite does not judge; if it differs only
+ * where an interrupt, NMI or machine check lands, it is a timing difference (below).
  */
 import type { Paging, Vendor } from '../isa/index.ts';
 import { initialState, type Design } from '../kernel/index.ts';
@@ -28,10 +29,17 @@ export interface MutantResult {
   readonly change: string;
   readonly vendor: Vendor;
   readonly paging: Paging;
-  readonly status: 'killed' | 'survived' | 'equivalent';
+  /**
+   * `timing`: user mode sees a difference only on traces with hardware events, which the model
+   * arms by a count of boundaries: a mutant whose path is a micro-step longer or shorter has them
+   * land elsewhere (another task runs first, a trap comes one instruction later). Real interrupts
+   * are asynchronous, so no program can rely on where one lands; a flaw an interrupt reveals is
+   * the invariants' to catch, and then the mutant is killed.
+   */
+  readonly status: 'killed' | 'survived' | 'timing' | 'equivalent';
   /** Killed: the invariant, its message and minimal trace. */
   readonly killer?: { readonly invariant: string; readonly message: string; readonly events: readonly Event[] };
-  /** Survived: a trace (of those generated) whose observations differ from the base design's. */
+  /** Survived or timing: a shortest trace (of those tried) whose observations differ from the base design's. */
   readonly differs?: readonly RawEvent[];
 }
 
@@ -103,13 +111,24 @@ function score(m: Mutant, judges: readonly Invariant[], baseCell: CellRun, at: {
   if (killer && f) return { ...head, status: 'killed', killer: { invariant: killer.id, message: f.failure.message, events: f.events } };
   // The same traces on both: every trace of up to two alphabet events, and the search's own sample.
   const sample = [...allTraces(defaultAlphabet(), 2), ...sampleTraces(cell, o.seed, Math.min(o.runs, 300))];
-  const differs = sample.filter((t) => observationsOf(cell, t) !== observationsOf(baseCell, t)).sort((a, b) => a.length - b.length)[0];
-  return differs ? { ...head, status: 'survived', differs } : { ...head, status: 'equivalent' };
+  const differing = sample.filter((t) => observationsOf(cell, t) !== observationsOf(baseCell, t)).sort((a, b) => a.length - b.length);
+  const plain = differing.find((t) => !t.some((e) => e.type.startsWith('hw.')));
+  if (plain) return { ...head, status: 'survived', differs: plain };
+  const timed = differing[0];
+  return timed ? { ...head, status: 'timing', differs: timed } : { ...head, status: 'equivalent' };
 }
 
-/** Killed / (killed + survived): the share of mutants with visible behaviour the suite catches. */
-export function mutationScore(rs: readonly MutantResult[]): { killed: number; survived: number; equivalent: number; score: number } {
+/**
+ * Killed / (killed + survived): the share of mutants with visible behaviour the suite catches.
+ * Timing-only mutants count in neither (`withTiming` counts them as survivors).
+ */
+export function mutationScore(rs: readonly MutantResult[]): { killed: number; survived: number; timing: number; equivalent: number; score: number; withTiming: number } {
   const killed = rs.filter((r) => r.status === 'killed').length;
   const survived = rs.filter((r) => r.status === 'survived').length;
-  return { killed, survived, equivalent: rs.length - killed - survived, score: killed + survived === 0 ? 1 : killed / (killed + survived) };
+  const timing = rs.filter((r) => r.status === 'timing').length;
+  const ratio = (a: number, b: number): number => (b === 0 ? 1 : a / b);
+  return {
+    killed, survived, timing, equivalent: rs.length - killed - survived - timing,
+    score: ratio(killed, killed + survived), withTiming: ratio(killed, killed + survived + timing),
+  };
 }

@@ -30,10 +30,10 @@ export const exploreOutputSchema = z.strictObject({
 
 const mutantSchema = z.strictObject({
   mutant: z.string(), change: z.string(), vendor, paging,
-  status: z.enum(['killed', 'survived', 'equivalent']),
+  status: z.enum(['killed', 'survived', 'timing', 'equivalent']),
   /** Killed: the invariant that did it, its message and minimal trace. */
   killer: z.strictObject({ invariant: z.string(), message: z.string(), events: z.array(eventSchema) }).optional(),
-  /** Survived: a trace on which user mode sees a difference from the base design. */
+  /** Survived or timing: a trace on which user mode sees a difference from the base design (timing: only with hardware events). */
   differs: z.array(eventSchema).optional(),
 });
 
@@ -41,8 +41,10 @@ const mutantSchema = z.strictObject({
 export const mutateOutputSchema = z.strictObject({
   format: z.literal('entrycheck/mutate@1'),
   design: z.string(), runs: int, seed: int, exploreDepth: int,
-  killed: int, survived: int, equivalent: int,
+  killed: int, survived: int, timing: int, equivalent: int,
   /** killed / (killed + survived). */
   score: z.number(),
+  /** killed / (killed + survived + timing). */
+  withTiming: z.number(),
   mutants: z.array(mutantSchema),
 });

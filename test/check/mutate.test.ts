@@ -46,6 +46,6 @@ describe('mutate', () => {
     expect(cs?.status).toBe('killed');
     expect(cs?.killer?.events).toHaveLength(1);
     expect(rs.find((r) => r.change.startsWith('sysretChecks.rip'))?.status).toBe('equivalent');
-    expect(mutationScore(rs)).toEqual({ killed: 1, survived: 0, equivalent: 1, score: 1 });
+    expect(mutationScore(rs)).toEqual({ killed: 1, survived: 0, timing: 0, equivalent: 1, score: 1, withTiming: 1 });
   });
 });
