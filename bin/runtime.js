@@ -37,8 +37,10 @@ function entrySource(users) {
     `export { main } from ${JSON.stringify(join(root, 'src/cli/main.ts'))};`,
     `import { startCheckWorker } from ${JSON.stringify(join(root, 'src/check/worker.ts'))};`,
     `import { startGenWorker } from ${JSON.stringify(join(root, 'src/cosim/gen/worker.ts'))};`,
+    `import { startExploreWorker } from ${JSON.stringify(join(root, 'src/check/explore/worker.ts'))};`,
     "if (!isMainThread && workerData?.entrycheckWorker === 'check') await startCheckWorker();",
     "if (!isMainThread && workerData?.entrycheckWorker === 'cosim-gen') startGenWorker();",
+    "if (!isMainThread && workerData?.entrycheckWorker === 'explore') await startExploreWorker();",
   ];
   return lines.join('\n');
 }

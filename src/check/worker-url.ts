@@ -5,11 +5,12 @@
  */
 
 /** The kinds of worker threads. */
-export type WorkerKind = 'check' | 'cosim-gen';
+export type WorkerKind = 'check' | 'cosim-gen' | 'explore';
 
 const ENTRIES: Readonly<Record<WorkerKind, URL>> = {
   check: new URL('./worker-entry.js', import.meta.url),
   'cosim-gen': new URL('../cosim/gen/worker-entry.js', import.meta.url),
+  explore: new URL('./explore/worker-entry.js', import.meta.url),
 };
 
 /** The script to start a worker of `kind` with, and what to add to its workerData. */

@@ -3,12 +3,17 @@
  * of length <= --depth over the alphabet (the default one, or --alphabet FILE) is judged, repeats
  * pruned by state fingerprint, breadth first. The result is a counterexample (saved like run's,
  * the first found and so a shortest one; exit 1) or the claim "no violation in any trace of
- * length <= k over alphabet A: N distinct states" (exit 0). Progress goes to stderr.
+ * length <= k over alphabet A: N distinct states" (exit 0). Progress goes to stderr. The levels
+ * are judged on --workers threads and merged in order (check/explore/parallel.ts), so the result
+ * does not depend on the number of workers.
  */
+import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
 import { saveCounterexample } from '../check/counterexample.ts';
 import { defaultAlphabet } from '../check/explore/alphabet.ts';
-import { explore, type ExploreProgress, type ExploreResult } from '../check/explore/explore.ts';
+import type { ExploreProgress, ExploreResult } from '../check/explore/explore.ts';
+import { exploreParallel, localLane, type Lane } from '../check/explore/parallel.ts';
+import { threadLanes } from '../check/explore/threads.ts';
 import { stringify } from '../check/json.ts';
 import { readText } from '../check/read-file.ts';
 import { kernelOf } from '../check/session.ts';
@@ -31,6 +36,7 @@ export interface ExploreCliOptions {
   readonly alphabet?: string;
   readonly shard?: string;
   readonly maxStates?: string;
+  readonly workers?: string;
   readonly out: string;
   readonly json?: boolean;
 }
@@ -77,10 +83,18 @@ export async function exploreCommand(o: ExploreCliOptions): Promise<number> {
   const all = await loadInvariants();
   const invariants = (o.property ? selectInvariants(all, o.property) : all.filter((d) => d.invariant.sanity !== true)).map((d) => d.invariant);
   const paging = Number(o.paging) as 4 | 5;
-  const r = explore({
-    invariants, cell: { kernel: kernelOf(design), vendor: o.vendor, paging }, alphabet, depth, maxStates,
-    ...(shard.count > 1 ? { shard } : {}), onProgress: reporter(o.json === true),
-  });
+  const workers = intFlag('workers', o.workers, Math.max(1, Math.min(availableParallelism(), 8)), 1, 64);
+  const cell = { kernel: kernelOf(design), vendor: o.vendor, paging };
+  // Up to depth 2 a level is too short to share out: one lane, in this thread.
+  const lanes: Lane[] = workers === 1 || depth <= 2
+    ? [localLane(invariants, cell, alphabet)]
+    : await threadLanes(workers, { design: design.name, vendor: o.vendor, paging, invariants: invariants.map((i) => i.id), alphabet });
+  let r: ExploreResult;
+  try {
+    r = await exploreParallel({ invariants, alphabet, depth, lanes, maxStates, ...(shard.count > 1 ? { shard } : {}), onProgress: reporter(o.json === true) });
+  } finally {
+    await Promise.all(lanes.map((l) => l.close()));
+  }
   let file: string | null = null;
   if (r.found) {
     file = saveCounterexample(o.out, {
@@ -114,6 +128,7 @@ export const exploreCli: CliCommand = {
       .option('--alphabet <file>', 'a JSON list of events (trace-file form) to use instead of the default alphabet')
       .option('--shard <i/n>', 'explore shard i of n: the traces whose first event is alphabet entry i, i+n, ... (default: 1/1)')
       .option('--max-states <n>', 'stop after this many distinct states (default: 5000000)')
+      .option('--workers <n>', 'worker threads judging each level (default: one per core, at most 8; the result does not depend on it)')
       .option('--out <dir>', 'counterexample directory', 'counterexamples')
       .option('--json', 'one JSON object on stdout (schemas/explore-output.schema.json)')
       .addHelpText('after', exitHelp('a violation was found (and saved), or an invariant\'s check threw'))

@@ -1,6 +1,6 @@
 /** The explore and mutate commands from the command line: results, files, exit statuses, bad input. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,10 +29,28 @@ describe('entrycheck explore', () => {
     expect(r.stderr).toMatch(/\[explore\] depth 1: \d+ distinct states/);
   });
 
+  it('gives the same states, traces and counterexample with 1 worker and with 2 (worker threads, depth 4)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ec-alpha-'));
+    const alphabet = join(dir, 'a.json');
+    writeFileSync(alphabet, JSON.stringify([
+      { type: 'user.nop' }, { type: 'user.syscall', nr: 'getpid' }, { type: 'user.syscall', nr: 'sched_yield' }, { type: 'user.popf', flags: '0x302' },
+      { type: 'user.int80', nr: 'fork' }, { type: 'hw.irq', after: 0 }, { type: 'hw.nmi', after: 1 }, { type: 'tracer.cont' },
+    ]));
+    const at = (workers: string) => {
+      const r = cli('explore', '--design', 'irqs-on-syscall-entry', '--depth', '4', '--alphabet', alphabet, '--workers', workers, '--out', join(dir, workers), '--json');
+      expect(r.status, r.stderr).toBe(1);
+      const j = JSON.parse(r.stdout) as { states: number; traces: number; found: { invariant: string; length: number } };
+      return { states: j.states, traces: j.traces, found: { invariant: j.found.invariant, length: j.found.length } };
+    };
+    const one = at('1');
+    expect(one.found.length).toBe(4);
+    expect(at('2')).toEqual(one);
+  });
+
   it('rejects a bad depth, an unknown design and a malformed alphabet in one line, exit 2', () => {
     const bad = join(mkdtempSync(join(tmpdir(), 'ec-alpha-')), 'a.json');
     spawnSync('sh', ['-c', `printf '[{"type": "user.nope"}]' > ${bad}`]);
-    for (const args of [['--design', 'linux-6.7', '--depth', '0'], ['--design', 'linux-9'], ['--design', 'linux-6.7', '--alphabet', bad]]) {
+    for (const args of [['--design', 'linux-6.7', '--depth', '0'], ['--design', 'linux-9'], ['--design', 'linux-6.7', '--alphabet', bad], ['--design', 'linux-6.7', '--workers', '0']]) {
       const r = cli('explore', ...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -1,0 +1,97 @@
+/**
+ * One lane of a level-synchronous exploration (parallel.ts): it holds the continuations of the
+ * traces it owns, judges each one's extensions by the alphabet, and reports every outcome (the
+ * end state's fingerprint, violations, errors) for the main thread to merge in breadth-first
+ * order. It keeps a continuation only for an end state it has not seen itself; the main thread,
+ * which sees every lane's outcomes, says which of those become the next level's traces.
+ */
+import type { Event } from '../../model/index.ts';
+import { judge, type CellRun, type Continuation, type Violation } from '../evaluate.ts';
+import type { Invariant } from '../invariant.ts';
+import { toTraceEvents } from '../operands.ts';
+import type { RawEvent } from '../trace-file.ts';
+import { traceFingerprint } from './explore.ts';
+
+/** What judging one trace gave (fp is null when it violated something: it is not extended). */
+export interface Outcome {
+  readonly fp: string | null;
+  readonly hits: ReadonlyArray<{ readonly id: string; readonly failure: Violation; readonly events: readonly Event[] }>;
+  readonly errors: ReadonlyArray<readonly [string, string]>;
+}
+
+/** A request to extend some traces of the current level. */
+export interface ExpandRequest {
+  /** Positions of the traces in the current level (this lane holds each). */
+  readonly positions: readonly number[];
+  /** Alphabet indices to extend by (all, or a shard's at depth 1). */
+  readonly letters: readonly number[];
+  /** Ids of the invariants still judged. */
+  readonly invariants: readonly string[];
+  /** Keep continuations (false at the last level). */
+  readonly keep: boolean;
+}
+
+/** The lane: continuations by position, and those of the outcomes not yet adopted. */
+export class Expander {
+  private items = new Map<number, { raw: RawEvent[]; cont: Continuation | null }>();
+  private pending = new Map<string, { raw: RawEvent[]; cont: Continuation | null }>();
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly all: readonly Invariant[], private readonly cell: CellRun, private readonly alphabet: readonly RawEvent[],
+    private readonly onJudged: (n: number) => void = () => {}) {}
+
+  /** Judges the empty trace (position 0 of level 0); its fingerprint. */
+  root(ids: readonly string[]): string {
+    const j = judge(this.pick(ids), this.cell, [], { continuable: true });
+    const fp = traceFingerprint(j, 0);
+    this.seen.add(fp);
+    this.items = new Map([[0, { raw: [], cont: j.next }]]);
+    return fp;
+  }
+
+  /** Judges every extension of the requested traces, in order: outcomes[position index][letter index]. */
+  expand(r: ExpandRequest): Outcome[][] {
+    const invs = this.pick(r.invariants);
+    let n = 0;
+    return r.positions.map((pos) => {
+      const item = this.items.get(pos);
+      if (item === undefined) throw new Error(`explore lane: no trace at position ${pos}`);
+      return r.letters.map((i) => {
+        const a = this.alphabet[i] as RawEvent;
+        const raw = [...item.raw, a];
+        const j = item.cont
+          ? judge(invs, this.cell, toTraceEvents([a], 'alphabet'), { resume: item.cont, continuable: r.keep })
+          : judge(invs, this.cell, toTraceEvents(raw, 'alphabet'), { continuable: r.keep });
+        if (++n % 64 === 0) this.onJudged(64);
+        const hits = invs.filter((inv) => j.violations.has(inv.id) && !j.errors.has(inv.id))
+          .map((inv) => ({ id: inv.id, failure: j.violations.get(inv.id) as Violation, events: j.run.events }));
+        const errors = [...j.errors];
+        if (hits.length > 0) return { fp: null, hits, errors };
+        const fp = traceFingerprint(j, raw.length);
+        if (r.keep && !this.seen.has(fp)) this.pending.set(`${pos}:${i}`, { raw, cont: j.next });
+        this.seen.add(fp);
+        return { fp, hits, errors };
+      });
+    });
+  }
+
+  /** The next level: [parent position, alphabet index, new position] of each trace this lane now holds. */
+  adopt(pairs: ReadonlyArray<readonly [number, number, number]>): void {
+    const next = new Map<number, { raw: RawEvent[]; cont: Continuation | null }>();
+    for (const [pos, i, to] of pairs) {
+      const p = this.pending.get(`${pos}:${i}`);
+      if (p === undefined) throw new Error(`explore lane: no outcome ${pos}:${i} to adopt`);
+      next.set(to, p);
+    }
+    this.items = next;
+    this.pending = new Map();
+  }
+
+  private pick(ids: readonly string[]): Invariant[] {
+    return ids.map((id) => {
+      const inv = this.all.find((x) => x.id === id);
+      if (inv === undefined) throw new Error(`explore lane: no invariant ${id}`);
+      return inv;
+    });
+  }
+}
