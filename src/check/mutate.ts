@@ -7,7 +7,7 @@
  * the search generated: if user mode sees the same on every one it is suspected equivalent (the
  * change shows nowhere the search went); if it differs on a trace with no hardware event it
  * survived, and the shortest such trace shows what the suite does not judge; if it differs only
- * where an interrupt, NMI or machine check lands, it is a timing difference (below).
+ * on traces with an interrupt, NMI or machine check, it survived as `timing` (below).
  */
 import type { Paging, Vendor } from '../isa/index.ts';
 import { initialState, type Design } from '../kernel/index.ts';
@@ -31,10 +31,10 @@ export interface MutantResult {
   readonly paging: Paging;
   /**
    * `timing`: user mode sees a difference only on traces with hardware events, which the model
-   * arms by a count of boundaries: a mutant whose path is a micro-step longer or shorter has them
-   * land elsewhere (another task runs first, a trap comes one instruction later). Real interrupts
-   * are asynchronous, so no program can rely on where one lands; a flaw an interrupt reveals is
-   * the invariants' to catch, and then the mutant is killed.
+   * arms by a count of boundaries, so on a mutant whose path is a micro-step longer or shorter
+   * they land elsewhere. The trace shown may then show only that (another task runs first), or
+   * an interrupt-dependent flaw no invariant caught: it counts as a survivor in the score, and the
+   * label says that the example needs a look before it is taken as evidence.
    */
   readonly status: 'killed' | 'survived' | 'timing' | 'equivalent';
   /** Killed: the invariant, its message and minimal trace. */
@@ -119,16 +119,16 @@ function score(m: Mutant, judges: readonly Invariant[], baseCell: CellRun, at: {
 }
 
 /**
- * Killed / (killed + survived): the share of mutants with visible behaviour the suite catches.
- * Timing-only mutants count in neither (`withTiming` counts them as survivors).
+ * Killed / (killed + survived + timing): the share of mutants with visible behaviour the suite
+ * catches. `withoutTiming` leaves the timing-only ones out (an upper bound: some are flaws).
  */
-export function mutationScore(rs: readonly MutantResult[]): { killed: number; survived: number; timing: number; equivalent: number; score: number; withTiming: number } {
+export function mutationScore(rs: readonly MutantResult[]): { killed: number; survived: number; timing: number; equivalent: number; score: number; withoutTiming: number } {
   const killed = rs.filter((r) => r.status === 'killed').length;
   const survived = rs.filter((r) => r.status === 'survived').length;
   const timing = rs.filter((r) => r.status === 'timing').length;
   const ratio = (a: number, b: number): number => (b === 0 ? 1 : a / b);
   return {
     killed, survived, timing, equivalent: rs.length - killed - survived - timing,
-    score: ratio(killed, killed + survived), withTiming: ratio(killed, killed + survived + timing),
+    score: ratio(killed, killed + survived + timing), withoutTiming: ratio(killed, killed + survived),
   };
 }

@@ -33,7 +33,7 @@ const mutantSchema = z.strictObject({
   status: z.enum(['killed', 'survived', 'timing', 'equivalent']),
   /** Killed: the invariant that did it, its message and minimal trace. */
   killer: z.strictObject({ invariant: z.string(), message: z.string(), events: z.array(eventSchema) }).optional(),
-  /** Survived or timing: a trace on which user mode sees a difference from the base design (timing: only with hardware events). */
+  /** Survived or timing: a trace on which user mode sees a difference from the base design (timing: every such trace has hardware events). */
   differs: z.array(eventSchema).optional(),
 });
 
@@ -42,9 +42,9 @@ export const mutateOutputSchema = z.strictObject({
   format: z.literal('entrycheck/mutate@1'),
   design: z.string(), runs: int, seed: int, exploreDepth: int,
   killed: int, survived: int, timing: int, equivalent: int,
-  /** killed / (killed + survived). */
-  score: z.number(),
   /** killed / (killed + survived + timing). */
-  withTiming: z.number(),
+  score: z.number(),
+  /** killed / (killed + survived): an upper bound (some timing-only survivors are flaws). */
+  withoutTiming: z.number(),
   mutants: z.array(mutantSchema),
 });

@@ -46,6 +46,20 @@ describe('mutate', () => {
     expect(cs?.status).toBe('killed');
     expect(cs?.killer?.events).toHaveLength(1);
     expect(rs.find((r) => r.change.startsWith('sysretChecks.rip'))?.status).toBe('equivalent');
-    expect(mutationScore(rs)).toEqual({ killed: 1, survived: 0, timing: 0, equivalent: 1, score: 1, withTiming: 1 });
+    expect(mutationScore(rs)).toEqual({ killed: 1, survived: 0, timing: 0, equivalent: 1, score: 1, withoutTiming: 1 });
+  });
+
+  it('tells a survivor seen without hardware events (the guard page) from one seen only with them (NMIs from user mode on IST)', () => {
+    const rs = mutate({
+      base: linux67, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 30, seed: 1, search: { exploreDepth: 1 },
+      only: ['guardpage', 'nmifromuser'],
+    });
+    const guard = rs.find((r) => r.change.startsWith('guardPage'));
+    expect(guard?.status, '[FAIL] expected the mapped top page to be seen by a plain trace').toBe('survived');
+    expect(guard?.differs?.some((e) => e.type.startsWith('hw.'))).toBe(false);
+    const nmi = rs.find((r) => r.change.startsWith('nmiFromUser'));
+    expect(nmi?.status).toBe('timing');
+    expect(nmi?.differs?.some((e) => e.type.startsWith('hw.'))).toBe(true);
+    expect(mutationScore(rs)).toMatchObject({ killed: 0, survived: 1, timing: 1, score: 0, withoutTiming: 0 });
   });
 });
