@@ -3,7 +3,8 @@
  * frames (gen/events.ts bitAway). A window condition (an armed watchpoint, a trap held by a MOV SS
  * shadow, an armed NMI) makes the events that act on it "newly enabled", so the run's exploration
  * extends exactly the states that opened one; and the exploration then finds, with no sequence
- * written for it, CVE-2018-8897's four events and a nested NMI.
+ * written for it, CVE-2018-8897's four events, a nested NMI, and CVE-2015-3291's NMI in the
+ * SYSCALL window with a user RSP on the NMI stack.
  */
 import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
@@ -14,7 +15,7 @@ import { bitAway } from '../../src/check/gen/events.ts';
 import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf } from '../../src/check/session.ts';
 import type { RawEvent } from '../../src/check/trace-file.ts';
-import { findDesign, initialState, type Design } from '../../src/kernel/index.ts';
+import { findDesign, initialState, variant, type Design } from '../../src/kernel/index.ts';
 import { replay } from '../../src/model/index.ts';
 
 const design = (name: string): Design => findDesign(name) as Design;
@@ -44,12 +45,17 @@ describe('window conditions', () => {
     expect(newlyEnabled(INT3, maskAfter([MOVSS]), maskAfter([]))).toBe(false);
   });
 
-  it('an armed NMI newly enables another NMI (one that lands in its handler), not an IRQ', () => {
+  it('an armed NMI newly enables another NMI (one that lands in its handler) and a kernel entry, not an IRQ', () => {
     // Due one boundary into the next event: still armed when this trace ends.
     const armed = maskAfter([{ type: 'hw.nmi', after: 1 }]);
     const root = maskAfter([]);
     expect(newlyEnabled({ type: 'hw.nmi', after: 1 }, armed, root)).toBe(true);
     expect(newlyEnabled({ type: 'hw.irq', after: 1 }, armed, root)).toBe(false);
+    // ... and a system call, in whose entry it lands (the SYSCALL window before the stack switch).
+    expect(newlyEnabled({ type: 'user.syscall', nr: 'getpid' }, armed, root)).toBe(true);
+    expect(newlyEnabled({ type: 'user.nop' }, armed, root)).toBe(false);
+    // An armed IRQ opens no window: IRQs are masked in the entries.
+    expect(newlyEnabled({ type: 'user.syscall', nr: 'getpid' }, maskAfter([{ type: 'hw.irq', after: 1 }]), root)).toBe(false);
   });
 
   it('a halted kernel enables nothing', () => {
@@ -67,6 +73,14 @@ describe('the run\'s exploration finds what a window hides', () => {
     const x = run('linux-4.16', health);
     expect(x.found?.raw.map((e) => e.type), '[FAIL] expected attach, watch, MOV SS, an instruction').toEqual(['tracer.attach', 'tracer.watch', 'user.movSs', expect.stringMatching(/^user\./)]);
     expect(run('linux-6.7', health).found).toBeNull();
+  });
+
+  it('CVE-2015-3291 on linux-6.7 with the nested-NMI test by RSP only (no DF test), not on linux-6.7', async () => {
+    const safety = await invs('nmi-safety');
+    const rspOnly = variant(design('linux-6.7'), 'linux-6.7-nested-by-rsp', { nestedNmi: 'rsp' });
+    const x = explore({ invariants: safety, cell: { kernel: kernelOf(rspOnly), vendor: 'intel', paging: 4 }, alphabet: defaultAlphabet(), depth: 2, extendNewlyEnabled: true, extraLevels: 2 });
+    expect(x.found?.raw.map((e) => e.type), '[FAIL] expected a user RSP, an NMI, a kernel entry').toEqual(['user.setReg', 'hw.nmi', expect.stringMatching(/^user\./)]);
+    expect(run('linux-6.7', safety).found).toBeNull();
   });
 
   it('a nested NMI on linux-6.7 (the handler faults on a user stack on the null page)', async () => {

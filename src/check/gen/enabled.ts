@@ -20,7 +20,7 @@ const SLEEPER = 16;
 const WATCH = 32;
 /** A debug trap is pending at this boundary (held by a MOV SS shadow): the next instruction runs inside that window. */
 const TRAP = 64;
-/** A hardware event is armed to fire within the next event: another one can land inside its handler. */
+/** An NMI is armed to fire within the next event: it lands inside that event's kernel entry, or another lands in its handler. */
 const ARMED = 128;
 
 /** The enabling conditions a state meets, as a bit mask (0: nothing but hardware events). */
@@ -35,7 +35,7 @@ export function enabledMask(m: MachineState): number {
   if (m.k.tasks.some((t) => t.mode === 'blocked' && t.wait === 'nanosleep')) mask |= SLEEPER;
   if (m.cpu.watch !== null) mask |= WATCH;
   if (m.cpu.pendingDb !== null) mask |= TRAP;
-  if (m.hw.armed.length > 0) mask |= ARMED;
+  if (m.hw.armed.some((a) => a.kind === 'nmi')) mask |= ARMED;
   return mask;
 }
 
@@ -53,12 +53,14 @@ export function newlyEnabled(e: RawEvent, mask: number, before: number): boolean
 
 /**
  * Conditions an event acts on beyond what it needs: any instruction runs in a pending trap's
- * window; a watched access hits the watchpoint; a hardware event lands in an armed one's handler.
+ * window; a watched access hits the watchpoint; an armed NMI lands in the next kernel entry's
+ * first micro-steps or has another NMI land in its handler.
  */
 function uses(e: RawEvent): number {
   if (e.type === 'hw.nmi') return ARMED;
   if (!e.type.startsWith('user.')) return 0;
-  return TRAP | (e.type === 'user.movSs' && e.watched ? WATCH : 0);
+  const enters = e.type === 'user.syscall' || e.type === 'user.int80' || e.type === 'user.sysenter';
+  return TRAP | (enters ? ARMED : 0) | (e.type === 'user.movSs' && e.watched ? WATCH : 0);
 }
 
 /** The condition each event type needs (0: always enabled while the kernel is alive). */
