@@ -66,7 +66,12 @@ export function pushActivation(w: Machine, act: Omit<Activation, 'id'>): void {
   k.idle = false;
   const t = w.taskW(k.current);
   const acts = w.actsW(k.current);
-  acts.push({ ...act, id });
+  // Field by field, in the order a spread gives: `{ ...act, id }` makes V8 (Node 20) mint a new
+  // hidden class per activation, and every read of an activation then misses its inline cache.
+  acts.push({
+    cause: act.cause, vector: act.vector, fromUser: act.fromUser, frame: act.frame, interrupted: act.interrupted, hw: act.hw,
+    notes: act.notes, id,
+  });
   if (act.fromUser) { t.mode = 'kernel'; t.written = 0; }
   const rec = w.rec;
   const key = act.cause === 'idt' ? `idt:${act.vector}` : act.cause;
