@@ -12,6 +12,7 @@ import { fixRflags, IF, NT, RF, TF, VM } from './rflags.ts';
 import { flatCode, nullSegment } from './segments.ts';
 import type { Fault } from './result.ts';
 import { wrap64 } from './u64.ts';
+import { copyCpu, cpuAt } from './copy.ts';
 
 /**
  * One event to deliver. `kind` decides the RF bit in the pushed image and whether the gate's DPL
@@ -108,7 +109,7 @@ function asPushed(d: Delivery): Delivery {
 export function deliver(cpu: CpuState, mem: Memory, d: Delivery): DeliveryResult {
   if (!Number.isInteger(d.vector) || d.vector < 0 || d.vector > 255) throw new IsaInputError(isaErrors.badVector(d.vector));
   // #PF records its address in CR2 as the fault is recognised, before delivery (reference 5.2).
-  const start = d.cr2 !== undefined && d.vector === VEC.PF ? { ...cpu, cr2: d.cr2 } : cpu;
+  const start = d.cr2 !== undefined && d.vector === VEC.PF ? withCr2(cpu, d.cr2) : cpu;
   const ext = d.kind === 'software' ? 0 : 1;
   const gate = start.idt[d.vector];
   if (gate === undefined || !gate.present) {
@@ -139,17 +140,21 @@ export function deliver(cpu: CpuState, mem: Memory, d: Delivery): DeliveryResult
   if (ro !== undefined) return { ok: false, cpu: start, fault: { vector: VEC.PF, error: 3, cr2: ro } };
   let rflags = start.rflags & ~(TF | NT | RF | VM);
   if (gate.type === 'interrupt') rflags &= ~IF;
-  const next: CpuState = {
-    ...start,
-    regs: { ...start.regs, rsp, rip: gate.handler },
-    rflags: fixRflags(rflags),
-    cs: flatCode(KERNEL_CS, 0, true),
-    ss: privilegeChange ? nullSegment(0) : start.ss,
-    nmiBlocked: start.nmiBlocked || d.kind === 'nmi',
-    shadow: 'none',
-    pendingDb: d.vector === VEC.DB ? null : start.pendingDb,
-  };
+  const next = cpuAt(start, gate.handler, rsp);
+  next.rflags = fixRflags(rflags);
+  next.cs = flatCode(KERNEL_CS, 0, true);
+  next.ss = privilegeChange ? nullSegment(0) : start.ss;
+  next.nmiBlocked = start.nmiBlocked || d.kind === 'nmi';
+  next.shadow = 'none';
+  next.pendingDb = d.vector === VEC.DB ? null : start.pendingDb;
   return pushedResult(next, mem, { at: rsp, values: pushed.reverse() }, { rsp, top, ist: gate.ist, privilegeChange });
+}
+
+/** `cpu` with CR2 set (a #PF records its address as it is recognised). */
+function withCr2(cpu: CpuState, cr2: bigint): CpuState {
+  const n = copyCpu(cpu);
+  n.cr2 = cr2;
+  return n;
 }
 
 /** The lowest address of [from, to) inside a write-protected range, if any. */

@@ -11,6 +11,7 @@ import { fault, ok, retire, type ExecResult } from './result.ts';
 import { fixRflags, IF, iopl, IOPL, NT, VIF, VIP, VM } from './rflags.ts';
 import { fromDescriptor, isNullSel, lookupDescriptor, nullSegment, rpl, type Segment } from './segments.ts';
 import { low32 } from './u64.ts';
+import { copyCpu, cpuAt } from './copy.ts';
 
 /** The five qwords IRETQ pops, lowest address first. */
 export interface IretFrame {
@@ -43,7 +44,7 @@ export function readIretFrame(cpu: CpuState, mem: Memory): IretFrame {
  * Loads RIP, CS, RFLAGS (RF, AC, ID too; IF, IOPL, VIF, VIP because old CPL is 0), RSP, SS.
  */
 export function iretq(cpu: CpuState, mem: Memory): ExecResult {
-  const unblocked: CpuState = cpu.nmiBlocked ? { ...cpu, nmiBlocked: false } : cpu;
+  const unblocked: CpuState = cpu.nmiBlocked ? unblockNmi(cpu) : cpu;
   const gp = (error: number): ExecResult => fault(unblocked, mem, { vector: VEC.GP, error });
   if ((cpu.rflags & NT) !== 0n) return gp(0);
   const f = readIretFrame(cpu, mem);
@@ -71,14 +72,18 @@ export function iretq(cpu: CpuState, mem: Memory): ExecResult {
   if (level > 0) keep |= IOPL | VIF | VIP;
   if (level > iopl(cpu.rflags)) keep |= IF;
   const rflags = fixRflags((cpu.rflags & keep) | (f.rflags & ~keep));
-  const next: CpuState = {
-    ...unblocked,
-    regs: { ...cpu.regs, rip: f.rip, rsp: iretRsp(cpu, f.rsp, csDesc.l, ss) },
-    rflags,
-    cs: fromDescriptor(f.cs, csDesc),
-    ss,
-  };
+  const next = cpuAt(unblocked, f.rip, iretRsp(cpu, f.rsp, csDesc.l, ss));
+  next.rflags = rflags;
+  next.cs = fromDescriptor(f.cs, csDesc);
+  next.ss = ss;
   return ok(retire(cpu, next, { loadsRf: true }), mem);
+}
+
+/** `cpu` with NMIs unblocked (IRET ends NMI blocking even when it faults). */
+function unblockNmi(cpu: CpuState): CpuState {
+  const n = copyCpu(cpu);
+  n.nmiBlocked = false;
+  return n;
 }
 
 /**

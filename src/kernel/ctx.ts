@@ -2,7 +2,7 @@
  * What every kernel path is built with (the design's knobs, overrides, and the text it is
  * assembled into), plus the step builders the entry and exit paths share.
  */
-import { rf, retire, swapgs, type Regs } from '../isa/index.ts';
+import { copyCpu, rf, retire, swapgs, type Regs } from '../isa/index.ts';
 import { ptBit, type Machine, type PtField } from '../model/index.ts';
 import type { DesignOverrides, Knobs } from './design.ts';
 import { cli, isa, setRegs, writePt } from './ops.ts';
@@ -28,9 +28,15 @@ export const ESRCH = errno(3);
 export const swapgsStep = (why = 'swapgs'): StepSpec =>
   step(why, (w) => isa(w, swapgs(w.cpu, w.mem)), { insn: true });
 
+const STI = { opensShadow: 'sti' } as const;
+
 /** `sti`: IF on, with the one-instruction STI shadow. */
 export const stiStep = (why = 'sti'): StepSpec =>
-  step(why, (w) => { w.setCpu(retire(w.cpu, { ...w.cpu, rflags: w.cpu.rflags | rf.IF }, { opensShadow: 'sti' })); }, { insn: true });
+  step(why, (w) => {
+    const after = copyCpu(w.cpu);
+    after.rflags = w.cpu.rflags | rf.IF;
+    w.setCpu(retire(w.cpu, after, STI));
+  }, { insn: true });
 
 /** `cli`. */
 export const cliStep = (why = 'cli'): StepSpec => step(why, (w) => cli(w));

@@ -8,7 +8,7 @@
  * IRET to user (error_entry's bad-IRET case, fixup_bad_iret); paranoid (IST) entries work out GS
  * without trusting CS alone and restore it on exit (linux-entry-history 6.5).
  */
-import { iretq, readQ, rf, VEC } from '../isa/index.ts';
+import { cpuAt, iretq, readQ, rf, VEC } from '../isa/index.ts';
 import { KernelCorruption, recordDecision, type Machine, type MachineState } from '../model/index.ts';
 import { cliStep, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
@@ -54,7 +54,7 @@ const frameToPtRegs = step('pt_regs: hardware frame; orig_ax = -1; RSP = task_pt
 export function iretToKernel(why: string): Item {
   return step(why, (w) => {
     const f = frameOf(w);
-    const fault = isa(w, iretq({ ...w.cpu, regs: { ...w.cpu.regs, rsp: f.at } }, w.mem));
+    const fault = isa(w, iretq(cpuAt(w.cpu, w.cpu.regs.rip, f.at), w.mem));
     if (fault) return fault;
     popAct(w);
   }, { insn: true });

@@ -11,7 +11,7 @@
  * one to repeat; no NMI is lost; CR2 is what the interrupted code left; NMIs from user mode run
  * on the thread stack and return without exit work (9b6e6a8334d5).
  */
-import { iretq, rf } from '../isa/index.ts';
+import { cpuAt, iretq, rf } from '../isa/index.ts';
 import { pageOf, recordDecision, type Machine, type StepOut } from '../model/index.ts';
 import { pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { frameOf, iretToKernel } from './entry-idt.ts';
@@ -85,7 +85,7 @@ export function nmiPrograms(c: Ctx): Program[] {
         ? [T.addr('repeat_nmi'), BigInt(w.cpu.cs.sel), w.cpu.rflags & ~rf.DF, w.cpu.regs.rsp, BigInt(w.cpu.ss.sel)]
         : [s.rip, s.cs, s.flags, s.rsp, s.ss].map((v) => BigInt(v as bigint));
       w.writeQs(at, frame);
-      const fault = isa(w, iretq({ ...w.cpu, regs: { ...w.cpu.regs, rsp: at } }, w.mem));
+      const fault = isa(w, iretq(cpuAt(w.cpu, w.cpu.regs.rip, at), w.mem));
       if (fault) return fault;
       if (!repeat) popAct(w);
     }, { insn: true }),

@@ -11,7 +11,7 @@
  */
 import type { DecisionLog } from './decisions.ts';
 import { freeze } from 'immer';
-import { ODD, offsetOfLast, pageNumberOf, writeInPage, type CpuState, type MemChunk, type Memory, type Regs } from '../isa/index.ts';
+import { copyCpu, copyRegs, ODD, offsetOfLast, pageNumberOf, writeInPage, type CpuState, type MemChunk, type Memory, type Regs } from '../isa/index.ts';
 import type { MicroStep } from './kernel-api.ts';
 import type { Observation, ReturnVia } from './observations.ts';
 import type { Activation, HwState, KernelState, MachineState, Notes, PageKind, PerCpu, PtRegs, Task } from './state.ts';
@@ -185,7 +185,7 @@ export class Machine implements MachineState {
   cpuW(): Mut<CpuState> {
     const c = this.s.cpu;
     if (this.oCpu === c) return c as Mut<CpuState>;
-    const n = { ...c };
+    const n = copyCpu(c);
     this.oCpu = n;
     this.s.cpu = n;
     return n;
@@ -196,7 +196,7 @@ export class Machine implements MachineState {
     const c = this.cpuW();
     const r = c.regs;
     if (this.oRegs === r) return r as Mut<Regs>;
-    const n = { ...r };
+    const n = copyRegs(r);
     this.oRegs = n;
     c.regs = n;
     return n;
