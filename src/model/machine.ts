@@ -12,6 +12,7 @@
 import type { DecisionLog } from './decisions.ts';
 import { freeze } from 'immer';
 import { copyCpu, copyRegs, ODD, offsetOfLast, pageNumberOf, writeInPage, type CpuState, type MemChunk, type Memory, type Regs } from '../isa/index.ts';
+import { copyHw, copyKernel, copyPercpu, copyPt, copyState, copyTask } from './copy.ts';
 import type { MicroStep } from './kernel-api.ts';
 import type { Observation, ReturnVia } from './observations.ts';
 import type { Activation, HwState, KernelState, MachineState, Notes, PageKind, PerCpu, PtRegs, Task } from './state.ts';
@@ -126,7 +127,7 @@ export class Machine implements MachineState {
   lastStep: MicroStep | undefined = undefined;
 
   constructor(start: MachineState, readonly rec: Recording = newRecording({ forks: false })) {
-    this.s = { ...start };
+    this.s = copyState(start);
     this.last = start;
   }
 
@@ -143,7 +144,7 @@ export class Machine implements MachineState {
     const last = this.last;
     // Nothing written since the last snapshot: the same value (a skipped event changes nothing).
     if (last !== null && last.cpu === snap.cpu && last.mem === snap.mem && last.k === snap.k && last.hw === snap.hw && last.clock === snap.clock) return last;
-    this.s = { ...snap };
+    this.s = copyState(snap);
     this.oCpu = this.oRegs = this.oK = this.oTasks = this.oHw = this.oPercpu = null;
     this.oTask.length = 0;
     this.oPt.length = 0;
@@ -244,7 +245,7 @@ export class Machine implements MachineState {
   kW(): Mut<KernelState> {
     const k = this.s.k;
     if (this.oK === k) return k as Mut<KernelState>;
-    const n = { ...k };
+    const n = copyKernel(k);
     this.oK = n;
     this.s.k = n;
     return n;
@@ -253,7 +254,7 @@ export class Machine implements MachineState {
   hwW(): Mut<HwState> {
     const h = this.s.hw;
     if (this.oHw === h) return h as Mut<HwState>;
-    const n = { ...h };
+    const n = copyHw(h);
     this.oHw = n;
     this.s.hw = n;
     return n;
@@ -263,7 +264,7 @@ export class Machine implements MachineState {
     const k = this.kW();
     const p = k.percpu;
     if (this.oPercpu === p) return p as Mut<PerCpu>;
-    const n = { ...p };
+    const n = copyPercpu(p);
     this.oPercpu = n;
     k.percpu = n;
     return n;
@@ -303,7 +304,7 @@ export class Machine implements MachineState {
     }
     const t = tasks[id] as Task;
     if (this.oTask[id] === t) return t as Mut<Task>;
-    const n = { ...t };
+    const n = copyTask(t);
     this.oTask[id] = n;
     tasks[id] = n;
     return n;
@@ -314,7 +315,7 @@ export class Machine implements MachineState {
     const t = this.taskW(id);
     const r = t.regs;
     if (this.oPt[id] === r) return r as Mut<PtRegs>;
-    const n = { ...r };
+    const n = copyPt(r);
     this.oPt[id] = n;
     t.regs = n;
     return n;
