@@ -25,13 +25,13 @@ let lastOffset = 0;
 
 /**
  * The page number of an address taken modulo 2^64, as the CPU does; its offset in the page is
- * left in `offsetOfLast()`. Two BigInt operations and no tuple: this runs for every stack access.
+ * left in `offsetOfLast()`. Two BigInt operations and no tuple: this runs for every stack access
+ * (a page number is below 2^52, exact as a number).
  */
 export function pageNumberOf(addr: bigint): number {
   const a = addr >= 0n && addr <= MASK64 ? addr : addr & MASK64;
-  const lo = Number(a & 0xffff_ffffn);
-  lastOffset = lo & 0xfff;
-  return Number(a >> 32n) * 0x10_0000 + Math.floor(lo / 4096);
+  lastOffset = Number(a & 0xfffn);
+  return Number(a >> 12n);
 }
 
 /** The offset in its page of the address last given to {@link pageNumberOf}. */

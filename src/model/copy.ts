@@ -45,9 +45,12 @@ export function copyState(m: MachineState): Mut<MachineState> {
   return { cpu: m.cpu, mem: m.mem, k: m.k, hw: m.hw, clock: m.clock };
 }
 
-/** A fresh copy of the kernel state; one that has `touched` (rare) keeps its key order by a spread. */
+/**
+ * A fresh copy of the kernel state; one with `touched` (rare; only ever set to an array, after
+ * the other fields) keeps its key order by a spread.
+ */
 export function copyKernel(k: KernelState): Mut<KernelState> {
-  if ('touched' in k) return { ...k };
+  if (k.touched !== undefined) return { ...k };
   return {
     current: k.current, tasks: k.tasks, runq: k.runq, percpu: k.percpu, pages: k.pages, bytes: k.bytes, nextActId: k.nextActId,
     idle: k.idle, halted: k.halted,

@@ -9,7 +9,7 @@ import {
   type CpuState, type Delivery, type Fault,
 } from '../isa/index.ts';
 import { isStepFault, KernelCorruption, type KernelImpl, type MicroStep } from './kernel-api.ts';
-import { EDGE_MAP_SIZE, type Machine, type Recording } from './machine.ts';
+import { EDGE_MAP_SIZE, type Machine, type Mut, type Recording } from './machine.ts';
 import type { Activation, HwFacts, MachineState, Task } from './state.ts';
 
 /** Distance between consecutive micro-step addresses. */
@@ -49,14 +49,19 @@ function fireDue(w: Machine): void {
   hw.armed = armed.filter((a) => a.due > now);
 }
 
-/** The facts an activation records from its delivery. */
-export function hwFacts(d: Delivery, db?: HwFacts['db']): HwFacts {
-  return {
-    ...(d.cr2 !== undefined && d.vector === VEC.PF ? { cr2: d.cr2 } : {}),
-    ...(d.error !== undefined ? { error: d.error } : {}),
-    ...(db !== undefined && d.vector === VEC.DB ? { db } : {}),
-  };
+/** The facts an activation records from its delivery (RSP at the event too, when given). */
+export function hwFacts(d: Delivery, db?: HwFacts['db'], rsp?: bigint): Mut<HwFacts> {
+  // Added one by one, not spread: the same key order, without a hidden class per spread site.
+  const h: Mut<HwFacts> = {};
+  if (d.cr2 !== undefined && d.vector === VEC.PF) h.cr2 = d.cr2;
+  if (d.error !== undefined) h.error = d.error;
+  if (db !== undefined && d.vector === VEC.DB) h.db = db;
+  if (rsp !== undefined) h.rsp = rsp;
+  return h;
 }
+
+/** Entry counter keys of the IDT vectors, made once (not a new string per entry). */
+const IDT_KEYS: readonly string[] = Array.from({ length: 256 }, (_, v) => `idt:${v}`);
 
 /** Starts an activation on the current task (entering the kernel from user mode makes it a kernel task). */
 export function pushActivation(w: Machine, act: Omit<Activation, 'id'>): void {
@@ -74,7 +79,7 @@ export function pushActivation(w: Machine, act: Omit<Activation, 'id'>): void {
   });
   if (act.fromUser) { t.mode = 'kernel'; t.written = 0; }
   const rec = w.rec;
-  const key = act.cause === 'idt' ? `idt:${act.vector}` : act.cause;
+  const key = act.cause === 'idt' ? (IDT_KEYS[act.vector] ?? `idt:${act.vector}`) : act.cause;
   rec.entries[key] = (rec.entries[key] ?? 0) + 1;
   if (acts.length > rec.maxDepth) rec.maxDepth = acts.length;
 }
@@ -94,7 +99,7 @@ export function deliverAt(w: Machine, d: Delivery, db?: HwFacts['db']): void {
   w.writeQs(r.pushed.at, r.pushed.values);
   pushActivation(w, {
     cause: 'idt', vector: r.delivered.vector, fromUser: r.frame.privilegeChange, frame: r.frame,
-    interrupted: d.rip, hw: { ...hwFacts(r.delivered, db), rsp }, notes: {},
+    interrupted: d.rip, hw: hwFacts(r.delivered, db, rsp), notes: {},
   });
 }
 

@@ -124,7 +124,10 @@ export function storeUser(bytes: KernelState['bytes'], addr: bigint, value: bigi
   for (let i = 0; i < size; i++) {
     const a = BigInt.asUintN(64, addr + BigInt(i));
     const key = pageKey(a);
-    out[key] = { ...(out[key] === bytes[key] ? bytes[key] : out[key]), [Number(a & 0xfffn)]: Number((value >> BigInt(8 * i)) & 0xffn) };
+    // A page is copied once per store, then written in place (its keys are offsets: numeric order).
+    let page = out[key];
+    if (page === undefined || page === bytes[key]) out[key] = page = { ...page };
+    page[Number(a & 0xfffn)] = Number((value >> BigInt(8 * i)) & 0xffn);
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * is not an instruction boundary of its own). RIP advances by the instruction's length.
  */
 import {
-  breakpointDelivery, breakpointHit, cliInsn, fetchFault, icebp, into, jmpNear, low32, movSs, popf, retire, softInt,
+  breakpointDelivery, breakpointHit, copyCpu, copyRegs, cpuAt, cliInsn, fetchFault, icebp, into, jmpNear, low32, movSs, popf, retire, softInt,
   VEC, watchpointHit, wrap64, is64, wrgsbase, type CpuState, type EventOutcome, type Fault,
 } from '../isa/index.ts';
 import { currentTask, deliverAt, deliverFault, hwFacts, pushActivation } from './engine.ts';
@@ -66,18 +66,24 @@ function execAt(w: Machine, code: Code, K: KernelImpl, rip: bigint, task: Task):
   w.touch(rip);
   const next = wrap64(rip + insnLength(e));
   const simple = (change: (c: CpuState) => CpuState): false => {
-    const c = change(cpu);
-    w.setCpu(retire(cpu, { ...c, regs: { ...c.regs, rip: next } }));
+    w.setCpu(retire(cpu, cpuAt(change(cpu), next)));
     return false;
   };
   const isa = (r: { cpu: CpuState; fault: Fault | null }, at = next): boolean => {
     if (r.fault) return fail(r.fault);
-    w.setCpu({ ...r.cpu, regs: { ...r.cpu.regs, rip: at } });
+    w.setCpu(cpuAt(r.cpu, at));
     return false;
   };
   switch (e.type) {
-    case 'user.setReg':
-      return simple((c) => ({ ...c, regs: { ...c.regs, [e.reg]: is64(c) ? e.value : low32(e.value) } }));
+    case 'user.setReg': {
+      const c = copyCpu(cpu);
+      const r = copyRegs(cpu.regs);
+      r[e.reg] = is64(cpu) ? e.value : low32(e.value);
+      r.rip = next;
+      c.regs = r;
+      w.setCpu(retire(cpu, c));
+      return false;
+    }
     case 'user.nop':
       return simple((c) => c);
     case 'user.jump': {
@@ -86,7 +92,7 @@ function execAt(w: Machine, code: Code, K: KernelImpl, rip: bigint, task: Task):
     }
     case 'user.popf': {
       const r = popf(cpu, w.mem, e.flags);
-      w.setCpu({ ...r.cpu, regs: { ...r.cpu.regs, rip: next } });
+      w.setCpu(cpuAt(r.cpu, next));
       // A ptrace single step onto POPF does not count TF as ptrace's (enable_single_step's
       // is_setting_trap_flag, arch/x86/kernel/step.c): whatever TF the POPF loads is the user's
       // (found by co-simulation).
@@ -147,7 +153,7 @@ function intForm(w: Machine, e: Extract<UserEvent, { type: 'user.int' }>, next: 
     case 'into': {
       const r = into(cpu, w.mem);
       if (r === 'ud') { deliverFault(w, { vector: VEC.UD }, cpu.regs.rip); return true; }
-      if (r === null) { w.setCpu(retire(cpu, { ...cpu, regs: { ...cpu.regs, rip: next } })); return false; }
+      if (r === null) { w.setCpu(retire(cpu, cpuAt(cpu, next))); return false; }
       return softwareInterrupt(w, r);
     }
   }
@@ -179,10 +185,11 @@ function softwareInterrupt(w: Machine, r: EventOutcome, db?: HwFacts['db']): boo
   }
   w.writeQs(r.pushed.at, r.pushed.values);
   const d = r.delivered;
-  const call = d.kind === 'software' && d.vector === 0x80 ? { insn: cpu.regs.rip, args: callRegs(cpu) } : {};
+  const hw = hwFacts(d, db, cpu.regs.rsp);
+  if (d.kind === 'software' && d.vector === 0x80) { hw.insn = cpu.regs.rip; hw.args = callRegs(cpu); }
   pushActivation(w, {
     cause: 'idt', vector: d.vector, fromUser: r.frame.privilegeChange, frame: r.frame,
-    interrupted: d.rip, hw: { ...hwFacts(d, db), rsp: cpu.regs.rsp, ...call }, notes: {},
+    interrupted: d.rip, hw, notes: {},
   });
   // An INT n whose gate's DPL is below CPL raises #GP instead (SDM Vol. 3 6.12.1.1): the
   // instruction did not complete, so it is marked faulted (no single-step trap follows it).
