@@ -9,13 +9,16 @@
  * without trusting CS alone and restore it on exit (linux-entry-history 6.5).
  */
 import { cpuAt, iretq, readQ, rf, VEC } from '../isa/index.ts';
-import { KernelCorruption, recordDecision, type Machine, type MachineState } from '../model/index.ts';
+import { recordDecision, type Machine } from '../model/index.ts';
 import { cliStep, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
 import { act, call, cli, cur, isa, jump, note, popAct, setCpu, setRegs, swapGsBases, writePt } from './ops.ts';
 import { label, step, type Item, type Program } from './program.ts';
 import { rewindPartialSyscall } from './irq-fixup.ts';
 import { espfixDoubleFault } from './espfix.ts';
+import { frameAt, frameOf, frameQ } from './frame.ts';
+
+export { frameAt, frameOf, frameQ } from './frame.ts';
 
 /** An IDT vector's entry: its name, whether the CPU pushes an error code, and its C handler. */
 export interface VectorSpec {
@@ -23,19 +26,6 @@ export interface VectorSpec {
   readonly name: string;
   readonly error: boolean;
   readonly handler: string;
-}
-
-/** Hardware frame of the innermost activation: where RIP is and whether an error code sits below it. */
-export function frameOf(m: MachineState): { rip: bigint; cs: bigint; flags: bigint; rsp: bigint; ss: bigint; at: bigint; err: bigint | null } {
-  const a = act(m);
-  const f = a?.frame;
-  if (!a || !f) throw new KernelCorruption('no hardware frame for this activation');
-  const hasErr = a.hw.error !== undefined;
-  const at = f.rsp + (hasErr ? 8n : 0n);
-  return {
-    rip: readQ(m.mem, at), cs: readQ(m.mem, at + 8n), flags: readQ(m.mem, at + 16n), rsp: readQ(m.mem, at + 24n),
-    ss: readQ(m.mem, at + 32n), at, err: hasErr ? readQ(m.mem, f.rsp) : null,
-  };
 }
 
 /**
@@ -53,8 +43,7 @@ const frameToPtRegs = step('pt_regs: hardware frame; orig_ax = -1; RSP = task_pt
 /** IRET back to the interrupted kernel code, from the activation's hardware frame. */
 export function iretToKernel(why: string): Item {
   return step(why, (w) => {
-    const f = frameOf(w);
-    const fault = isa(w, iretq(cpuAt(w.cpu, w.cpu.regs.rip, f.at), w.mem));
+    const fault = isa(w, iretq(cpuAt(w.cpu, w.cpu.regs.rip, frameAt(w)), w.mem));
     if (fault) return fault;
     popAct(w);
   }, { insn: true });
@@ -71,7 +60,7 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     // ASM_CLAC first (idtentry, entry_64.S): an AC the interrupted code had set must not let
     // kernel code reach user memory past SMAP (isa/smap.ts); the IRET frame keeps the user's AC.
     step('ASM_CLAC; testb $3, CS(%rsp): from user mode?', (w) => {
-      const user = (frameOf(w).cs & 3n) === 3n;
+      const user = (frameQ(w, 8n) & 3n) === 3n;
       if ((w.cpu.rflags & rf.AC) !== 0n) setCpu(w, { rflags: w.cpu.rflags & ~rf.AC });
       jump(w, T.addr(L(recordDecision(w.rec.decisions, 'IDT entry: from user mode', [['CS RPL 3', user]], user) ? 'user' : 'kernel')));
     }),
@@ -91,7 +80,7 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     // interrupt taken at that boundary interrupted it before it ran (#MC is paranoid_entry, which
     // has no bad-IRET case: entry_64.S; IRQs are off there).
     ...(v.vector === VEC.MC || v.vector >= 0x20 ? [] : [step('fault on IRET to user mode? (RIP == native_irq_return_iret)', (w) => {
-      if (frameOf(w).rip !== T.addr('native_irq_return_iret')) return;
+      if (frameQ(w, 0n) !== T.addr('native_irq_return_iret')) return;
       // A #DF there is an IRET fault on the read-only espfix64 stack (exc_double_fault's
       // espfix64 case, espfix.ts); any other vector is error_entry's bad-IRET case.
       jump(w, T.addr(L(v.vector === VEC.DF ? 'espfix' : 'badiret')));

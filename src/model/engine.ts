@@ -10,7 +10,7 @@ import {
 } from '../isa/index.ts';
 import { isStepFault, KernelCorruption, type KernelImpl, type MicroStep } from './kernel-api.ts';
 import { EDGE_MAP_SIZE, type Machine, type Mut, type Recording } from './machine.ts';
-import type { Activation, HwFacts, MachineState, Task } from './state.ts';
+import type { Activation, Armed, HwFacts, MachineState, Task } from './state.ts';
 
 /** Distance between consecutive micro-step addresses. */
 export const STEP_BYTES = 4n;
@@ -29,11 +29,13 @@ function fireDue(w: Machine): void {
   if (armed.length === 0) return;
   const now = w.clock;
   let due = false;
-  for (const a of armed) if (a.due <= now) { due = true; break; }
+  // Indexed loops: this runs at every boundary.
+  for (let i = 0; i < armed.length; i++) if ((armed[i] as Armed).due <= now) { due = true; break; }
   if (!due) return;
   const hw = w.hwW();
   let irq = hw.irq;
-  for (const a of armed) {
+  for (let i = 0; i < armed.length; i++) {
+    const a = armed[i] as Armed;
     if (a.due > now) continue;
     if (a.kind === 'nmi') hw.nmi = true;
     else if (a.kind === 'mce') hw.mce = true;

@@ -217,15 +217,18 @@ export class Machine implements MachineState {
     this.owned.add(mem);
   }
 
+  /** A page part, writable (a copy unless owned); one closure per machine, not one per write. */
+  private readonly ownPart = <T extends object>(part: T | undefined, fresh: () => T): T => {
+    if (part !== undefined && this.owned.has(part)) return part;
+    const c = (part === undefined ? fresh() : part instanceof Map ? new Map(part) : (part as unknown as unknown[]).slice()) as T;
+    this.owned.add(c);
+    return c;
+  };
+
   /** Writes consecutive qwords from `addr` upward (kernel stores to its stacks, deliveries' pushes). */
   writeQs(addr: bigint, values: readonly bigint[]): void {
     const pages = this.ownChild<Map<number, Array<MemChunk | ReadonlyMap<number, bigint> | undefined>>>(this.s as unknown as Record<string, unknown>, 'mem');
-    const own = <T extends object>(part: T | undefined, fresh: () => T): T => {
-      if (part !== undefined && this.owned.has(part)) return part;
-      const c = (part === undefined ? fresh() : part instanceof Map ? new Map(part) : (part as unknown as unknown[]).slice()) as T;
-      this.owned.add(c);
-      return c;
-    };
+    const own = this.ownPart;
     // Consecutive qwords: page and offset advance as numbers (page numbers are contiguous).
     let page = pageNumberOf(addr);
     let off = offsetOfLast();
