@@ -11,7 +11,7 @@ import { IsaInputError, isaErrors } from './errors.ts';
 import type { Memory } from './memory.ts';
 import { dropHeldStep, fault, ok, retire, type ExecResult, type Fault } from './result.ts';
 import { deliverEvent, withCpu, type EventOutcome } from './deliver.ts';
-import { IF } from './rflags.ts';
+import { flagBits, IF_BIT } from './rflags.ts';
 import { wrap64 } from './u64.ts';
 import { copyCpu } from './copy.ts';
 
@@ -80,7 +80,7 @@ export function boundaryEvent(cpu: CpuState, nmiPending: boolean, irqPending: bo
   if (mcePending) return 'mce';
   if (cpu.pendingDb !== null && !cpu.pendingDb.held && cpu.shadow !== 'movss') return 'db';
   if (nmiPending && !cpu.nmiBlocked && cpu.shadow !== 'movss') return 'nmi';
-  if (irqPending && (cpu.rflags & IF) !== 0n && cpu.shadow === 'none') return 'irq';
+  if (irqPending && (flagBits(cpu.rflags) & IF_BIT) !== 0 && cpu.shadow === 'none') return 'irq';
   return null;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { CpuState, PendingDb, Shadow } from './cpu.ts';
 import type { Memory } from './memory.ts';
-import { RF, TF } from './rflags.ts';
+import { flagBits, RF, RF_BIT, TF_BIT } from './rflags.ts';
 import { copyCpu } from './copy.ts';
 
 /** An exception raised by an instruction, before it changed any state (except where noted). */
@@ -49,7 +49,7 @@ export interface RetireOptions {
 const NO_OPTIONS: RetireOptions = {};
 
 export function retire(before: CpuState, after: CpuState, opts: RetireOptions = NO_OPTIONS): CpuState {
-  const trap = opts.trap ?? (before.rflags & TF) !== 0n;
+  const trap = opts.trap ?? (flagBits(before.rflags) & TF_BIT) !== 0;
   let pending: PendingDb | null = after.pendingDb;
   // A #DB that was already held when this instruction began is released at its end.
   if (pending?.held && before.pendingDb?.held) pending = { cause: pending.cause, held: false };
@@ -59,7 +59,7 @@ export function retire(before: CpuState, after: CpuState, opts: RetireOptions = 
   // DR_STEP first: TRAP_TRACE; co-simulation on a real CPU and kernel shows it).
   else if (trap && pending !== null && !pending.held && pending.cause === 'watchpoint') pending = { cause: 'single-step', held: false };
   const shadow: Shadow = opts.opensShadow !== undefined && before.shadow === 'none' ? opts.opensShadow : 'none';
-  const rflags = opts.loadsRf ? after.rflags : after.rflags & ~RF;
+  const rflags = opts.loadsRf || (flagBits(after.rflags) & RF_BIT) === 0 ? after.rflags : after.rflags & ~RF;
   if (pending === after.pendingDb && shadow === after.shadow && rflags === after.rflags) return after;
   const n = copyCpu(after);
   n.pendingDb = pending;

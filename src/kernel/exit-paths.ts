@@ -17,11 +17,12 @@ import { label, step, type Program, type StepSpec } from './program.ts';
 
 /** Restores the general registers from pt_regs, except those listed. */
 function popRegs(except: readonly string[] = []): StepSpec {
+  const fields = GPR_PUSH_ORDER.filter((f) => !except.includes(f));
   return step(`POP_REGS${except.length ? ` (not ${except.join(', ')})` : ''}`, (w) => {
     ptRead(w, 'the exit path (POP_REGS)');
     const r = pt(w);
     const regs = w.regsW();
-    for (const f of GPR_PUSH_ORDER) if (!except.includes(f)) regs[f] = r[f];
+    for (const f of fields) regs[f] = r[f];
   }, { stack: true });
 }
 

@@ -5,7 +5,7 @@
  * handlers and rseq registration are what a test program would have set up.
  */
 import { EMPTY_MEMORY, makeCpu, userHalfEnd, VEC, USER_CS, USER_DS, USER32_CS, KERNEL_CS, fixRflags, rf, type Paging, type Vendor } from '../isa/index.ts';
-import { copyPt, copyTask, mapRange, NO_PAGES, PT_COMPLETE, PT_FIELDS, SA, SIG, type MachineState, type PageKind, type PtRegs, type SigAction, type Task, type UserReg } from '../model/index.ts';
+import { copyKernel, copyPt, copyTask, mapRange, NO_PAGES, PT_COMPLETE, PT_FIELDS, SA, SIG, type MachineState, type PageKind, type PtRegs, type SigAction, type Task, type UserReg } from '../model/index.ts';
 import type { BuiltKernel } from './build.ts';
 import { IST_SLOT } from './build.ts';
 import {
@@ -125,11 +125,11 @@ function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: Initial
   return {
     cpu,
     mem: EMPTY_MEMORY,
-    k: {
+    k: copyKernel({
       current: 1, tasks: [idle, task1, task2].map(copyTask), runq: [2],
       percpu: { rspScratch: 0n, nmiState: 'idle', nmiExecuting: false, nmiRepeat: false, nmiCr2: 0n, preemptCount: 0, next: 0, nmiHandled: 0, nmiLastHandled: -1 },
       pages, bytes: {}, nextActId: 1, idle: false, halted: null,
-    },
+    }),
     hw: { armed: [], irq: [], nmi: false, mce: false, mcip: false, nmiDelivered: 0, nmiLastDelivered: -1 },
     clock: 0,
   };

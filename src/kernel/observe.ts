@@ -2,11 +2,10 @@
  * Observations the kernel paths emit: returns to user mode (with what user code can see) and
  * signals.
  */
-import { is64, low32, type CpuState } from '../isa/index.ts';
+import { copyRegs, is64, low32, type CpuState } from '../isa/index.ts';
 import type { Machine, MachineState, Observation, ReturnVia, UserView } from '../model/index.ts';
 import { LANDING_PAD } from './layout.ts';
 
-const GPRS = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;
 const GPRS32 = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp'] as const;
 /** Registers __kernel_vsyscall pops at the landing pad, so a fast compat return leaves them unseen. */
 const VDSO_RESTORED = new Set(['rcx', 'rdx', 'rbp']);
@@ -16,13 +15,12 @@ const VDSO_RESTORED = new Set(['rcx', 'rdx', 'rbp']);
  * halves of the eight legacy registers, and at the vDSO landing pad not those the vDSO restores.
  */
 export function userView(cpu: CpuState): UserView {
+  // 64-bit: every GPR then RIP, which is the registers' own order: a copy (one hidden class).
+  if (is64(cpu)) return { regs: copyRegs(cpu.regs), rflags: cpu.rflags, cs: cpu.cs, ss: cpu.ss, gsBase: cpu.gsBase };
   const regs: Record<string, bigint> = {};
-  if (is64(cpu)) for (const r of GPRS) regs[r] = cpu.regs[r];
-  else {
-    for (const r of GPRS32) {
-      if (cpu.regs.rip === LANDING_PAD && VDSO_RESTORED.has(r)) continue;
-      regs[r] = low32(cpu.regs[r]);
-    }
+  for (const r of GPRS32) {
+    if (cpu.regs.rip === LANDING_PAD && VDSO_RESTORED.has(r)) continue;
+    regs[r] = low32(cpu.regs[r]);
   }
   regs.rip = cpu.regs.rip;
   return { regs, rflags: cpu.rflags, cs: cpu.cs, ss: cpu.ss, gsBase: cpu.gsBase };

@@ -45,14 +45,22 @@ export function copyState(m: MachineState): Mut<MachineState> {
   return { cpu: m.cpu, mem: m.mem, k: m.k, hw: m.hw, clock: m.clock };
 }
 
-/**
- * A fresh copy of the kernel state; one with `touched` (rare; only ever set to an array, after
- * the other fields) keeps its key order by a spread.
- */
+/** A fresh copy of the kernel state (`touched`, when present, comes last: Machine.touch adds it). */
 export function copyKernel(k: KernelState): Mut<KernelState> {
-  if (k.touched !== undefined) return { ...k };
+  if (k.touched !== undefined) return withTouched(k, k.touched);
   return {
     current: k.current, tasks: k.tasks, runq: k.runq, percpu: k.percpu, pages: k.pages, bytes: k.bytes, nextActId: k.nextActId,
     idle: k.idle, halted: k.halted,
+  };
+}
+
+/** A kernel state that has `touched`: the same fields, and it last (or a spread if it is not last). */
+function withTouched(k: KernelState, touched: readonly number[]): Mut<KernelState> {
+  let last = '';
+  for (const key in k) last = key;
+  if (last !== 'touched') return { ...k };
+  return {
+    current: k.current, tasks: k.tasks, runq: k.runq, percpu: k.percpu, pages: k.pages, bytes: k.bytes, nextActId: k.nextActId,
+    idle: k.idle, halted: k.halted, touched,
   };
 }

@@ -241,7 +241,7 @@ export function microStep(w: Machine, K: KernelImpl): void {
 /** RF, the shadow and a pending single-step trap at the end of a kernel instruction (isa/result.ts retire). */
 function endOfInstruction(w: Machine, flags0: bigint, pending0: CpuState['pendingDb'], shadow0: CpuState['shadow']): void {
   const c = w.cpu;
-  if ((flags0 & rf.TF) === 0n && pending0 === null && c.pendingDb === null && c.shadow === 'none' && (c.rflags & rf.RF) === 0n) return;
+  if ((rf.flagBits(flags0) & rf.TF_BIT) === 0 && pending0 === null && c.pendingDb === null && c.shadow === 'none' && (rf.flagBits(c.rflags) & rf.RF_BIT) === 0) return;
   w.setCpu(retire({ rflags: flags0, pendingDb: pending0, shadow: shadow0 } as CpuState, c));
 }
 

@@ -70,10 +70,9 @@ function setUserStruct(w: Machine, e: { readonly act?: SigActionOf<bigint>; read
 
 /** RAX and the argument registers of both ABIs, as a system-call instruction sees them. */
 export function callRegs(cpu: CpuState): Record<string, bigint> {
-  const out: Record<string, bigint> = { rax: cpu.regs.rax };
-  for (const r of ARGS_64) out[r] = cpu.regs[r];
-  for (const r of ARGS_32) out[r] = cpu.regs[r];
-  return out;
+  // One literal (a single hidden class), in the order RAX, ARGS_64, then the ARGS_32 not in it.
+  const r = cpu.regs;
+  return { rax: r.rax, rdi: r.rdi, rsi: r.rsi, rdx: r.rdx, r10: r.r10, r8: r.r8, r9: r.r9, rbx: r.rbx, rcx: r.rcx, rbp: r.rbp };
 }
 
 /** Starts a SYSCALL/SYSENTER activation on the current task (`before`: the CPU at the instruction). */
