@@ -24,6 +24,16 @@ export const EAGAIN = errno(11);
 export const EINVAL = errno(22);
 export const ESRCH = errno(3);
 
+/** T.addr(`sys_${name}`), remembered per name: a dispatch builds no string and looks up no label. */
+export function sysEntries(T: Text): (name: string) => bigint {
+  const known = new Map<string, bigint>();
+  return (name) => {
+    let a = known.get(name);
+    if (a === undefined) { a = T.addr(`sys_${name}`); known.set(name, a); }
+    return a;
+  };
+}
+
 /** `swapgs` as a micro-step. */
 export const swapgsStep = (why = 'swapgs'): StepSpec =>
   step(why, (w) => isa(w, swapgs(w.cpu, w.mem)), { insn: true });

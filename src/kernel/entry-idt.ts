@@ -54,6 +54,8 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
   const { T, d } = c;
   const n = `asm_${v.name}`;
   const L = (s: string): string => `${n}.${s}`;
+  // Label names made once, not per step run.
+  const [toUser, toKernel, toEspfix, toBadIret] = [L('user'), L('kernel'), L('espfix'), L('badiret')];
   const badIret = d.badIret === 'fixup' ? 'fixup_bad_iret' : 'legacy_bad_iret';
   const items: Item[] = [
     ...(v.vector >= 0x20 && d.irqEntryFixup ? [step('fix up a partial SYSCALL entry (rewind it)', (w) => rewindPartialSyscall(c, w))] : []),
@@ -62,7 +64,7 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     step('ASM_CLAC; testb $3, CS(%rsp): from user mode?', (w) => {
       const user = (frameQ(w, 8n) & 3n) === 3n;
       if ((w.cpu.rflags & rf.AC) !== 0n) setCpu(w, { rflags: w.cpu.rflags & ~rf.AC });
-      jump(w, T.addr(L(recordDecision(w.rec.decisions, 'IDT entry: from user mode', [['CS RPL 3', user]], user) ? 'user' : 'kernel')));
+      jump(w, T.addr(recordDecision(w.rec.decisions, 'IDT entry: from user mode', [['CS RPL 3', user]], user) ? toUser : toKernel));
     }),
     label(L('user')),
     swapgsStep('swapgs (user GS -> kernel GS)'),
@@ -83,7 +85,7 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
       if (frameQ(w, 0n) !== T.addr('native_irq_return_iret')) return;
       // A #DF there is an IRET fault on the read-only espfix64 stack (exc_double_fault's
       // espfix64 case, espfix.ts); any other vector is error_entry's bad-IRET case.
-      jump(w, T.addr(L(v.vector === VEC.DF ? 'espfix' : 'badiret')));
+      jump(w, T.addr(v.vector === VEC.DF ? toEspfix : toBadIret));
     })]),
     // PUSH_AND_CLEAR_REGS / POP_REGS (entry_64.S): the interrupted kernel code's registers live on
     // its own stack while the handler runs, so they survive a preempt_schedule_irq that lets

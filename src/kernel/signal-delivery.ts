@@ -12,7 +12,7 @@
  */
 import { rf, USER_CS, USER32_CS, USER_DS } from '../isa/index.ts';
 import {
-  accessFault, copyPt, pageOf, SA, SI, SIG, sigBit, TIF, type Machine, type MachineState, type PtRegs, type SavedContext, type Task,
+  accessFault, copyPt, pageOf, SA, savedContext, SI, SIG, sigBit, TIF, type Machine, type MachineState, type PtRegs, type SavedContext, type Task,
 } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
 import { call, cur, patchTask, ret, tif, writePt } from './ops.ts';
@@ -167,10 +167,7 @@ function deliverToHandler(c: Ctx, w: Machine, t: Task, sig: number, info: SigInf
     forceSig(w, SIG.SIGSEGV, SI.KERNEL, 0n);
     return;
   }
-  const saved: SavedContext = {
-    ...regs, ucFlags: ucFlags(regs, ia32), err: t.trapInfo.error, trapno: BigInt(t.trapInfo.trapNr), cr2: t.trapInfo.cr2,
-    mask: t.sig.blocked, ia32,
-  };
+  const saved = savedContext(regs, ucFlags(regs, ia32), t.trapInfo.error, BigInt(t.trapInfo.trapNr), t.trapInfo.cr2, t.sig.blocked, ia32);
   w.emit(delivered(t, sig, info, frame, saved));
   if (accessFault(w.k, w.cpu.paging, frame, 'write', false) !== null) w.setPage(frame, 'data');
   const entering = (action.flags & SA.ONSTACK) !== 0n && t.sig.altstack !== null && !onSigStack(t, regs.rsp);

@@ -5,7 +5,8 @@
  * literal with every field always has one (isa/copy.ts does the same for the CPU).
  */
 import type { Mut } from './machine.ts';
-import type { HwState, KernelState, MachineState, PerCpu, PtRegs, Task } from './state.ts';
+import type { SavedContext } from './signal-state.ts';
+import type { Activation, HwState, KernelState, MachineState, PerCpu, PtRegs, Task } from './state.ts';
 
 /** A fresh copy of a task (sharing its parts). */
 export function copyTask(t: Task): Mut<Task> {
@@ -62,5 +63,26 @@ function withTouched(k: KernelState, touched: readonly number[]): Mut<KernelStat
   return {
     current: k.current, tasks: k.tasks, runq: k.runq, percpu: k.percpu, pages: k.pages, bytes: k.bytes, nextActId: k.nextActId,
     idle: k.idle, halted: k.halted, touched,
+  };
+}
+
+/** A fresh copy of an activation: field by field in pushActivation's order, else (another order) a spread. */
+export function copyAct(a: Activation): Mut<Activation> {
+  for (const first in a) {
+    if (first !== 'cause') return { ...a };
+    break;
+  }
+  return {
+    cause: a.cause, vector: a.vector, fromUser: a.fromUser, frame: a.frame, interrupted: a.interrupted, hw: a.hw, notes: a.notes,
+    id: a.id,
+  };
+}
+
+/** A signal frame's saved context: pt_regs, then the frame's own fields (SavedContext order). */
+export function savedContext(r: PtRegs, ucFlags: bigint, err: bigint, trapno: bigint, cr2: bigint, mask: bigint, ia32: boolean): SavedContext {
+  return {
+    r15: r.r15, r14: r.r14, r13: r.r13, r12: r.r12, rbp: r.rbp, rbx: r.rbx, r11: r.r11, r10: r.r10, r9: r.r9, r8: r.r8,
+    rax: r.rax, rcx: r.rcx, rdx: r.rdx, rsi: r.rsi, rdi: r.rdi, orig_rax: r.orig_rax, rip: r.rip, cs: r.cs, rflags: r.rflags,
+    rsp: r.rsp, ss: r.ss, ucFlags, err, trapno, cr2, mask, ia32,
   };
 }

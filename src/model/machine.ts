@@ -12,7 +12,7 @@
 import type { DecisionLog } from './decisions.ts';
 import { freeze } from 'immer';
 import { copyCpu, copyRegs, ODD, offsetOfLast, pageNumberOf, writeInPage, type CpuState, type MemChunk, type Memory, type Regs } from '../isa/index.ts';
-import { copyHw, copyKernel, copyPercpu, copyPt, copyState, copyTask } from './copy.ts';
+import { copyAct, copyHw, copyKernel, copyPercpu, copyPt, copyState, copyTask } from './copy.ts';
 import type { MicroStep } from './kernel-api.ts';
 import type { Observation, ReturnVia } from './observations.ts';
 import type { Activation, HwState, KernelState, MachineState, Notes, PageKind, PerCpu, PtRegs, Task } from './state.ts';
@@ -339,7 +339,13 @@ export class Machine implements MachineState {
   notesW(id: number): Mut<Notes> | undefined {
     const acts = this.actsW(id);
     if (acts.length === 0) return undefined;
-    const top = this.ownChild<Activation>(acts as unknown as Record<number, unknown>, acts.length - 1);
+    const i = acts.length - 1;
+    let top = acts[i] as Activation;
+    if (!this.owned.has(top)) {
+      top = copyAct(top);
+      this.owned.add(top);
+      acts[i] = top;
+    }
     return this.ownChild(top as unknown as Record<string, unknown>, 'notes');
   }
 
