@@ -56,9 +56,29 @@ export type DeliveryResult =
   }
   | { readonly ok: false; readonly cpu: CpuState; readonly fault: Fault };
 
-/** A successful result whose memory is `before` with `pushed` written, on demand. */
+/**
+ * A successful result whose memory is `before` with `pushed` written, on demand. A class, so the
+ * getter lives on the prototype: an object literal with a getter costs ~0.5 us to make on Node 20.
+ */
+class PushedResult {
+  readonly ok: true;
+  readonly cpu: CpuState;
+  readonly pushed: Pushed;
+  readonly frame: FrameInfo;
+  readonly before: Memory;
+  constructor(cpu: CpuState, before: Memory, pushed: Pushed, frame: FrameInfo) {
+    this.ok = true;
+    this.cpu = cpu;
+    this.pushed = pushed;
+    this.frame = frame;
+    this.before = before;
+  }
+
+  get mem(): Memory { return writeQs(this.before, this.pushed.at, this.pushed.values); }
+}
+
 function pushedResult(cpu: CpuState, before: Memory, pushed: Pushed, frame: FrameInfo): Extract<DeliveryResult, { ok: true }> {
-  return { ok: true, cpu, pushed, frame, before, get mem() { return writeQs(before, pushed.at, pushed.values); } };
+  return new PushedResult(cpu, before, pushed, frame);
 }
 
 /** The same delivery outcome with another CPU state (the memory stays lazy). */

@@ -103,6 +103,11 @@ export function setFreezeSnapshots(on: boolean): void {
   freezeSnapshots = on;
 }
 
+/** Empties ownership slots without giving back their storage. */
+function forget(slots: Array<object | undefined>): void {
+  for (let i = 0; i < slots.length; i++) slots[i] = undefined;
+}
+
 /** The working machine. */
 export class Machine implements MachineState {
   private s: Mut<MachineState>;
@@ -146,10 +151,12 @@ export class Machine implements MachineState {
     if (last !== null && last.cpu === snap.cpu && last.mem === snap.mem && last.k === snap.k && last.hw === snap.hw && last.clock === snap.clock) return last;
     this.s = copyState(snap);
     this.oCpu = this.oRegs = this.oK = this.oTasks = this.oHw = this.oPercpu = null;
-    this.oTask.length = 0;
-    this.oPt.length = 0;
-    this.oActs.length = 0;
-    this.owned.clear();
+    // Slots emptied in place and the set cleared only when used: with a probe that needs the
+    // state before each step this runs at every micro-step (Set.clear allocates a new table).
+    forget(this.oTask);
+    forget(this.oPt);
+    forget(this.oActs);
+    if (this.owned.size !== 0) this.owned.clear();
     this.last = freezeSnapshots ? freeze(snap, true) : snap;
     return this.last;
   }
