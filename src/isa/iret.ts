@@ -6,7 +6,7 @@
 import { isCanonical } from './canonical.ts';
 import { cpl, type CpuState } from './cpu.ts';
 import { VEC } from './defaults.ts';
-import { readQ, type Memory } from './memory.ts';
+import { readQs, type Memory } from './memory.ts';
 import { fault, ok, retire, type ExecResult } from './result.ts';
 import { fixRflags, IF, iopl, IOPL, NT, VIF, VIP, VM } from './rflags.ts';
 import { fromDescriptor, isNullSel, lookupDescriptor, nullSegment, rpl, type Segment } from './segments.ts';
@@ -24,13 +24,13 @@ export interface IretFrame {
 
 /** Reads the IRET frame at RSP. */
 export function readIretFrame(cpu: CpuState, mem: Memory): IretFrame {
-  const at = cpu.regs.rsp;
+  const q = readQs(mem, cpu.regs.rsp, 5);
   return {
-    rip: readQ(mem, at),
-    cs: Number(readQ(mem, at + 8n) & 0xffffn),
-    rflags: readQ(mem, at + 16n),
-    rsp: readQ(mem, at + 24n),
-    ss: Number(readQ(mem, at + 32n) & 0xffffn),
+    rip: q[0] as bigint,
+    cs: Number((q[1] as bigint) & 0xffffn),
+    rflags: q[2] as bigint,
+    rsp: q[3] as bigint,
+    ss: Number((q[4] as bigint) & 0xffffn),
   };
 }
 

@@ -69,6 +69,22 @@ export function readQ(mem: Memory, addr: bigint): bigint {
   return readInPage(mem.get(page), lastOffset);
 }
 
+/**
+ * Reads `n` consecutive qwords from `addr` upward, as `n` readQ calls would (wrapping at 2^64),
+ * with one address split: page and offset then advance as numbers (a frame is read in one go).
+ */
+export function readQs(mem: Memory, addr: bigint, n: number): bigint[] {
+  let page = pageNumberOf(addr);
+  let off = lastOffset;
+  let p = mem.get(page);
+  const out = new Array<bigint>(n);
+  for (let i = 0; i < n; i++, off += 8) {
+    if (off >= 4096) { off -= 4096; page = page + 1 === 2 ** 52 ? 0 : page + 1; p = mem.get(page); }
+    out[i] = readInPage(p, off);
+  }
+  return out;
+}
+
 const copyPart = <T extends object>(part: T | undefined, fresh: () => T): T =>
   (part === undefined ? fresh() : part instanceof Map ? new Map(part) : (part as unknown as unknown[]).slice()) as T;
 

@@ -2,7 +2,7 @@
  * The hardware frame of the innermost activation (what event delivery pushed), read from the
  * kernel stack: whole, or one qword when a step tests only that (a read allocates a BigInt).
  */
-import { readQ } from '../isa/index.ts';
+import { readQ, readQs } from '../isa/index.ts';
 import { KernelCorruption, type MachineState } from '../model/index.ts';
 import { act } from './ops.ts';
 
@@ -24,8 +24,11 @@ export function frameOf(m: MachineState): { rip: bigint; cs: bigint; flags: bigi
   if (!a || !f) throw new KernelCorruption('no hardware frame for this activation');
   const hasErr = a.hw.error !== undefined;
   const at = f.rsp + (hasErr ? 8n : 0n);
+  // The error code (if any) and the five frame qwords, read in one go.
+  const q = readQs(m.mem, f.rsp, hasErr ? 6 : 5);
+  const i = hasErr ? 1 : 0;
   return {
-    rip: readQ(m.mem, at), cs: readQ(m.mem, at + 8n), flags: readQ(m.mem, at + 16n), rsp: readQ(m.mem, at + 24n),
-    ss: readQ(m.mem, at + 32n), at, err: hasErr ? readQ(m.mem, f.rsp) : null,
+    rip: q[i] as bigint, cs: q[i + 1] as bigint, flags: q[i + 2] as bigint, rsp: q[i + 3] as bigint, ss: q[i + 4] as bigint, at,
+    err: hasErr ? q[0] as bigint : null,
   };
 }

@@ -19,7 +19,7 @@ import { call, cur, patchTask, ret, tif, writePt } from './ops.ts';
 import { ptRead } from './observe.ts';
 import { step, type Program } from './program.ts';
 import { regsWritten } from './regs-writers.ts';
-import { actionOf, forceSig, handlerIgnores, NO_SYSCALL, restart, UC } from './signals.ts';
+import { actionOf, forceSig, handlerIgnores, lowestSignal, NO_SYSCALL, restart, UC, withoutSignal } from './signals.ts';
 
 /** A pending signal's siginfo as the model keeps it. */
 type SigInfo = Task['sig']['info'][number];
@@ -104,9 +104,9 @@ export function signalPrograms(c: Ctx): Program[] {
     for (;;) {
       const deliverable = t.sig.pending & ~t.sig.blocked;
       if (deliverable === 0n) break;
-      let s = 1;
-      while ((deliverable & sigBit(s)) === 0n) s++;
-      const { [s]: got, ...info } = t.sig.info;
+      const s = lowestSignal(deliverable);
+      const got = t.sig.info[s];
+      const info = withoutSignal(t.sig.info, s);
       patchTask(w, { sig: { ...t.sig, pending: t.sig.pending & ~sigBit(s), info } });
       t = cur(w);
       if (s === SIG.SIGKILL || !handlerIgnores(actionOf(t, s), s)) { sig = s; si = got ?? si; break; }
@@ -136,8 +136,7 @@ export function signalPrograms(c: Ctx): Program[] {
 
 /** `actions` without signal `sig`'s entry (SA_RESETHAND). */
 function without(actions: Task['sig']['actions'], sig: number): Task['sig']['actions'] {
-  const { [sig]: _oneshot, ...rest } = actions;
-  return rest;
+  return withoutSignal(actions, sig);
 }
 
 /** handle_signal: restart fix-ups, the frame, the handler's registers, the blocked mask. */
@@ -177,7 +176,9 @@ function deliverToHandler(c: Ctx, w: Machine, t: Task, sig: number, info: SigInf
   const blocked = t.sig.blocked | action.mask | ((action.flags & SA.NODEFER) !== 0n ? 0n : sigBit(sig));
   const actions = (action.flags & SA.RESETHAND) !== 0n ? without(t.sig.actions, sig) : t.sig.actions;
   const now = cur(w);
-  patchTask(w, { sigframes: { ...now.sigframes, [frame.toString(16)]: saved }, sig: { ...now.sig, blocked, actions, altstack } });
+  const sigframes = { ...now.sigframes };
+  sigframes[frame.toString(16)] = saved;
+  patchTask(w, { sigframes, sig: { ...now.sig, blocked, actions, altstack } });
   // Handler arguments: 64-bit rdi = sig, rsi = &info, rdx = &uc (ax = 0); ia32_setup_rt_frame:
   // ax = sig, dx = &info, cx = &uc. (Written into a copy: no spread per delivery.)
   const h = copyPt(regs);
