@@ -181,7 +181,15 @@ export function microStep(w: Machine, K: KernelImpl): void {
   const rec = w.rec;
   const rip = w.cpu.regs.rip;
   const last = w.lastStep;
-  const s = last !== undefined && last.next === rip && last.following !== undefined ? last.following : K.at(rip);
+  let s: MicroStep | undefined;
+  if (last === undefined) s = K.at(rip);
+  else if (last.next === rip && last.following !== undefined) s = last.following;
+  else if (last.jumpRip === rip) s = last.jumpTo;
+  else {
+    s = K.at(rip);
+    last.jumpRip = rip;
+    last.jumpTo = s;
+  }
   if (s === undefined) {
     w.halt({ kind: 'kernel-failure', what: 'unhandled-fault', detail: `CPL 0 executing at 0x${rip.toString(16)}, which is not kernel text` });
     return;

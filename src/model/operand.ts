@@ -74,11 +74,14 @@ export function resolveEvent(e: TraceEvent, rip: bigint, symbols: Readonly<Recor
       const fr = frame(e.frame, v);
       const act = actOf(e.act, v);
       const stack = stackOf(e.stack, v);
-      const raw = e.type === 'user.syscall' && e.raw === true ? { raw: true } : {};
-      return {
-        type: e.type, nr: nrOf(e.nr, v), ...(args ? { args } : {}), ...(fr ? { frame: fr } : {}),
-        ...(act ? { act } : {}), ...(stack ? { stack } : {}), ...raw,
-      } as Event;
+      // Optional keys added one by one in the order conditional spreads gave (no runtime spreads).
+      const out: Record<string, unknown> = { type: e.type, nr: nrOf(e.nr, v) };
+      if (args) out.args = args;
+      if (fr) out.frame = fr;
+      if (act) out.act = act;
+      if (stack) out.stack = stack;
+      if (e.type === 'user.syscall' && e.raw === true) out.raw = true;
+      return out as unknown as Event;
     }
     case 'user.sysenter': {
       const args = e.args?.map(v);
