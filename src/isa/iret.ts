@@ -22,6 +22,9 @@ export interface IretFrame {
   readonly ss: number;
 }
 
+/** #GP(error) raised by IRET (a module function: a closure per IRET costs an allocation). */
+const gp = (cpu: CpuState, mem: Memory, error: number): ExecResult => fault(cpu, mem, { vector: VEC.GP, error });
+
 /** Reads the IRET frame at RSP. */
 export function readIretFrame(cpu: CpuState, mem: Memory): IretFrame {
   const q = readQs(mem, cpu.regs.rsp, 5);
@@ -45,25 +48,24 @@ export function readIretFrame(cpu: CpuState, mem: Memory): IretFrame {
  */
 export function iretq(cpu: CpuState, mem: Memory): ExecResult {
   const unblocked: CpuState = cpu.nmiBlocked ? unblockNmi(cpu) : cpu;
-  const gp = (error: number): ExecResult => fault(unblocked, mem, { vector: VEC.GP, error });
-  if ((cpu.rflags & NT) !== 0n) return gp(0);
+  if ((cpu.rflags & NT) !== 0n) return gp(unblocked, mem, 0);
   const f = readIretFrame(cpu, mem);
   const level = cpl(cpu);
-  if (isNullSel(f.cs)) return gp(0);
+  if (isNullSel(f.cs)) return gp(unblocked, mem, 0);
   const csDesc = lookupDescriptor(cpu.tables, f.cs);
   const csErr = f.cs & 0xfffc;
-  if (csDesc === undefined || csDesc.type !== 'code') return gp(csErr);
+  if (csDesc === undefined || csDesc.type !== 'code') return gp(unblocked, mem, csErr);
   const newCpl = rpl(f.cs);
-  if (newCpl < level || csDesc.dpl !== newCpl || (csDesc.l && csDesc.db)) return gp(csErr);
+  if (newCpl < level || csDesc.dpl !== newCpl || (csDesc.l && csDesc.db)) return gp(unblocked, mem, csErr);
   if (!csDesc.present) return fault(unblocked, mem, { vector: VEC.NP, error: csErr });
-  if (csDesc.l ? !isCanonical(f.rip, cpu.paging) : f.rip > 0xffff_ffffn) return gp(0);
+  if (csDesc.l ? !isCanonical(f.rip, cpu.paging) : f.rip > 0xffff_ffffn) return gp(unblocked, mem, 0);
   let ss = nullSegment(f.ss);
   if (isNullSel(f.ss)) {
-    if (newCpl === 3 || !csDesc.l || rpl(f.ss) !== newCpl) return gp(0);
+    if (newCpl === 3 || !csDesc.l || rpl(f.ss) !== newCpl) return gp(unblocked, mem, 0);
   } else {
     const ssDesc = lookupDescriptor(cpu.tables, f.ss);
     const ssErr = f.ss & 0xfffc;
-    if (ssDesc === undefined || ssDesc.type !== 'data' || ssDesc.writable === false || rpl(f.ss) !== newCpl || ssDesc.dpl !== newCpl) return gp(ssErr);
+    if (ssDesc === undefined || ssDesc.type !== 'data' || ssDesc.writable === false || rpl(f.ss) !== newCpl || ssDesc.dpl !== newCpl) return gp(unblocked, mem, ssErr);
     if (!ssDesc.present) return fault(unblocked, mem, { vector: VEC.SS, error: ssErr });
     ss = fromDescriptor(f.ss, ssDesc);
   }

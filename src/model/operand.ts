@@ -56,10 +56,18 @@ function stackOf(a: StackOf<Operand> | undefined, v: (o: Operand) => bigint): St
   return { sp: v(a.sp), size: v(a.size), ...(a.flags !== undefined ? { flags: v(a.flags) } : {}) };
 }
 
+/**
+ * Resolves operands of `e` at `rip`; `here` is worked out on the first symbolic operand only (its
+ * $next costs a BigInt addition). Returned anonymous, so no name is attached per event.
+ */
+function resolverAt(e: TraceEvent, rip: bigint, symbols: Readonly<Record<string, bigint>>): (o: Operand | number) => bigint {
+  let here: Here | undefined;
+  return (o) => (typeof o === 'bigint' ? o : resolveOperand(o, here ??= { rip, next: nextOf(e, rip) }, symbols));
+}
+
 /** `e` with every operand resolved for an instruction at `rip`. Events with no operands come back as they are. */
 export function resolveEvent(e: TraceEvent, rip: bigint, symbols: Readonly<Record<string, bigint>>): Event {
-  const here: Here = { rip, next: nextOf(e, rip) };
-  const v = (o: Operand | number): bigint => resolveOperand(o, here, symbols);
+  const v = resolverAt(e, rip, symbols);
   switch (e.type) {
     case 'user.setReg': return typeof e.value === 'bigint' ? e as Event : { ...e, value: v(e.value) };
     case 'user.popf': return typeof e.flags === 'bigint' ? e as Event : { ...e, flags: v(e.flags) };
