@@ -12,7 +12,7 @@
  */
 import { rf, USER_CS, USER32_CS, USER_DS } from '../isa/index.ts';
 import {
-  accessFault, copyPt, pageOf, SA, savedContext, SI, SIG, sigBit, TIF, type Machine, type MachineState, type PtRegs, type SavedContext, type Task,
+  accessFault, copyPt, copySig, pageOf, SA, savedContext, SI, SIG, sigBit, TIF, type Machine, type MachineState, type PtRegs, type SavedContext, type Task,
 } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
 import { call, cur, patchTask, ret, tif, writePt } from './ops.ts';
@@ -107,7 +107,10 @@ export function signalPrograms(c: Ctx): Program[] {
       const s = lowestSignal(deliverable);
       const got = t.sig.info[s];
       const info = withoutSignal(t.sig.info, s);
-      patchTask(w, { sig: { ...t.sig, pending: t.sig.pending & ~sigBit(s), info } });
+      const ns = copySig(t.sig);
+      ns.pending = t.sig.pending & ~sigBit(s);
+      ns.info = info;
+      patchTask(w, { sig: ns });
       t = cur(w);
       if (s === SIG.SIGKILL || !handlerIgnores(actionOf(t, s), s)) { sig = s; si = got ?? si; break; }
     }
@@ -178,7 +181,11 @@ function deliverToHandler(c: Ctx, w: Machine, t: Task, sig: number, info: SigInf
   const now = cur(w);
   const sigframes = { ...now.sigframes };
   sigframes[frame.toString(16)] = saved;
-  patchTask(w, { sigframes, sig: { ...now.sig, blocked, actions, altstack } });
+  const sig2 = copySig(now.sig);
+  sig2.blocked = blocked;
+  sig2.actions = actions;
+  sig2.altstack = altstack;
+  patchTask(w, { sigframes, sig: sig2 });
   // Handler arguments: 64-bit rdi = sig, rsi = &info, rdx = &uc (ax = 0); ia32_setup_rt_frame:
   // ax = sig, dx = &info, cx = &uc. (Written into a copy: no spread per delivery.)
   const h = copyPt(regs);

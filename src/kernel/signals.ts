@@ -12,7 +12,7 @@
  */
 import { lookupDescriptor, rf, USER_CS, USER_DS, type DescriptorTables } from '../isa/index.ts';
 import {
-  PT_COMPLETE, SA, SIG, SIG_DFL, SIG_IGN, sigBit, TIF, type Machine, type PtRegs, type SavedContext, type SigAction, type Task,
+  copySig, PT_COMPLETE, SA, SIG, SIG_DFL, SIG_IGN, sigBit, TIF, type Machine, type PtRegs, type SavedContext, type SigAction, type Task,
 } from '../model/index.ts';
 import { EINTR, errno } from './ctx.ts';
 import { patchTask, tif } from './ops.ts';
@@ -85,7 +85,10 @@ export function sendSig(w: Machine, id: number, sig: number, code: number, addr:
   const bit = sigBit(sig);
   if (sig !== SIG.SIGKILL && handlerIgnores(actionOf(t, sig), sig) && !t.ptrace.attached) return;
   const info = fault ? { code, addr, fault: true as const } : { code, addr };
-  patchTask(w, { sig: { ...t.sig, pending: t.sig.pending | bit, info: withSignal(t.sig.info, sig, info) } }, id);
+  const s = copySig(t.sig);
+  s.pending = t.sig.pending | bit;
+  s.info = withSignal(t.sig.info, sig, info);
+  patchTask(w, { sig: s }, id);
   if (sig !== SIG.SIGKILL && (t.sig.blocked & bit) !== 0n) return;
   tif(w, TIF.SIGPENDING, 0, id);
   if (t.mode === 'blocked') {

@@ -5,7 +5,7 @@
  * literal with every field always has one (isa/copy.ts does the same for the CPU).
  */
 import type { Mut } from './machine.ts';
-import type { SavedContext } from './signal-state.ts';
+import type { SavedContext, SignalState } from './signal-state.ts';
 import type { Activation, HwState, KernelState, MachineState, PerCpu, PtRegs, Task } from './state.ts';
 
 /** A fresh copy of a task (sharing its parts). */
@@ -85,4 +85,9 @@ export function savedContext(r: PtRegs, ucFlags: bigint, err: bigint, trapno: bi
     rax: r.rax, rcx: r.rcx, rdx: r.rdx, rsi: r.rsi, rdi: r.rdi, orig_rax: r.orig_rax, rip: r.rip, cs: r.cs, rflags: r.rflags,
     rsp: r.rsp, ss: r.ss, ucFlags, err, trapno, cr2, mask, ia32,
   };
+}
+
+/** A fresh copy of a task's signal state (the order kernel/initial.ts creates it in). */
+export function copySig(s: SignalState): Mut<SignalState> {
+  return { pending: s.pending, blocked: s.blocked, actions: s.actions, info: s.info, altstack: s.altstack };
 }
