@@ -148,8 +148,9 @@ export function boundary(w: Machine): void {
       deliverAt(w, { vector: VEC.NMI, kind: 'nmi', rip });
     } else {
       const hw = w.hwW();
-      const [vector, ...rest] = hw.irq;
-      hw.irq = rest;
+      // slice, not `[vector, ...rest]` (the iterator protocol allocates).
+      const vector = hw.irq[0];
+      hw.irq = hw.irq.slice(1);
       deliverAt(w, { vector: vector as number, kind: 'interrupt', rip });
     }
   }
