@@ -3,7 +3,7 @@
  * signals.
  */
 import { copyRegs, is64, low32, type CpuState } from '../isa/index.ts';
-import type { Machine, MachineState, Observation, ReturnVia, UserView } from '../model/index.ts';
+import { copyPt, type Activation, type Machine, type MachineState, type Observation, type ReturnVia, type UserView } from '../model/index.ts';
 import { LANDING_PAD } from './layout.ts';
 
 const GPRS32 = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp'] as const;
@@ -26,15 +26,26 @@ export function userView(cpu: CpuState): UserView {
   return { regs, rflags: cpu.rflags, cs: cpu.cs, ss: cpu.ss, gsBase: cpu.gsBase };
 }
 
+/** What the observation says of the activation that returns (optional keys added in this order). */
+type ActView = NonNullable<Extract<Observation, { kind: 'return-to-user' }>['act']>;
+function actView(a: Activation): ActView {
+  const v: { -readonly [K in keyof ActView]: ActView[K] } = { id: a.id, cause: a.cause, vector: a.vector };
+  if (a.hw.insn !== undefined) v.insn = a.hw.insn;
+  if (a.hw.args) v.args = a.hw.args;
+  if (a.hw.rsp !== undefined) v.rsp = a.hw.rsp;
+  return v;
+}
+
 /** The return-to-user observation for the current CPU state. */
 export function returnObs(m: MachineState, via: ReturnVia): Observation {
   const c = m.cpu;
-  const acts = m.k.tasks[m.k.current]?.acts ?? [];
+  const t = m.k.tasks[m.k.current];
+  const acts = t?.acts ?? [];
   const a = acts[acts.length - 1];
   return {
     kind: 'return-to-user', task: m.k.current, via, rip: c.regs.rip, rsp: c.regs.rsp, rflags: c.rflags,
-    cs: c.cs.sel, ss: c.ss.sel, view: userView(c), pt: { ...(m.k.tasks[m.k.current]?.regs ?? {}) },
-    act: a ? { id: a.id, cause: a.cause, vector: a.vector, ...(a.hw.insn !== undefined ? { insn: a.hw.insn } : {}), ...(a.hw.args ? { args: a.hw.args } : {}), ...(a.hw.rsp !== undefined ? { rsp: a.hw.rsp } : {}) } : null,
+    cs: c.cs.sel, ss: c.ss.sel, view: userView(c), pt: t !== undefined ? copyPt(t.regs) : {},
+    act: a ? actView(a) : null,
   };
 }
 
