@@ -19,11 +19,19 @@ export function vaBits(paging: Paging): number {
   return paging === 4 ? 48 : 57;
 }
 
-/** Bits 63 down to the top implemented bit all equal (sign extension). */
+/** Ends of the lower and starts of the upper canonical half, by paging mode. */
+const LOW_END_4 = 1n << 47n;
+const HIGH_START_4 = MASK64 + 1n - LOW_END_4;
+const LOW_END_5 = 1n << 56n;
+const HIGH_START_5 = MASK64 + 1n - LOW_END_5;
+
+/**
+ * Bits 63 down to the top implemented bit all equal (sign extension): below 2^(n-1) or at or
+ * above 2^64 - 2^(n-1), tested by comparisons (BigInt arithmetic allocates).
+ */
 export function isCanonical(addr: bigint, paging: Paging): boolean {
   assertU64(addr, 'address');
-  const bits = BigInt(vaBits(assertPaging(paging)));
-  return (BigInt.asIntN(Number(bits), addr) & MASK64) === addr;
+  return assertPaging(paging) === 4 ? addr < LOW_END_4 || addr >= HIGH_START_4 : addr < LOW_END_5 || addr >= HIGH_START_5;
 }
 
 /**

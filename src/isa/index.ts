@@ -28,3 +28,4 @@ export * from './stack.ts';
 export * from './jump.ts';
 export * from './breakpoint.ts';
 export * from './smap.ts';
+export * from './copy.ts';

@@ -11,6 +11,7 @@ import { retire } from './result.ts';
 import { OF } from './rflags.ts';
 import { softInt } from './interrupts.ts';
 import { wrap64 } from './u64.ts';
+import { copyCpu } from './copy.ts';
 
 /** Length of ICEBP (F1) and of INTO (CE). */
 export const ICEBP_LEN = 1n;
@@ -23,10 +24,17 @@ export const INTO_LEN = 1n;
  * the watchpoint trap", selftests/x86/mov_ss_trap.c @ b4f27969): the ICEBP's own #DB replaces it.
  */
 export function icebp(cpu: CpuState, mem: Memory): EventOutcome {
-  const start: CpuState = cpu.pendingDb === null && cpu.shadow === 'none' ? cpu : { ...cpu, pendingDb: null };
+  const start: CpuState = cpu.pendingDb === null && cpu.shadow === 'none' ? cpu : noPendingDb(cpu);
   const r = deliverEvent(start, mem, { vector: VEC.DB, kind: 'int1', rip: wrap64(cpu.regs.rip + ICEBP_LEN) });
   if (!r.ok) return r;
   return withCpu(r, retire(start, r.cpu, { trap: false }));
+}
+
+/** `cpu` with no pending #DB. */
+function noPendingDb(cpu: CpuState): CpuState {
+  const n = copyCpu(cpu);
+  n.pendingDb = null;
+  return n;
 }
 
 /**

@@ -11,8 +11,9 @@ import { IsaInputError, isaErrors } from './errors.ts';
 import type { Memory } from './memory.ts';
 import { dropHeldStep, fault, ok, retire, type ExecResult, type Fault } from './result.ts';
 import { deliverEvent, withCpu, type EventOutcome } from './deliver.ts';
-import { IF } from './rflags.ts';
+import { flagBits, IF_BIT } from './rflags.ts';
 import { wrap64 } from './u64.ts';
+import { copyCpu } from './copy.ts';
 
 /** INT3 is CC (1 byte); INT n is CD ib (2 bytes). */
 export const insnLenOfInt = (vector: number): bigint => (vector === VEC.BP ? 1n : 2n);
@@ -31,7 +32,9 @@ export function softInt(cpu0: CpuState, mem: Memory, vector: number, len: bigint
   if (!r.ok) return r;
   if (r.delivered.kind === 'fault') {
     // The INT faulted (gate DPL): the held #DB is dropped like for any faulting instruction.
-    return withCpu(r, { ...r.cpu, pendingDb: cpu.pendingDb?.held ? null : r.cpu.pendingDb });
+    const n = copyCpu(r.cpu);
+    n.pendingDb = cpu.pendingDb?.held ? null : r.cpu.pendingDb;
+    return withCpu(r, n);
   }
   return withCpu(r, retire(cpu, r.cpu, { trap: false }));
 }
@@ -57,7 +60,10 @@ export function movSs(cpu: CpuState, mem: Memory, sel: number, watched: boolean)
   }
   const ss = desc ? fromDescriptor(sel, desc) : { ...cpu.ss, sel, usable: false };
   const pendingDb = watched && cpu.watch !== null ? { cause: 'watchpoint' as const, held: true } : cpu.pendingDb;
-  return ok(retire(cpu, { ...cpu, ss, pendingDb }, { opensShadow: 'movss' }), mem);
+  const next = copyCpu(cpu);
+  next.ss = ss;
+  next.pendingDb = pendingDb;
+  return ok(retire(cpu, next, { opensShadow: 'movss' }), mem);
 }
 
 /** What the CPU will take at this boundary, highest priority first, or null. */
@@ -74,7 +80,7 @@ export function boundaryEvent(cpu: CpuState, nmiPending: boolean, irqPending: bo
   if (mcePending) return 'mce';
   if (cpu.pendingDb !== null && !cpu.pendingDb.held && cpu.shadow !== 'movss') return 'db';
   if (nmiPending && !cpu.nmiBlocked && cpu.shadow !== 'movss') return 'nmi';
-  if (irqPending && (cpu.rflags & IF) !== 0n && cpu.shadow === 'none') return 'irq';
+  if (irqPending && (flagBits(cpu.rflags) & IF_BIT) !== 0 && cpu.shadow === 'none') return 'irq';
   return null;
 }
 

@@ -6,11 +6,12 @@
 import { isCanonical } from './canonical.ts';
 import { cpl, type CpuState } from './cpu.ts';
 import { VEC } from './defaults.ts';
-import { readQ, type Memory } from './memory.ts';
+import { readQs, type Memory } from './memory.ts';
 import { fault, ok, retire, type ExecResult } from './result.ts';
 import { fixRflags, IF, iopl, IOPL, NT, VIF, VIP, VM } from './rflags.ts';
 import { fromDescriptor, isNullSel, lookupDescriptor, nullSegment, rpl, type Segment } from './segments.ts';
 import { low32 } from './u64.ts';
+import { copyCpu, cpuAt } from './copy.ts';
 
 /** The five qwords IRETQ pops, lowest address first. */
 export interface IretFrame {
@@ -21,15 +22,18 @@ export interface IretFrame {
   readonly ss: number;
 }
 
+/** #GP(error) raised by IRET (a module function: a closure per IRET costs an allocation). */
+const gp = (cpu: CpuState, mem: Memory, error: number): ExecResult => fault(cpu, mem, { vector: VEC.GP, error });
+
 /** Reads the IRET frame at RSP. */
 export function readIretFrame(cpu: CpuState, mem: Memory): IretFrame {
-  const at = cpu.regs.rsp;
+  const q = readQs(mem, cpu.regs.rsp, 5);
   return {
-    rip: readQ(mem, at),
-    cs: Number(readQ(mem, at + 8n) & 0xffffn),
-    rflags: readQ(mem, at + 16n),
-    rsp: readQ(mem, at + 24n),
-    ss: Number(readQ(mem, at + 32n) & 0xffffn),
+    rip: q[0] as bigint,
+    cs: Number((q[1] as bigint) & 0xffffn),
+    rflags: q[2] as bigint,
+    rsp: q[3] as bigint,
+    ss: Number((q[4] as bigint) & 0xffffn),
   };
 }
 
@@ -43,26 +47,25 @@ export function readIretFrame(cpu: CpuState, mem: Memory): IretFrame {
  * Loads RIP, CS, RFLAGS (RF, AC, ID too; IF, IOPL, VIF, VIP because old CPL is 0), RSP, SS.
  */
 export function iretq(cpu: CpuState, mem: Memory): ExecResult {
-  const unblocked: CpuState = cpu.nmiBlocked ? { ...cpu, nmiBlocked: false } : cpu;
-  const gp = (error: number): ExecResult => fault(unblocked, mem, { vector: VEC.GP, error });
-  if ((cpu.rflags & NT) !== 0n) return gp(0);
+  const unblocked: CpuState = cpu.nmiBlocked ? unblockNmi(cpu) : cpu;
+  if ((cpu.rflags & NT) !== 0n) return gp(unblocked, mem, 0);
   const f = readIretFrame(cpu, mem);
   const level = cpl(cpu);
-  if (isNullSel(f.cs)) return gp(0);
+  if (isNullSel(f.cs)) return gp(unblocked, mem, 0);
   const csDesc = lookupDescriptor(cpu.tables, f.cs);
   const csErr = f.cs & 0xfffc;
-  if (csDesc === undefined || csDesc.type !== 'code') return gp(csErr);
+  if (csDesc === undefined || csDesc.type !== 'code') return gp(unblocked, mem, csErr);
   const newCpl = rpl(f.cs);
-  if (newCpl < level || csDesc.dpl !== newCpl || (csDesc.l && csDesc.db)) return gp(csErr);
+  if (newCpl < level || csDesc.dpl !== newCpl || (csDesc.l && csDesc.db)) return gp(unblocked, mem, csErr);
   if (!csDesc.present) return fault(unblocked, mem, { vector: VEC.NP, error: csErr });
-  if (csDesc.l ? !isCanonical(f.rip, cpu.paging) : f.rip > 0xffff_ffffn) return gp(0);
+  if (csDesc.l ? !isCanonical(f.rip, cpu.paging) : f.rip > 0xffff_ffffn) return gp(unblocked, mem, 0);
   let ss = nullSegment(f.ss);
   if (isNullSel(f.ss)) {
-    if (newCpl === 3 || !csDesc.l || rpl(f.ss) !== newCpl) return gp(0);
+    if (newCpl === 3 || !csDesc.l || rpl(f.ss) !== newCpl) return gp(unblocked, mem, 0);
   } else {
     const ssDesc = lookupDescriptor(cpu.tables, f.ss);
     const ssErr = f.ss & 0xfffc;
-    if (ssDesc === undefined || ssDesc.type !== 'data' || ssDesc.writable === false || rpl(f.ss) !== newCpl || ssDesc.dpl !== newCpl) return gp(ssErr);
+    if (ssDesc === undefined || ssDesc.type !== 'data' || ssDesc.writable === false || rpl(f.ss) !== newCpl || ssDesc.dpl !== newCpl) return gp(unblocked, mem, ssErr);
     if (!ssDesc.present) return fault(unblocked, mem, { vector: VEC.SS, error: ssErr });
     ss = fromDescriptor(f.ss, ssDesc);
   }
@@ -71,14 +74,18 @@ export function iretq(cpu: CpuState, mem: Memory): ExecResult {
   if (level > 0) keep |= IOPL | VIF | VIP;
   if (level > iopl(cpu.rflags)) keep |= IF;
   const rflags = fixRflags((cpu.rflags & keep) | (f.rflags & ~keep));
-  const next: CpuState = {
-    ...unblocked,
-    regs: { ...cpu.regs, rip: f.rip, rsp: iretRsp(cpu, f.rsp, csDesc.l, ss) },
-    rflags,
-    cs: fromDescriptor(f.cs, csDesc),
-    ss,
-  };
+  const next = cpuAt(unblocked, f.rip, iretRsp(cpu, f.rsp, csDesc.l, ss));
+  next.rflags = rflags;
+  next.cs = fromDescriptor(f.cs, csDesc);
+  next.ss = ss;
   return ok(retire(cpu, next, { loadsRf: true }), mem);
+}
+
+/** `cpu` with NMIs unblocked (IRET ends NMI blocking even when it faults). */
+function unblockNmi(cpu: CpuState): CpuState {
+  const n = copyCpu(cpu);
+  n.nmiBlocked = false;
+  return n;
 }
 
 /**

@@ -25,13 +25,13 @@ let lastOffset = 0;
 
 /**
  * The page number of an address taken modulo 2^64, as the CPU does; its offset in the page is
- * left in `offsetOfLast()`. Two BigInt operations and no tuple: this runs for every stack access.
+ * left in `offsetOfLast()`. Two BigInt operations and no tuple: this runs for every stack access
+ * (a page number is below 2^52, exact as a number).
  */
 export function pageNumberOf(addr: bigint): number {
   const a = addr >= 0n && addr <= MASK64 ? addr : addr & MASK64;
-  const lo = Number(a & 0xffff_ffffn);
-  lastOffset = lo & 0xfff;
-  return Number(a >> 32n) * 0x10_0000 + Math.floor(lo / 4096);
+  lastOffset = Number(a & 0xfffn);
+  return Number(a >> 12n);
 }
 
 /** The offset in its page of the address last given to {@link pageNumberOf}. */
@@ -67,6 +67,22 @@ export function readQ(mem: Memory, addr: bigint): bigint {
   // reads the qword writeQs stored there (IRETQ popping a frame that wrapped past 0).
   const page = pageNumberOf(addr);
   return readInPage(mem.get(page), lastOffset);
+}
+
+/**
+ * Reads `n` consecutive qwords from `addr` upward, as `n` readQ calls would (wrapping at 2^64),
+ * with one address split: page and offset then advance as numbers (a frame is read in one go).
+ */
+export function readQs(mem: Memory, addr: bigint, n: number): bigint[] {
+  let page = pageNumberOf(addr);
+  let off = lastOffset;
+  let p = mem.get(page);
+  const out = new Array<bigint>(n);
+  for (let i = 0; i < n; i++, off += 8) {
+    if (off >= 4096) { off -= 4096; page = page + 1 === 2 ** 52 ? 0 : page + 1; p = mem.get(page); }
+    out[i] = readInPage(p, off);
+  }
+  return out;
 }
 
 const copyPart = <T extends object>(part: T | undefined, fresh: () => T): T =>

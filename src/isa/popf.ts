@@ -6,6 +6,7 @@ import type { Memory } from './memory.ts';
 import { ok, retire, type ExecResult } from './result.ts';
 import { assertU64 } from './u64.ts';
 import { fixRflags, IF, iopl, IOPL, RF, VIF, VIP, VM } from './rflags.ts';
+import { copyCpu } from './copy.ts';
 
 /**
  * POPFQ of `value` (the stack itself is not modelled: RSP is left as it was, as after
@@ -22,5 +23,7 @@ export function popf(cpu: CpuState, mem: Memory, value: bigint): ExecResult {
   if (level > 0 && level > iopl(cpu.rflags)) keep |= IF;
   let rflags = (cpu.rflags & keep) | (value & ~keep);
   if (level > 0) rflags &= ~(VIP | VIF);
-  return ok(retire(cpu, { ...cpu, rflags: fixRflags(rflags) }), mem);
+  const next = copyCpu(cpu);
+  next.rflags = fixRflags(rflags);
+  return ok(retire(cpu, next), mem);
 }

@@ -9,6 +9,7 @@ import { VEC } from './defaults.ts';
 import type { Memory } from './memory.ts';
 import { fault, ok, retire, type ExecResult } from './result.ts';
 import { IF, iopl } from './rflags.ts';
+import { copyCpu } from './copy.ts';
 
 /** Length of CLI (FA). */
 export const CLI_LEN = 1n;
@@ -16,5 +17,7 @@ export const CLI_LEN = 1n;
 /** CLI: #GP(0) when CPL > IOPL; otherwise IF <- 0. RIP is advanced by the caller. */
 export function cliInsn(cpu: CpuState, mem: Memory): ExecResult {
   if (cpl(cpu) > iopl(cpu.rflags)) return fault(cpu, mem, { vector: VEC.GP, error: 0 });
-  return ok(retire(cpu, { ...cpu, rflags: cpu.rflags & ~IF }), mem);
+  const next = copyCpu(cpu);
+  next.rflags = cpu.rflags & ~IF;
+  return ok(retire(cpu, next), mem);
 }

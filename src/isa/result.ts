@@ -4,7 +4,8 @@
  */
 import type { CpuState, PendingDb, Shadow } from './cpu.ts';
 import type { Memory } from './memory.ts';
-import { RF, TF } from './rflags.ts';
+import { flagBits, RF, RF_BIT, TF_BIT } from './rflags.ts';
+import { copyCpu } from './copy.ts';
 
 /** An exception raised by an instruction, before it changed any state (except where noted). */
 export interface Fault {
@@ -45,8 +46,10 @@ export interface RetireOptions {
  * - A #DB held by a MOV SS shadow is released after this, the next, instruction (SDM 6.8.3).
  * - A shadow lasts one boundary and a second MOV SS does not extend it (reference 5.4).
  */
-export function retire(before: CpuState, after: CpuState, opts: RetireOptions = {}): CpuState {
-  const trap = opts.trap ?? (before.rflags & TF) !== 0n;
+const NO_OPTIONS: RetireOptions = {};
+
+export function retire(before: CpuState, after: CpuState, opts: RetireOptions = NO_OPTIONS): CpuState {
+  const trap = opts.trap ?? (flagBits(before.rflags) & TF_BIT) !== 0;
   let pending: PendingDb | null = after.pendingDb;
   // A #DB that was already held when this instruction began is released at its end.
   if (pending?.held && before.pendingDb?.held) pending = { cause: pending.cause, held: false };
@@ -56,9 +59,13 @@ export function retire(before: CpuState, after: CpuState, opts: RetireOptions = 
   // DR_STEP first: TRAP_TRACE; co-simulation on a real CPU and kernel shows it).
   else if (trap && pending !== null && !pending.held && pending.cause === 'watchpoint') pending = { cause: 'single-step', held: false };
   const shadow: Shadow = opts.opensShadow !== undefined && before.shadow === 'none' ? opts.opensShadow : 'none';
-  const rflags = opts.loadsRf ? after.rflags : after.rflags & ~RF;
+  const rflags = opts.loadsRf || (flagBits(after.rflags) & RF_BIT) === 0 ? after.rflags : after.rflags & ~RF;
   if (pending === after.pendingDb && shadow === after.shadow && rflags === after.rflags) return after;
-  return { ...after, pendingDb: pending, shadow, rflags };
+  const n = copyCpu(after);
+  n.pendingDb = pending;
+  n.shadow = shadow;
+  n.rflags = rflags;
+  return n;
 }
 
 /**
@@ -69,7 +76,10 @@ export function retire(before: CpuState, after: CpuState, opts: RetireOptions = 
 export function fault(cpu: CpuState, mem: Memory, f: Fault): ExecResult {
   // The MOV SS's own single-step trap, which the shadow was holding, goes with it.
   const dropped = cpu.pendingDb?.held || cpu.shadow === 'movss' ? null : cpu.pendingDb;
-  const next = dropped === cpu.pendingDb && cpu.shadow === 'none' ? cpu : { ...cpu, pendingDb: dropped, shadow: 'none' as const };
+  if (dropped === cpu.pendingDb && cpu.shadow === 'none') return { cpu, mem, fault: f };
+  const next = copyCpu(cpu);
+  next.pendingDb = dropped;
+  next.shadow = 'none';
   return { cpu: next, mem, fault: f };
 }
 
@@ -86,5 +96,7 @@ export function ok(cpu: CpuState, mem: Memory): ExecResult {
  */
 export function dropHeldStep(cpu: CpuState): CpuState {
   if (cpu.shadow !== 'movss' || cpu.pendingDb?.cause !== 'single-step') return cpu;
-  return { ...cpu, pendingDb: null };
+  const n = copyCpu(cpu);
+  n.pendingDb = null;
+  return n;
 }

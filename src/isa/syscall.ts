@@ -8,6 +8,7 @@ import { dropHeldStep, fault, ok, retire, type ExecResult } from './result.ts';
 import { fixRflags, RF, TF } from './rflags.ts';
 import { flatCode, flatData } from './segments.ts';
 import { wrap64 } from './u64.ts';
+import { copyRegs, cpuAt } from './copy.ts';
 
 /** Length of the SYSCALL instruction. */
 export const SYSCALL_LEN = 2n;
@@ -26,18 +27,13 @@ export function syscall(cpu0: CpuState, mem: Memory): ExecResult {
   if (!is64(cpu) && cpu.vendor === 'intel') return fault(cpu, mem, { vector: 6 });
   const sel = Number((cpu.msr.star >> 32n) & 0xffffn);
   const newFlags = fixRflags(cpu.rflags & ~cpu.msr.fmask & ~RF);
-  const next: CpuState = {
-    ...cpu,
-    regs: {
-      ...cpu.regs,
-      rcx: wrap64(cpu.regs.rip + SYSCALL_LEN),
-      r11: cpu.rflags & ~RF,
-      rip: is64(cpu) ? cpu.msr.lstar : cpu.msr.cstar,
-    },
-    rflags: newFlags,
-    cs: flatCode(sel & 0xfffc, 0, true),
-    ss: flatData((sel + 8) & 0xfffc, 0),
-  };
+  const next = cpuAt(cpu, is64(cpu) ? cpu.msr.lstar : cpu.msr.cstar);
+  const regs = next.regs as ReturnType<typeof copyRegs>;
+  regs.rcx = wrap64(cpu.regs.rip + SYSCALL_LEN);
+  regs.r11 = cpu.rflags & ~RF;
+  next.rflags = newFlags;
+  next.cs = flatCode(sel & 0xfffc, 0, true);
+  next.ss = flatData((sel + 8) & 0xfffc, 0);
   const trap = (cpu.rflags & TF) !== 0n && (newFlags & TF) !== 0n;
   return ok(retire(cpu, next, { trap }), mem);
 }

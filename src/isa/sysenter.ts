@@ -9,6 +9,7 @@ import { dropHeldStep, fault, ok, retire, type ExecResult } from './result.ts';
 import { IF, RF, VM } from './rflags.ts';
 import { flatCode, flatData } from './segments.ts';
 import { low32 } from './u64.ts';
+import { cpuAt } from './copy.ts';
 
 /** Length of SYSENTER and of SYSEXIT. */
 export const SYSENTER_LEN = 2n;
@@ -24,13 +25,10 @@ export function sysenter(cpu0: CpuState, mem: Memory): ExecResult {
   if (cpu.vendor === 'amd') return fault(cpu, mem, { vector: 6 });
   const cs = Number(cpu.msr.sysenterCs & 0xfffcn);
   if (cs === 0) return fault(cpu, mem, { vector: 13, error: 0 });
-  const next: CpuState = {
-    ...cpu,
-    regs: { ...cpu.regs, rsp: cpu.msr.sysenterEsp, rip: cpu.msr.sysenterEip },
-    rflags: cpu.rflags & ~(IF | VM | RF),
-    cs: flatCode(cs, 0, true),
-    ss: flatData(cs + 8, 0),
-  };
+  const next = cpuAt(cpu, cpu.msr.sysenterEip, cpu.msr.sysenterEsp);
+  next.rflags = cpu.rflags & ~(IF | VM | RF);
+  next.cs = flatCode(cs, 0, true);
+  next.ss = flatData(cs + 8, 0);
   return ok(retire(cpu, next), mem);
 }
 
@@ -48,11 +46,8 @@ export function sysexit(cpu: CpuState, mem: Memory, rexW: boolean): ExecResult {
     return fault(cpu, mem, { vector: 13, error: 0 });
   }
   const csSel = (base + (rexW ? 32 : 16)) | 3;
-  const next: CpuState = {
-    ...cpu,
-    regs: { ...cpu.regs, rsp: rexW ? rcx : low32(rcx), rip: rexW ? rdx : low32(rdx) },
-    cs: flatCode(csSel, 3, rexW),
-    ss: flatData((base + (rexW ? 40 : 24)) | 3, 3),
-  };
+  const next = cpuAt(cpu, rexW ? rdx : low32(rdx), rexW ? rcx : low32(rcx));
+  next.cs = flatCode(csSel, 3, rexW);
+  next.ss = flatData((base + (rexW ? 40 : 24)) | 3, 3);
   return ok(retire(cpu, next), mem);
 }

@@ -10,6 +10,7 @@ import { fault, ok, retire, type ExecResult } from './result.ts';
 import { fixRflags, TF } from './rflags.ts';
 import { flatCode, flatData } from './segments.ts';
 import { low32 } from './u64.ts';
+import { cpuAt } from './copy.ts';
 
 /** Bits of R11 that SYSRET loads into RFLAGS: RF (16) and VM (17) forced to 0. */
 export const SYSRET_RFLAGS_MASK = 0x3c_7fd7n;
@@ -35,12 +36,9 @@ export function sysret(cpu: CpuState, mem: Memory, rexW: boolean): ExecResult {
   const csSel = ((rexW ? base + 16 : base) | 3) & 0xffff;
   const ssSel = ((base + 8) | 3) & 0xffff;
   const rflags = fixRflags(cpu.regs.r11 & SYSRET_RFLAGS_MASK);
-  const next: CpuState = {
-    ...cpu,
-    regs: { ...cpu.regs, rip: rexW ? cpu.regs.rcx : low32(cpu.regs.rcx) },
-    rflags,
-    cs: flatCode(csSel, 3, rexW),
-    ss: cpu.vendor === 'intel' ? flatData(ssSel, 3) : { ...cpu.ss, sel: ssSel },
-  };
+  const next = cpuAt(cpu, rexW ? cpu.regs.rcx : low32(cpu.regs.rcx));
+  next.rflags = rflags;
+  next.cs = flatCode(csSel, 3, rexW);
+  next.ss = cpu.vendor === 'intel' ? flatData(ssSel, 3) : { ...cpu.ss, sel: ssSel };
   return ok(retire(cpu, next, { trap: (rflags & TF) !== 0n }), mem);
 }

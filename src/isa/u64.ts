@@ -14,9 +14,9 @@ export function assertU64(v: unknown, what: string): bigint {
   return v;
 }
 
-/** Truncates any bigint to 64 bits (two's complement wrap). */
+/** Truncates any bigint to 64 bits (two's complement wrap); a value already in range as it is (no BigInt `&`). */
 export function wrap64(v: bigint): bigint {
-  return v & MASK64;
+  return v >= 0n && v <= MASK64 ? v : v & MASK64;
 }
 
 /** Interprets a 64-bit quantity as signed. */
@@ -26,7 +26,7 @@ export function toSigned(v: bigint): bigint {
 
 /** Low 32 bits, zero-extended (what a 32-bit register write leaves in the 64-bit register). */
 export function low32(v: bigint): bigint {
-  return v & 0xffff_ffffn;
+  return v >= 0n && v <= 0xffff_ffffn ? v : v & 0xffff_ffffn;
 }
 
 /** `0x`-prefixed lower-case hex, the serialised form of every 64-bit value. */

@@ -9,11 +9,14 @@ import { is64, type CpuState } from './cpu.ts';
 import type { Memory } from './memory.ts';
 import { fault, ok, retire, type ExecResult } from './result.ts';
 import { assertU64 } from './u64.ts';
+import { copyCpu } from './copy.ts';
 
 /** WRGSBASE of `value`; RIP is advanced by the caller. */
 export function wrgsbase(cpu: CpuState, mem: Memory, value: bigint): ExecResult {
   assertU64(value, 'wrgsbase value');
   if (!is64(cpu) || !cpu.fsgsbase) return fault(cpu, mem, { vector: 6 });
   if (!isCanonical(value, cpu.paging)) return fault(cpu, mem, { vector: 13, error: 0 });
-  return ok(retire(cpu, { ...cpu, gsBase: value }), mem);
+  const next = copyCpu(cpu);
+  next.gsBase = value;
+  return ok(retire(cpu, next), mem);
 }

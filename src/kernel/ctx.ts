@@ -2,10 +2,10 @@
  * What every kernel path is built with (the design's knobs, overrides, and the text it is
  * assembled into), plus the step builders the entry and exit paths share.
  */
-import { rf, retire, swapgs, type Regs } from '../isa/index.ts';
+import { copyCpu, rf, retire, swapgs, type Regs } from '../isa/index.ts';
 import { ptBit, type Machine, type PtField } from '../model/index.ts';
 import type { DesignOverrides, Knobs } from './design.ts';
-import { cli, isa, setRegs, writePt } from './ops.ts';
+import { cli, isa } from './ops.ts';
 import { step, type StepSpec, type Text } from './program.ts';
 
 /** Build context of a kernel. */
@@ -24,13 +24,29 @@ export const EAGAIN = errno(11);
 export const EINVAL = errno(22);
 export const ESRCH = errno(3);
 
+/** T.addr(`sys_${name}`), remembered per name: a dispatch builds no string and looks up no label. */
+export function sysEntries(T: Text): (name: string) => bigint {
+  const known = new Map<string, bigint>();
+  return (name) => {
+    let a = known.get(name);
+    if (a === undefined) { a = T.addr(`sys_${name}`); known.set(name, a); }
+    return a;
+  };
+}
+
 /** `swapgs` as a micro-step. */
 export const swapgsStep = (why = 'swapgs'): StepSpec =>
   step(why, (w) => isa(w, swapgs(w.cpu, w.mem)), { insn: true });
 
+const STI = { opensShadow: 'sti' } as const;
+
 /** `sti`: IF on, with the one-instruction STI shadow. */
 export const stiStep = (why = 'sti'): StepSpec =>
-  step(why, (w) => { w.setCpu(retire(w.cpu, { ...w.cpu, rflags: w.cpu.rflags | rf.IF }, { opensShadow: 'sti' })); }, { insn: true });
+  step(why, (w) => {
+    const after = copyCpu(w.cpu);
+    after.rflags = w.cpu.rflags | rf.IF;
+    w.setCpu(retire(w.cpu, after, STI));
+  }, { insn: true });
 
 /** `cli`. */
 export const cliStep = (why = 'cli'): StepSpec => step(why, (w) => cli(w));
@@ -54,12 +70,19 @@ export const GPR_PUSH_ORDER: ReadonlyArray<PtField & keyof Regs> = [
   'rdi', 'rsi', 'rdx', 'rcx', 'rax', 'r8', 'r9', 'r10', 'r11', 'rbx', 'rbp', 'r12', 'r13', 'r14', 'r15',
 ];
 
+const GPR_BITS = GPR_PUSH_ORDER.reduce((m, r) => m | ptBit(r), 0);
+const GPR_BYTES = BigInt(GPR_PUSH_ORDER.length) * 8n;
+
 /** Saves every general register into pt_regs in one step (the idtentry paths). */
 export function pushAllRegs(what = 'PUSH_AND_CLEAR_REGS'): StepSpec {
+  // What writePt of the fifteen registers does, field by field (no object built, no keyed access).
   return step(what, (w) => {
-    const p: Partial<Record<PtField, bigint>> = {};
-    for (const r of GPR_PUSH_ORDER) p[r] = w.cpu.regs[r];
-    writePt(w, p);
-    setRegs(w, { rsp: w.cpu.regs.rsp - BigInt(GPR_PUSH_ORDER.length) * 8n });
+    const id = w.k.current;
+    const c = w.cpu.regs;
+    const p = w.ptW(id);
+    p.rdi = c.rdi; p.rsi = c.rsi; p.rdx = c.rdx; p.rcx = c.rcx; p.rax = c.rax; p.r8 = c.r8; p.r9 = c.r9; p.r10 = c.r10;
+    p.r11 = c.r11; p.rbx = c.rbx; p.rbp = c.rbp; p.r12 = c.r12; p.r13 = c.r13; p.r14 = c.r14; p.r15 = c.r15;
+    w.taskW(id).written |= GPR_BITS;
+    w.regsW().rsp = c.rsp - GPR_BYTES;
   }, { stack: true });
 }

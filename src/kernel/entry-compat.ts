@@ -13,7 +13,7 @@
 import { fixRflags, popf, rf, USER32_CS, USER_DS } from '../isa/index.ts';
 import { readUser } from '../model/index.ts';
 import { uaccess } from './uaccess.ts';
-import { EFAULT, ENOSYS, GPR_PUSH_ORDER, push, pushAllRegs, stiStep, swapgsStep, type Ctx } from './ctx.ts';
+import { EFAULT, ENOSYS, GPR_PUSH_ORDER, push, pushAllRegs, stiStep, swapgsStep, sysEntries, type Ctx } from './ctx.ts';
 import { frameOf } from './entry-idt.ts';
 import { topOfStack } from './entry-syscall-64.ts';
 import { LANDING_PAD, ptRegsAddr } from './layout.ts';
@@ -24,6 +24,7 @@ import { syscallName } from './syscall-table.ts';
 /** Compat dispatch and the shared tail of the 32-bit entries. */
 function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
   const { T } = c;
+  const sysEntry = sysEntries(T);
   return [
     step('current->thread_info.status |= TS_COMPAT', (w) => patchTask(w, { tsCompat: true })),
     ...(fast ? [
@@ -59,7 +60,7 @@ function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
       const name = syscallName(t.regs.orig_rax, true);
       if (name === undefined) { note(w, { nr: 'unknown', ret: ENOSYS }); return; }
       note(w, { nr: name });
-      call(w, T.addr(`sys_${name}`), x.next);
+      call(w, sysEntry(name), x.next);
     }),
     step('regs->ax = return value', (w) => writePt(w, { rax: act(w)?.notes.ret ?? ENOSYS })),
     step('jmp syscall_exit_to_user_mode', (w) => jump(w, T.addr('syscall_exit_to_user_mode'))),

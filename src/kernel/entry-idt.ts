@@ -8,14 +8,17 @@
  * IRET to user (error_entry's bad-IRET case, fixup_bad_iret); paranoid (IST) entries work out GS
  * without trusting CS alone and restore it on exit (linux-entry-history 6.5).
  */
-import { iretq, readQ, rf, VEC } from '../isa/index.ts';
-import { KernelCorruption, recordDecision, type Machine, type MachineState } from '../model/index.ts';
+import { cpuAt, iretq, readQ, rf, VEC } from '../isa/index.ts';
+import { recordDecision, type Machine } from '../model/index.ts';
 import { cliStep, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
 import { act, call, cli, cur, isa, jump, note, popAct, setCpu, setRegs, swapGsBases, writePt } from './ops.ts';
 import { label, step, type Item, type Program } from './program.ts';
 import { rewindPartialSyscall } from './irq-fixup.ts';
 import { espfixDoubleFault } from './espfix.ts';
+import { frameAt, frameOf, frameQ } from './frame.ts';
+
+export { frameAt, frameOf, frameQ } from './frame.ts';
 
 /** An IDT vector's entry: its name, whether the CPU pushes an error code, and its C handler. */
 export interface VectorSpec {
@@ -23,19 +26,6 @@ export interface VectorSpec {
   readonly name: string;
   readonly error: boolean;
   readonly handler: string;
-}
-
-/** Hardware frame of the innermost activation: where RIP is and whether an error code sits below it. */
-export function frameOf(m: MachineState): { rip: bigint; cs: bigint; flags: bigint; rsp: bigint; ss: bigint; at: bigint; err: bigint | null } {
-  const a = act(m);
-  const f = a?.frame;
-  if (!a || !f) throw new KernelCorruption('no hardware frame for this activation');
-  const hasErr = a.hw.error !== undefined;
-  const at = f.rsp + (hasErr ? 8n : 0n);
-  return {
-    rip: readQ(m.mem, at), cs: readQ(m.mem, at + 8n), flags: readQ(m.mem, at + 16n), rsp: readQ(m.mem, at + 24n),
-    ss: readQ(m.mem, at + 32n), at, err: hasErr ? readQ(m.mem, f.rsp) : null,
-  };
 }
 
 /**
@@ -53,8 +43,7 @@ const frameToPtRegs = step('pt_regs: hardware frame; orig_ax = -1; RSP = task_pt
 /** IRET back to the interrupted kernel code, from the activation's hardware frame. */
 export function iretToKernel(why: string): Item {
   return step(why, (w) => {
-    const f = frameOf(w);
-    const fault = isa(w, iretq({ ...w.cpu, regs: { ...w.cpu.regs, rsp: f.at } }, w.mem));
+    const fault = isa(w, iretq(cpuAt(w.cpu, w.cpu.regs.rip, frameAt(w)), w.mem));
     if (fault) return fault;
     popAct(w);
   }, { insn: true });
@@ -65,15 +54,17 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
   const { T, d } = c;
   const n = `asm_${v.name}`;
   const L = (s: string): string => `${n}.${s}`;
+  // Label names made once, not per step run.
+  const [toUser, toKernel, toEspfix, toBadIret] = [L('user'), L('kernel'), L('espfix'), L('badiret')];
   const badIret = d.badIret === 'fixup' ? 'fixup_bad_iret' : 'legacy_bad_iret';
   const items: Item[] = [
     ...(v.vector >= 0x20 && d.irqEntryFixup ? [step('fix up a partial SYSCALL entry (rewind it)', (w) => rewindPartialSyscall(c, w))] : []),
     // ASM_CLAC first (idtentry, entry_64.S): an AC the interrupted code had set must not let
     // kernel code reach user memory past SMAP (isa/smap.ts); the IRET frame keeps the user's AC.
     step('ASM_CLAC; testb $3, CS(%rsp): from user mode?', (w) => {
-      const user = (frameOf(w).cs & 3n) === 3n;
+      const user = (frameQ(w, 8n) & 3n) === 3n;
       if ((w.cpu.rflags & rf.AC) !== 0n) setCpu(w, { rflags: w.cpu.rflags & ~rf.AC });
-      jump(w, T.addr(L(recordDecision(w.rec.decisions, 'IDT entry: from user mode', [['CS RPL 3', user]], user) ? 'user' : 'kernel')));
+      jump(w, T.addr(recordDecision(w.rec.decisions, 'IDT entry: from user mode', [['CS RPL 3', user]], user) ? toUser : toKernel));
     }),
     label(L('user')),
     swapgsStep('swapgs (user GS -> kernel GS)'),
@@ -91,10 +82,10 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     // interrupt taken at that boundary interrupted it before it ran (#MC is paranoid_entry, which
     // has no bad-IRET case: entry_64.S; IRQs are off there).
     ...(v.vector === VEC.MC || v.vector >= 0x20 ? [] : [step('fault on IRET to user mode? (RIP == native_irq_return_iret)', (w) => {
-      if (frameOf(w).rip !== T.addr('native_irq_return_iret')) return;
+      if (frameQ(w, 0n) !== T.addr('native_irq_return_iret')) return;
       // A #DF there is an IRET fault on the read-only espfix64 stack (exc_double_fault's
       // espfix64 case, espfix.ts); any other vector is error_entry's bad-IRET case.
-      jump(w, T.addr(L(v.vector === VEC.DF ? 'espfix' : 'badiret')));
+      jump(w, T.addr(v.vector === VEC.DF ? toEspfix : toBadIret));
     })]),
     // PUSH_AND_CLEAR_REGS / POP_REGS (entry_64.S): the interrupted kernel code's registers live on
     // its own stack while the handler runs, so they survive a preempt_schedule_irq that lets

@@ -11,10 +11,10 @@
  * one to repeat; no NMI is lost; CR2 is what the interrupted code left; NMIs from user mode run
  * on the thread stack and return without exit work (9b6e6a8334d5).
  */
-import { iretq, rf } from '../isa/index.ts';
+import { cpuAt, iretq, rf } from '../isa/index.ts';
 import { pageOf, recordDecision, type Machine, type StepOut } from '../model/index.ts';
 import { pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
-import { frameOf, iretToKernel } from './entry-idt.ts';
+import { frameOf, frameQ, iretToKernel } from './entry-idt.ts';
 import { istOf, PERCPU_BASE, ptRegsAddr } from './layout.ts';
 import { act, call, cur, isa, jump, note, popAct, ret, setCpu, setPercpu, setRegs, swapGsBases, writePt } from './ops.ts';
 import { label, step, type Item, type Program } from './program.ts';
@@ -40,11 +40,11 @@ export function nmiPrograms(c: Ctx): Program[] {
     : step('paranoid_exit: wrgsbase(saved)', (w) => setCpu(w, { gsBase: act(w)?.notes.savedGs ?? w.cpu.gsBase }));
   const nested = (w: Machine): void => jump(w, T.addr('asm_exc_nmi.nested'));
   const fromUserTest: Item[] = d.nmiFromUser === 'thread-stack'
-    ? [step('testb $3, CS(%rsp): NMI from user mode?', (w) => { if ((frameOf(w).cs & 3n) === 3n) jump(w, T.addr('asm_exc_nmi.user')); })]
+    ? [step('testb $3, CS(%rsp): NMI from user mode?', (w) => { if ((frameQ(w, 8n) & 3n) === 3n) jump(w, T.addr('asm_exc_nmi.user')); })]
     : [];
   const asm: Item[] = [
     ...fromUserTest,
-    step('nested? RIP in [repeat_nmi, end_repeat_nmi)', (w) => { if (T.within(frameOf(w).rip, 'repeat_nmi', 'end_repeat_nmi')) nested(w); }),
+    step('nested? RIP in [repeat_nmi, end_repeat_nmi)', (w) => { if (T.within(frameQ(w, 0n), 'repeat_nmi', 'end_repeat_nmi')) nested(w); }),
     step('nested? "NMI executing" set', (w) => { if (w.k.percpu.nmiExecuting) nested(w); }),
     step(d.nestedNmi === 'rsp' ? 'nested? interrupted RSP on the NMI stack' : 'nested? interrupted RSP on the NMI stack and DF set', (w) => {
       const f = frameOf(w);
@@ -85,7 +85,7 @@ export function nmiPrograms(c: Ctx): Program[] {
         ? [T.addr('repeat_nmi'), BigInt(w.cpu.cs.sel), w.cpu.rflags & ~rf.DF, w.cpu.regs.rsp, BigInt(w.cpu.ss.sel)]
         : [s.rip, s.cs, s.flags, s.rsp, s.ss].map((v) => BigInt(v as bigint));
       w.writeQs(at, frame);
-      const fault = isa(w, iretq({ ...w.cpu, regs: { ...w.cpu.regs, rsp: at } }, w.mem));
+      const fault = isa(w, iretq(cpuAt(w.cpu, w.cpu.regs.rip, at), w.mem));
       if (fault) return fault;
       if (!repeat) popAct(w);
     }, { insn: true }),

@@ -12,7 +12,7 @@
  */
 import { USER_CS, USER_DS } from '../isa/index.ts';
 import { TIF, type MachineState } from '../model/index.ts';
-import { ENOSYS, GPR_PUSH_ORDER, push, stiStep, swapgsStep, type Ctx } from './ctx.ts';
+import { ENOSYS, GPR_PUSH_ORDER, push, stiStep, swapgsStep, sysEntries, type Ctx } from './ctx.ts';
 import { act, call, cur, jump, note, setPercpu, setRegs, tif, writePt } from './ops.ts';
 import { label, step, type Item, type Program } from './program.ts';
 import { stackTop } from './layout.ts';
@@ -24,6 +24,7 @@ export const topOfStack = (m: MachineState): bigint => stackTop(m.k.current);
 /** entry_SYSCALL_64 through the dispatch of the system call. */
 export function syscall64(c: Ctx): Program[] {
   const { d, T } = c;
+  const sysEntry = sysEntries(T);
   const sti = (why: string): Item[] => [stiStep(`ENABLE_INTERRUPTS (${why})`)];
   const items: Item[] = [
     swapgsStep('swapgs'),
@@ -64,7 +65,7 @@ export function syscall64(c: Ctx): Program[] {
       const name = syscallName(d.syscallNrInt === true ? BigInt.asIntN(32, orig) : orig, false);
       if (name === undefined) { note(w, { nr: 'unknown', ret: ENOSYS }); return; }
       note(w, { nr: name });
-      call(w, T.addr(`sys_${name}`), x.next);
+      call(w, sysEntry(name), x.next);
     }),
     step('regs->ax = return value', (w) => writePt(w, { rax: act(w)?.notes.ret ?? ENOSYS })),
     step('jmp syscall_exit_to_user_mode', (w) => jump(w, T.addr('syscall_exit_to_user_mode'))),

@@ -17,11 +17,17 @@ import { label, step, type Program, type StepSpec } from './program.ts';
 
 /** Restores the general registers from pt_regs, except those listed. */
 function popRegs(except: readonly string[] = []): StepSpec {
+  const fields = GPR_PUSH_ORDER.filter((f) => !except.includes(f));
   return step(`POP_REGS${except.length ? ` (not ${except.join(', ')})` : ''}`, (w) => {
     ptRead(w, 'the exit path (POP_REGS)');
     const r = pt(w);
     const regs = w.regsW();
-    for (const f of GPR_PUSH_ORDER) if (!except.includes(f)) regs[f] = r[f];
+    if (fields.length === GPR_PUSH_ORDER.length) {
+      // All fifteen (the IRET exit): field by field, no keyed access.
+      regs.rdi = r.rdi; regs.rsi = r.rsi; regs.rdx = r.rdx; regs.rcx = r.rcx; regs.rax = r.rax; regs.r8 = r.r8; regs.r9 = r.r9;
+      regs.r10 = r.r10; regs.r11 = r.r11; regs.rbx = r.rbx; regs.rbp = r.rbp; regs.r12 = r.r12; regs.r13 = r.r13; regs.r14 = r.r14;
+      regs.r15 = r.r15;
+    } else for (const f of fields) regs[f] = r[f];
   }, { stack: true });
 }
 

@@ -59,12 +59,17 @@ export function exitToUser(c: Ctx): Program[] {
     step('jmp exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode'))),
   ];
   // The work-flags test is a decision: any of the flags it reads set (each one is a condition).
-  const read = (why: string, work: string, done: string, mask = EXIT_WORK): StepSpec =>
-    step(why, (w) => {
+  // The conditions are listed only when a decision log is kept (the arrays are garbage otherwise).
+  const read = (why: string, work: string, done: string, mask = EXIT_WORK): StepSpec => {
+    const flags = FLAG_CONDITIONS.filter(([, bit]) => (mask & bit) !== 0);
+    return step(why, (w) => {
       const f = cur(w).tif;
-      const conds = FLAG_CONDITIONS.filter(([, bit]) => (mask & bit) !== 0).map(([n, bit]) => [n, (f & bit) !== 0] as const);
-      jump(w, T.addr(recordDecision(w.rec.decisions, 'exit work: flags test', conds, (f & mask) !== 0) ? work : done));
+      const log = w.rec.decisions;
+      const busy = (f & mask) !== 0;
+      if (log !== null) recordDecision(log, 'exit work: flags test', flags.map(([n, bit]) => [n, (f & bit) !== 0] as const), busy);
+      jump(w, T.addr(busy ? work : done));
     });
+  };
   let loop: Item[];
   if (d.exitWork === 'loop-irqs-off') {
     loop = [

@@ -5,7 +5,7 @@
  * handlers and rseq registration are what a test program would have set up.
  */
 import { EMPTY_MEMORY, makeCpu, userHalfEnd, VEC, USER_CS, USER_DS, USER32_CS, KERNEL_CS, fixRflags, rf, type Paging, type Vendor } from '../isa/index.ts';
-import { mapRange, NO_PAGES, PT_COMPLETE, PT_FIELDS, SA, SIG, type MachineState, type PageKind, type PtRegs, type SigAction, type Task, type UserReg } from '../model/index.ts';
+import { copyKernel, copyPt, copyTask, mapRange, NO_PAGES, PT_COMPLETE, PT_FIELDS, SA, SIG, type MachineState, type PageKind, type PtRegs, type SigAction, type Task, type UserReg } from '../model/index.ts';
 import type { BuiltKernel } from './build.ts';
 import { IST_SLOT } from './build.ts';
 import {
@@ -35,7 +35,8 @@ export const TASK2_RSP = COMPAT_STACK_TOP - 0x800n;
 
 
 function regsOf(values: Partial<Record<string, bigint>>): PtRegs {
-  return Object.fromEntries(PT_FIELDS.map((f) => [f, values[f] ?? 0n])) as PtRegs;
+  // Through copyPt: the same fields in the same order, with the hidden class the machine's copies have.
+  return copyPt(Object.fromEntries(PT_FIELDS.map((f) => [f, values[f] ?? 0n])) as PtRegs);
 }
 
 const cache = new WeakMap<BuiltKernel, Map<string, MachineState>>();
@@ -124,11 +125,11 @@ function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: Initial
   return {
     cpu,
     mem: EMPTY_MEMORY,
-    k: {
-      current: 1, tasks: [idle, task1, task2], runq: [2],
+    k: copyKernel({
+      current: 1, tasks: [idle, task1, task2].map(copyTask), runq: [2],
       percpu: { rspScratch: 0n, nmiState: 'idle', nmiExecuting: false, nmiRepeat: false, nmiCr2: 0n, preemptCount: 0, next: 0, nmiHandled: 0, nmiLastHandled: -1 },
       pages, bytes: {}, nextActId: 1, idle: false, halted: null,
-    },
+    }),
     hw: { armed: [], irq: [], nmi: false, mce: false, mcip: false, nmiDelivered: 0, nmiLastDelivered: -1 },
     clock: 0,
   };

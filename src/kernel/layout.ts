@@ -17,12 +17,16 @@ export const PERCPU_BASE = 0xffff_8880_7fc0_0000n;
 /** Thread stacks: 16 KiB each, task `id` at THREAD_STACKS + id * 32 KiB. */
 export const THREAD_STACKS = 0xffff_c900_0000_0000n;
 export const THREAD_STACK_SIZE = 0x4000n;
-/** Top of a task's thread stack (TSS.RSP0 while it runs). */
-export const stackTop = (task: number): bigint => THREAD_STACKS + BigInt(task) * 0x8000n + THREAD_STACK_SIZE;
+/** Top of a task's thread stack (TSS.RSP0 while it runs); the first 16 made once (BigInt arithmetic allocates). */
+const topOf = (task: number): bigint => THREAD_STACKS + BigInt(task) * 0x8000n + THREAD_STACK_SIZE;
+const TOPS: readonly bigint[] = Array.from({ length: 16 }, (_, i) => topOf(i));
+const BOTTOMS: readonly bigint[] = TOPS.map((t) => t - THREAD_STACK_SIZE);
+export const stackTop = (task: number): bigint => TOPS[task] ?? topOf(task);
 /** sizeof(struct pt_regs) = 21 qwords. */
 export const PT_REGS_SIZE = 168n;
 /** task_pt_regs(): the frame at the top of the thread stack. */
-export const ptRegsAddr = (task: number): bigint => stackTop(task) - PT_REGS_SIZE;
+const PT_REGS_AT: readonly bigint[] = TOPS.map((t) => t - PT_REGS_SIZE);
+export const ptRegsAddr = (task: number): bigint => PT_REGS_AT[task] ?? stackTop(task) - PT_REGS_SIZE;
 
 /** IST stacks (4 KiB each, EXCEPTION_STKSZ), indexed by TSS IST slot 1..7. */
 export const IST_STACKS = 0xffff_fe00_0000_0000n;
@@ -48,9 +52,10 @@ const IST_END = istTop(7);
 const ENTRY_BOTTOM = ENTRY_STACK_TOP - 0x1000n;
 export function isKernelStack(addr: bigint): boolean {
   if (addr > THREAD_STACKS && addr <= THREAD_END) {
-    // Stacks are 32 KiB apart (a power of two): a mask, not a BigInt division, on this hot path.
-    const off = (addr - THREAD_STACKS) & 0x7fffn;
-    return off > 0n && off <= THREAD_STACK_SIZE;
+    // Comparisons only (BigInt arithmetic allocates): stack k is (TOPS[k] - 16 KiB, TOPS[k]],
+    // and an address at or below a stack's top is in it or in the gap below it.
+    for (let k = 0; k < 16; k++) if (addr <= (TOPS[k] as bigint)) return addr > (BOTTOMS[k] as bigint);
+    return false;
   }
   if (addr > IST_STACKS && addr <= IST_END) return true;
   return (addr > ENTRY_BOTTOM && addr <= ENTRY_STACK_TOP) || isEspfix(addr);

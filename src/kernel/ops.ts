@@ -76,16 +76,16 @@ export function ret(w: Machine): void {
 
 /** IF off (cli). */
 export function cli(w: Machine): void {
-  if ((w.cpu.rflags & rf.IF) !== 0n) w.cpuW().rflags = w.cpu.rflags & ~rf.IF;
+  if ((rf.flagBits(w.cpu.rflags) & rf.IF_BIT) !== 0) w.cpuW().rflags = w.cpu.rflags & ~rf.IF;
 }
 
 /** IF on, without a shadow (finish_task_switch's raw_spin_unlock_irq in C). */
 export function sti(w: Machine): void {
-  if ((w.cpu.rflags & rf.IF) === 0n) w.cpuW().rflags = w.cpu.rflags | rf.IF;
+  if ((rf.flagBits(w.cpu.rflags) & rf.IF_BIT) === 0) w.cpuW().rflags = w.cpu.rflags | rf.IF;
 }
 
 /** True when maskable interrupts are enabled. */
-export const irqsOn = (m: MachineState): boolean => (m.cpu.rflags & rf.IF) !== 0n;
+export const irqsOn = (m: MachineState): boolean => (rf.flagBits(m.cpu.rflags) & rf.IF_BIT) !== 0;
 
 /** Writes pt_regs fields of task `id` (default: current), marking them written. */
 export function writePt(w: Machine, p: Partial<PtRegs>, id = w.k.current): void {

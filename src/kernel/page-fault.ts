@@ -12,7 +12,7 @@
 import { accessFault, pageOf, SI, SIG, type Machine, type StepOut } from '../model/index.ts';
 import { taskSizeMax } from '../isa/index.ts';
 import type { Ctx } from './ctx.ts';
-import { frameOf } from './entry-idt.ts';
+import { frameOf, frameQ } from './entry-idt.ts';
 import { act, cur, halt, note, ret, setCpu } from './ops.ts';
 import { step, type Item, type Program } from './program.ts';
 import { faultSignal } from './signals.ts';
@@ -25,7 +25,7 @@ export function pageFault(c: Ctx): Program {
   const { d, T } = c;
   const read = step('address = read_cr2()', (w) => note(w, { cr2: w.cpu.cr2 }));
   const instrumentation = step('irqentry_enter, trace_hardirqs_off, context tracking', (w): StepOut => {
-    const fromUser = (frameOf(w).cs & 3n) === 3n;
+    const fromUser = (frameQ(w, 8n) & 3n) === 3n;
     if (d.cr2Keep === 'caller-saved' && act(w)?.notes.cr2 !== undefined) note(w, { cr2: CLOBBERED });
     if (!d.faultingInstrumentation || !fromUser) return;
     // A tracer recording the user stack reads it here; that read can itself fault (B17).
@@ -33,7 +33,7 @@ export function pageFault(c: Ctx): Program {
     return f === null ? undefined : { fault: f };
   }, { fixup: 'handler_pf.after_trace' });
   const irqOn = step('local_irq_enable() if the fault came from user mode or IF was on', (w) => {
-    if ((frameOf(w).flags & 0x200n) !== 0n) setCpu(w, { rflags: w.cpu.rflags | 0x200n });
+    if ((frameQ(w, 16n) & 0x200n) !== 0n) setCpu(w, { rflags: w.cpu.rflags | 0x200n });
   });
   const items: Item[] = [
     ...(d.cr2Read === 'first' ? [read] : []),

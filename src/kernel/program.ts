@@ -71,7 +71,8 @@ export class Text {
         // One shape for every step (fork always present): the engine's calls stay monomorphic.
         this.steps.set(at, {
           name: item.name, path: p.name, id: Number(at - TEXT_BASE) >> 2, insn: item.insn ?? false, percpu: item.percpu ?? false,
-          stack: item.stack ?? false, run: item.run, next: at + STEP_BYTES, fork: item.fork, following: undefined,
+          stack: item.stack ?? false, run: item.run, next: at + STEP_BYTES, fork: item.fork, following: undefined, jumpRip: undefined,
+          jumpTo: undefined,
         });
         this.names.set(at, `${p.name}+${i}`);
         this.byIndex[Number(at - TEXT_BASE) >> 2] = this.steps.get(at);

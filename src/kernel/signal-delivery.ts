@@ -12,14 +12,14 @@
  */
 import { rf, USER_CS, USER32_CS, USER_DS } from '../isa/index.ts';
 import {
-  accessFault, pageOf, SA, SI, SIG, sigBit, TIF, type Machine, type MachineState, type PtRegs, type SavedContext, type Task,
+  accessFault, copyPt, copySig, pageOf, SA, savedContext, SI, SIG, sigBit, TIF, type Machine, type MachineState, type PtRegs, type SavedContext, type Task,
 } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
 import { call, cur, patchTask, ret, tif, writePt } from './ops.ts';
 import { ptRead } from './observe.ts';
 import { step, type Program } from './program.ts';
 import { regsWritten } from './regs-writers.ts';
-import { actionOf, forceSig, handlerIgnores, NO_SYSCALL, restart, UC } from './signals.ts';
+import { actionOf, forceSig, handlerIgnores, lowestSignal, NO_SYSCALL, restart, UC, withoutSignal } from './signals.ts';
 
 /** A pending signal's siginfo as the model keeps it. */
 type SigInfo = Task['sig']['info'][number];
@@ -77,7 +77,10 @@ function ucFlags(regs: PtRegs, ia32: boolean): bigint {
 /** The signal observation of a delivery to a handler, with the saved frame. */
 function delivered(t: Task, sig: number, info: SigInfo, frame: bigint, saved: SavedContext) {
   const ctx: Record<string, bigint> = {};
-  for (const [k, v] of Object.entries(saved)) if (typeof v === 'bigint') ctx[k] = v;
+  for (const k in saved) {
+    const v = saved[k as keyof SavedContext];
+    if (typeof v === 'bigint') ctx[k] = v;
+  }
   // Whether a fault handler raised it (so err and trapno are its own, not stale ones).
   if (info.fault) ctx.fault = 1n;
   return { kind: 'signal' as const, task: t.id, signal: sig, code: info.code, siAddr: info.addr, rip: saved.rip, fatal: false, frame, ctx };
@@ -101,10 +104,13 @@ export function signalPrograms(c: Ctx): Program[] {
     for (;;) {
       const deliverable = t.sig.pending & ~t.sig.blocked;
       if (deliverable === 0n) break;
-      let s = 1;
-      while ((deliverable & sigBit(s)) === 0n) s++;
-      const { [s]: got, ...info } = t.sig.info;
-      patchTask(w, { sig: { ...t.sig, pending: t.sig.pending & ~sigBit(s), info } });
+      const s = lowestSignal(deliverable);
+      const got = t.sig.info[s];
+      const info = withoutSignal(t.sig.info, s);
+      const ns = copySig(t.sig);
+      ns.pending = t.sig.pending & ~sigBit(s);
+      ns.info = info;
+      patchTask(w, { sig: ns });
       t = cur(w);
       if (s === SIG.SIGKILL || !handlerIgnores(actionOf(t, s), s)) { sig = s; si = got ?? si; break; }
     }
@@ -131,6 +137,11 @@ export function signalPrograms(c: Ctx): Program[] {
   ];
 }
 
+/** `actions` without signal `sig`'s entry (SA_RESETHAND). */
+function without(actions: Task['sig']['actions'], sig: number): Task['sig']['actions'] {
+  return withoutSignal(actions, sig);
+}
+
 /** handle_signal: restart fix-ups, the frame, the handler's registers, the blocked mask. */
 function deliverToHandler(c: Ctx, w: Machine, t: Task, sig: number, info: SigInfo, next: bigint): void {
   const { T } = c;
@@ -141,8 +152,9 @@ function deliverToHandler(c: Ctx, w: Machine, t: Task, sig: number, info: SigInf
   // (signal_setup_done -> ptrace_notify(SIGTRAP)): a stop at the handler's first instruction.
   const stepping = t.ptrace.attached && (t.tif & TIF.SINGLESTEP) !== 0;
   const forcedTf = stepping && (t.tif & TIF.FORCED_TF) !== 0 ? rf.TF : 0n;
-  const restarted = { ...t.regs, ...(inSyscall ? restart(t.regs, true, action.flags, t.tsCompat) : {}) };
-  const regs: PtRegs = { ...restarted, rflags: restarted.rflags & ~forcedTf };
+  const regs = copyPt(t.regs);
+  if (inSyscall) Object.assign(regs, restart(t.regs, true, action.flags, t.tsCompat));
+  regs.rflags &= ~forcedTf;
   const ia32 = action.ia32;
   const frame = frameAddress(t, regs, (action.flags & SA.ONSTACK) !== 0n, ia32);
   if (frame === null || unwritable(w, frame)) {
@@ -157,10 +169,7 @@ function deliverToHandler(c: Ctx, w: Machine, t: Task, sig: number, info: SigInf
     forceSig(w, SIG.SIGSEGV, SI.KERNEL, 0n);
     return;
   }
-  const saved: SavedContext = {
-    ...regs, ucFlags: ucFlags(regs, ia32), err: t.trapInfo.error, trapno: BigInt(t.trapInfo.trapNr), cr2: t.trapInfo.cr2,
-    mask: t.sig.blocked, ia32,
-  };
+  const saved = savedContext(regs, ucFlags(regs, ia32), t.trapInfo.error, BigInt(t.trapInfo.trapNr), t.trapInfo.cr2, t.sig.blocked, ia32);
   w.emit(delivered(t, sig, info, frame, saved));
   if (accessFault(w.k, w.cpu.paging, frame, 'write', false) !== null) w.setPage(frame, 'data');
   const entering = (action.flags & SA.ONSTACK) !== 0n && t.sig.altstack !== null && !onSigStack(t, regs.rsp);
@@ -168,17 +177,25 @@ function deliverToHandler(c: Ctx, w: Machine, t: Task, sig: number, info: SigInf
   // signal_delivered: block sa_mask and (without SA_NODEFER) the signal itself; SA_RESETHAND
   // (SA_ONESHOT) resets the action in get_signal.
   const blocked = t.sig.blocked | action.mask | ((action.flags & SA.NODEFER) !== 0n ? 0n : sigBit(sig));
-  const { [sig]: _oneshot, ...rest } = t.sig.actions;
-  const actions = (action.flags & SA.RESETHAND) !== 0n ? rest : t.sig.actions;
+  const actions = (action.flags & SA.RESETHAND) !== 0n ? without(t.sig.actions, sig) : t.sig.actions;
   const now = cur(w);
-  patchTask(w, { sigframes: { ...now.sigframes, [frame.toString(16)]: saved }, sig: { ...now.sig, blocked, actions, altstack } });
-  writePt(w, {
-    // Handler arguments: 64-bit rdi = sig, rsi = &info, rdx = &uc (ax = 0); ia32_setup_rt_frame:
-    // ax = sig, dx = &info, cx = &uc.
-    ...regs, rip: action.handler, rsp: frame,
-    ...(ia32 ? { rax: BigInt(sig), rdx: frame + 0x100n, rcx: frame + 0x200n } : { rdi: BigInt(sig), rsi: frame + 0x100n, rdx: frame + 0x200n, rax: 0n }),
-    rflags: regs.rflags & ~(rf.DF | rf.RF | rf.TF), cs: BigInt(ia32 ? USER32_CS : USER_CS), ss: BigInt(USER_DS),
-  });
+  const sigframes = { ...now.sigframes };
+  sigframes[frame.toString(16)] = saved;
+  const sig2 = copySig(now.sig);
+  sig2.blocked = blocked;
+  sig2.actions = actions;
+  sig2.altstack = altstack;
+  patchTask(w, { sigframes, sig: sig2 });
+  // Handler arguments: 64-bit rdi = sig, rsi = &info, rdx = &uc (ax = 0); ia32_setup_rt_frame:
+  // ax = sig, dx = &info, cx = &uc. (Written into a copy: no spread per delivery.)
+  const h = copyPt(regs);
+  h.rip = action.handler;
+  h.rsp = frame;
+  if (ia32) { h.rax = BigInt(sig); h.rdx = frame + 0x100n; h.rcx = frame + 0x200n; } else { h.rdi = BigInt(sig); h.rsi = frame + 0x100n; h.rdx = frame + 0x200n; h.rax = 0n; }
+  h.rflags = regs.rflags & ~(rf.DF | rf.RF | rf.TF);
+  h.cs = BigInt(ia32 ? USER32_CS : USER_CS);
+  h.ss = BigInt(USER_DS);
+  writePt(w, h);
   regsWritten(c, w, 'signal delivery');
   if (!stepping) return;
   tif(w, 0, TIF.SINGLESTEP | TIF.FORCED_TF);

@@ -12,7 +12,7 @@
  */
 import { lookupDescriptor, rf, USER_CS, USER_DS, type DescriptorTables } from '../isa/index.ts';
 import {
-  PT_COMPLETE, SA, SIG, SIG_DFL, SIG_IGN, sigBit, TIF, type Machine, type PtRegs, type SavedContext, type SigAction, type Task,
+  copySig, PT_COMPLETE, SA, SIG, SIG_DFL, SIG_IGN, sigBit, TIF, type Machine, type PtRegs, type SavedContext, type SigAction, type Task,
 } from '../model/index.ts';
 import { EINTR, errno } from './ctx.ts';
 import { patchTask, tif } from './ops.ts';
@@ -27,6 +27,36 @@ export const NO_SYSCALL = (1n << 64n) - 1n;
 
 /** Signals whose default action is to do nothing (sig_kernel_ignore: SIGCHLD, SIGCONT, SIGURG, SIGWINCH). */
 export const DEFAULT_IGNORED: ReadonlySet<number> = new Set([17, 18, 23, 28]);
+
+/**
+ * The lowest signal (bit 1 and up) in a non-empty set: the first `s` from 1 with sigBit(s) set,
+ * found 32 bits at a time (testing one bit per signal cost three BigInt operations each).
+ */
+export function lowestSignal(set: bigint): number {
+  let s = 1;
+  let rest = set >> 1n;
+  for (;;) {
+    const lo = Number(BigInt.asUintN(32, rest));
+    if (lo !== 0) return s + 31 - Math.clz32(lo & -lo);
+    rest >>= 32n;
+    s += 32;
+  }
+}
+
+/** A copy of a per-signal table without `sig`'s entry (what `{ [sig]: _, ...rest }` gives). */
+export function withoutSignal<T>(table: Readonly<Record<number, T>>, sig: number): Record<number, T> {
+  const out: Record<number, T> = {};
+  const key = String(sig);
+  for (const k in table) if (k !== key) out[k as unknown as number] = table[k as unknown as number] as T;
+  return out;
+}
+
+/** A copy of a per-signal table with `sig`'s entry set (what `{ ...table, [sig]: v }` gives). */
+export function withSignal<T>(table: Readonly<Record<number, T>>, sig: number, v: T): Record<number, T> {
+  const out: Record<number, T> = { ...table };
+  out[sig] = v;
+  return out;
+}
 
 /** The action of `sig` for task `t` (SIG_DFL when none is installed). */
 export function actionOf(t: Task, sig: number): SigAction {
@@ -55,7 +85,10 @@ export function sendSig(w: Machine, id: number, sig: number, code: number, addr:
   const bit = sigBit(sig);
   if (sig !== SIG.SIGKILL && handlerIgnores(actionOf(t, sig), sig) && !t.ptrace.attached) return;
   const info = fault ? { code, addr, fault: true as const } : { code, addr };
-  patchTask(w, { sig: { ...t.sig, pending: t.sig.pending | bit, info: { ...t.sig.info, [sig]: info } } }, id);
+  const s = copySig(t.sig);
+  s.pending = t.sig.pending | bit;
+  s.info = withSignal(t.sig.info, sig, info);
+  patchTask(w, { sig: s }, id);
   if (sig !== SIG.SIGKILL && (t.sig.blocked & bit) !== 0n) return;
   tif(w, TIF.SIGPENDING, 0, id);
   if (t.mode === 'blocked') {

@@ -20,7 +20,15 @@ export function syscallNr(name: SyscallName | bigint, compat: boolean): bigint {
 
 /** Name of a call by number (orig_ax), or undefined for calls the model does not implement. */
 export function syscallName(nr: bigint, compat: boolean): SyscallName | undefined {
-  const table = compat ? NR32 : NR64;
   const n = compat ? Number(nr & 0xffff_ffffn) : Number(nr);
-  return (Object.keys(table) as SyscallName[]).find((k) => table[k] === n);
+  return (compat ? BY_NR32 : BY_NR64).get(n);
 }
+
+/** Number -> name, made once; the first name of a number wins, as a search in key order finds it. */
+function byNumber(table: Readonly<Record<SyscallName, number>>): ReadonlyMap<number, SyscallName> {
+  const m = new Map<number, SyscallName>();
+  for (const k of Object.keys(table) as SyscallName[]) if (!m.has(table[k])) m.set(table[k], k);
+  return m;
+}
+const BY_NR64 = byNumber(NR64);
+const BY_NR32 = byNumber(NR32);

@@ -9,8 +9,8 @@ import {
   type CpuState, type Delivery, type Fault,
 } from '../isa/index.ts';
 import { isStepFault, KernelCorruption, type KernelImpl, type MicroStep } from './kernel-api.ts';
-import { EDGE_MAP_SIZE, type Machine, type Recording } from './machine.ts';
-import type { Activation, HwFacts, MachineState, Task } from './state.ts';
+import { EDGE_MAP_SIZE, type Machine, type Mut, type Recording } from './machine.ts';
+import type { Activation, Armed, HwFacts, MachineState, Task } from './state.ts';
 
 /** Distance between consecutive micro-step addresses. */
 export const STEP_BYTES = 4n;
@@ -29,11 +29,13 @@ function fireDue(w: Machine): void {
   if (armed.length === 0) return;
   const now = w.clock;
   let due = false;
-  for (const a of armed) if (a.due <= now) { due = true; break; }
+  // Indexed loops: this runs at every boundary.
+  for (let i = 0; i < armed.length; i++) if ((armed[i] as Armed).due <= now) { due = true; break; }
   if (!due) return;
   const hw = w.hwW();
   let irq = hw.irq;
-  for (const a of armed) {
+  for (let i = 0; i < armed.length; i++) {
+    const a = armed[i] as Armed;
     if (a.due > now) continue;
     if (a.kind === 'nmi') hw.nmi = true;
     else if (a.kind === 'mce') hw.mce = true;
@@ -49,14 +51,19 @@ function fireDue(w: Machine): void {
   hw.armed = armed.filter((a) => a.due > now);
 }
 
-/** The facts an activation records from its delivery. */
-export function hwFacts(d: Delivery, db?: HwFacts['db']): HwFacts {
-  return {
-    ...(d.cr2 !== undefined && d.vector === VEC.PF ? { cr2: d.cr2 } : {}),
-    ...(d.error !== undefined ? { error: d.error } : {}),
-    ...(db !== undefined && d.vector === VEC.DB ? { db } : {}),
-  };
+/** The facts an activation records from its delivery (RSP at the event too, when given). */
+export function hwFacts(d: Delivery, db?: HwFacts['db'], rsp?: bigint): Mut<HwFacts> {
+  // Added one by one, not spread: the same key order, without a hidden class per spread site.
+  const h: Mut<HwFacts> = {};
+  if (d.cr2 !== undefined && d.vector === VEC.PF) h.cr2 = d.cr2;
+  if (d.error !== undefined) h.error = d.error;
+  if (db !== undefined && d.vector === VEC.DB) h.db = db;
+  if (rsp !== undefined) h.rsp = rsp;
+  return h;
 }
+
+/** Entry counter keys of the IDT vectors, made once (not a new string per entry). */
+const IDT_KEYS: readonly string[] = Array.from({ length: 256 }, (_, v) => `idt:${v}`);
 
 /** Starts an activation on the current task (entering the kernel from user mode makes it a kernel task). */
 export function pushActivation(w: Machine, act: Omit<Activation, 'id'>): void {
@@ -66,10 +73,15 @@ export function pushActivation(w: Machine, act: Omit<Activation, 'id'>): void {
   k.idle = false;
   const t = w.taskW(k.current);
   const acts = w.actsW(k.current);
-  acts.push({ ...act, id });
+  // Field by field, in the order a spread gives: `{ ...act, id }` makes V8 (Node 20) mint a new
+  // hidden class per activation, and every read of an activation then misses its inline cache.
+  acts.push({
+    cause: act.cause, vector: act.vector, fromUser: act.fromUser, frame: act.frame, interrupted: act.interrupted, hw: act.hw,
+    notes: act.notes, id,
+  });
   if (act.fromUser) { t.mode = 'kernel'; t.written = 0; }
   const rec = w.rec;
-  const key = act.cause === 'idt' ? `idt:${act.vector}` : act.cause;
+  const key = act.cause === 'idt' ? (IDT_KEYS[act.vector] ?? `idt:${act.vector}`) : act.cause;
   rec.entries[key] = (rec.entries[key] ?? 0) + 1;
   if (acts.length > rec.maxDepth) rec.maxDepth = acts.length;
 }
@@ -89,7 +101,7 @@ export function deliverAt(w: Machine, d: Delivery, db?: HwFacts['db']): void {
   w.writeQs(r.pushed.at, r.pushed.values);
   pushActivation(w, {
     cause: 'idt', vector: r.delivered.vector, fromUser: r.frame.privilegeChange, frame: r.frame,
-    interrupted: d.rip, hw: { ...hwFacts(r.delivered, db), rsp }, notes: {},
+    interrupted: d.rip, hw: hwFacts(r.delivered, db, rsp), notes: {},
   });
 }
 
@@ -136,8 +148,9 @@ export function boundary(w: Machine): void {
       deliverAt(w, { vector: VEC.NMI, kind: 'nmi', rip });
     } else {
       const hw = w.hwW();
-      const [vector, ...rest] = hw.irq;
-      hw.irq = rest;
+      // slice, not `[vector, ...rest]` (the iterator protocol allocates).
+      const vector = hw.irq[0];
+      hw.irq = hw.irq.slice(1);
       deliverAt(w, { vector: vector as number, kind: 'interrupt', rip });
     }
   }
@@ -169,7 +182,15 @@ export function microStep(w: Machine, K: KernelImpl): void {
   const rec = w.rec;
   const rip = w.cpu.regs.rip;
   const last = w.lastStep;
-  const s = last !== undefined && last.next === rip && last.following !== undefined ? last.following : K.at(rip);
+  let s: MicroStep | undefined;
+  if (last === undefined) s = K.at(rip);
+  else if (last.next === rip && last.following !== undefined) s = last.following;
+  else if (last.jumpRip === rip) s = last.jumpTo;
+  else {
+    s = K.at(rip);
+    last.jumpRip = rip;
+    last.jumpTo = s;
+  }
   if (s === undefined) {
     w.halt({ kind: 'kernel-failure', what: 'unhandled-fault', detail: `CPL 0 executing at 0x${rip.toString(16)}, which is not kernel text` });
     return;
@@ -229,7 +250,7 @@ export function microStep(w: Machine, K: KernelImpl): void {
 /** RF, the shadow and a pending single-step trap at the end of a kernel instruction (isa/result.ts retire). */
 function endOfInstruction(w: Machine, flags0: bigint, pending0: CpuState['pendingDb'], shadow0: CpuState['shadow']): void {
   const c = w.cpu;
-  if ((flags0 & rf.TF) === 0n && pending0 === null && c.pendingDb === null && c.shadow === 'none' && (c.rflags & rf.RF) === 0n) return;
+  if ((rf.flagBits(flags0) & rf.TF_BIT) === 0 && pending0 === null && c.pendingDb === null && c.shadow === 'none' && (rf.flagBits(c.rflags) & rf.RF_BIT) === 0) return;
   w.setCpu(retire({ rflags: flags0, pendingDb: pending0, shadow: shadow0 } as CpuState, c));
 }
 

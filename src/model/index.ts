@@ -9,6 +9,7 @@ export * from './signal-state.ts';
 export * from './kernel-api.ts';
 export * from './user-memory.ts';
 export * from './machine.ts';
+export * from './copy.ts';
 export * from './engine.ts';
 export * from './operand.ts';
 export * from './user.ts';

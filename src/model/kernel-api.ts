@@ -46,6 +46,12 @@ export interface MicroStep extends Exec {
   readonly fork?: ReturnVia | undefined;
   /** The step at `next`, if there is one (set when the text is assembled). */
   readonly following?: MicroStep | undefined;
+  /**
+   * Where the last jump from this step went and the step there: the engine's one-entry cache,
+   * so a jump back to the same target needs no address arithmetic (BigInt operations allocate).
+   */
+  jumpRip?: bigint | undefined;
+  jumpTo?: MicroStep | undefined;
   /** Runs the step on the working machine. Unless it jumps (sets RIP), RIP advances to `next`. */
   readonly run: (w: Machine, x: Exec) => StepOut;
 }

@@ -11,7 +11,8 @@
  */
 import type { DecisionLog } from './decisions.ts';
 import { freeze } from 'immer';
-import { ODD, offsetOfLast, pageNumberOf, writeInPage, type CpuState, type MemChunk, type Memory, type Regs } from '../isa/index.ts';
+import { copyCpu, copyRegs, ODD, offsetOfLast, pageNumberOf, writeInPage, type CpuState, type MemChunk, type Memory, type Regs } from '../isa/index.ts';
+import { copyAct, copyHw, copyKernel, copyPercpu, copyPt, copyState, copyTask } from './copy.ts';
 import type { MicroStep } from './kernel-api.ts';
 import type { Observation, ReturnVia } from './observations.ts';
 import type { Activation, HwState, KernelState, MachineState, Notes, PageKind, PerCpu, PtRegs, Task } from './state.ts';
@@ -102,6 +103,11 @@ export function setFreezeSnapshots(on: boolean): void {
   freezeSnapshots = on;
 }
 
+/** Empties ownership slots without giving back their storage. */
+function forget(slots: Array<object | undefined>): void {
+  for (let i = 0; i < slots.length; i++) slots[i] = undefined;
+}
+
 /** The working machine. */
 export class Machine implements MachineState {
   private s: Mut<MachineState>;
@@ -126,7 +132,7 @@ export class Machine implements MachineState {
   lastStep: MicroStep | undefined = undefined;
 
   constructor(start: MachineState, readonly rec: Recording = newRecording({ forks: false })) {
-    this.s = { ...start };
+    this.s = copyState(start);
     this.last = start;
   }
 
@@ -143,12 +149,14 @@ export class Machine implements MachineState {
     const last = this.last;
     // Nothing written since the last snapshot: the same value (a skipped event changes nothing).
     if (last !== null && last.cpu === snap.cpu && last.mem === snap.mem && last.k === snap.k && last.hw === snap.hw && last.clock === snap.clock) return last;
-    this.s = { ...snap };
+    this.s = copyState(snap);
     this.oCpu = this.oRegs = this.oK = this.oTasks = this.oHw = this.oPercpu = null;
-    this.oTask.length = 0;
-    this.oPt.length = 0;
-    this.oActs.length = 0;
-    this.owned.clear();
+    // Slots emptied in place and the set cleared only when used: with a probe that needs the
+    // state before each step this runs at every micro-step (Set.clear allocates a new table).
+    forget(this.oTask);
+    forget(this.oPt);
+    forget(this.oActs);
+    if (this.owned.size !== 0) this.owned.clear();
     this.last = freezeSnapshots ? freeze(snap, true) : snap;
     return this.last;
   }
@@ -185,7 +193,7 @@ export class Machine implements MachineState {
   cpuW(): Mut<CpuState> {
     const c = this.s.cpu;
     if (this.oCpu === c) return c as Mut<CpuState>;
-    const n = { ...c };
+    const n = copyCpu(c);
     this.oCpu = n;
     this.s.cpu = n;
     return n;
@@ -196,7 +204,7 @@ export class Machine implements MachineState {
     const c = this.cpuW();
     const r = c.regs;
     if (this.oRegs === r) return r as Mut<Regs>;
-    const n = { ...r };
+    const n = copyRegs(r);
     this.oRegs = n;
     c.regs = n;
     return n;
@@ -216,15 +224,18 @@ export class Machine implements MachineState {
     this.owned.add(mem);
   }
 
+  /** A page part, writable (a copy unless owned); one closure per machine, not one per write. */
+  private readonly ownPart = <T extends object>(part: T | undefined, fresh: () => T): T => {
+    if (part !== undefined && this.owned.has(part)) return part;
+    const c = (part === undefined ? fresh() : part instanceof Map ? new Map(part) : (part as unknown as unknown[]).slice()) as T;
+    this.owned.add(c);
+    return c;
+  };
+
   /** Writes consecutive qwords from `addr` upward (kernel stores to its stacks, deliveries' pushes). */
   writeQs(addr: bigint, values: readonly bigint[]): void {
     const pages = this.ownChild<Map<number, Array<MemChunk | ReadonlyMap<number, bigint> | undefined>>>(this.s as unknown as Record<string, unknown>, 'mem');
-    const own = <T extends object>(part: T | undefined, fresh: () => T): T => {
-      if (part !== undefined && this.owned.has(part)) return part;
-      const c = (part === undefined ? fresh() : part instanceof Map ? new Map(part) : (part as unknown as unknown[]).slice()) as T;
-      this.owned.add(c);
-      return c;
-    };
+    const own = this.ownPart;
     // Consecutive qwords: page and offset advance as numbers (page numbers are contiguous).
     let page = pageNumberOf(addr);
     let off = offsetOfLast();
@@ -244,7 +255,7 @@ export class Machine implements MachineState {
   kW(): Mut<KernelState> {
     const k = this.s.k;
     if (this.oK === k) return k as Mut<KernelState>;
-    const n = { ...k };
+    const n = copyKernel(k);
     this.oK = n;
     this.s.k = n;
     return n;
@@ -253,7 +264,7 @@ export class Machine implements MachineState {
   hwW(): Mut<HwState> {
     const h = this.s.hw;
     if (this.oHw === h) return h as Mut<HwState>;
-    const n = { ...h };
+    const n = copyHw(h);
     this.oHw = n;
     this.s.hw = n;
     return n;
@@ -263,7 +274,7 @@ export class Machine implements MachineState {
     const k = this.kW();
     const p = k.percpu;
     if (this.oPercpu === p) return p as Mut<PerCpu>;
-    const n = { ...p };
+    const n = copyPercpu(p);
     this.oPercpu = n;
     k.percpu = n;
     return n;
@@ -303,7 +314,7 @@ export class Machine implements MachineState {
     }
     const t = tasks[id] as Task;
     if (this.oTask[id] === t) return t as Mut<Task>;
-    const n = { ...t };
+    const n = copyTask(t);
     this.oTask[id] = n;
     tasks[id] = n;
     return n;
@@ -314,7 +325,7 @@ export class Machine implements MachineState {
     const t = this.taskW(id);
     const r = t.regs;
     if (this.oPt[id] === r) return r as Mut<PtRegs>;
-    const n = { ...r };
+    const n = copyPt(r);
     this.oPt[id] = n;
     t.regs = n;
     return n;
@@ -335,7 +346,13 @@ export class Machine implements MachineState {
   notesW(id: number): Mut<Notes> | undefined {
     const acts = this.actsW(id);
     if (acts.length === 0) return undefined;
-    const top = this.ownChild<Activation>(acts as unknown as Record<number, unknown>, acts.length - 1);
+    const i = acts.length - 1;
+    let top = acts[i] as Activation;
+    if (!this.owned.has(top)) {
+      top = copyAct(top);
+      this.owned.add(top);
+      acts[i] = top;
+    }
     return this.ownChild(top as unknown as Record<string, unknown>, 'notes');
   }
 

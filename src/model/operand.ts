@@ -56,10 +56,18 @@ function stackOf(a: StackOf<Operand> | undefined, v: (o: Operand) => bigint): St
   return { sp: v(a.sp), size: v(a.size), ...(a.flags !== undefined ? { flags: v(a.flags) } : {}) };
 }
 
+/**
+ * Resolves operands of `e` at `rip`; `here` is worked out on the first symbolic operand only (its
+ * $next costs a BigInt addition). Returned anonymous, so no name is attached per event.
+ */
+function resolverAt(e: TraceEvent, rip: bigint, symbols: Readonly<Record<string, bigint>>): (o: Operand | number) => bigint {
+  let here: Here | undefined;
+  return (o) => (typeof o === 'bigint' ? o : resolveOperand(o, here ??= { rip, next: nextOf(e, rip) }, symbols));
+}
+
 /** `e` with every operand resolved for an instruction at `rip`. Events with no operands come back as they are. */
 export function resolveEvent(e: TraceEvent, rip: bigint, symbols: Readonly<Record<string, bigint>>): Event {
-  const here: Here = { rip, next: nextOf(e, rip) };
-  const v = (o: Operand | number): bigint => resolveOperand(o, here, symbols);
+  const v = resolverAt(e, rip, symbols);
   switch (e.type) {
     case 'user.setReg': return typeof e.value === 'bigint' ? e as Event : { ...e, value: v(e.value) };
     case 'user.popf': return typeof e.flags === 'bigint' ? e as Event : { ...e, flags: v(e.flags) };
@@ -74,11 +82,14 @@ export function resolveEvent(e: TraceEvent, rip: bigint, symbols: Readonly<Recor
       const fr = frame(e.frame, v);
       const act = actOf(e.act, v);
       const stack = stackOf(e.stack, v);
-      const raw = e.type === 'user.syscall' && e.raw === true ? { raw: true } : {};
-      return {
-        type: e.type, nr: nrOf(e.nr, v), ...(args ? { args } : {}), ...(fr ? { frame: fr } : {}),
-        ...(act ? { act } : {}), ...(stack ? { stack } : {}), ...raw,
-      } as Event;
+      // Optional keys added one by one in the order conditional spreads gave (no runtime spreads).
+      const out: Record<string, unknown> = { type: e.type, nr: nrOf(e.nr, v) };
+      if (args) out.args = args;
+      if (fr) out.frame = fr;
+      if (act) out.act = act;
+      if (stack) out.stack = stack;
+      if (e.type === 'user.syscall' && e.raw === true) out.raw = true;
+      return out as unknown as Event;
     }
     case 'user.sysenter': {
       const args = e.args?.map(v);

@@ -74,6 +74,9 @@ export function mapRange(t: PageTable, start: bigint, end: bigint, kind: PageKin
 /** The empty page table. */
 export const NO_PAGES: PageTable = new Map();
 
+/** Addresses from here up have bit 63 set. */
+const KERNEL_HALF = 1n << 63n;
+
 /** The fault-around window of `addr` (64 KiB, the default fault_around_bytes). */
 export const touchWindow = (addr: bigint): number => Number(BigInt.asUintN(64, addr) >> 16n);
 
@@ -92,7 +95,8 @@ export function accessFault(k: KernelState, paging: Paging, addr: bigint,
   const u = user ? PF_ERR.U : 0;
   const w = kind === 'write' ? PF_ERR.W : 0;
   const i = kind === 'fetch' ? PF_ERR.I : 0;
-  if (addr >> 63n) return { vector: 14, error: PF_ERR.P | u | w | i, cr2: addr };
+  // Kernel half (bit 63 set; a comparison, not a BigInt shift: the address is canonical u64 here).
+  if (addr >= KERNEL_HALF) return { vector: 14, error: PF_ERR.P | u | w | i, cr2: addr };
   const page = pageOf(k, addr);
   if (page === undefined || page === 'demand') return { vector: 14, error: u | w | i, cr2: addr };
   // A read-only file page is mapped by its first read or fetch, with the pages around it
@@ -124,7 +128,10 @@ export function storeUser(bytes: KernelState['bytes'], addr: bigint, value: bigi
   for (let i = 0; i < size; i++) {
     const a = BigInt.asUintN(64, addr + BigInt(i));
     const key = pageKey(a);
-    out[key] = { ...(out[key] === bytes[key] ? bytes[key] : out[key]), [Number(a & 0xfffn)]: Number((value >> BigInt(8 * i)) & 0xffn) };
+    // A page is copied once per store, then written in place (its keys are offsets: numeric order).
+    let page = out[key];
+    if (page === undefined || page === bytes[key]) out[key] = page = { ...page };
+    page[Number(a & 0xfffn)] = Number((value >> BigInt(8 * i)) & 0xffn);
   }
   return out;
 }

@@ -10,7 +10,8 @@ import { insnLength, type SigActionOf, type SigFrame, type StackOf, type Syscall
 import type { KernelImpl } from './kernel-api.ts';
 import type { Machine } from './machine.ts';
 import { NO_FRAME_EXTRA, type SavedContext, type UserStruct } from './signal-state.ts';
-import type { Activation } from './state.ts';
+import type { Activation, PtRegs } from './state.ts';
+import { savedContext } from './copy.ts';
 import { rangeFault } from './user-memory.ts';
 
 /** Argument registers: 64-bit ABI (rdi, rsi, rdx, r10, r8, r9) and 32-bit ABI (ebx ... ebp). */
@@ -40,11 +41,7 @@ const fromSigset = (v: bigint): bigint => BigInt.asUintN(65, v << 1n);
 export function writeSigFrame(w: Machine, at: bigint, frame: SigFrame, live: CpuState): void {
   const t = currentTask(w);
   const key = at.toString(16);
-  const base: SavedContext = t.sigframes[key] ?? {
-    ...Object.fromEntries(Object.keys(t.regs).map((f) => [f, (live.regs as Record<string, bigint>)[f] ?? 0n])),
-    rip: live.regs.rip, rflags: live.rflags, cs: BigInt(live.cs.sel), ss: BigInt(live.ss.sel), orig_rax: 0n, ...NO_FRAME_EXTRA,
-    ucFlags: live.cs.l ? 7n : 3n, mask: t.sig.blocked,
-  } as SavedContext;
+  const base: SavedContext = t.sigframes[key] ?? inventedFrame(live, t.sig.blocked);
   const merged: Record<string, bigint | boolean> = { ...base };
   for (const [f, v] of Object.entries(frame)) {
     if (f === 'uc_flags') merged.ucFlags = BigInt(v);
@@ -52,6 +49,17 @@ export function writeSigFrame(w: Machine, at: bigint, frame: SigFrame, live: Cpu
     else merged[f] = BigInt(v as bigint | number);
   }
   w.taskW(t.id).sigframes = { ...t.sigframes, [key]: merged as unknown as SavedContext };
+}
+
+/** The frame the kernel would write now (pt_regs order, then the frame's fields), as one literal. */
+function inventedFrame(live: CpuState, mask: bigint): SavedContext {
+  const r = live.regs;
+  const pt: PtRegs = {
+    r15: r.r15, r14: r.r14, r13: r.r13, r12: r.r12, rbp: r.rbp, rbx: r.rbx, r11: r.r11, r10: r.r10, r9: r.r9, r8: r.r8,
+    rax: r.rax, rcx: r.rcx, rdx: r.rdx, rsi: r.rsi, rdi: r.rdi, orig_rax: 0n, rip: r.rip, cs: BigInt(live.cs.sel), rflags: live.rflags,
+    rsp: r.rsp, ss: BigInt(live.ss.sel),
+  };
+  return savedContext(pt, live.cs.l ? 7n : 3n, NO_FRAME_EXTRA.err, NO_FRAME_EXTRA.trapno, NO_FRAME_EXTRA.cr2, mask, NO_FRAME_EXTRA.ia32);
 }
 
 /** The structure a pointer argument points at, as the event gives it (UserStruct). */
@@ -70,10 +78,9 @@ function setUserStruct(w: Machine, e: { readonly act?: SigActionOf<bigint>; read
 
 /** RAX and the argument registers of both ABIs, as a system-call instruction sees them. */
 export function callRegs(cpu: CpuState): Record<string, bigint> {
-  const out: Record<string, bigint> = { rax: cpu.regs.rax };
-  for (const r of ARGS_64) out[r] = cpu.regs[r];
-  for (const r of ARGS_32) out[r] = cpu.regs[r];
-  return out;
+  // One literal (a single hidden class), in the order RAX, ARGS_64, then the ARGS_32 not in it.
+  const r = cpu.regs;
+  return { rax: r.rax, rdi: r.rdi, rsi: r.rsi, rdx: r.rdx, r10: r.r10, r8: r.r8, r9: r.r9, rbx: r.rbx, rcx: r.rcx, rbp: r.rbp };
 }
 
 /** Starts a SYSCALL/SYSENTER activation on the current task (`before`: the CPU at the instruction). */

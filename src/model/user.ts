@@ -4,13 +4,13 @@
  * is not an instruction boundary of its own). RIP advances by the instruction's length.
  */
 import {
-  breakpointDelivery, breakpointHit, cliInsn, fetchFault, icebp, into, jmpNear, low32, movSs, popf, retire, softInt,
-  VEC, watchpointHit, wrap64, is64, wrgsbase, type CpuState, type EventOutcome, type Fault,
+  breakpointDelivery, breakpointHit, copyCpu, copyRegs, cpuAt, cliInsn, fetchFault, icebp, into, jmpNear, low32, movSs, popf, retire, softInt,
+  VEC, watchpointHit, wrap64, is64, wrgsbase, type CpuState, type Regs, type EventOutcome, type Fault,
 } from '../isa/index.ts';
 import { currentTask, deliverAt, deliverFault, hwFacts, pushActivation } from './engine.ts';
 import { insnLength, type UserEvent } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
-import type { Machine } from './machine.ts';
+import type { Machine, Mut } from './machine.ts';
 import { TIF, type HwFacts, type Task } from './state.ts';
 import { accessFault, pageKey, storeUser } from './user-memory.ts';
 import { epilogue, execPop, execPushf } from './user-stack.ts';
@@ -46,6 +46,25 @@ export function execUser(w: Machine, e: UserEvent, K: KernelImpl): void {
   tick(w);
 }
 
+/** Delivers the fault of the instruction at `rip`; true (it faulted). */
+function fail(w: Machine, f: Fault, rip: bigint): true {
+  deliverFault(w, f, rip);
+  return true;
+}
+
+/** The instruction completed with CPU `c` (from `cpu`): RIP moves to `next`, then it retires. */
+function complete(w: Machine, cpu: CpuState, c: CpuState, next: bigint): false {
+  w.setCpu(retire(cpu, cpuAt(c, next)));
+  return false;
+}
+
+/** Installs an ISA instruction's result with RIP at `at`, or delivers its fault. */
+function installed(w: Machine, r: { cpu: CpuState; fault: Fault | null }, at: bigint, rip: bigint): boolean {
+  if (r.fault) return fail(w, r.fault, rip);
+  w.setCpu(cpuAt(r.cpu, at));
+  return false;
+}
+
 /** Runs the instruction; true when it faulted (the fault has been delivered). */
 function execAt(w: Machine, code: Code, K: KernelImpl, rip: bigint, task: Task): boolean {
   const cpu = w.cpu;
@@ -60,33 +79,29 @@ function execAt(w: Machine, code: Code, K: KernelImpl, rip: bigint, task: Task):
     return code.vdso === 'int80' ? softwareInterrupt(w, softInt(cpu, w.mem, 0x80)) : epilogue(w, K, task, code.from);
   }
   const e = code;
-  const fail = (f: Fault): true => { deliverFault(w, f, rip); return true; };
   const fetch = fetchFault(cpu) ?? accessFault(w.k, cpu.paging, rip, 'fetch', true);
-  if (fetch) return fail(fetch);
+  if (fetch) return fail(w, fetch, rip);
   w.touch(rip);
   const next = wrap64(rip + insnLength(e));
-  const simple = (change: (c: CpuState) => CpuState): false => {
-    const c = change(cpu);
-    w.setCpu(retire(cpu, { ...c, regs: { ...c.regs, rip: next } }));
-    return false;
-  };
-  const isa = (r: { cpu: CpuState; fault: Fault | null }, at = next): boolean => {
-    if (r.fault) return fail(r.fault);
-    w.setCpu({ ...r.cpu, regs: { ...r.cpu.regs, rip: at } });
-    return false;
-  };
   switch (e.type) {
-    case 'user.setReg':
-      return simple((c) => ({ ...c, regs: { ...c.regs, [e.reg]: is64(c) ? e.value : low32(e.value) } }));
+    case 'user.setReg': {
+      const c = copyCpu(cpu);
+      const r = copyRegs(cpu.regs);
+      r[e.reg] = is64(cpu) ? e.value : low32(e.value);
+      r.rip = next;
+      c.regs = r;
+      w.setCpu(retire(cpu, c));
+      return false;
+    }
     case 'user.nop':
-      return simple((c) => c);
+      return complete(w, cpu, cpu, next);
     case 'user.jump': {
       const r = jmpNear(cpu, w.mem, e.target);
-      return isa(r, r.cpu.regs.rip);
+      return installed(w, r, r.cpu.regs.rip, rip);
     }
     case 'user.popf': {
       const r = popf(cpu, w.mem, e.flags);
-      w.setCpu({ ...r.cpu, regs: { ...r.cpu.regs, rip: next } });
+      w.setCpu(cpuAt(r.cpu, next));
       // A ptrace single step onto POPF does not count TF as ptrace's (enable_single_step's
       // is_setting_trap_flag, arch/x86/kernel/step.c): whatever TF the POPF loads is the user's
       // (found by co-simulation).
@@ -95,7 +110,7 @@ function execAt(w: Machine, code: Code, K: KernelImpl, rip: bigint, task: Task):
     }
     case 'user.access': {
       const f = accessFault(w.k, cpu.paging, e.addr, e.write ? 'write' : 'read', true);
-      if (f) return fail(f);
+      if (f) return fail(w, f, rip);
       const page = pageKey(e.addr);
       const off = Number(e.addr & 0xfffn);
       // A watched byte: the data breakpoint's #DB is a trap after the access (isa/breakpoint.ts).
@@ -103,14 +118,16 @@ function execAt(w: Machine, code: Code, K: KernelImpl, rip: bigint, task: Task):
         ? { ...c, pendingDb: { cause: 'watchpoint', held: false } } : c);
       if (e.write) {
         w.kW().bytes = storeUser(w.k.bytes, e.addr, cpu.regs.rax & 0xffn, 1);
-        return simple(hit);
+        return complete(w, cpu, hit(cpu), next);
       }
       const al = BigInt(w.k.bytes[page]?.[off] ?? 0);
       w.touch(e.addr);
-      return simple((c) => hit({ ...c, regs: { ...c.regs, rax: (c.regs.rax & ~0xffn) | al } }));
+      const loaded = cpuAt(cpu, cpu.regs.rip);
+      (loaded.regs as Mut<Regs>).rax = (cpu.regs.rax & ~0xffn) | al;
+      return complete(w, cpu, hit(loaded), next);
     }
     case 'user.movSs':
-      return isa(movSs(cpu, w.mem, cpu.ss.sel, e.watched));
+      return installed(w, movSs(cpu, w.mem, cpu.ss.sel, e.watched), next, rip);
     case 'user.syscall':
       return !is64(cpu) && e.raw !== true ? viaVdso(w, e, K, rip) : execSyscall(w, e, K, rip);
     case 'user.sysenter':
@@ -123,13 +140,13 @@ function execAt(w: Machine, code: Code, K: KernelImpl, rip: bigint, task: Task):
     case 'user.int':
       return intForm(w, e, next);
     case 'user.cli':
-      return isa(cliInsn(cpu, w.mem));
+      return installed(w, cliInsn(cpu, w.mem), next, rip);
     case 'user.pushf':
       return execPushf(w, rip, next);
     case 'user.pop':
       return execPop(w, e.reg, rip, next);
     case 'user.wrgsbase':
-      return isa(wrgsbase(cpu, w.mem, e.value));
+      return installed(w, wrgsbase(cpu, w.mem, e.value), next, rip);
   }
 }
 
@@ -147,7 +164,7 @@ function intForm(w: Machine, e: Extract<UserEvent, { type: 'user.int' }>, next: 
     case 'into': {
       const r = into(cpu, w.mem);
       if (r === 'ud') { deliverFault(w, { vector: VEC.UD }, cpu.regs.rip); return true; }
-      if (r === null) { w.setCpu(retire(cpu, { ...cpu, regs: { ...cpu.regs, rip: next } })); return false; }
+      if (r === null) { w.setCpu(retire(cpu, cpuAt(cpu, next))); return false; }
       return softwareInterrupt(w, r);
     }
   }
@@ -179,10 +196,11 @@ function softwareInterrupt(w: Machine, r: EventOutcome, db?: HwFacts['db']): boo
   }
   w.writeQs(r.pushed.at, r.pushed.values);
   const d = r.delivered;
-  const call = d.kind === 'software' && d.vector === 0x80 ? { insn: cpu.regs.rip, args: callRegs(cpu) } : {};
+  const hw = hwFacts(d, db, cpu.regs.rsp);
+  if (d.kind === 'software' && d.vector === 0x80) { hw.insn = cpu.regs.rip; hw.args = callRegs(cpu); }
   pushActivation(w, {
     cause: 'idt', vector: d.vector, fromUser: r.frame.privilegeChange, frame: r.frame,
-    interrupted: d.rip, hw: { ...hwFacts(d, db), rsp: cpu.regs.rsp, ...call }, notes: {},
+    interrupted: d.rip, hw, notes: {},
   });
   // An INT n whose gate's DPL is below CPL raises #GP instead (SDM Vol. 3 6.12.1.1): the
   // instruction did not complete, so it is marked faulted (no single-step trap follows it).
