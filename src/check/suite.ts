@@ -81,7 +81,9 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
   const byIndex = new Map(units.map((u) => [u.index, u]));
   const designs = new Map(o.designs.map((d) => [d.name, d]));
   const outcomes = new Map<string, Array<{ u: Unit; c: CellOutcome; file?: string }>>();
-  const coverage = emptyCoverage();
+  // Merged in unit order once all are back: workers finish in any order, and the keys of the
+  // merged coverage keep their insertion order in the JSON (same seed, same bytes).
+  const unitCoverage = new Map<number, Coverage>();
   let done = 0;
   let traces = 0;
   let events = 0;
@@ -91,7 +93,7 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
     traces += r.runs;
     events += r.events;
     microSteps += r.microSteps;
-    mergeCoverage(coverage, r.coverage);
+    unitCoverage.set(r.index, r.coverage);
     for (const line of r.warnings) o.onWarning?.(line);
     for (const c of r.cells) {
       const cell = cellOf(u.group, c.invariant);
@@ -124,6 +126,8 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
       record(runUnit(u, list, { kernel: kernelOf(design), vendor: u.group.vendor, paging: u.group.paging }, o.outDir, maxLength));
     }
   }
+  const coverage = emptyCoverage();
+  for (const i of [...unitCoverage.keys()].sort((a, b) => a - b)) mergeCoverage(coverage, unitCoverage.get(i) as Coverage);
   const cells = fold(o, units, outcomes);
   const c = process.cpuUsage(c0);
   return { cells, ok: cells.every(matches), coverage, stats: { traces, events, microSteps, cpuMs: Math.round((c.user + c.system) / 1000) } };

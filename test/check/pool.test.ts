@@ -65,4 +65,18 @@ describe('saved files', () => {
     });
     expect(seenDuringRun).toBe(true);
   });
+
+  it('merges the units\' coverage in unit order, not in the order workers finish: the same JSON with 2 workers as in this thread', async () => {
+    // Two units side by side: linux-6.7's (every trace judged: compat-status holds there) and
+    // linux-3.19's, which its exploration ends at once (CVE-2015-2830): the second finishes first.
+    const invariants = (await discoverInvariants()).filter((d) => d.invariant.id === 'compat-status');
+    const designs = ['linux-6.7', 'linux-3.19'].map((n) => findDesign(n)).filter((d) => d !== undefined);
+    const at = async (workers: number) => {
+      const r = await runSuite({ ...base, designs, vendors: ['intel'], pagings: [4], runs: 200, invariants, outDir: mkdtempSync(join(tmpdir(), 'ec-out-')), workers });
+      return JSON.stringify(r.coverage);
+    };
+    const here = await at(0);
+    expect(Object.keys(JSON.parse(here).decisions)).toEqual(['linux-6.7', 'linux-3.19']);
+    expect(await at(2)).toBe(here);
+  });
 });
