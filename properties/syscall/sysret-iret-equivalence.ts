@@ -7,11 +7,13 @@
 import { defineInvariant, visibleSequence, type Observation } from '../../src/index.ts';
 
 /**
- * After a 32-bit system call, R8-R11 are not part of the ABI: Linux's SYSRETL exit zeroes R8-R10
- * and leaves RFLAGS in R11 ("We zero R8-R10 to avoid info leaks", entry_64_compat.S, S7), its
+ * After a 32-bit system call, R8-R15 are not part of the ABI (ia32entry.S marks them all
+ * CFI_UNDEFINED): Linux's SYSRETL exit skips them in pt_regs, zeroes R8-R10, leaves RFLAGS in R11
+ * and R12-R15 as the kernel left them ("R12-R15 are callee-saved ... We zero R8-R10 to avoid info
+ * leaks", entry_64_compat.S, S7; since the entry clears them, they come back zero), while its
  * IRET exit restores them. Only code that later switches to 64-bit mode could see them.
  */
-const COMPAT_UNDEFINED = ['r8', 'r9', 'r10', 'r11'];
+const COMPAT_UNDEFINED = ['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 
 /**
  * The compat fast exits return through registers: SYSRETL takes RIP from ECX, SYSEXIT RIP from
