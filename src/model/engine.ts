@@ -39,7 +39,7 @@ function fireDue(w: Machine): void {
     if (a.due > now) continue;
     if (a.kind === 'nmi') hw.nmi = true;
     else if (a.kind === 'mce') hw.mce = true;
-    else if (a.kind === 'irq') { if (!irq.includes(a.vector)) irq = [...irq, a.vector].sort((x, y) => x - y); }
+    else if (a.kind === 'irq') { if (!irq.includes(a.vector)) irq = withLine(irq, a.vector); }
     else {
       // Another CPU clears the entry's present bit in place (pre-4.3 modify_ldt), CVE-2015-5157.
       const c = w.cpuW();
@@ -48,7 +48,22 @@ function fireDue(w: Machine): void {
     }
   }
   hw.irq = irq;
-  hw.armed = armed.filter((a) => a.due > now);
+  const rest: Armed[] = [];
+  for (let i = 0; i < armed.length; i++) if ((armed[i] as Armed).due > now) rest.push(armed[i] as Armed);
+  hw.armed = rest;
+}
+
+/**
+ * The asserted IRQ lines with `v` added in ascending order: what sorting a copy gives, without
+ * Array.prototype.sort (which allocates about a kilobyte of work space even for two elements).
+ */
+function withLine(irq: readonly number[], v: number): number[] {
+  const out: number[] = [];
+  let i = 0;
+  for (; i < irq.length && (irq[i] as number) < v; i++) out.push(irq[i] as number);
+  out.push(v);
+  for (; i < irq.length; i++) out.push(irq[i] as number);
+  return out;
 }
 
 /** The facts an activation records from its delivery (RSP at the event too, when given). */
