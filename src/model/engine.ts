@@ -5,7 +5,7 @@
  * points and probe verdicts the run asked for.
  */
 import {
-  boundaryEvent, cpl, deliverEvent, faultDelivery, fault as isaFault, retire, rf, VEC,
+  boundaryEvent, cpl, deliverEvent, faultDelivery, fault as isaFault, retireOwned, rf, VEC,
   type CpuState, type Delivery, type Fault,
 } from '../isa/index.ts';
 import { isStepFault, KernelCorruption, type KernelImpl, type MicroStep } from './kernel-api.ts';
@@ -266,7 +266,8 @@ export function microStep(w: Machine, K: KernelImpl): void {
 function endOfInstruction(w: Machine, flags0: bigint, pending0: CpuState['pendingDb'], shadow0: CpuState['shadow']): void {
   const c = w.cpu;
   if ((rf.flagBits(flags0) & rf.TF_BIT) === 0 && pending0 === null && c.pendingDb === null && c.shadow === 'none' && (rf.flagBits(c.rflags) & rf.RF_BIT) === 0) return;
-  w.setCpu(retire({ rflags: flags0, pendingDb: pending0, shadow: shadow0 } as CpuState, c));
+  // Into the machine's own CPU (a copy only if a snapshot still shares it), not a fresh copy.
+  retireOwned({ rflags: flags0, pendingDb: pending0, shadow: shadow0 } as CpuState, w.cpuW());
 }
 
 /** An instruction at CPL 0 that ended an activation with a hardware frame: record where it resumed. */
