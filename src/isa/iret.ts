@@ -10,7 +10,7 @@ import { readQs, type Memory } from './memory.ts';
 import { fault, ok, retireOwned, type ExecResult } from './result.ts';
 import { fixRflags, IF, iopl, IOPL, NT, VIF, VIP, VM } from './rflags.ts';
 import { fromDescriptor, isNullSel, lookupDescriptor, nullSegment, rpl, type Segment } from './segments.ts';
-import { low32 } from './u64.ts';
+import { low16, low32 } from './u64.ts';
 import { copyCpu, cpuAt } from './copy.ts';
 
 /** The five qwords IRETQ pops, lowest address first. */
@@ -33,10 +33,10 @@ export function readIretFrame(cpu: CpuState, mem: Memory): IretFrame {
   const q = readQs(mem, cpu.regs.rsp, 5);
   return {
     rip: q[0] as bigint,
-    cs: Number((q[1] as bigint) & 0xffffn),
+    cs: low16(q[1] as bigint),
     rflags: q[2] as bigint,
     rsp: q[3] as bigint,
-    ss: Number((q[4] as bigint) & 0xffffn),
+    ss: low16(q[4] as bigint),
   };
 }
 
