@@ -7,7 +7,7 @@
 import type { CpuState, Regs } from './cpu.ts';
 
 /** A writable copy of a state type (one level). */
-type Fresh<T> = { -readonly [K in keyof T]: T[K] };
+export type Fresh<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A fresh copy of the registers. */
 export function copyRegs(r: Regs): Fresh<Regs> {

@@ -11,7 +11,7 @@ import { writeQs, type Memory } from './memory.ts';
 import { fixRflags, IF, NT, RF, TF, VM } from './rflags.ts';
 import { flatCode, nullSegment } from './segments.ts';
 import type { Fault } from './result.ts';
-import { wrap64 } from './u64.ts';
+import { small, wrap64 } from './u64.ts';
 import { copyCpu, cpuAt } from './copy.ts';
 
 /**
@@ -147,11 +147,11 @@ export function deliver(cpu: CpuState, mem: Memory, d: Delivery): DeliveryResult
   // "since it was cleared when the INT n instruction started execution" (an RF = 1 left by IRET
   // must not be pushed); otherwise the current RF.
   const image = d.kind === 'fault' ? start.rflags | RF : d.kind === 'software' || d.kind === 'int1' ? start.rflags & ~RF : start.rflags;
-  const pushed = [BigInt(start.ss.sel), start.regs.rsp, image, BigInt(start.cs.sel), d.rip];
-  if (pushesErrorCode(d)) pushed.push(BigInt(d.error ?? 0));
+  const pushed = [small(start.ss.sel), start.regs.rsp, image, small(start.cs.sel), d.rip];
+  if (pushesErrorCode(d)) pushed.push(small(d.error ?? 0));
   // 64-bit stack arithmetic is modulo 2^64 (RSP is a 64-bit register): a frame pushed below a
   // small RSP (a user RSP still live at CPL 0 after SYSCALL) wraps, it never goes negative.
-  const rsp = wrap64(top - BigInt(pushed.length) * 8n);
+  const rsp = wrap64(top - (pushed.length === 6 ? 48n : 40n));
   // The pushes are supervisor writes: onto a page mapped read-only (espfix64's alias) they take a
   // #PF (P|W), which the double-fault rules below turn into #DF when delivering a contributory
   // exception (SDM Vol. 3 6.15, Table 6-5; linux-entry-history B8: "espfix64 causes IRET

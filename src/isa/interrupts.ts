@@ -9,7 +9,7 @@ import { cpl, is64, type CpuState } from './cpu.ts';
 import { VEC } from './defaults.ts';
 import { IsaInputError, isaErrors } from './errors.ts';
 import type { Memory } from './memory.ts';
-import { dropHeldStep, fault, ok, retire, type ExecResult, type Fault } from './result.ts';
+import { dropHeldStep, fault, ok, retire, retireOwned, type ExecResult, type Fault } from './result.ts';
 import { deliverEvent, withCpu, type EventOutcome } from './deliver.ts';
 import { flagBits, IF_BIT } from './rflags.ts';
 import { wrap64 } from './u64.ts';
@@ -63,7 +63,7 @@ export function movSs(cpu: CpuState, mem: Memory, sel: number, watched: boolean)
   const next = copyCpu(cpu);
   next.ss = ss;
   next.pendingDb = pendingDb;
-  return ok(retire(cpu, next, { opensShadow: 'movss' }), mem);
+  return ok(retireOwned(cpu, next, { opensShadow: 'movss' }), mem);
 }
 
 /** What the CPU will take at this boundary, highest priority first, or null. */

@@ -7,10 +7,10 @@ import { isCanonical } from './canonical.ts';
 import { cpl, type CpuState } from './cpu.ts';
 import { VEC } from './defaults.ts';
 import { readQs, type Memory } from './memory.ts';
-import { fault, ok, retire, type ExecResult } from './result.ts';
+import { fault, ok, retireOwned, type ExecResult } from './result.ts';
 import { fixRflags, IF, iopl, IOPL, NT, VIF, VIP, VM } from './rflags.ts';
 import { fromDescriptor, isNullSel, lookupDescriptor, nullSegment, rpl, type Segment } from './segments.ts';
-import { low32 } from './u64.ts';
+import { low16, low32 } from './u64.ts';
 import { copyCpu, cpuAt } from './copy.ts';
 
 /** The five qwords IRETQ pops, lowest address first. */
@@ -25,15 +25,18 @@ export interface IretFrame {
 /** #GP(error) raised by IRET (a module function: a closure per IRET costs an allocation). */
 const gp = (cpu: CpuState, mem: Memory, error: number): ExecResult => fault(cpu, mem, { vector: VEC.GP, error });
 
+/** IRETQ loads RF from its image (one options object, not one per IRET). */
+const LOADS_RF = { loadsRf: true } as const;
+
 /** Reads the IRET frame at RSP. */
 export function readIretFrame(cpu: CpuState, mem: Memory): IretFrame {
   const q = readQs(mem, cpu.regs.rsp, 5);
   return {
     rip: q[0] as bigint,
-    cs: Number((q[1] as bigint) & 0xffffn),
+    cs: low16(q[1] as bigint),
     rflags: q[2] as bigint,
     rsp: q[3] as bigint,
-    ss: Number((q[4] as bigint) & 0xffffn),
+    ss: low16(q[4] as bigint),
   };
 }
 
@@ -78,7 +81,7 @@ export function iretq(cpu: CpuState, mem: Memory): ExecResult {
   next.rflags = rflags;
   next.cs = fromDescriptor(f.cs, csDesc);
   next.ss = ss;
-  return ok(retire(cpu, next, { loadsRf: true }), mem);
+  return ok(retireOwned(cpu, next, LOADS_RF), mem);
 }
 
 /** `cpu` with NMIs unblocked (IRET ends NMI blocking even when it faults). */

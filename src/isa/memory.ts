@@ -22,16 +22,28 @@ export const EMPTY_MEMORY: Memory = new Map();
 export const ODD = 16;
 
 let lastOffset = 0;
+/** The page of the last address split, [base, end): the next access is usually on it too. */
+let pageBase = -1n;
+let pageEnd = -1n;
+let pageNo = 0;
 
 /**
  * The page number of an address taken modulo 2^64, as the CPU does; its offset in the page is
- * left in `offsetOfLast()`. Two BigInt operations and no tuple: this runs for every stack access
- * (a page number is below 2^52, exact as a number).
+ * left in `offsetOfLast()`. No tuple: this runs for every stack access (a page number is below
+ * 2^52, exact as a number). On the page of the previous call it costs one BigInt subtraction
+ * (each BigInt result allocates), otherwise four.
  */
 export function pageNumberOf(addr: bigint): number {
+  if (addr >= pageBase && addr < pageEnd) {
+    lastOffset = Number(addr - pageBase);
+    return pageNo;
+  }
   const a = addr >= 0n && addr <= MASK64 ? addr : addr & MASK64;
   lastOffset = Number(a & 0xfffn);
-  return Number(a >> 12n);
+  pageNo = Number(a >> 12n);
+  pageBase = a - BigInt(lastOffset);
+  pageEnd = pageBase + 4096n;
+  return pageNo;
 }
 
 /** The offset in its page of the address last given to {@link pageNumberOf}. */
@@ -44,6 +56,12 @@ export function readInPage(p: MemPage | undefined, off: number): bigint {
   return (p[off >> 8] as MemChunk | undefined)?.[(off >> 3) & 31] ?? 0n;
 }
 
+/** Makers of an empty page part, made once (a closure per write allocated 64 bytes). */
+const freshOdd = (): Map<number, bigint> => new Map();
+const freshChunk = (): Array<bigint | undefined> => new Array<bigint | undefined>(32);
+/** An empty page: 16 chunk slots and the slot of the unaligned map. */
+export const freshPage = (): Array<MemChunk | ReadonlyMap<number, bigint> | undefined> => new Array<undefined>(ODD + 1);
+
 /**
  * Writes `v` at byte offset `off` of page `p`, in place; `own` makes a page part writable (a
  * copy, unless the caller owns it already) and returns it.
@@ -51,12 +69,12 @@ export function readInPage(p: MemPage | undefined, off: number): bigint {
 export function writeInPage<T extends object>(p: Array<MemChunk | ReadonlyMap<number, bigint> | undefined>, off: number, v: bigint,
   own: (part: T | undefined, fresh: () => T) => T): void {
   if ((off & 7) !== 0) {
-    const m = own(p[ODD] as T | undefined, () => new Map() as unknown as T) as unknown as Map<number, bigint>;
+    const m = own(p[ODD] as T | undefined, freshOdd as unknown as () => T) as unknown as Map<number, bigint>;
     p[ODD] = m;
     m.set(off, v);
     return;
   }
-  const c = own(p[off >> 8] as T | undefined, () => new Array<bigint | undefined>(32) as unknown as T) as unknown as Array<bigint | undefined>;
+  const c = own(p[off >> 8] as T | undefined, freshChunk as unknown as () => T) as unknown as Array<bigint | undefined>;
   p[off >> 8] = c;
   c[(off >> 3) & 31] = v;
 }
@@ -101,7 +119,7 @@ export function writeQs(mem: Memory, addr: bigint, values: readonly bigint[]): M
   for (let i = 0; i < values.length; i++) {
     const page = pageNumberOf(addr + BigInt(i) * 8n);
     const off = lastOffset;
-    const p = own(next.get(page) as unknown[] | undefined, () => new Array<undefined>(ODD + 1)) as Array<MemChunk | ReadonlyMap<number, bigint> | undefined>;
+    const p = own(next.get(page) as unknown[] | undefined, freshPage) as Array<MemChunk | ReadonlyMap<number, bigint> | undefined>;
     next.set(page, p);
     writeInPage(p, off, values[i] as bigint, own);
   }

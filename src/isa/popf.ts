@@ -3,7 +3,7 @@
  */
 import { cpl, type CpuState } from './cpu.ts';
 import type { Memory } from './memory.ts';
-import { ok, retire, type ExecResult } from './result.ts';
+import { ok, retireOwned, type ExecResult } from './result.ts';
 import { assertU64 } from './u64.ts';
 import { fixRflags, IF, iopl, IOPL, RF, VIF, VIP, VM } from './rflags.ts';
 import { copyCpu } from './copy.ts';
@@ -25,5 +25,5 @@ export function popf(cpu: CpuState, mem: Memory, value: bigint): ExecResult {
   if (level > 0) rflags &= ~(VIP | VIF);
   const next = copyCpu(cpu);
   next.rflags = fixRflags(rflags);
-  return ok(retire(cpu, next), mem);
+  return ok(retireOwned(cpu, next), mem);
 }

@@ -7,7 +7,7 @@
 import { cpl, type CpuState } from './cpu.ts';
 import { VEC } from './defaults.ts';
 import type { Memory } from './memory.ts';
-import { fault, ok, retire, type ExecResult } from './result.ts';
+import { fault, ok, retireOwned, type ExecResult } from './result.ts';
 import { IF, iopl } from './rflags.ts';
 import { copyCpu } from './copy.ts';
 
@@ -19,5 +19,5 @@ export function cliInsn(cpu: CpuState, mem: Memory): ExecResult {
   if (cpl(cpu) > iopl(cpu.rflags)) return fault(cpu, mem, { vector: VEC.GP, error: 0 });
   const next = copyCpu(cpu);
   next.rflags = cpu.rflags & ~IF;
-  return ok(retire(cpu, next), mem);
+  return ok(retireOwned(cpu, next), mem);
 }

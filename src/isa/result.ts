@@ -5,7 +5,7 @@
 import type { CpuState, PendingDb, Shadow } from './cpu.ts';
 import type { Memory } from './memory.ts';
 import { flagBits, RF, RF_BIT, TF_BIT } from './rflags.ts';
-import { copyCpu } from './copy.ts';
+import { copyCpu, type Fresh } from './copy.ts';
 
 /** An exception raised by an instruction, before it changed any state (except where noted). */
 export interface Fault {
@@ -48,7 +48,13 @@ export interface RetireOptions {
  */
 const NO_OPTIONS: RetireOptions = {};
 
-export function retire(before: CpuState, after: CpuState, opts: RetireOptions = NO_OPTIONS): CpuState {
+/** What the last {@link retireFields} call computed (module slots: no result object per instruction). */
+let rPending: PendingDb | null = null;
+let rShadow: Shadow = 'none';
+let rRflags = 0n;
+
+/** Computes the retired pendingDb, shadow and RFLAGS into the slots above; false when `after` has them already. */
+function retireFields(before: CpuState, after: CpuState, opts: RetireOptions): boolean {
   const trap = opts.trap ?? (flagBits(before.rflags) & TF_BIT) !== 0;
   let pending: PendingDb | null = after.pendingDb;
   // A #DB that was already held when this instruction began is released at its end.
@@ -60,12 +66,32 @@ export function retire(before: CpuState, after: CpuState, opts: RetireOptions = 
   else if (trap && pending !== null && !pending.held && pending.cause === 'watchpoint') pending = { cause: 'single-step', held: false };
   const shadow: Shadow = opts.opensShadow !== undefined && before.shadow === 'none' ? opts.opensShadow : 'none';
   const rflags = opts.loadsRf || (flagBits(after.rflags) & RF_BIT) === 0 ? after.rflags : after.rflags & ~RF;
-  if (pending === after.pendingDb && shadow === after.shadow && rflags === after.rflags) return after;
+  if (pending === after.pendingDb && shadow === after.shadow && rflags === after.rflags) return false;
+  rPending = pending;
+  rShadow = shadow;
+  rRflags = rflags;
+  return true;
+}
+
+export function retire(before: CpuState, after: CpuState, opts: RetireOptions = NO_OPTIONS): CpuState {
+  if (!retireFields(before, after, opts)) return after;
   const n = copyCpu(after);
-  n.pendingDb = pending;
-  n.shadow = shadow;
-  n.rflags = rflags;
+  n.pendingDb = rPending;
+  n.shadow = rShadow;
+  n.rflags = rRflags;
   return n;
+}
+
+/**
+ * {@link retire} for an `after` the caller has just made and nobody else holds: the bookkeeping
+ * is written into it, not into a second copy of the CPU (`before` may be `after` itself).
+ */
+export function retireOwned(before: CpuState, after: Fresh<CpuState>, opts: RetireOptions = NO_OPTIONS): CpuState {
+  if (!retireFields(before, after, opts)) return after;
+  after.pendingDb = rPending;
+  after.shadow = rShadow;
+  after.rflags = rRflags;
+  return after;
 }
 
 /**

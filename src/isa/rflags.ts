@@ -35,11 +35,12 @@ let memoBits = 0;
 /**
  * The low 32 bits of an RFLAGS value as a number, to test a flag without a BigInt `&` (which
  * allocates and costs ~30 ns on Node 20). Remembers the last value: the flags rarely change
- * from one micro-step to the next.
+ * from one micro-step to the next. A miss converts without a mask when the value fits (RFLAGS
+ * always does): Number() of a small BigInt allocates nothing, `f & mask` allocates ~40 bytes.
  */
 export function flagBits(f: bigint): number {
   if (f !== memoFlags) {
-    memoBits = Number(f & 0xffff_ffffn);
+    memoBits = f <= 0xffff_ffffn ? Number(f) : Number(f & 0xffff_ffffn);
     memoFlags = f;
   }
   return memoBits;

@@ -56,24 +56,39 @@ export const isLdt = (sel: number): boolean => (sel & 4) !== 0;
 /** NULL selector: index 0 in the GDT, any RPL. */
 export const isNullSel = (sel: number): boolean => (sel & 0xfffc) === 0;
 
+/**
+ * Segments are immutable values, so each distinct one is made once and shared: event delivery,
+ * IRET and the fast system calls load one or two per instruction, an object each (keys pack
+ * the selector with the attributes that vary).
+ */
+const SEGMENTS = new Map<number, Segment>();
+function kept(key: number, s: Segment): Segment {
+  SEGMENTS.set(key, s);
+  return s;
+}
+
 /** The segment left by loading a NULL selector (usable = false). */
 export function nullSegment(sel = 0): Segment {
-  return { sel, usable: false, type: 'none', l: false, db: false, dpl: 0 };
+  const key = sel * 256;
+  return SEGMENTS.get(key) ?? kept(key, { sel, usable: false, type: 'none', l: false, db: false, dpl: 0 });
 }
 
 /** Flat code segment with fixed attributes, as SYSCALL/SYSRET/SYSENTER/SYSEXIT load it. */
 export function flatCode(sel: number, dpl: number, long: boolean): Segment {
-  return { sel, usable: true, type: 'code', l: long, db: !long, dpl };
+  const key = sel * 256 + 64 + (long ? 16 : 0) + dpl;
+  return SEGMENTS.get(key) ?? kept(key, { sel, usable: true, type: 'code', l: long, db: !long, dpl });
 }
 
 /** Flat read/write data segment (B=1), as SYSCALL/SYSRET/SYSENTER/SYSEXIT load SS. */
 export function flatData(sel: number, dpl: number): Segment {
-  return { sel, usable: true, type: 'data', l: false, db: true, dpl };
+  const key = sel * 256 + 128 + dpl;
+  return SEGMENTS.get(key) ?? kept(key, { sel, usable: true, type: 'data', l: false, db: true, dpl });
 }
 
 /** A segment loaded from a descriptor (what IRET and MOV do). */
 export function fromDescriptor(sel: number, d: Descriptor): Segment {
-  return { sel, usable: true, type: d.type, l: d.l, db: d.db, dpl: d.dpl };
+  const key = sel * 256 + 192 + (d.type === 'code' ? 32 : 0) + (d.l ? 16 : 0) + (d.db ? 8 : 0) + d.dpl;
+  return SEGMENTS.get(key) ?? kept(key, { sel, usable: true, type: d.type, l: d.l, db: d.db, dpl: d.dpl });
 }
 
 /** Looks up the descriptor a selector names, or undefined if outside the tables. */

@@ -3,8 +3,8 @@
  */
 import { cpl, is64, type CpuState } from './cpu.ts';
 import type { Memory } from './memory.ts';
-import { fault, ok, retire, type ExecResult } from './result.ts';
-import { copyCpu } from './copy.ts';
+import { fault, ok, retireOwned, type ExecResult } from './result.ts';
+import { copyCpu, type Fresh } from './copy.ts';
 
 /** Exchanges GS.base and IA32_KERNEL_GS_BASE. #UD outside 64-bit mode, #GP(0) outside CPL 0. */
 export function swapgs(cpu: CpuState, mem: Memory): ExecResult {
@@ -13,5 +13,16 @@ export function swapgs(cpu: CpuState, mem: Memory): ExecResult {
   const next = copyCpu(cpu);
   next.gsBase = cpu.kernelGsBase;
   next.kernelGsBase = cpu.gsBase;
-  return ok(retire(cpu, next), mem);
+  return ok(retireOwned(cpu, next), mem);
+}
+
+/**
+ * SWAPGS on a CPU its caller owns (a working machine's), written in place rather than into a
+ * copy: only where it cannot fault (64-bit mode, CPL 0), which the caller has checked.
+ */
+export function swapgsOwned(c: Fresh<CpuState>): void {
+  const gs = c.gsBase;
+  c.gsBase = c.kernelGsBase;
+  c.kernelGsBase = gs;
+  retireOwned(c, c);
 }

@@ -4,7 +4,7 @@
  */
 import { is64, type CpuState } from './cpu.ts';
 import type { Memory } from './memory.ts';
-import { dropHeldStep, fault, ok, retire, type ExecResult } from './result.ts';
+import { dropHeldStep, fault, ok, retireOwned, type ExecResult } from './result.ts';
 import { fixRflags, RF, TF } from './rflags.ts';
 import { flatCode, flatData } from './segments.ts';
 import { wrap64 } from './u64.ts';
@@ -35,5 +35,5 @@ export function syscall(cpu0: CpuState, mem: Memory): ExecResult {
   next.cs = flatCode(sel & 0xfffc, 0, true);
   next.ss = flatData((sel + 8) & 0xfffc, 0);
   const trap = (cpu.rflags & TF) !== 0n && (newFlags & TF) !== 0n;
-  return ok(retire(cpu, next, { trap }), mem);
+  return ok(retireOwned(cpu, next, { trap }), mem);
 }

@@ -5,7 +5,7 @@
 import { isCanonical } from './canonical.ts';
 import { cpl, type CpuState } from './cpu.ts';
 import type { Memory } from './memory.ts';
-import { dropHeldStep, fault, ok, retire, type ExecResult } from './result.ts';
+import { dropHeldStep, fault, ok, retireOwned, type ExecResult } from './result.ts';
 import { IF, RF, VM } from './rflags.ts';
 import { flatCode, flatData } from './segments.ts';
 import { low32 } from './u64.ts';
@@ -29,7 +29,7 @@ export function sysenter(cpu0: CpuState, mem: Memory): ExecResult {
   next.rflags = cpu.rflags & ~(IF | VM | RF);
   next.cs = flatCode(cs, 0, true);
   next.ss = flatData(cs + 8, 0);
-  return ok(retire(cpu, next), mem);
+  return ok(retireOwned(cpu, next), mem);
 }
 
 /**
@@ -49,5 +49,5 @@ export function sysexit(cpu: CpuState, mem: Memory, rexW: boolean): ExecResult {
   const next = cpuAt(cpu, rexW ? rdx : low32(rdx), rexW ? rcx : low32(rcx));
   next.cs = flatCode(csSel, 3, rexW);
   next.ss = flatData((base + (rexW ? 40 : 24)) | 3, 3);
-  return ok(retire(cpu, next), mem);
+  return ok(retireOwned(cpu, next), mem);
 }

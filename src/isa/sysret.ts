@@ -6,7 +6,7 @@
 import { isCanonical } from './canonical.ts';
 import { cpl, type CpuState } from './cpu.ts';
 import type { Memory } from './memory.ts';
-import { fault, ok, retire, type ExecResult } from './result.ts';
+import { fault, ok, retireOwned, type ExecResult } from './result.ts';
 import { fixRflags, TF } from './rflags.ts';
 import { flatCode, flatData } from './segments.ts';
 import { low32 } from './u64.ts';
@@ -40,5 +40,5 @@ export function sysret(cpu: CpuState, mem: Memory, rexW: boolean): ExecResult {
   next.rflags = rflags;
   next.cs = flatCode(csSel, 3, rexW);
   next.ss = cpu.vendor === 'intel' ? flatData(ssSel, 3) : { ...cpu.ss, sel: ssSel };
-  return ok(retire(cpu, next, { trap: (rflags & TF) !== 0n }), mem);
+  return ok(retireOwned(cpu, next, { trap: (rflags & TF) !== 0n }), mem);
 }

@@ -19,6 +19,21 @@ export function wrap64(v: bigint): bigint {
   return v >= 0n && v <= MASK64 ? v : v & MASK64;
 }
 
+const SMALL: bigint[] = [];
+/**
+ * BigInt(n) for a 16-bit n (a selector, an error code), made once per value: every BigInt() call
+ * allocates, and delivery pushes two selectors per event.
+ */
+export function small(n: number): bigint {
+  if (n < 0 || n > 0xffff || !Number.isInteger(n)) return BigInt(n);
+  return SMALL[n] ?? (SMALL[n] = BigInt(n));
+}
+
+/** The low 16 bits of a qword as a number (a selector in a frame), without a BigInt `&` when it fits. */
+export function low16(v: bigint): number {
+  return v >= 0n && v <= 0xffffn ? Number(v) : Number(v & 0xffffn);
+}
+
 /** Interprets a 64-bit quantity as signed. */
 export function toSigned(v: bigint): bigint {
   return BigInt.asIntN(64, v);

@@ -7,7 +7,7 @@
 import { isCanonical } from './canonical.ts';
 import { is64, type CpuState } from './cpu.ts';
 import type { Memory } from './memory.ts';
-import { fault, ok, retire, type ExecResult } from './result.ts';
+import { fault, ok, retireOwned, type ExecResult } from './result.ts';
 import { assertU64 } from './u64.ts';
 import { copyCpu } from './copy.ts';
 
@@ -18,5 +18,5 @@ export function wrgsbase(cpu: CpuState, mem: Memory, value: bigint): ExecResult 
   if (!isCanonical(value, cpu.paging)) return fault(cpu, mem, { vector: 13, error: 0 });
   const next = copyCpu(cpu);
   next.gsBase = value;
-  return ok(retire(cpu, next), mem);
+  return ok(retireOwned(cpu, next), mem);
 }

@@ -2,7 +2,7 @@
  * What every kernel path is built with (the design's knobs, overrides, and the text it is
  * assembled into), plus the step builders the entry and exit paths share.
  */
-import { copyCpu, rf, retire, swapgs, type Regs } from '../isa/index.ts';
+import { copyCpu, cpl, is64, rf, retireOwned, swapgs, swapgsOwned, type Regs } from '../isa/index.ts';
 import { ptBit, type Machine, type PtField } from '../model/index.ts';
 import type { DesignOverrides, Knobs } from './design.ts';
 import { cli, isa } from './ops.ts';
@@ -36,7 +36,11 @@ export function sysEntries(T: Text): (name: string) => bigint {
 
 /** `swapgs` as a micro-step. */
 export const swapgsStep = (why = 'swapgs'): StepSpec =>
-  step(why, (w) => isa(w, swapgs(w.cpu, w.mem)), { insn: true });
+  step(why, (w) => {
+    // Where it cannot fault, in place on the machine's CPU: one copy at most, not two per SWAPGS.
+    if (is64(w.cpu) && cpl(w.cpu) === 0) swapgsOwned(w.cpuW());
+    else return isa(w, swapgs(w.cpu, w.mem));
+  }, { insn: true });
 
 const STI = { opensShadow: 'sti' } as const;
 
@@ -45,7 +49,7 @@ export const stiStep = (why = 'sti'): StepSpec =>
   step(why, (w) => {
     const after = copyCpu(w.cpu);
     after.rflags = w.cpu.rflags | rf.IF;
-    w.setCpu(retire(w.cpu, after, STI));
+    w.setCpu(retireOwned(w.cpu, after, STI));
   }, { insn: true });
 
 /** `cli`. */

@@ -8,7 +8,7 @@
  * IRET to user (error_entry's bad-IRET case, fixup_bad_iret); paranoid (IST) entries work out GS
  * without trusting CS alone and restore it on exit (linux-entry-history 6.5).
  */
-import { cpuAt, iretq, readQ, rf, VEC } from '../isa/index.ts';
+import { cpuAt, iretq, readQ, readQs, rf, VEC } from '../isa/index.ts';
 import { recordDecision, type Machine } from '../model/index.ts';
 import { cliStep, GPR_PUSH_ORDER, pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { ptRegsAddr, PERCPU_BASE } from './layout.ts';
@@ -111,7 +111,10 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     step('pop regs', (w) => {
       const at = w.cpu.regs.rsp;
       const regs = w.regsW();
-      GPR_PUSH_ORDER.forEach((r, i) => { regs[r] = readQ(w.mem, at + BigInt(i) * 8n); });
+      // One read of the fifteen qwords (readQs wraps as fifteen readQ calls would), not three
+      // BigInt operations and a closure call per register.
+      const q = readQs(w.mem, at, GPR_PUSH_ORDER.length);
+      for (let i = 0; i < q.length; i++) regs[GPR_PUSH_ORDER[i] as (typeof GPR_PUSH_ORDER)[number]] = q[i] as bigint;
       regs.rsp = at + 15n * 8n;
     }, { stack: true }),
     ...(paranoid ? paranoidExit(c, v) : []),

@@ -31,6 +31,13 @@ export function sysretEligible(c: Ctx, t: Task, a: Activation, paging: Paging, l
 /** The knob-built 64-bit checks C1-C7 on the final pt_regs (the enabled ones are the decision's conditions). */
 export function checks64(c: Ctx, r: PtRegs, paging: Paging, log: DecisionLog | null = null): boolean {
   const k = c.d.sysretChecks;
+  // Without a decision log only the conjunction matters: no list of named conditions (every
+  // 64-bit syscall exit runs this), and a failed check ends it.
+  if (log === null) {
+    return (!k.rcxEqualsRip || r.rcx === r.rip) && (!k.r11EqualsFlags || r.r11 === r.rflags) && (!k.csIsUserCs || r.cs === USER_CS_Q) &&
+      (!k.ssIsUserDs || r.ss === USER_DS_Q) && (!k.rfClear || (rf.flagBits(r.rflags) & rf.RF_BIT) === 0) &&
+      (!k.tfClear || (rf.flagBits(r.rflags) & rf.TF_BIT) === 0) && ripCheck(k.rip, r.rip, paging);
+  }
   const conds: Conditions = [];
   if (k.rcxEqualsRip) conds.push(['rcx == rip', r.rcx === r.rip]);
   if (k.r11EqualsFlags) conds.push(['r11 == rflags', r.r11 === r.rflags]);
@@ -45,6 +52,19 @@ export function checks64(c: Ctx, r: PtRegs, paging: Paging, log: DecisionLog | n
     case 'below-task-size-max': conds.push(['rip < TASK_SIZE_MAX', r.rip < taskSizeMax(paging)]); break;
   }
   return all(log, 'SYSRET: pt_regs checks', conds);
+}
+
+const USER_CS_Q = BigInt(USER_CS);
+const USER_DS_Q = BigInt(USER_DS);
+
+/** The RIP check C7 as the knob picks it (what checks64 records as its last condition). */
+function ripCheck(kind: Ctx['d']['sysretChecks']['rip'], rip: bigint, paging: Paging): boolean {
+  switch (kind) {
+    case 'none': return true;
+    case 'top-17-bits-zero': return rip >> 47n === 0n;
+    case 'canonical': return isCanonical(rip, paging);
+    case 'below-task-size-max': return rip < taskSizeMax(paging);
+  }
 }
 
 /** Compat: may this SYSENTER/SYSCALL32 return use SYSRETL or SYSEXIT? */

@@ -5,7 +5,7 @@
  * points and probe verdicts the run asked for.
  */
 import {
-  boundaryEvent, cpl, deliverEvent, faultDelivery, fault as isaFault, retire, rf, VEC,
+  boundaryEvent, cpl, deliverEvent, faultDelivery, fault as isaFault, retireOwned, rf, VEC,
   type CpuState, type Delivery, type Fault,
 } from '../isa/index.ts';
 import { isStepFault, KernelCorruption, type KernelImpl, type MicroStep } from './kernel-api.ts';
@@ -39,7 +39,7 @@ function fireDue(w: Machine): void {
     if (a.due > now) continue;
     if (a.kind === 'nmi') hw.nmi = true;
     else if (a.kind === 'mce') hw.mce = true;
-    else if (a.kind === 'irq') { if (!irq.includes(a.vector)) irq = [...irq, a.vector].sort((x, y) => x - y); }
+    else if (a.kind === 'irq') { if (!irq.includes(a.vector)) irq = withLine(irq, a.vector); }
     else {
       // Another CPU clears the entry's present bit in place (pre-4.3 modify_ldt), CVE-2015-5157.
       const c = w.cpuW();
@@ -48,7 +48,22 @@ function fireDue(w: Machine): void {
     }
   }
   hw.irq = irq;
-  hw.armed = armed.filter((a) => a.due > now);
+  const rest: Armed[] = [];
+  for (let i = 0; i < armed.length; i++) if ((armed[i] as Armed).due > now) rest.push(armed[i] as Armed);
+  hw.armed = rest;
+}
+
+/**
+ * The asserted IRQ lines with `v` added in ascending order: what sorting a copy gives, without
+ * Array.prototype.sort (which allocates about a kilobyte of work space even for two elements).
+ */
+function withLine(irq: readonly number[], v: number): number[] {
+  const out: number[] = [];
+  let i = 0;
+  for (; i < irq.length && (irq[i] as number) < v; i++) out.push(irq[i] as number);
+  out.push(v);
+  for (; i < irq.length; i++) out.push(irq[i] as number);
+  return out;
 }
 
 /** The facts an activation records from its delivery (RSP at the event too, when given). */
@@ -251,7 +266,8 @@ export function microStep(w: Machine, K: KernelImpl): void {
 function endOfInstruction(w: Machine, flags0: bigint, pending0: CpuState['pendingDb'], shadow0: CpuState['shadow']): void {
   const c = w.cpu;
   if ((rf.flagBits(flags0) & rf.TF_BIT) === 0 && pending0 === null && c.pendingDb === null && c.shadow === 'none' && (rf.flagBits(c.rflags) & rf.RF_BIT) === 0) return;
-  w.setCpu(retire({ rflags: flags0, pendingDb: pending0, shadow: shadow0 } as CpuState, c));
+  // Into the machine's own CPU (a copy only if a snapshot still shares it), not a fresh copy.
+  retireOwned({ rflags: flags0, pendingDb: pending0, shadow: shadow0 } as CpuState, w.cpuW());
 }
 
 /** An instruction at CPL 0 that ended an activation with a hardware frame: record where it resumed. */

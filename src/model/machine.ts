@@ -11,7 +11,7 @@
  */
 import type { DecisionLog } from './decisions.ts';
 import { freeze } from 'immer';
-import { copyCpu, copyRegs, ODD, offsetOfLast, pageNumberOf, writeInPage, type CpuState, type MemChunk, type Memory, type Regs } from '../isa/index.ts';
+import { copyCpu, copyRegs, freshPage, offsetOfLast, pageNumberOf, writeInPage, type CpuState, type MemChunk, type Memory, type Regs } from '../isa/index.ts';
 import { copyAct, copyHw, copyKernel, copyPercpu, copyPt, copyState, copyTask } from './copy.ts';
 import type { MicroStep } from './kernel-api.ts';
 import type { Observation, ReturnVia } from './observations.ts';
@@ -244,7 +244,7 @@ export class Machine implements MachineState {
       // The address space wraps at 2^64 (page 2^52 is page 0 again), as readQ sees it.
       if (off >= 4096) { off -= 4096; page = page + 1 === 2 ** 52 ? 0 : page + 1; p = undefined; }
       if (p === undefined) {
-        p = own(pages.get(page), () => new Array<undefined>(ODD + 1) as Array<MemChunk | ReadonlyMap<number, bigint> | undefined>);
+        p = own(pages.get(page), freshPage);
         pages.set(page, p);
       }
       writeInPage(p, off, values[i] as bigint, own);

@@ -5,7 +5,7 @@
  * fault (#SS for a non-canonical address, #AC for a misaligned one under AC, #PF on the page
  * walk: isa/stack.ts), and the fault is taken with RIP at the instruction that made it.
  */
-import { cpuAt, low32, pushfImage, retire, stackFault, stackWidth, wrap64, type Fault } from '../isa/index.ts';
+import { cpuAt, low32, pushfImage, retire, retireOwned, stackFault, stackWidth, wrap64, type Fault } from '../isa/index.ts';
 import { deliverFault } from './engine.ts';
 import type { UserReg } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
@@ -33,7 +33,7 @@ export function execPushf(w: Machine, rip: bigint, next: bigint): boolean {
   if (f) { deliverFault(w, f, rip); return true; }
   const image = pushfImage(cpu);
   w.kW().bytes = storeUser(w.k.bytes, at, image, Number(size));
-  w.setCpu(retire(cpu, cpuAt(cpu, next, at)));
+  w.setCpu(retireOwned(cpu, cpuAt(cpu, next, at)));
   return false;
 }
 

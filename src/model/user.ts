@@ -4,7 +4,7 @@
  * is not an instruction boundary of its own). RIP advances by the instruction's length.
  */
 import {
-  breakpointDelivery, breakpointHit, copyCpu, copyRegs, cpuAt, cliInsn, fetchFault, icebp, into, jmpNear, low32, movSs, popf, retire, softInt,
+  breakpointDelivery, breakpointHit, copyCpu, copyRegs, cpuAt, cliInsn, fetchFault, icebp, into, jmpNear, low32, movSs, popf, retire, retireOwned, softInt,
   VEC, watchpointHit, wrap64, is64, wrgsbase, type CpuState, type Regs, type EventOutcome, type Fault,
 } from '../isa/index.ts';
 import { currentTask, deliverAt, deliverFault, hwFacts, pushActivation } from './engine.ts';
@@ -54,7 +54,7 @@ function fail(w: Machine, f: Fault, rip: bigint): true {
 
 /** The instruction completed with CPU `c` (from `cpu`): RIP moves to `next`, then it retires. */
 function complete(w: Machine, cpu: CpuState, c: CpuState, next: bigint): false {
-  w.setCpu(retire(cpu, cpuAt(c, next)));
+  w.setCpu(retireOwned(cpu, cpuAt(c, next)));
   return false;
 }
 
@@ -164,7 +164,7 @@ function intForm(w: Machine, e: Extract<UserEvent, { type: 'user.int' }>, next: 
     case 'into': {
       const r = into(cpu, w.mem);
       if (r === 'ud') { deliverFault(w, { vector: VEC.UD }, cpu.regs.rip); return true; }
-      if (r === null) { w.setCpu(retire(cpu, cpuAt(cpu, next))); return false; }
+      if (r === null) { w.setCpu(retireOwned(cpu, cpuAt(cpu, next))); return false; }
       return softwareInterrupt(w, r);
     }
   }
