@@ -88,8 +88,11 @@ export function replay(initial: MachineState, events: readonly TraceEvent[], K: 
   const observations: TaggedObservation[] = p ? p.observations.slice() : [];
   const obsStart: number[] = p ? p.obsStart.slice() : [];
   rec.obsBase = observations.length;
+  // The machine's observation buffer is drained in place (no new array per event).
   const take = (at: number): void => {
-    for (const ob of w.takeObservations()) observations.push({ at, o: ob });
+    const out = w.out;
+    for (let k = 0; k < out.length; k++) observations.push({ at, o: out[k] as Observation });
+    out.length = 0;
     rec.obsBase = observations.length;
   };
   const base = applied.length;
