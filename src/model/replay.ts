@@ -42,18 +42,10 @@ export interface Run {
 
 /**
  * A run's first events, up to the boundary after its last event (no drain): a longer trace that
- * starts with the same events goes on from here instead of replaying them.
+ * starts with the same events goes on from here instead of replaying them. Its `states` end at
+ * states[events.length] and its `obsStart` has one entry per event.
  */
-export interface RunPrefix {
-  readonly events: readonly Event[];
-  readonly skipped: readonly number[];
-  /** states[0] .. states[events.length]. */
-  readonly states: readonly MachineState[];
-  readonly observations: readonly TaggedObservation[];
-  /** One entry per event. */
-  readonly obsStart: readonly number[];
-  readonly forks: readonly ForkPoint[];
-}
+export type RunPrefix = Pick<Run, 'events' | 'skipped' | 'states' | 'observations' | 'obsStart' | 'forks'>;
 
 /** Replay options. */
 export interface ReplayOptions extends RunOptions {

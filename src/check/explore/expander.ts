@@ -8,9 +8,8 @@
 import type { Event } from '../../model/index.ts';
 import { judge, type CellRun, type Continuation, type Violation } from '../evaluate.ts';
 import type { Invariant } from '../invariant.ts';
-import { toTraceEvents } from '../operands.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { traceFingerprint } from './explore.ts';
+import { judgeOn, traceFingerprint } from './explore.ts';
 
 /** What judging one trace gave (fp is null when it violated something: it is not extended). */
 export interface Outcome {
@@ -59,11 +58,10 @@ export class Expander {
       return r.letters.map((i) => {
         const a = this.alphabet[i] as RawEvent;
         const raw = [...item.raw, a];
-        const j = item.cont
-          ? judge(invs, this.cell, toTraceEvents([a], 'alphabet'), { resume: item.cont, continuable: r.keep })
-          : judge(invs, this.cell, toTraceEvents(raw, 'alphabet'), { continuable: r.keep });
+        const j = judgeOn(invs, this.cell, raw, item.cont, { continuable: r.keep });
         if (++n % 64 === 0) this.onJudged(64);
-        const hits = invs.filter((inv) => j.violations.has(inv.id) && !j.errors.has(inv.id))
+        // judge leaves an invariant that threw out of the violations.
+        const hits = invs.filter((inv) => j.violations.has(inv.id))
           .map((inv) => ({ id: inv.id, failure: j.violations.get(inv.id) as Violation, events: j.run.events }));
         const errors = [...j.errors];
         if (hits.length > 0) return { fp: null, hits, errors };

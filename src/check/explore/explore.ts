@@ -9,7 +9,7 @@
  * memo (which the fingerprint covers), not re-read the history.
  */
 import type { DecisionLog, Event, MachineState } from '../../model/index.ts';
-import { judge, type CellRun, type Continuation, type Judgement, type Violation } from '../evaluate.ts';
+import { judge, type CellRun, type Continuation, type Judgement, type JudgeOptions, type Violation } from '../evaluate.ts';
 import type { Invariant } from '../invariant.ts';
 import { toTraceEvents } from '../operands.ts';
 import type { Track } from '../search.ts';
@@ -101,6 +101,16 @@ export function traceFingerprint(j: Judgement, length: number): string {
   return hash64(`${stateFingerprint(j.run.states[length] as MachineState)}|${memoText([...j.memos])}|${open}`);
 }
 
+/**
+ * Judges `raw`, an alphabet trace, going on from its prefix's continuation when there is one
+ * (only the events after the prefix are replayed), from the start otherwise.
+ */
+export function judgeOn(invs: readonly Invariant[], cell: CellRun, raw: readonly RawEvent[], from: Continuation | null, o: JudgeOptions): Judgement {
+  return from !== null
+    ? judge(invs, cell, toTraceEvents(raw.slice(from.trace.length), 'alphabet'), { ...o, resume: from })
+    : judge(invs, cell, toTraceEvents(raw, 'alphabet'), o);
+}
+
 /** Explores every trace up to `o.depth` events; stops at the first violation. */
 export function explore(o: ExploreOptions): ExploreResult {
   const t0 = performance.now();
@@ -128,9 +138,7 @@ export function explore(o: ExploreOptions): ExploreResult {
     ({ found, foundAll, states: seen.size, traces, depthDone, errors, errorTraces, ms: performance.now() - t0 });
   /** Judges one trace: records what threw and what it violates (dropping those invariants from `invs`). */
   const judgeOne = (raw: RawEvent[], from: Continuation | null, continuable: boolean): { j: Judgement; hits: Invariant[] } => {
-    const j = from !== null
-      ? judge(invs, o.cell, toTraceEvents(raw.slice(from.trace.length), 'alphabet'), { ...opts, resume: from, continuable })
-      : judge(invs, o.cell, toTraceEvents(raw, 'alphabet'), { ...opts, continuable });
+    const j = judgeOn(invs, o.cell, raw, from, { ...opts, continuable });
     traces++;
     for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
     if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
