@@ -10,6 +10,7 @@ import {
   prefixOf, replay, type DecisionLog, type Event, type MachineState, type Observation, type Probe, type Run, type RunPrefix, type TaggedObservation,
   type TraceEvent,
 } from '../model/index.ts';
+import { copyData } from './copy-data.ts';
 import { forkSides } from './differential.ts';
 import type { CheckContext, Invariant, Transition, Verdict } from './invariant.ts';
 import type { Tracker } from './tracker.ts';
@@ -70,7 +71,7 @@ export interface Continuation {
 function copyMemos(m: ReadonlyMap<string, unknown>): Map<string, unknown> | null {
   const out = new Map<string, unknown>();
   try {
-    for (const [id, v] of m) out.set(id, typeof v === 'object' && v !== null ? structuredClone(v) : v);
+    for (const [id, v] of m) out.set(id, copyData(v));
   } catch {
     return null;
   }

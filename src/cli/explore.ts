@@ -51,7 +51,9 @@ function reporter(quiet: boolean): (p: ExploreProgress) => void {
   let depth = 0;
   return (p) => {
     if (quiet) return;
-    const line = `[explore] depth ${p.depth}: ${p.states} distinct states, ${p.traces} traces, ${Math.round((p.states / Math.max(p.ms, 1)) * 1000)} states/s, queue ${p.queue}`;
+    // On threads the states of a level are counted when it is merged: traces/s is the rate within one.
+    const rate = (n: number): number => Math.round((n / Math.max(p.ms, 1)) * 1000);
+    const line = `[explore] depth ${p.depth}: ${p.states} distinct states, ${p.traces} traces, ${rate(p.states)} states/s, ${rate(p.traces)} traces/s, queue ${p.queue}`;
     if (p.depth !== depth || p.ms - last > 2000) {
       process.stderr.write(`${line}\n`);
       last = p.ms;

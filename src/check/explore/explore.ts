@@ -15,7 +15,7 @@ import { toTraceEvents } from '../operands.ts';
 import type { Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { enabledMask, newlyEnabled } from '../gen/enabled.ts';
-import { hash64, stateFingerprint } from './fingerprint.ts';
+import { dataHash, hash64, stateFingerprint } from './fingerprint.ts';
 
 /** What to explore. */
 export interface ExploreOptions {
@@ -81,16 +81,6 @@ export interface ExploreResult {
   readonly ms: number;
 }
 
-/** A memo as text for the fingerprint (sets and maps sorted; memos are plain data). */
-function memoText(v: unknown): string {
-  if (typeof v === 'bigint') return `n${v.toString(16)}`;
-  if (typeof v !== 'object' || v === null) return JSON.stringify(v) ?? 'u';
-  if (v instanceof Set) return `S{${[...v].map(memoText).sort().join(',')}}`;
-  if (v instanceof Map) return `M{${[...v].map(([k, x]) => `${memoText(k)}=${memoText(x)}`).sort().join(',')}}`;
-  if (Array.isArray(v)) return `[${v.map(memoText).join(',')}]`;
-  return `{${Object.keys(v).sort().map((k) => `${k}=${memoText((v as Record<string, unknown>)[k])}`).join(',')}}`;
-}
-
 /**
  * The fingerprint of a judged trace of `length` events: its end state (before the final drain),
  * its monitors' memos, and the states of the SYSRET/IRET comparisons still open (a longer trace
@@ -98,7 +88,7 @@ function memoText(v: unknown): string {
  */
 export function traceFingerprint(j: Judgement, length: number): string {
   const open = j.openStates.map(stateFingerprint).join(',');
-  return hash64(`${stateFingerprint(j.run.states[length] as MachineState)}|${memoText([...j.memos])}|${open}`);
+  return hash64(`${stateFingerprint(j.run.states[length] as MachineState)}|${dataHash([...j.memos])}|${open}`);
 }
 
 /**
