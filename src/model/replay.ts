@@ -7,7 +7,8 @@
 import { DEFAULT_MAX_STEPS, runKernel } from './engine.ts';
 import type { Event, TraceEvent } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
-import { Machine, newRecording, type ForkPoint, type MicroRecord, type ProbeFailure } from './machine.ts';
+import { Machine } from './machine.ts';
+import { newRecording, type ForkPoint, type MicroRecord, type ProbeFailure } from './recording.ts';
 import type { Observation } from './observations.ts';
 import type { MachineState } from './state.ts';
 import { applyEvent, type RunOptions } from './step.ts';

@@ -8,10 +8,12 @@
  */
 import type { DecisionLog } from './decisions.ts';
 import { cpl, is64 } from '../isa/index.ts';
-import { currentTask, DEFAULT_MAX_STEPS, runKernel } from './engine.ts';
+import { currentTask } from './delivery.ts';
+import { DEFAULT_MAX_STEPS, runKernel } from './engine.ts';
 import { isHwEvent, isUserEvent, type Event, type TraceEvent } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
-import { Machine, newRecording, type ForkPoint, type MicroRecord, type Probe, type ProbeFailure } from './machine.ts';
+import { Machine } from './machine.ts';
+import { newRecording, type ForkPoint, type MicroRecord, type Probe, type ProbeFailure } from './recording.ts';
 import type { Observation } from './observations.ts';
 import { resolveEvent } from './operand.ts';
 import type { MachineState } from './state.ts';

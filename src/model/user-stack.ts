@@ -6,7 +6,7 @@
  * walk: isa/stack.ts), and the fault is taken with RIP at the instruction that made it.
  */
 import { cpuAt, low32, pushfImage, retire, retireOwned, stackFault, stackWidth, wrap64, type Fault } from '../isa/index.ts';
-import { deliverFault } from './engine.ts';
+import { deliverFault } from './delivery.ts';
 import type { UserReg } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
 import type { Machine } from './machine.ts';

@@ -5,7 +5,7 @@
  * pointer argument points at, and starts the activation.
  */
 import { low32, syscall, sysenter, wrap64, type CpuState } from '../isa/index.ts';
-import { currentTask, deliverFault, pushActivation } from './engine.ts';
+import { currentTask, deliverFault, pushActivation } from './delivery.ts';
 import { insnLength, type SigActionOf, type SigFrame, type StackOf, type SyscallNrOf, type UserEvent, type UserReg } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
 import type { Machine } from './machine.ts';

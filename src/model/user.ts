@@ -7,7 +7,7 @@ import {
   breakpointDelivery, breakpointHit, copyCpu, copyRegs, cpuAt, cliInsn, fetchFault, icebp, into, jmpNear, low32, movSs, popf, retire, retireOwned, softInt,
   VEC, watchpointHit, wrap64, is64, wrgsbase, type CpuState, type Regs, type EventOutcome, type Fault,
 } from '../isa/index.ts';
-import { currentTask, deliverAt, deliverFault, hwFacts, pushActivation } from './engine.ts';
+import { currentTask, deliverAt, deliverFault, hwFacts, pushActivation } from './delivery.ts';
 import { insnLength, type UserEvent } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
 import type { Machine, Mut } from './machine.ts';

@@ -1,0 +1,85 @@
+/**
+ * What a run records besides its boundary states and observations, as it asks: micro-steps,
+ * fork points (where a fast exit's IRET alternative starts), probe verdicts, kernel edges and
+ * decision vectors. The working machine (machine.ts) carries one in `rec`.
+ */
+import type { DecisionLog } from './decisions.ts';
+import type { MicroStep } from './kernel-api.ts';
+import type { ReturnVia } from './observations.ts';
+import type { MachineState } from './state.ts';
+
+/** A state predicate evaluated after every kernel micro-step (a micro-granularity invariant). */
+export interface Probe {
+  /** Whether the check needs the state before the step too (costs a snapshot per step). */
+  readonly before: boolean;
+  readonly check: (after: MachineState, step: MicroStep, before: MachineState | null, event: number) => true | string;
+}
+
+/** One kernel micro-step as recorded when a run asks for micro-transitions. */
+export interface MicroRecord {
+  /** Index of the trace event during whose kernel run it ran (events.length: the final drain). */
+  readonly event: number;
+  readonly rip: bigint;
+  readonly step: MicroStep;
+  readonly before: MachineState;
+  readonly after: MachineState;
+}
+
+/** A SYSRET/SYSRETL/SYSEXIT exit about to start: where the IRET alternative forks off. */
+export interface ForkPoint {
+  readonly event: number;
+  readonly via: ReturnVia;
+  /** The state before the first step of the fast exit. */
+  readonly state: MachineState;
+  /** Number of the run's observations before the fork. */
+  readonly obsIndex: number;
+  /** Clock when the fast exit reached user mode (-1 until it does). */
+  returnClock: number;
+}
+
+/** The first failure of each probe. */
+export interface ProbeFailure {
+  readonly probe: number;
+  readonly event: number;
+  readonly rip: bigint;
+  readonly step: MicroStep;
+  readonly message: string;
+}
+
+/** What a run asked to be recorded besides boundary states and observations. */
+export interface Recording {
+  /** Event index in progress. */
+  event: number;
+  microSteps: number;
+  /** Observations emitted before the event in progress (for fork points). */
+  obsBase: number;
+  readonly micro: MicroRecord[] | null;
+  readonly forks: ForkPoint[] | null;
+  readonly probes: readonly Probe[];
+  readonly probeFailures: ProbeFailure[];
+  readonly probeFailed: boolean[];
+  /** Fork whose fast exit has not reached user mode yet. */
+  openFork: ForkPoint | null;
+  /** Some probe needs the state before each step (a snapshot per step). */
+  readonly probeBefore: boolean;
+  /** Kernel entries started ("syscall64", "idt:14", ...) and the deepest nesting on one task. */
+  readonly entries: Record<string, number>;
+  maxDepth: number;
+  /** Edge coverage counters (see RunOptions.edges), or null; `prevStep` is the last step's id. */
+  readonly edges: Uint8Array | null;
+  prevStep: number;
+  /** Decision coverage log (see RunOptions.decisions), or null. */
+  readonly decisions: DecisionLog | null;
+}
+
+/** Size of an edge-coverage map: a power of two, so a hash masks into it. */
+export const EDGE_MAP_SIZE = 1 << 16;
+
+/** A fresh recording. */
+export function newRecording(o: { micro?: boolean; forks?: boolean; probes?: readonly Probe[]; edges?: Uint8Array; decisions?: DecisionLog } = {}): Recording {
+  return {
+    event: 0, microSteps: 0, obsBase: 0, micro: o.micro ? [] : null, forks: o.forks === false ? null : [],
+    probes: o.probes ?? [], probeFailures: [], probeFailed: [], openFork: null, entries: {}, maxDepth: 0,
+    probeBefore: (o.probes ?? []).some((p) => p.before), edges: o.edges ?? null, prevStep: 0, decisions: o.decisions ?? null,
+  };
+}
