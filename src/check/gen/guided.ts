@@ -1,7 +1,8 @@
 /**
  * The coverage-guided search: a corpus of traces that each reached something no earlier trace
  * had (features.ts), and a loop that either draws a fresh trace or mutates a corpus trace (insert,
- * append, replace or re-draw an event, an interrupt or NMI at a chosen micro-step of an event,
+ * append, replace or re-draw an event, an interrupt or NMI at a chosen micro-step of an event
+ * (often one where the interrupt-relevant state just changed),
  * delete, splice, repeat). Depth comes from this feedback, not from sequences written for known
  * bugs: a trace that reaches a ptrace stop is kept, and its mutants go on from there. Every draw
  * comes from fast-check's arbitraries on one seeded random source, so a seed gives the same
@@ -14,6 +15,8 @@ import type { RawEvent } from '../trace-file.ts';
 import { contextOf, enabledArbitrary, enabledMask, enabledTypes } from './enabled.ts';
 import { after as afterArb, eventArbitrary, EVENT_GENERATORS, generatorsFor } from './events.ts';
 import { FeatureMap } from './features.ts';
+import { hotSpots } from './hot-spots.ts';
+import { toTraceEvent } from '../operands.ts';
 
 /** A corpus trace, the instruction boundaries each of its events spanned, and its run's states. */
 interface Entry {
@@ -39,6 +42,7 @@ export class GuidedSearch {
   readonly decisions: DecisionLog = new Map();
   private vectors = 0;
   private readonly fresh: fc.Arbitrary<RawEvent[]>;
+  private readonly hot = new WeakMap<Entry, Map<number, readonly number[]>>();
 
   /**
    * `kernel`, when given, lets mutations draw only events enabled where they are put (the state of
@@ -150,12 +154,30 @@ export class GuidedSearch {
     t[i] = this.draw(arb as fc.Arbitrary<RawEvent>);
   }
 
-  /** An interrupt or NMI at a uniformly chosen boundary of one event (user instruction or kernel micro-step). */
+  /**
+   * An interrupt or NMI at a boundary of one event (user instruction or kernel micro-step): half
+   * the time uniformly, half at a boundary where the interrupt-relevant state just changed
+   * (hot-spots.ts), so a one-step window is hit as often as a long stretch.
+   */
   private interrupt(t: RawEvent[], e: Entry): void {
     const i = this.int(0, Math.max(0, t.length - 1));
     const span = e.spans[i] ?? 0;
-    const after = span > 0 ? this.int(0, span - 1) : this.draw(afterArb);
+    const hot = this.int(0, 1) === 0 ? this.hotSpotsOf(e, i) : [];
+    const after = hot.length > 0 ? hot[this.int(0, hot.length - 1)] as number : span > 0 ? this.int(0, span - 1) : this.draw(afterArb);
     t.splice(i, 0, this.int(0, 1) === 0 ? { type: 'hw.irq', after } : { type: 'hw.nmi', after });
+  }
+
+  /** The hot spots of event `i` of `e` (its parent's run there), computed once per entry and event. */
+  private hotSpotsOf(e: Entry, i: number): readonly number[] {
+    const K = this.kernel;
+    const start = e.states[i];
+    const raw = e.trace[i];
+    if (K === undefined || start === undefined || raw === undefined) return [];
+    let byEvent = this.hot.get(e);
+    if (byEvent === undefined) this.hot.set(e, byEvent = new Map());
+    let spots = byEvent.get(i);
+    if (spots === undefined) byEvent.set(i, spots = hotSpots(start, toTraceEvent(raw, i, 'search'), K));
+    return spots;
   }
 
   /** This trace's head, another corpus trace's tail. */

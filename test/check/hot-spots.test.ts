@@ -1,0 +1,42 @@
+/**
+ * Hot spots: the boundaries of an event where an interrupt meets a state different from the one
+ * before (IF, CPL, GS base, stack, nesting). Where a kernel enables IRQs, there is one; a design
+ * that enables them a step earlier gets its hot spot a step earlier, with no knob read.
+ */
+import { describe, expect, it } from 'vitest';
+import { hotSpots } from '../../src/check/gen/hot-spots.ts';
+import { toTraceEvents } from '../../src/check/operands.ts';
+import { kernelOf } from '../../src/check/session.ts';
+import { findDesign, initialState, variant, type Design } from '../../src/kernel/index.ts';
+import { cpl, rf } from '../../src/isa/index.ts';
+import { replay, step } from '../../src/model/index.ts';
+
+const base = findDesign('linux-6.7') as Design;
+const early = variant(base, 'early-sti', { syscallIrqEnable: 'asm-after-scratch' });
+
+/** The SYSCALL's kernel path (run by the event after it): its hot spots and the offset where IF turns on in kernel mode. */
+function spotsOf(d: Design): { spots: number[]; ifOn: number; span: number } {
+  const K = kernelOf(d);
+  const [sys, nop] = toTraceEvents([{ type: 'user.syscall', nr: 'getpid' }, { type: 'user.nop' }], 'test');
+  const start = replay(initialState(K, 'intel', 4), [sys!], K).states[1]!;
+  const r = step(start, nop!, K, { micro: true, forks: false });
+  const on = r.micro.find((m) => cpl(m.after.cpu) === 0 && (rf.flagBits(m.after.cpu.rflags) & rf.IF_BIT) !== 0);
+  return { spots: hotSpots(start, nop!, K), ifOn: on ? on.after.clock - start.clock : -1, span: r.state.clock - start.clock };
+}
+
+describe('hotSpots', () => {
+  it('starts at the first boundary, rises, and is a small part of the path', () => {
+    const { spots, span } = spotsOf(base);
+    expect(spots[0]).toBe(0);
+    expect(spots.every((x, i) => i === 0 || x > (spots[i - 1] as number)), '[FAIL] expected increasing offsets').toBe(true);
+    expect(spots.length).toBeLessThan(span / 2);
+  });
+
+  it('has a spot where the kernel turns IRQs on, and it moves with the STI', () => {
+    const b = spotsOf(base);
+    const e = spotsOf(early);
+    expect(b.spots, '[FAIL] expected a hot spot at the STI of do_syscall_64').toContain(b.ifOn);
+    expect(e.spots, '[FAIL] expected a hot spot at the early STI').toContain(e.ifOn);
+    expect(e.ifOn).toBeLessThan(b.ifOn);
+  });
+});
