@@ -4,7 +4,13 @@
  * sets by content, BigInts on both sides of 2^53, the keys sameFuture ignores left out).
  */
 import { describe, expect, it } from 'vitest';
-import { dataHash, valueHash } from '../../src/check/explore/fingerprint.ts';
+import { dataHash, stateFingerprint, valueHash } from '../../src/check/explore/fingerprint.ts';
+import { toTraceEvents } from '../../src/check/operands.ts';
+import { sameFuture } from '../../src/check/same-future.ts';
+import { kernelOf } from '../../src/check/session.ts';
+import type { RawEvent } from '../../src/check/trace-file.ts';
+import { findDesign, initialState, type Design } from '../../src/kernel/index.ts';
+import { replay } from '../../src/model/index.ts';
 
 describe('valueHash and dataHash', () => {
   it('does not depend on key order, and tells swapped values apart', () => {
@@ -36,5 +42,26 @@ describe('valueHash and dataHash', () => {
     expect(valueHash({ a: 1 })).not.toBe(valueHash({ a: 1, b: undefined }));
     expect(new Set([valueHash({ a: 0 }), valueHash({ a: null }), valueHash({ a: false }), valueHash({ a: 0.5 })]).size).toBe(4);
     expect(valueHash({ a: -0 })).toBe(valueHash({ a: 0 }));
+  });
+});
+
+describe('armed countdowns as a set', () => {
+  // Firing is order-free and idempotent (fireDue), so these states have one future.
+  const K = kernelOf(findDesign('linux-6.7') as Design);
+  const end = (t: RawEvent[]) => replay(initialState(K, 'intel', 4), toTraceEvents(t, 'test'), K).states[t.length]!;
+  const irq0: RawEvent = { type: 'hw.irq', after: 0 };
+  const nmi0: RawEvent = { type: 'hw.nmi', after: 0 };
+  it('an IRQ armed before or after an NMI, or twice, is one state', () => {
+    const a = end([irq0, nmi0]);
+    for (const b of [end([nmi0, irq0]), end([irq0, nmi0, irq0])]) {
+      expect(sameFuture(a, b)).toBe(true);
+      expect(stateFingerprint(b)).toBe(stateFingerprint(a));
+    }
+  });
+  it('a different time left is another state', () => {
+    const a = end([irq0]);
+    const b = end([{ type: 'hw.irq', after: 1 }]);
+    expect(sameFuture(a, b)).toBe(false);
+    expect(stateFingerprint(b)).not.toBe(stateFingerprint(a));
   });
 });

@@ -1,8 +1,8 @@
 /**
  * State fingerprints for bounded-exhaustive exploration: two states get the same fingerprint
  * exactly when `sameFuture` (../same-future.ts) would call them equal, up to hash collisions: the
- * clock, CPU-written memory and activation ids are left out, armed countdowns count by the time
- * they have left, NMI bookkeeping by which of "last delivered" and "last handled" is later.
+ * clock, CPU-written memory and activation ids are left out, armed countdowns count as a set by
+ * the time they have left, NMI bookkeeping by which of "last delivered" and "last handled" is later.
  *
  * Hashes are 64 bits in two 32-bit lanes, computed on numbers (no text is built): an object's
  * hash is the lane-wise sum of its (key, value) pairs' mixed hashes, so key order does not matter
@@ -11,6 +11,7 @@
  * costs only what its event changed.
  */
 import type { MachineState } from '../../model/index.ts';
+import { armedKey } from '../same-future.ts';
 
 const SKIP = new Set(['clock', 'mem', 'nextActId', 'id', 'nmiLastDelivered', 'nmiLastHandled', 'armed']);
 // Weak, so it keeps no state alive. An insertion is the dearest part of hashing an object, so
@@ -167,10 +168,7 @@ export function stateFingerprint(m: MachineState): string {
   hashInto(m.cpu, true); fold();
   hashInto(m.k, true); fold();
   hashInto(m.hw, true); fold();
-  for (const x of m.hw.armed) {
-    hashString(x.kind); fold();
-    lanes(x.vector, x.due - m.clock, 11); fold();
-  }
-  lanes(Math.sign(m.hw.nmiLastDelivered - m.k.percpu.nmiLastHandled), m.hw.armed.length, 12); fold();
+  if (m.hw.armed.length > 0) { hashString(armedKey(m)); fold(); }
+  lanes(Math.sign(m.hw.nmiLastDelivered - m.k.percpu.nmiLastHandled), 0, 12); fold();
   return hex(a) + hex(b);
 }
