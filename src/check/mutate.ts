@@ -15,7 +15,7 @@ import { replay, type Event } from '../model/index.ts';
 import { corpusTraces } from './corpus-replay.ts';
 import { evaluate, type CellRun } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
-import { defaultAlphabet } from './explore/alphabet.ts';
+import { runAlphabet } from './explore/alphabet.ts';
 import { mutantsOf, type Mutant } from './mutants.ts';
 import { toTraceEvents } from './operands.ts';
 import { sampleTraces, searchGroup, type SearchOptions } from './search.ts';
@@ -110,7 +110,7 @@ function score(m: Mutant, judges: readonly Invariant[], baseCell: CellRun, at: {
   const f = killer ? r.found.get(killer.id) : undefined;
   if (killer && f) return { ...head, status: 'killed', killer: { invariant: killer.id, message: f.failure.message, events: f.events } };
   // The same traces on both: every trace of up to two alphabet events, and the search's own sample.
-  const sample = [...allTraces(defaultAlphabet(), 2), ...sampleTraces(cell, o.seed, Math.min(o.runs, 300))];
+  const sample = [...allTraces(runAlphabet(), 2), ...sampleTraces(cell, o.seed, Math.min(o.runs, 300))];
   const differing = sample.filter((t) => observationsOf(cell, t) !== observationsOf(baseCell, t)).sort((a, b) => a.length - b.length);
   const plain = differing.find((t) => !t.some((e) => e.type.startsWith('hw.')));
   if (plain) return { ...head, status: 'survived', differs: plain };

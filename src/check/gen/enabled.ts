@@ -22,6 +22,11 @@ const WATCH = 32;
 const TRAP = 64;
 /** An NMI is armed to fire within the next event: it lands inside that event's kernel entry, or another lands in its handler. */
 const ARMED = 128;
+/**
+ * A task switched out inside the kernel waits to run: a call that gives up the CPU (sched_yield,
+ * a blocking call) switches back into its path, after the current task changed per-CPU state.
+ */
+const RUNNABLE = 256;
 
 /** The enabling conditions a state meets, as a bit mask (0: nothing but hardware events). */
 export function enabledMask(m: MachineState): number {
@@ -36,6 +41,7 @@ export function enabledMask(m: MachineState): number {
   if (m.cpu.watch !== null) mask |= WATCH;
   if (m.cpu.pendingDb !== null) mask |= TRAP;
   if (m.hw.armed.some((a) => a.kind === 'nmi')) mask |= ARMED;
+  if (m.k.tasks.some((t) => t.id !== m.k.current && t.id !== 0 && t.mode === 'kernel')) mask |= RUNNABLE;
   return mask;
 }
 
@@ -60,7 +66,8 @@ function uses(e: RawEvent): number {
   if (e.type === 'hw.nmi') return ARMED;
   if (!e.type.startsWith('user.')) return 0;
   const enters = e.type === 'user.syscall' || e.type === 'user.int80' || e.type === 'user.sysenter';
-  return TRAP | (enters ? ARMED : 0) | (e.type === 'user.movSs' && e.watched ? WATCH : 0);
+  const yields = enters && (e.nr === 'sched_yield' || e.nr === 'pause' || e.nr === 'nanosleep');
+  return TRAP | (enters ? ARMED : 0) | (yields ? RUNNABLE : 0) | (e.type === 'user.movSs' && e.watched ? WATCH : 0);
 }
 
 /** The condition each event type needs (0: always enabled while the kernel is alive). */
