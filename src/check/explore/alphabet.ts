@@ -13,6 +13,10 @@ import type { RawEvent } from '../trace-file.ts';
 const frame = (moved: Record<string, string | number>): Record<string, string | number> =>
   ({ rip: '$next', rcx: '$next', rflags: '0x202', r11: '0x202', cs: USER_CS, ss: USER_DS, ...moved });
 
+/** The same for a 32-bit fast system call's return: IP at the vDSO landing pad, 32-bit user CS. */
+const compatFrame = (moved: Record<string, string | number>): Record<string, string | number> =>
+  ({ rip: '$landing_pad', rflags: '0x202', cs: USER32_CS, ss: USER_DS, ...moved });
+
 /** Events whose values are not counts of boundaries. */
 const BASE: readonly RawEvent[] = [
   { type: 'user.nop' },
@@ -74,7 +78,14 @@ export function defaultAlphabet(window = 2): RawEvent[] {
  * A jump into the rseq critical section: the one user region the exit and scheduler rewrite RIP
  * for. Kept out of the `explore` command's alphabet, timed at depth 4 (each event is 11% there).
  */
-const RUN_EXTRA: readonly RawEvent[] = [{ type: 'user.access', addr: '$user_demand', write: false }, { type: 'user.jump', target: '$rseq_cs' }];
+const RUN_EXTRA: readonly RawEvent[] = [
+  { type: 'user.access', addr: '$user_demand', write: false }, { type: 'user.jump', target: '$rseq_cs' },
+  // In 32-bit code (after the CS = __USER32_CS frame above), the vDSO's rt_sigreturn with a frame
+  // the compat exit would return by SYSRETL/SYSEXIT but for CS, or for SS: those two conditions
+  // decide alone (IP and RF/TF the guided search's compat frames reach; VM cannot be set).
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: compatFrame({ cs: USER_CS }) },
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: compatFrame({ ss: 0x7 }) },
+];
 
 /** The alphabet of `run`'s exploration (and of mutate's and the acceptance tests' searches). */
 export function runAlphabet(): RawEvent[] {

@@ -5,6 +5,7 @@
  * events); a rule that is too generous only costs a skipped event, never a missed behaviour.
  */
 import fc from 'fast-check';
+import { is64 } from '../../isa/index.ts';
 import { atUserBoundary, type MachineState } from '../../model/index.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { EVENT_GENERATORS, generatorsFor, type GenContext } from './events.ts';
@@ -84,12 +85,12 @@ const cache = new Map<string, fc.Arbitrary<RawEvent> | null>();
 
 /** What the generators should know of a state (events.ts GenContext). */
 export function contextOf(m: MachineState): GenContext {
-  return { ldt: Object.keys(m.cpu.tables.ldt).map(Number) };
+  return { ldt: Object.keys(m.cpu.tables.ldt).map(Number), compat: !is64(m.cpu) };
 }
 
 /** An arbitrary of the events enabled under `mask`, their values drawn for context `ctx`; null when none is. */
 export function enabledArbitrary(mask: number, ctx: GenContext = { ldt: [] }): fc.Arbitrary<RawEvent> | null {
-  const key = `${mask}/${ctx.ldt.join(',')}`;
+  const key = `${mask}/${ctx.ldt.join(',')}/${ctx.compat === true ? 'c' : ''}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const table = generatorsFor(ctx);

@@ -37,10 +37,13 @@ export const value: fc.Arbitrary<string> = fc.oneof(
 const arg = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...SMALL) }, { weight: 2, arbitrary: address }, { weight: 1, arbitrary: fc.constantFrom(...LENGTHS) }, { weight: 1, arbitrary: u64 });
 /**
  * What the generator knows of the state an event goes into: the LDT slots that hold a descriptor
- * (a selector naming a descriptor that exists is where the descriptor checks start to differ).
+ * (a selector naming a descriptor that exists is where the descriptor checks start to differ),
+ * and whether user code runs in 32-bit code (where a fast system call is the vDSO's, and its
+ * return is SYSRETL or SYSEXIT with checks of its own).
  */
 export interface GenContext {
   readonly ldt: readonly number[];
+  readonly compat?: boolean;
 }
 const selectorIn = (ctx: GenContext): fc.Arbitrary<number> => fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...USER_SELECTORS) }, { weight: 3, arbitrary: fc.constantFrom(...SELECTORS) },
@@ -70,7 +73,9 @@ const bit = fc.oneof(fc.integer({ min: 0, max: 63 }), fc.constantFrom(7, 8, 15, 
  * and R11, since SYSRET loads RIP from RCX and RFLAGS from R11 (reference section 4.2): with the
  * pair moved, every other condition of a fast return still holds; each also moves alone.
  */
-const movedIn = (selector: fc.Arbitrary<number>): fc.Arbitrary<Frame> => fc.oneof(
+const movedIn = (selector: fc.Arbitrary<number>, compat: boolean): fc.Arbitrary<Frame> => fc.oneof(
+  // The compat checks' equality: the IP against the vDSO's landing pad, one bit away.
+  ...(compat ? [{ weight: 2, arbitrary: bit.map((k) => ({ rip: bitAway('$landing_pad', k) })) }] : []),
   { weight: 3, arbitrary: target.map((v) => ({ rip: v, rcx: v })) },
   { weight: 1, arbitrary: target.map((v) => ({ rcx: v })) },
   { weight: 1, arbitrary: target.map((v) => ({ rip: v })) },
@@ -92,6 +97,12 @@ const movesIn = (moved: fc.Arbitrary<Frame>, base: Frame): fc.Arbitrary<Frame> =
 );
 /** A frame that fast-returns as it stands: RIP = RCX after this instruction, RFLAGS = R11, user CS and SS. */
 const SYSRET_ABLE: Frame = { rip: '$next', rcx: '$next', rflags: '0x202', r11: '0x202', cs: USER_SELECTORS[0] as number, ss: USER_SELECTORS[1] as number };
+/**
+ * The same for a 32-bit fast system call's return (SYSRETL/SYSEXIT): IP at the vDSO's landing
+ * pad, the 32-bit user CS, the user SS, no RF, TF or VM (reference: linux-entry-history, the
+ * compat exit checks of do_fast_syscall_32).
+ */
+const COMPAT_FAST_ABLE: Frame = { rip: '$landing_pad', rflags: '0x202', cs: USER_SELECTORS[2] as number, ss: USER_SELECTORS[1] as number };
 
 const args = fc.array(arg, { maxLength: 3 });
 /** A system call by name, or now and then by a number (the table's bounds and beyond). */
@@ -121,10 +132,12 @@ const withFrame = <T extends 'user.syscall' | 'user.int80'>(type: T, sigFrame: f
 export type Generators = { readonly [T in RawEvent['type']]: readonly [number, fc.Arbitrary<Of<T>>] };
 
 function generatorsIn(ctx: GenContext): Generators {
-  const moved = movedIn(selectorIn(ctx));
-  // A forged signal frame: a fast-returnable frame with one or two field groups moved; a
-  // tracer's register write: the stopped task's own registers with one or two groups moved.
-  const sigFrame = movesIn(moved, SYSRET_ABLE);
+  const compat = ctx.compat === true;
+  const moved = movedIn(selectorIn(ctx), compat);
+  // A forged signal frame: a fast-returnable frame with one or two field groups moved (in 32-bit
+  // code, one the compat exit would return by SYSRETL/SYSEXIT); a tracer's register write: the
+  // stopped task's own registers with one or two groups moved.
+  const sigFrame = movesIn(moved, compat ? COMPAT_FAST_ABLE : SYSRET_ABLE);
   const regsWrite = movesIn(moved, {});
   return {
     'user.setReg': [4, fc.tuple(fc.constantFrom(...USER_REGS), value).map(([reg, v]) => ({ type: 'user.setReg', reg, value: v }))],
@@ -169,7 +182,7 @@ function generatorsIn(ctx: GenContext): Generators {
 const byContext = new Map<string, Generators>();
 /** The generators for events going into a state with context `ctx` (cached). */
 export function generatorsFor(ctx: GenContext): Generators {
-  const key = ctx.ldt.join(',');
+  const key = `${ctx.ldt.join(',')}/${ctx.compat === true ? 'c' : ''}`;
   let g = byContext.get(key);
   if (g === undefined) { g = generatorsIn(ctx); byContext.set(key, g); }
   return g;
