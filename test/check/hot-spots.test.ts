@@ -9,7 +9,7 @@ import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf } from '../../src/check/session.ts';
 import { findDesign, initialState, variant, type Design } from '../../src/kernel/index.ts';
 import { cpl, rf } from '../../src/isa/index.ts';
-import { replay, step } from '../../src/model/index.ts';
+import { replay, step, type DecisionLog } from '../../src/model/index.ts';
 
 const base = findDesign('linux-6.7') as Design;
 const early = variant(base, 'early-sti', { syscallIrqEnable: 'asm-after-scratch' });
@@ -38,5 +38,33 @@ describe('hotSpots', () => {
     expect(b.spots, '[FAIL] expected a hot spot at the STI of do_syscall_64').toContain(b.ifOn);
     expect(e.spots, '[FAIL] expected a hot spot at the early STI').toContain(e.ifOn);
     expect(e.ifOn).toBeLessThan(b.ifOn);
+  });
+});
+
+describe('hotSpots after a decision', () => {
+  // The exit-work flags read with IRQs on (B21's design): an IRQ right after the flags test sets
+  // NEED_RESCHED too late. The test is a decision, and the boundary after it is a hot spot.
+  it('puts an IRQ where it makes exit-work fail', async () => {
+    const { discoverInvariants } = await import('../../src/check/discover.ts');
+    const { judge } = await import('../../src/check/evaluate.ts');
+    const exitWork = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'exit-work');
+    const K = kernelOf(variant(base, 'b21', { exitWork: 'check-irqs-on' }));
+    const [pause, sleep] = toTraceEvents([{ type: 'user.sysenter', nr: 'pause' }, { type: 'user.int80', nr: 'nanosleep' }], 'test');
+    const start = replay(initialState(K, 'intel', 4), [pause!], K).states[1]!;
+    const spots = hotSpots(start, sleep!, K);
+    const fails = spots.filter((after) => judge(exitWork, { kernel: K, vendor: 'intel', paging: 4 },
+      toTraceEvents([{ type: 'user.sysenter', nr: 'pause' }, { type: 'hw.irq', after }, { type: 'user.int80', nr: 'nanosleep' }], 'test')).violations.size > 0);
+    expect(fails.length, `[FAIL] expected a hot spot in the window, got spots ${spots.join(',')}`).toBeGreaterThan(0);
+    // And the boundary right after the flags test itself (found here with a probe of our own).
+    const log: DecisionLog = new Map();
+    let n = 0;
+    let at = -1;
+    const r = step(start, sleep!, K, { micro: true, forks: false, decisions: log, probes: [{ before: false, check: () => {
+      n++;
+      if (at < 0 && log.has('exit work: flags test')) at = n - 1;
+      return true;
+    } }] });
+    const after = (r.micro[at]?.after.clock ?? NaN) - start.clock;
+    expect(spots, `[FAIL] expected the boundary after the flags test (${after})`).toContain(after);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * Where in an event an interrupt is worth placing. An IRQ or NMI changes what happens only where
- * the state it meets differs: so the boundaries worth trying are those just after the machine's
- * interrupt-relevant state changed (IF, CPL, the GS base, the stack RSP points into, the nesting
- * depth): an entry's first instructions, the instruction after IRQs are enabled, a stack switch,
- * a SWAPGS, an exit's last steps. Derived from the micro-steps of the event as the model runs
- * it, not from any design: a kernel that enables IRQs one step early gets its interrupt there.
+ * the state it meets differs, or where it can come between a check and what the check decided:
+ * so the boundaries worth trying are those just after the machine's interrupt-relevant state
+ * changed (IF, CPL, the GS base, the stack RSP points into, the nesting depth: an entry's first
+ * instructions, an STI, a stack switch, a SWAPGS) and those just after a kernel decision was taken
+ * (the exit-work flags test, the SYSRET checks: a time-of-check window). Derived from the
+ * micro-steps of the event as the model runs it, not from any design: a kernel that enables IRQs
+ * one step early gets its interrupt there.
  */
 import { cpl, rf } from '../../isa/index.ts';
-import { step, type KernelImpl, type MachineState, type TraceEvent } from '../../model/index.ts';
+import { step, type DecisionSeen, type KernelImpl, type MachineState, type TraceEvent } from '../../model/index.ts';
 
 /** The state an interrupt's handling depends on, as a key: equal keys, same reception. */
 function receptionKey(m: MachineState, K: KernelImpl): string {
@@ -17,20 +19,36 @@ function receptionKey(m: MachineState, K: KernelImpl): string {
   return `${rf.flagBits(c.rflags) & rf.IF_BIT}|${cpl(c)}|${c.gsBase === K.percpuBase}|${stack}|${depth}`;
 }
 
+/** A decision log that notes, for each decision taken, how many micro-steps had completed. */
+class TimedLog extends Map<string, DecisionSeen> {
+  done = 0;
+  readonly at: number[] = [];
+  override get(id: string): DecisionSeen | undefined {
+    this.at.push(this.done);
+    return super.get(id);
+  }
+}
+
 /**
  * The `after` values (boundaries counted from `start`) at which an interrupt armed before `event`
- * meets a state whose reception key differs from the boundary before (and 0, the first
- * boundary, where a pending entry has not run a step): at most `limit`, in order.
+ * meets a state whose reception key differs from the boundary before, or comes right after a
+ * decision: the first boundary (where a pending entry has not run a step) and at most `limit`
+ * in all, in order.
  */
 export function hotSpots(start: MachineState, event: TraceEvent, K: KernelImpl, limit = 32): number[] {
-  const r = step(start, event, K, { micro: true, forks: false });
-  const out: number[] = [0];
+  const log = new TimedLog();
+  const r = step(start, event, K, { micro: true, forks: false, decisions: log, probes: [{ before: false, check: () => { log.done++; return true; } }] });
+  const spots = new Set<number>([0]);
   let prev = receptionKey(start, K);
   for (const m of r.micro) {
     const key = receptionKey(m.after, K);
-    if (key !== prev) out.push(m.after.clock - start.clock);
+    if (key !== prev) spots.add(m.after.clock - start.clock);
     prev = key;
-    if (out.length >= limit) break;
   }
-  return out;
+  // A decision taken during micro-step i (i steps done before it): right after that step.
+  for (const i of log.at) {
+    const m = r.micro[i];
+    if (m !== undefined) spots.add(m.after.clock - start.clock);
+  }
+  return [...spots].sort((a, b) => a - b).slice(0, limit);
 }
