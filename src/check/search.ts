@@ -15,6 +15,7 @@ import { runAlphabet } from './explore/alphabet.ts';
 import { explore } from './explore/explore.ts';
 import { GuidedSearch } from './gen/guided.ts';
 import { toTraceEvents } from './operands.ts';
+import { handlerSpan } from './handler-span.ts';
 import { shrink } from './shrink.ts';
 import type { Tracker } from './tracker.ts';
 import type { RawEvent } from './trace-file.ts';
@@ -89,7 +90,7 @@ function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track
   const start = initialState(cell.kernel, cell.vendor, cell.paging, cell.initial);
   const clocks = (t: readonly RawEvent[]): number[] =>
     replay(start, traces(t), cell.kernel, { forks: false, drain: false }).states.map((s) => s.clock);
-  const s = shrink(raw, violates, 4000, clocks);
+  const s = shrink(raw, violates, 4000, clocks, (t, i) => handlerSpan(start, cell.kernel, traces(t), i));
   const final = judge([inv], cell, traces(s.trace), track ? { track } : {});
   const failure = final.violations.get(inv.id);
   return failure ? { raw: s.trace, events: final.run.events, failure } : null;

@@ -88,13 +88,43 @@ export function localized(t: readonly RawEvent[], h: number, clock: readonly num
   return out;
 }
 
+/** Whether `a` is a smaller trace than `b`: fewer events, or as many and less time before its interrupts. */
+function smaller(a: readonly RawEvent[], b: readonly RawEvent[]): boolean {
+  const wait = (t: readonly RawEvent[]): number => t.reduce((s, e) => s + (isHw(e) ? e.after : 0), 0);
+  return a.length < b.length || (a.length === b.length && wait(a) < wait(b));
+}
+
+/**
+ * `t` without hardware event `i`, whose handler took `span` boundaries: each other hardware event
+ * armed before it fired and firing later is moved earlier by `span`, so it still lands on the
+ * same instruction (an interrupt that only delayed another can go); null when nothing moves.
+ */
+export function withoutHwShifted(t: readonly RawEvent[], i: number, clock: readonly number[], span: number): RawEvent[] | null {
+  const e = t[i];
+  const armed = clock[i];
+  if (e === undefined || !isHw(e) || armed === undefined || span <= 0) return null;
+  const due = armed + e.after;
+  let moved = false;
+  const out: RawEvent[] = [];
+  t.forEach((x, k) => {
+    if (k === i) return;
+    const at = clock[k];
+    if (isHw(x) && at !== undefined && at <= due && at + x.after > due && x.after >= span) {
+      moved = true;
+      out.push({ ...x, after: x.after - span });
+    } else out.push(x);
+  });
+  return moved ? out : null;
+}
+
 /**
  * Shrinks a failing trace; `fails` must be true for the input. `clocks`, when given, tells the
  * clock before each event of a trace (and after the last), so that deleting an instruction can
- * keep a later interrupt on its instruction.
+ * keep a later interrupt on its instruction; `handlerSpan` how many boundaries the handler of
+ * hardware event i took (null: not delivered), so that deleting it can keep the others on theirs.
  */
 export function shrink(input: readonly RawEvent[], fails: (t: RawEvent[]) => boolean, maxTries = 4000,
-  clocks?: (t: readonly RawEvent[]) => readonly number[]): ShrinkResult {
+  clocks?: (t: readonly RawEvent[]) => readonly number[], handlerSpan?: (t: readonly RawEvent[], i: number) => number | null): ShrinkResult {
   let cur = [...input];
   let tries = 0;
   const test = (t: RawEvent[]): boolean => { tries++; return fails(t); };
@@ -129,8 +159,18 @@ export function shrink(input: readonly RawEvent[], fails: (t: RawEvent[]) => boo
   const pairs = (): boolean => {
     const clock = clocks?.(cur);
     for (let i = 0; clock && i < cur.length && tries < maxTries; i++) {
+      // Only a smaller trace counts (fewer events, or less time before an interrupt): moving an
+      // interrupt across another that takes no time would go back and forth.
       const cand = isHw(cur[i] as RawEvent) ? localized(cur, i, clock) : withoutShifted(cur, i, clock);
-      if (cand !== null && cand.length > 0 && test(cand)) { cur = cand; return true; }
+      if (cand !== null && cand.length > 0 && smaller(cand, cur) && test(cand)) { cur = cand; return true; }
+      // An interrupt that only delays another: drop it, and the other lands where it did.
+      // The span is counted in micro-steps; where the other lands relative to a boundary of its
+      // own delivery may differ by one, so its neighbours are tried too.
+      const span = handlerSpan && isHw(cur[i] as RawEvent) ? handlerSpan(cur, i) : null;
+      for (const d of span === null ? [] : [span, span - 1, span + 1]) {
+        const drop = withoutHwShifted(cur, i, clock, d);
+        if (drop !== null && drop.length > 0 && test(drop)) { cur = drop; return true; }
+      }
     }
     for (let i = 0; i < cur.length && tries < maxTries; i++) {
       for (let j = i + 1; j < cur.length && tries < maxTries; j++) {

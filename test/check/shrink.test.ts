@@ -6,6 +6,11 @@ import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf, designByName } from '../../src/check/session.ts';
 import type { RawEvent } from '../../src/check/trace-file.ts';
 import userProgress from '../../properties/exit/user-progress.ts';
+import exitWork from '../../properties/exit/exit-work.ts';
+import { judge } from '../../src/check/evaluate.ts';
+import { handlerSpan } from '../../src/check/handler-span.ts';
+import { initialState, variant } from '../../src/kernel/index.ts';
+import { replay } from '../../src/model/index.ts';
 
 const nop: RawEvent = { type: 'user.nop' };
 const irq = (after: number): RawEvent => ({ type: 'hw.irq', after });
@@ -44,5 +49,28 @@ describe('shrink', () => {
     const { trace } = shrink(start, failsReal);
     for (let i = 0; i < trace.length; i++) expect(failsReal([...trace.slice(0, i), ...trace.slice(i + 1)])).toBe(false);
     expect(trace.length).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('shrink: an interrupt that only delays another', () => {
+  // Found by the search on linux-6.7 with the exit-work flags read with IRQs on (B21): the NMI
+  // only delays the IRQ that lands after the flags check; dropped, that IRQ comes 20 boundaries
+  // earlier (its handler's span, withoutHwShifted), and the trace still violates exit-work.
+  const K = kernelOf(variant(designByName('linux-6.7'), 'b21', { exitWork: 'check-irqs-on' }));
+  const cell = { kernel: K, vendor: 'intel' as const, paging: 4 as const };
+  const start = initialState(K, 'intel', 4);
+  const found: RawEvent[] = [irq(0), { type: 'user.int80', nr: 'getpid' }, { type: 'hw.nmi', after: 7 }, irq(48), irq(0), nop, irq(0)];
+  const fails = (t: RawEvent[]): boolean => judge([exitWork], cell, toTraceEvents(t, 'test')).violations.size > 0;
+  const clocks = (t: readonly RawEvent[]) => replay(start, toTraceEvents(t, 'test'), K, { forks: false, drain: false }).states.map((s) => s.clock);
+  const span = (t: readonly RawEvent[], i: number) => handlerSpan(start, K, toTraceEvents(t, 'test'), i);
+
+  it('measures the NMI handler and drops the NMI, moving the IRQ', () => {
+    expect(fails(found)).toBe(true);
+    expect(span(found, 2), '[FAIL] expected the NMI handler\'s span in micro-steps').toBeGreaterThan(10);
+    const r = shrink(found, fails, 4000, clocks, span);
+    expect(r.trace.some((e) => e.type === 'hw.nmi'), `[FAIL] expected the NMI gone, got ${JSON.stringify(r.trace)}`).toBe(false);
+    expect(r.trace.length).toBeLessThan(found.length);
+    // Without the handler spans the NMI stays (nothing else lands the IRQ where it must).
+    expect(shrink(found, fails, 4000, clocks).trace.some((e) => e.type === 'hw.nmi')).toBe(true);
   });
 });
