@@ -1,0 +1,37 @@
+/**
+ * The compat exit's checks (SYSRETL/SYSEXIT: CS, SS, IP at the landing pad, RF/TF) get frames
+ * that fail one of them alone: in 32-bit code the forged frame starts from one the compat exit
+ * fast-returns, and run's alphabet has that frame but for CS and but for SS. Each check removed
+ * is then caught by exploration (mutate reported all five as "suspected equivalent" before).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { discoverInvariants } from '../../src/check/discover.ts';
+import { runAlphabet } from '../../src/check/explore/alphabet.ts';
+import { explore } from '../../src/check/explore/explore.ts';
+import { generatorsFor } from '../../src/check/gen/events.ts';
+import { kernelOf } from '../../src/check/session.ts';
+import type { RawEvent } from '../../src/check/trace-file.ts';
+import { findDesign, type Design } from '../../src/kernel/index.ts';
+
+const base = findDesign('linux-6.7') as Design;
+const invariants = (await discoverInvariants()).map((d) => d.invariant).filter((i) => !i.id.startsWith('sanity'));
+
+describe('compat fast-return frames', () => {
+  it('are drawn in 32-bit code (IP at the landing pad, CS __USER32_CS), and not in 64-bit code', () => {
+    const frames = (compat: boolean) => fc.sample(generatorsFor({ ldt: [], compat })['user.syscall'][1], { numRuns: 400, seed: 1 })
+      .flatMap((e) => ('frame' in e && e.frame ? [e.frame as Record<string, unknown>] : []));
+    expect(frames(true).some((f) => f.rip === '$landing_pad' && f.cs === 0x23), '[FAIL] expected compat frames in 32-bit code').toBe(true);
+    expect(frames(false).some((f) => f.rip === '$landing_pad' && f.cs === 0x23)).toBe(false);
+  });
+
+  for (const check of ['csIsUser32Cs', 'ssIsUserDs'] as const) {
+    it(`catch the compat exit without its ${check} check by run's exploration, and nothing on linux-6.7`, () => {
+      const mutant: Design = { ...base, name: `no-${check}`, knobs: { ...base.knobs, compatChecks: { ...base.knobs.compatChecks, [check]: false } } };
+      const run = (d: Design) => explore({ invariants, cell: { kernel: kernelOf(d), vendor: 'intel', paging: 4 }, alphabet: runAlphabet(), depth: 2 });
+      const found = run(mutant).found;
+      expect(found?.raw.map((e: RawEvent) => e.type), `[FAIL] expected a 2-event violation without ${check}`).toEqual(['user.syscall', 'user.syscall']);
+      expect(run(base).found).toBeNull();
+    });
+  }
+});
