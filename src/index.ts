@@ -17,4 +17,6 @@ export {
   PT_COMPLETE, PT_FIELDS, TIF, type MachineState, type Observation, type Event, type TraceEvent, type Task, type Activation, type TaggedObservation,
   type Run,
 } from './model/index.ts';
-export { DESIGNS, PRESETS, PROPOSALS, findDesign, variant, buildKernel, type Design, type Knobs } from './kernel/index.ts';
+export {
+  DESIGNS, PRESETS, PROPOSALS, findDesign, variant, buildKernel, type Design, type Knobs, type DesignOverrides, type ExitFacts,
+} from './kernel/index.ts';
