@@ -11,7 +11,7 @@ import { coverTrace, type Coverage } from './coverage.ts';
 import { judge, type CellRun, type Violation } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
 import { DEFAULT_EXPLORE_DEPTH } from './explore-depth.ts';
-import { runAlphabet } from './explore/alphabet.ts';
+import { runExploration } from './explore/alphabet.ts';
 import { explore } from './explore/explore.ts';
 import { GuidedSearch } from './gen/guided.ts';
 import { toTraceEvents } from './operands.ts';
@@ -149,7 +149,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   // trace k is the same with or without the exhaustive phase, for replay --seed --path).
   const explored: DecisionLog = new Map();
   if (depth > 0 && pending.length > 0) {
-    const x = explore({ invariants: pending, cell, alphabet: runAlphabet(), depth, all: true, decisions: explored, extendNewlyEnabled: true, extraLevels: 2, ...(track ? { track } : {}) });
+    const x = explore({ invariants: pending, cell, ...runExploration(), depth, all: true, decisions: explored, ...(track ? { track } : {}) });
     for (const [id, f] of x.foundAll) {
       found.set(id, { raw: [...f.raw], events: f.events, failure: f.failure, path: `explore depth ${f.raw.length}`, rawLength: f.raw.length, timeToFind: x.ms, timeToShrink: 0 });
     }

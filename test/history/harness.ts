@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
 import { judge } from '../../src/check/evaluate.ts';
-import { defaultAlphabet, runAlphabet } from '../../src/check/explore/alphabet.ts';
+import { defaultAlphabet, runExploration } from '../../src/check/explore/alphabet.ts';
 import { explore } from '../../src/check/explore/explore.ts';
 import { toTraceEvents } from '../../src/check/operands.ts';
 import { search } from '../../src/check/search.ts';
@@ -47,7 +47,7 @@ export function acceptance(c: BugCase): void {
       it(name, () => {
         if (!inv) throw new Error(`no invariant ${c.invariant}`);
         // The run's own exploration first (depth 2, then two levels where the world gained actions).
-        const r = explore({ invariants: [inv], cell: cell(c.buggy), alphabet: runAlphabet(), depth: 2, extendNewlyEnabled: true, extraLevels: 2 });
+        const r = explore({ invariants: [inv], cell: cell(c.buggy), ...runExploration(), depth: 2 });
         if (r.found) {
           expect(r.found.raw.length).toBeLessThanOrEqual(c.trace.length);
           return;
@@ -72,7 +72,7 @@ export function acceptance(c: BugCase): void {
     }
     it(`search: ${c.invariant} holds on ${c.fixed.name} for the same exploration and ${SEEDS.length} x ${RUNS} guided runs`, () => {
       if (!inv) return;
-      const r = explore({ invariants: [inv], cell: cell(c.fixed), alphabet: runAlphabet(), depth: 2, extendNewlyEnabled: true, extraLevels: 2 });
+      const r = explore({ invariants: [inv], cell: cell(c.fixed), ...runExploration(), depth: 2 });
       expect(r.found?.raw, `unexpected violation on ${c.fixed.name}`).toBeUndefined();
       const x = explore({ invariants: [inv], cell: cell(c.fixed), alphabet: defaultAlphabet(), depth: DEPTH });
       expect(x.found?.raw, `unexpected violation on ${c.fixed.name}`).toBeUndefined();

@@ -8,6 +8,7 @@
  */
 import { USER32_CS, USER_CS, USER_DS } from '../../isa/index.ts';
 import type { RawEvent } from '../trace-file.ts';
+import type { ExploreOptions } from './explore.ts';
 
 /** A frame that fast-returns as it stands, with one field group moved (gen/events.ts explains why). */
 const frame = (moved: Record<string, string | number>): Record<string, string | number> =>
@@ -80,14 +81,23 @@ export function defaultAlphabet(window = 2): RawEvent[] {
  */
 const RUN_EXTRA: readonly RawEvent[] = [
   { type: 'user.access', addr: '$user_demand', write: false }, { type: 'user.jump', target: '$rseq_cs' },
-  // In 32-bit code (after the CS = __USER32_CS frame above), the vDSO's rt_sigreturn with a frame
-  // the compat exit would return by SYSRETL/SYSEXIT but for CS, or for SS: those two conditions
-  // decide alone (IP and RF/TF the guided search's compat frames reach; VM cannot be set).
-  { type: 'user.syscall', nr: 'rt_sigreturn', frame: compatFrame({ cs: USER_CS }) },
-  { type: 'user.syscall', nr: 'rt_sigreturn', frame: compatFrame({ ss: 0x7 }) },
+  // In 32-bit code (after the CS = __USER32_CS frame above, or once the 32-bit task runs), the
+  // vDSO's rt_sigreturn with a frame the compat exit would return by SYSRETL/SYSEXIT but for one
+  // condition at its edge: CS (the 64-bit user CS), SS (LDT slot 0), TF, RF, the IP at the
+  // int $0x80 before the landing pad. VM cannot be set from user mode.
+  ...([{ cs: USER_CS }, { ss: 0x7 }, { rflags: '0x302' }, { rflags: '0x10202' }, { rip: '$landing_pad-0x2' }] as Array<Record<string, string | number>>)
+    .map((moved): RawEvent => ({ type: 'user.syscall', nr: 'rt_sigreturn', frame: compatFrame(moved) })),
 ];
 
 /** The alphabet of `run`'s exploration (and of mutate's and the acceptance tests' searches). */
 export function runAlphabet(): RawEvent[] {
   return [...BASE, ...RUN_EXTRA, ...defaultAlphabet().slice(BASE.length)];
+}
+
+/**
+ * What `run`'s exploration is, besides its depth: run's alphabet, and two levels past the depth
+ * where the world gained actions (the acceptance tests use the same, so they measure what `run` does).
+ */
+export function runExploration(): Pick<ExploreOptions, 'alphabet' | 'extendNewlyEnabled' | 'extraLevels'> {
+  return { alphabet: runAlphabet(), extendNewlyEnabled: true, extraLevels: 2 };
 }
