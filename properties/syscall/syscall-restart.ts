@@ -3,6 +3,8 @@
  * RAX put back to its number at an address other than its normal return point (regs->ip -= 2),
  * the instruction there is a system-call instruction (SYSCALL or INT $0x80; SYSENTER cannot be
  * restarted, it loses RIP and RSP) and the argument registers are those of the original call.
+ * The return that enters a signal handler is no restart: the handler's RAX is 0 (64-bit) or the
+ * signal number (ia32), set by setup_rt_frame (arch/x86/kernel/signal_64.c), whatever the call.
  */
 import { defineInvariant } from '../../src/index.ts';
 
@@ -14,15 +16,21 @@ export default defineInvariant({
   kind: 'step',
   summary: 'a restarted syscall re-executes the same call: IP points at a syscall instruction with the original arguments',
   source: 'linux-entry-history 2.3 (landing pad: "regs->ip -= 2 lands back on an int $0x80"), selftest ptrace_syscall.c',
-  // The instruction user code last executed at each address.
-  init: () => new Map<bigint, string>(),
-  check(t, ctx, code) {
+  // The instruction user code last executed at each address; per task, the frame of a signal
+  // just delivered to a handler (the return to user that follows enters the handler).
+  init: () => ({ code: new Map<bigint, string>(), frames: new Map<number, bigint>() }),
+  check(t, ctx, { code, frames }) {
     for (const o of t.observations) if (o.kind === 'user-insn') code.set(o.rip, o.insn === 'int80' ? 'user.int80' : `user.${o.insn}`);
     // What user code has at `rip`: the last instruction executed there, or the vDSO's own
     // `int $0x80` before the landing pad, which user code cannot change.
     const codeAt = (rip: bigint): string | undefined => code.get(rip) ?? (rip === ctx.kernel.vdso.int80 ? 'user.int80' : undefined);
     for (const o of t.observations) {
-      if (o.kind !== 'return-to-user' || !o.act?.args || o.act.insn === undefined) continue;
+      if (o.kind === 'signal' && o.frame !== undefined) frames.set(o.task, o.frame);
+      if (o.kind !== 'return-to-user') continue;
+      // The handler entry the delivery set up runs on its frame (regs->sp = frame).
+      const handler = frames.get(o.task) === o.rsp;
+      frames.delete(o.task);
+      if (handler || !o.act?.args || o.act.insn === undefined) continue;
       const nr = o.act.args.rax;
       const compat = !o.view.cs.l;
       const mask = compat ? 0xffff_ffffn : (1n << 64n) - 1n;

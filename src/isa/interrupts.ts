@@ -59,7 +59,10 @@ export function movSs(cpu: CpuState, mem: Memory, sel: number, watched: boolean)
     if (!desc.present) return fault(cpu, mem, { vector: VEC.SS, error: sel & 0xfffc });
   }
   const ss = desc ? fromDescriptor(sel, desc) : { ...cpu.ss, sel, usable: false };
-  const pendingDb = watched && cpu.watch !== null ? { cause: 'watchpoint' as const, held: true } : cpu.pendingDb;
+  // Of back-to-back SS loads "only the first is guaranteed to inhibit or suppress events" (SDM
+  // Vol. 3 6.8.3): a MOV SS inside a shadow opens none (result.ts), so its data breakpoint is not
+  // held either; it is taken at the next boundary, ahead of an NMI (reference 5.4).
+  const pendingDb = watched && cpu.watch !== null ? { cause: 'watchpoint' as const, held: cpu.shadow === 'none' } : cpu.pendingDb;
   const next = copyCpu(cpu);
   next.ss = ss;
   next.pendingDb = pendingDb;

@@ -88,10 +88,12 @@ export function scheduler(c: Ctx): Program[] {
       // context must not leak into them.
       cliStep('pushq $0x0002; popfq (reset kernel eflags: IRQs off)'),
       // 3.19: "if !TIF_IA32 jmp ret_from_sys_call": the SYSRET fast path, which does not clear TS_COMPAT.
+      // ret_from_sys_call tests _TIF_ALLWORK_MASK, which holds TIF_NOTIFY_RESUME, force_iret()'s
+      // flag (thread_info.h): a child forked after a ptrace stop inherits it and leaves by IRET.
       step('testl $_TIF_IA32; jz ret_from_sys_call', (w) => {
         const t = cur(w);
         if (t.compat) jump(w, T.addr('exit_to_user_mode'));
-        else jump(w, T.addr((t.tif & EXIT_WORK) !== 0 ? 'exit_to_user_mode' : 'sysret_exit'));
+        else jump(w, T.addr((t.tif & (EXIT_WORK | TIF.FORCE_IRET)) !== 0 ? 'exit_to_user_mode' : 'sysret_exit'));
       }),
     ] : [
       // Into syscall_exit_to_user_mode itself (S9), not past it: its local_irq_disable_exit_to_user

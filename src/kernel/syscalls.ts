@@ -4,7 +4,7 @@
  * returns. Blocking calls schedule; fork builds a child whose first kernel code is ret_from_fork.
  */
 import { SIG, SI, TIF, type Machine, type MachineState, type StepOut, type Task } from '../model/index.ts';
-import { taskSizeMax, type Descriptor } from '../isa/index.ts';
+import { rf, taskSizeMax, type Descriptor } from '../isa/index.ts';
 import { EAGAIN, EFAULT, EINVAL, ESRCH, type Ctx } from './ctx.ts';
 import { ptRegsAddr } from './layout.ts';
 import { act, call, cur, jump, note, patchTask, ret, setCpu } from './ops.ts';
@@ -36,9 +36,12 @@ function forkChild(w: Machine, T: Ctx['T']): number | null {
   if (id >= MAX_TASKS) return null;
   const a = act(w);
   const k = w.kW();
+  // copy_process: user_disable_single_step(p) clears TIF_SINGLESTEP and, when ptrace set TF
+  // (TIF_FORCED_TF), TF in the child's pt_regs (kernel/fork.c, arch/x86/kernel/step.c).
+  const forcedTf = (parent.tif & TIF.FORCED_TF) !== 0 ? rf.TF : 0n;
   const child: Task = {
-    ...parent, id, mode: 'new', tif: parent.tif & ~(TIF.NEED_RESCHED | TIF.SIGPENDING | TIF.SINGLESTEP),
-    regs: { ...parent.regs, rax: 0n }, written: ALL_WRITTEN,
+    ...parent, id, mode: 'new', tif: parent.tif & ~(TIF.NEED_RESCHED | TIF.SIGPENDING | TIF.SINGLESTEP | TIF.FORCED_TF),
+    regs: { ...parent.regs, rax: 0n, rflags: parent.regs.rflags & ~forcedTf }, written: ALL_WRITTEN,
     acts: a ? [{ ...a, id: k.nextActId, frame: null, notes: { userRegs: true, swapgs: true, slow: true } }] : [],
     calls: [], resume: { rip: T.addr('ret_from_fork'), rsp: ptRegsAddr(id) },
     sig: { ...parent.sig, pending: 0n, info: {} },

@@ -123,6 +123,16 @@ describe('interrupt shadows', () => {
     const second = movSs(afterMovSs('intel', false), EMPTY_MEMORY, USER_DS, false).cpu;
     expect(boundaryEvent(second, true, true)).toBe('nmi');
   });
+
+  // SDM 6.8.3 ("only the first is guaranteed to inhibit or suppress events"): with no shadow of
+  // its own, a second MOV SS does not hold its data breakpoint either: the #DB is taken at the
+  // next boundary, ahead of a pending NMI (found by exploration: it was held into the NMI handler).
+  it('a second MOV SS does not hold its data breakpoint', () => {
+    const first = afterMovSs('intel', false);
+    const second = movSs(first, EMPTY_MEMORY, USER_DS, true).cpu;
+    expect(second.pendingDb).toEqual({ cause: 'watchpoint', held: false });
+    expect(boundaryEvent(second, true, true)).toBe('db');
+  });
 });
 
 describe('MOV SS and TF before a kernel entry', () => {

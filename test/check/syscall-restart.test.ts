@@ -1,0 +1,42 @@
+/**
+ * syscall-restart and the return that enters a signal handler. Found by `run --runs 3000` on
+ * intel-5 of every linux-5.8-based design: system call 0 (ENOSYS), a signal handled at its exit;
+ * setup_rt_frame sets the handler's RAX to 0, which equals the call's number and orig_ax, so the
+ * handler entry was taken for a restart at the handler's first instruction. The handler entry is
+ * the return on the delivered frame; any other such return is still judged.
+ */
+import { describe, expect, it } from 'vitest';
+import { discoverInvariants } from '../../src/check/discover.ts';
+import { judge } from '../../src/check/evaluate.ts';
+import { toTraceEvents } from '../../src/check/operands.ts';
+import { kernelOf } from '../../src/check/session.ts';
+import type { RawEvent } from '../../src/check/trace-file.ts';
+import type { Transition } from '../../src/check/invariant.ts';
+import { findDesign, type Design } from '../../src/kernel/index.ts';
+
+const inv = (await discoverInvariants()).map((d) => d.invariant).find((i) => i.id === 'syscall-restart');
+const TRACE: RawEvent[] = [
+  { type: 'tracer.attach', options: { syscalls: true } }, { type: 'user.syscall', nr: '0x0' },
+  { type: 'sched.signal', task: 1, signal: 7 }, { type: 'tracer.detach' }, { type: 'user.int', vector: 41 },
+];
+const cell = (paging: 4 | 5) => ({ kernel: kernelOf(findDesign('linux-6.7') as Design), vendor: 'intel' as const, paging });
+
+describe('syscall-restart at a signal handler\'s entry', () => {
+  it('holds on linux-6.7: the handler entry after system call 0 is no restart', () => {
+    for (const paging of [4, 5] as const) {
+      const j = judge(inv ? [inv] : [], cell(paging), toTraceEvents(TRACE, 'test'));
+      const entry = j.run.observations.map((x) => x.o).find((o) => o.kind === 'return-to-user' && o.task === 1);
+      expect(entry?.kind === 'return-to-user' && entry.pt.rax === 0n && entry.pt.orig_rax === 0n, '[FAIL] expected RAX = orig_ax = 0').toBe(true);
+      expect(j.violations.get('syscall-restart'), '[FAIL] expected no violation').toBeUndefined();
+    }
+  });
+
+  it('still judges the same return as a restart when no delivery set it up', () => {
+    const j = judge(inv ? [inv] : [], cell(5), toTraceEvents(TRACE, 'test'));
+    const observations = j.run.observations.map((x) => x.o).filter((o) => o.kind !== 'signal');
+    const s = j.run.states[0];
+    const t = { observations, history: [], historyStart: 0, before: s, after: s } as unknown as Transition;
+    const verdict = inv?.kind === 'step' ? inv.check(t, { vendor: 'intel', paging: 5, kernel: cell(5).kernel }, inv.init?.()) : true;
+    expect(verdict, '[FAIL] expected a restart at a non-syscall instruction').toMatch(/SYSCALL or INT \$0x80 instruction, got user.int/);
+  });
+});
