@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
 import { judge } from '../../src/check/evaluate.ts';
-import { defaultAlphabet } from '../../src/check/explore/alphabet.ts';
+import { defaultAlphabet, runAlphabet } from '../../src/check/explore/alphabet.ts';
 import { explore, traceFingerprint } from '../../src/check/explore/explore.ts';
 import { stateFingerprint } from '../../src/check/explore/fingerprint.ts';
 import { toTraceEvents } from '../../src/check/operands.ts';
@@ -128,5 +128,21 @@ describe('one level more where new actions are enabled (extendNewlyEnabled)', ()
     // Only traces whose last event stopped the tracee (or attached it), opened a window or
     // switched a task out inside the kernel were extended.
     expect(x.traces - at(false).traces).toBeLessThan(400);
+  });
+});
+
+describe('a third extension level follows only the switched-out window', () => {
+  // CVE-2014-4699: a tracer rewrites RIP at a fork-event stop and resumes the parent while the
+  // child runs; the parent's SYSRET comes only when the child gives up the CPU (a fifth event).
+  it('finds CVE-2014-4699 at depth 2 + 3, not at 2 + 2, for a few more traces', async () => {
+    const health = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'kernel-health');
+    const b = design('linux-3.19');
+    const buggy = variant(b, 'no-force-iret', { ist: { ...b.knobs.ist, bp: false }, forceIretAfterPtraceStop: false });
+    const at = (extraLevels: number) => explore({ invariants: health, cell: cellOf(buggy), alphabet: runAlphabet(), depth: 2, extendNewlyEnabled: true, extraLevels });
+    const two = at(2);
+    const three = at(3);
+    expect(two.found, '[FAIL] expected nothing with two levels').toBeNull();
+    expect(three.found?.raw.map((e) => e.type), '[FAIL] expected the five events').toEqual(['tracer.attach', 'user.syscall', 'tracer.setRegs', 'tracer.cont', 'user.syscall']);
+    expect(three.traces - two.traces).toBeLessThan(two.traces / 10);
   });
 });

@@ -26,7 +26,6 @@ export const BUGS: readonly BugCase[] = [
     invariant: 'kernel-health', buggy: variant(base319, 'linux-3.19-no-force-iret', { forceIretAfterPtraceStop: false }),
     fixed: base319, vendor: 'intel', corpusLength: 6,
     trace: [{ type: 'tracer.attach', options: { fork: true } }, { type: 'user.syscall', nr: 'fork' }, { type: 'tracer.setRegs', regs: { rip: '$user_half_end', rcx: '$user_half_end' } }, { type: 'tracer.cont' }, { type: 'user.syscall', nr: 'sched_yield' }],
-    search: { notYet: 'five steps (a fork-event stop, a register write with a non-canonical RIP, a resume, a switch back): none found in 3 x 15,000 runs' },
   },
   {
     id: 'B4', title: 'opportunistic SYSRET restores TF: a single-stepped task traps at the same RIP forever',

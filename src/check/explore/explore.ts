@@ -14,7 +14,7 @@ import type { Invariant } from '../invariant.ts';
 import { toTraceEvents } from '../operands.ts';
 import type { Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { enabledMask, newlyEnabled } from '../gen/enabled.ts';
+import { enabledMask, newlyEnabled, newlyRunnable } from '../gen/enabled.ts';
 import { dataHash, hash64, stateFingerprint } from './fingerprint.ts';
 
 /** What to explore. */
@@ -39,7 +39,7 @@ export interface ExploreOptions {
    * events that need it (a tracee that stopped: resume, detach, rewrite). Beyond the claim.
    */
   readonly extendNewlyEnabled?: boolean;
-  /** Levels past `depth` (default 1): the first extends what the last event enabled, the next ones what the initial state lacks. */
+  /** Levels past `depth` (default 1): the first extends what the last event enabled, the second what the initial state lacks, later ones only the switched-out window. */
   readonly extraLevels?: number;
   readonly onProgress?: (p: ExploreProgress) => void;
 }
@@ -173,8 +173,11 @@ export function explore(o: ExploreOptions): ExploreResult {
     progress(d, next.length);
     level = next;
   }
-  // Level 1: actions the last event enabled. Further levels (while `extraLevels` lasts): actions
-  // the initial state does not have (a tracer's, on a tracee that stops again after each).
+  // Level 1: actions the last event enabled. Level 2: actions the initial state does not have (a
+  // tracer's, on a tracee that stops again after each). Level 3 and on (while `extraLevels`
+  // lasts): only a call that gives up the CPU to a task the last event left waiting in the kernel
+  // (a tracee resumed while another task runs goes on to its exit only then), so the chain a
+  // tracer's resume opened is closed for a few traces per group (gen/enabled.ts newlyRunnable).
   const rootMask = masks.get(EMPTY) ?? -1;
   let frontier = extend;
   for (let lvl = 1; lvl <= (o.extraLevels ?? 1) && frontier.length > 0; lvl++) {
@@ -182,7 +185,7 @@ export function explore(o: ExploreOptions): ExploreResult {
     const last = lvl === (o.extraLevels ?? 1);
     for (const { raw: prefix, cont, mask, before } of frontier) {
       for (const a of o.alphabet) {
-        if (!newlyEnabled(a, mask, before)) continue;
+        if (!(lvl >= 3 ? newlyRunnable(a, mask, before) : newlyEnabled(a, mask, before))) continue;
         const raw = [...prefix, a];
         const { j, hits } = judgeOne(raw, cont, !last);
         if (invs.length === 0 || (foundAll.size > 0 && !o.all)) return result([...foundAll.values()][0] ?? null, o.depth);
@@ -191,7 +194,7 @@ export function explore(o: ExploreOptions): ExploreResult {
         const fp = traceFingerprint(j, raw.length);
         if (seen.has(fp)) continue;
         seen.add(fp);
-        next.push({ raw, cont: j.next, mask: maskOf(j), before: rootMask });
+        next.push({ raw, cont: j.next, mask: maskOf(j), before: lvl + 1 >= 3 ? mask : rootMask });
       }
     }
     frontier = next;

@@ -59,6 +59,16 @@ export function newlyEnabled(e: RawEvent, mask: number, before: number): boolean
 }
 
 /**
+ * Whether `e` acts on a task switched out inside the kernel that was not waiting under `before`
+ * (a call that gives up the CPU switches back into its path): the one window followed past the
+ * second extension level, since it closes what a tracer's resume opened (the tracee goes on to
+ * its exit only once the task that ran meanwhile yields).
+ */
+export function newlyRunnable(e: RawEvent, mask: number, before: number): boolean {
+  return mask >= 0 && (mask & USER) !== 0 && (uses(e) & RUNNABLE & mask & ~before) !== 0;
+}
+
+/**
  * Conditions an event acts on beyond what it needs: any instruction runs in a pending trap's
  * window; a watched access hits the watchpoint; an armed NMI lands in the next kernel entry's
  * first micro-steps or has another NMI land in its handler.
