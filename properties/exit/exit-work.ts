@@ -54,6 +54,14 @@ export default defineInvariant({
       const stepped = counts && ((t.before.k.tasks[o.task]?.tif ?? 0) & TIF.SINGLESTEP) !== 0;
       open.set(o.task, counts ? { rip: o.rip, insn: o.insn, stepped, traps: 0 } : null);
     }
+    // A tracer that stops stepping a task (detach, PTRACE_CONT: user_disable_single_step) while
+    // it is stopped inside a stepped instruction's system call cancels a report not yet made;
+    // one already made stays counted, so a second (a TF brought back by SYSRET) still shows.
+    if (t.event.type.startsWith('tracer.')) {
+      for (const [id, cur] of open) {
+        if (cur?.stepped && cur.traps === 0 && ((t.after.k.tasks[id]?.tif ?? 0) & TIF.SINGLESTEP) === 0) open.set(id, { ...cur, stepped: false });
+      }
+    }
     return true;
   },
 });
