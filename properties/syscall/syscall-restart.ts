@@ -20,11 +20,15 @@ export default defineInvariant({
   // just delivered to a handler (the return to user that follows enters the handler).
   init: () => ({ code: new Map<bigint, string>(), frames: new Map<number, bigint>() }),
   check(t, ctx, { code, frames }) {
-    for (const o of t.observations) if (o.kind === 'user-insn') code.set(o.rip, o.insn === 'int80' ? 'user.int80' : `user.${o.insn}`);
-    // What user code has at `rip`: the last instruction executed there, or the vDSO's own
-    // `int $0x80` before the landing pad, which user code cannot change.
-    const codeAt = (rip: bigint): string | undefined => code.get(rip) ?? (rip === ctx.kernel.vdso.int80 ? 'user.int80' : undefined);
+    // What user code has at `rip`: the last instruction executed there before this point (a
+    // trace may run another one there after the return, as code rewritten), else the first one
+    // this step runs there, else the vDSO's own `int $0x80` before the landing pad.
+    const name = (insn: string): string => (insn === 'int80' ? 'user.int80' : `user.${insn}`);
+    const ahead = new Map<bigint, string>();
+    for (const o of t.observations) if (o.kind === 'user-insn' && !ahead.has(o.rip)) ahead.set(o.rip, name(o.insn));
+    const codeAt = (rip: bigint): string | undefined => code.get(rip) ?? ahead.get(rip) ?? (rip === ctx.kernel.vdso.int80 ? 'user.int80' : undefined);
     for (const o of t.observations) {
+      if (o.kind === 'user-insn') code.set(o.rip, name(o.insn));
       if (o.kind === 'signal' && o.frame !== undefined) frames.set(o.task, o.frame);
       if (o.kind !== 'return-to-user') continue;
       // The handler entry the delivery set up runs on its frame (regs->sp = frame).
@@ -39,10 +43,10 @@ export default defineInvariant({
       // call through __kernel_vsyscall) is no restart, even when the result equals the number.
       const normal = o.rip === o.act.insn + 2n || o.rip === ctx.kernel.vdso.landingPad;
       if (nr === undefined || (o.pt.rax ?? -1n) !== nr || (o.pt.orig_rax ?? -1n) !== nr || normal) continue;
-      const code = codeAt(o.rip);
-      if (code === undefined && o.rip !== o.act.insn) continue; // not a restart: a normal return elsewhere
-      if (code !== 'user.syscall' && code !== 'user.int80') {
-        return `expected a restarted syscall of task ${o.task} to resume at a SYSCALL or INT $0x80 instruction, got ${code ?? 'no instruction'} at 0x${o.rip.toString(16)}`;
+      const there = codeAt(o.rip);
+      if (there === undefined && o.rip !== o.act.insn) continue; // not a restart: a normal return elsewhere
+      if (there !== 'user.syscall' && there !== 'user.int80') {
+        return `expected a restarted syscall of task ${o.task} to resume at a SYSCALL or INT $0x80 instruction, got ${there ?? 'no instruction'} at 0x${o.rip.toString(16)}`;
       }
       for (const r of compat ? ARGS32 : ARGS64) {
         const was = (o.act.args[r] ?? 0n) & mask;
