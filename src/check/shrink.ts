@@ -50,6 +50,25 @@ export function simplerEvents(e: RawEvent): RawEvent[] {
 const isHw = (e: RawEvent): e is Extract<RawEvent, { after: number }> => e.type.startsWith('hw.');
 
 /**
+ * `t` without event `i`, each other hardware event that `moves` picks (by its index and the clock
+ * it was armed at) moved `delta` boundaries earlier; null when none moves.
+ */
+function withoutMoving(t: readonly RawEvent[], i: number, clock: readonly number[], delta: number,
+  moves: (e: Extract<RawEvent, { after: number }>, k: number, armed: number) => boolean): RawEvent[] | null {
+  let moved = false;
+  const out: RawEvent[] = [];
+  t.forEach((e, k) => {
+    if (k === i) return;
+    const armed = clock[k];
+    if (isHw(e) && armed !== undefined && moves(e, k, armed)) {
+      moved = true;
+      out.push({ ...e, after: e.after - delta });
+    } else out.push(e);
+  });
+  return moved ? out : null;
+}
+
+/**
  * `t` without event `i`, each earlier hardware event that fires after event i moved earlier by
  * the boundaries event i took (`clock[k]`: the clock before event k), so it still lands on the
  * same later instruction; null when there is nothing to move.
@@ -58,17 +77,7 @@ export function withoutShifted(t: readonly RawEvent[], i: number, clock: readonl
   const start = clock[i];
   const end = clock[i + 1];
   if (start === undefined || end === undefined || end === start) return null;
-  let moved = false;
-  const out: RawEvent[] = [];
-  t.forEach((e, k) => {
-    if (k === i) return;
-    const armed = clock[k];
-    if (k < i && isHw(e) && armed !== undefined && armed + e.after >= end) {
-      moved = true;
-      out.push({ ...e, after: e.after - (end - start) });
-    } else out.push(e);
-  });
-  return moved ? out : null;
+  return withoutMoving(t, i, clock, end - start, (e, k, armed) => k < i && armed + e.after >= end);
 }
 
 /**
@@ -104,17 +113,7 @@ export function withoutHwShifted(t: readonly RawEvent[], i: number, clock: reado
   const armed = clock[i];
   if (e === undefined || !isHw(e) || armed === undefined || span <= 0) return null;
   const due = armed + e.after;
-  let moved = false;
-  const out: RawEvent[] = [];
-  t.forEach((x, k) => {
-    if (k === i) return;
-    const at = clock[k];
-    if (isHw(x) && at !== undefined && at <= due && at + x.after > due && x.after >= span) {
-      moved = true;
-      out.push({ ...x, after: x.after - span });
-    } else out.push(x);
-  });
-  return moved ? out : null;
+  return withoutMoving(t, i, clock, span, (x, _k, at) => at <= due && at + x.after > due && x.after >= span);
 }
 
 /**
