@@ -11,12 +11,12 @@
 import fc from 'fast-check';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { drain, type DecisionLog, type KernelImpl, type MachineState, type Run } from '../../model/index.ts';
+import { toTraceEvent } from '../operands.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { contextOf, enabledArbitrary, enabledMask, enabledTypes } from './enabled.ts';
 import { after as afterArb, eventArbitrary, EVENT_GENERATORS, generatorsFor } from './events.ts';
 import { FeatureMap } from './features.ts';
 import { hotSpots } from './hot-spots.ts';
-import { toTraceEvent } from '../operands.ts';
 
 /** A corpus trace, the instruction boundaries each of its events spanned, and its run's states. */
 interface Entry {
