@@ -181,6 +181,9 @@ function stepViolations(invs: ReadonlyArray<Extract<Invariant, { kind: 'step' }>
   return { memos, kept };
 }
 
+/** No comparison left open (most judgements): one shared empty list. */
+const NONE_OPEN: readonly MachineState[] = [];
+
 /** Options of {@link judge}. */
 export interface JudgeOptions {
   readonly micro?: boolean;
@@ -255,7 +258,7 @@ export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly Tr
     ? { trace: full, prefix: prefixOf(run, run.events.length), memos: steps.kept, open: [...still].sort((a, b) => a - b) }
     : null;
   return {
-    run, violations: out, errors, memos: steps.memos, openForks: open.size, openStates: [...open].sort((a, b) => a[0] - b[0]).flatMap(([, st]) => st), next,
+    run, violations: out, errors, memos: steps.memos, openForks: open.size, openStates: open.size === 0 ? NONE_OPEN : [...open].sort((a, b) => a[0] - b[0]).flatMap(([, st]) => st), next,
   };
 }
 

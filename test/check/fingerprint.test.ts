@@ -4,7 +4,7 @@
  * sets by content, BigInts on both sides of 2^53, the keys sameFuture ignores left out).
  */
 import { describe, expect, it } from 'vitest';
-import { dataHash, stateFingerprint, valueHash } from '../../src/check/explore/fingerprint.ts';
+import { dataHash, stateFingerprint, traceKey, valueHash } from '../../src/check/explore/fingerprint.ts';
 import { toTraceEvents } from '../../src/check/operands.ts';
 import { sameFuture } from '../../src/check/same-future.ts';
 import { kernelOf } from '../../src/check/session.ts';
@@ -63,5 +63,30 @@ describe('armed countdowns as a set', () => {
     const b = end([{ type: 'hw.irq', after: 1 }]);
     expect(sameFuture(a, b)).toBe(false);
     expect(stateFingerprint(b)).not.toBe(stateFingerprint(a));
+  });
+});
+
+describe('traceKey (the exploration\'s key of a judged trace)', () => {
+  const K = kernelOf(findDesign('linux-6.7') as Design);
+  const end = (t: RawEvent[]) => replay(initialState(K, 'intel', 4), toTraceEvents(t, 'test'), K).states[t.length]!;
+  it('is the same whether or not the state will be extended (cache entries change the cost, not the key)', () => {
+    const s = end([{ type: 'user.syscall', nr: 'getpid' }]);
+    const last = traceKey(s, new Map([['m', 1]]), [], false);
+    expect(traceKey(s, new Map([['m', 1]]), [], true)).toBe(last);
+    expect(traceKey(s, new Map([['m', 1]]), [], false)).toBe(last);
+  });
+  it('tells apart states that differ only inside a cached big leaf (a task\'s pt_regs)', () => {
+    const s = end([{ type: 'user.syscall', nr: 'getpid' }]);
+    const task = s.k.tasks[1]!;
+    const other = { ...s, k: { ...s.k, tasks: s.k.tasks.map((t) => (t === task ? { ...t, regs: { ...t.regs, r15: t.regs.r15 + 1n } } : t)) } };
+    expect(sameFuture(s, other)).toBe(false);
+    // The first key caches the original pt_regs; the second must not take it for the changed one.
+    expect(traceKey(other, new Map(), [])).not.toBe(traceKey(s, new Map(), []));
+  });
+  it('tells apart memos and open comparisons', () => {
+    const s = end([{ type: 'user.nop' }]);
+    const base = traceKey(s, new Map([['m', 1]]), []);
+    expect(traceKey(s, new Map([['m', 2]]), []), '[FAIL] a different memo got the same key').not.toBe(base);
+    expect(traceKey(s, new Map([['m', 1]]), [s]), '[FAIL] an open comparison was left out').not.toBe(base);
   });
 });

@@ -65,7 +65,7 @@ export class Expander {
           .map((inv) => ({ id: inv.id, failure: j.violations.get(inv.id) as Violation, events: j.run.events }));
         const errors = [...j.errors];
         if (hits.length > 0) return { fp: null, hits, errors };
-        const fp = traceFingerprint(j, raw.length);
+        const fp = traceFingerprint(j, raw.length, r.keep);
         if (r.keep && !this.seen.has(fp)) this.pending.set(`${pos}:${i}`, { raw, cont: j.next });
         this.seen.add(fp);
         return { fp, hits, errors };

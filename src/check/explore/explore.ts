@@ -15,7 +15,7 @@ import { toTraceEvents } from '../operands.ts';
 import type { Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { enabledMask, newlyEnabled, newlyRunnable } from '../gen/enabled.ts';
-import { dataHash, hash64, stateFingerprint } from './fingerprint.ts';
+import { traceKey } from './fingerprint.ts';
 
 /** What to explore. */
 export interface ExploreOptions {
@@ -84,11 +84,10 @@ export interface ExploreResult {
 /**
  * The fingerprint of a judged trace of `length` events: its end state (before the final drain),
  * its monitors' memos, and the states of the SYSRET/IRET comparisons still open (a longer trace
- * goes on comparing from there).
+ * goes on comparing from there). `extended` false: no trace will go on from this one.
  */
-export function traceFingerprint(j: Judgement, length: number): string {
-  const open = j.openStates.map(stateFingerprint).join(',');
-  return hash64(`${stateFingerprint(j.run.states[length] as MachineState)}|${dataHash([...j.memos])}|${open}`);
+export function traceFingerprint(j: Judgement, length: number, extended = true): string {
+  return traceKey(j.run.states[length] as MachineState, j.memos, j.openStates, extended);
 }
 
 /**
@@ -158,7 +157,7 @@ export function explore(o: ExploreOptions): ExploreResult {
         const mask = o.extendNewlyEnabled ? maskOf(j) : -1;
         const before = masks.get(prefix) ?? -1;
         if (o.extendNewlyEnabled && d === o.depth && !o.alphabet.some((a) => newlyEnabled(a, mask, before))) continue;
-        const fp = traceFingerprint(j, raw.length);
+        const fp = traceFingerprint(j, raw.length, continuable);
         if (seen.has(fp)) continue;
         seen.add(fp);
         if (d < o.depth) next.push({ raw, cont: j.next });

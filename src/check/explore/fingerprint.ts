@@ -15,10 +15,15 @@ import { armedKey } from '../same-future.ts';
 
 const SKIP = new Set(['clock', 'mem', 'nextActId', 'id', 'nmiLastDelivered', 'nmiLastHandled', 'armed']);
 // Weak, so it keeps no state alive. An insertion is the dearest part of hashing an object, so
-// only objects that hold objects get one (see hashInto); a strong Map with a size bound was 2% of
-// explore's time faster and held half as much memory again at depth 4.
+// only objects that hold objects, or many scalars, get one (see hashInto); a strong Map with a
+// size bound was 2% of explore's time faster and held half as much memory again at depth 4.
 const cache = new WeakMap<object, readonly [number, number]>();
+/** A leaf with this many keys is cached too: rehashing it costs more than an insertion (pt_regs, the register file). */
+const LEAF_CACHED = 8;
 const strings = new Map<string, readonly [number, number]>();
+/** An object key: its hash and whether sameFuture leaves it out (one lookup per key). */
+interface Key { readonly h1: number; readonly h2: number; readonly skip: boolean }
+const keys = new Map<string, Key>();
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
@@ -27,6 +32,8 @@ let H1 = 0;
 let H2 = 0;
 // Objects entered so far: a leaf is an object whose hashing entered no other.
 let visits = 0;
+// Whether hashing may add cache entries (traceKey's `reused`).
+let insert = true;
 
 /** murmur3's finaliser: every input bit reaches every output bit. */
 function mix(h: number): number {
@@ -56,6 +63,16 @@ function hashString(s: string): void {
   lanes(a, b, 3);
   // Keys and enum-like values repeat; bound the table in case a state holds free text.
   if (strings.size < 4096) strings.set(s, [H1, H2]);
+}
+
+function keyOf(k: string): Key {
+  const hit = keys.get(k);
+  if (hit !== undefined) return hit;
+  hashString(k);
+  const key = { h1: H1, h2: H2, skip: SKIP.has(k) };
+  // Records keyed by address or offset could grow the table without end.
+  if (keys.size < 65536) keys.set(k, key);
+  return key;
 }
 
 function hashBigint(v: bigint): void {
@@ -96,6 +113,7 @@ function hashInto(v: unknown, skip: boolean): void {
   let a = 0;
   let b = 0;
   let tag: number;
+  let size = 0;
   if (Array.isArray(v)) {
     // Ordered: each element folds into the running lanes.
     for (let i = 0; i < v.length; i++) {
@@ -119,20 +137,21 @@ function hashInto(v: unknown, skip: boolean): void {
   } else {
     let n = 0;
     for (const k in v) {
-      if (skip && SKIP.has(k)) continue;
-      hashString(k);
-      const k1 = H1;
-      const k2 = H2;
+      const key = keyOf(k);
+      if (skip && key.skip) continue;
+      const k1 = key.h1;
+      const k2 = key.h2;
       hashInto((v as Record<string, unknown>)[k], skip);
       a = (a + mix(k1 ^ Math.imul(H1, 0x85ebca6b) ^ H2)) | 0;
       b = (b + mix(k2 + Math.imul(H2, 0xc2b2ae35) + k1)) | 0;
       n++;
     }
     tag = 0x4f000000 + n;
+    size = n;
   }
   lanes(a, b, tag);
-  // Only an object holding objects is worth an entry: a leaf rehashes faster than it is cached.
-  if (skip && visits !== mark) {
+  // Only an object holding objects (or a big leaf) is worth an entry: a small leaf rehashes faster than it is cached.
+  if (skip && insert && (visits !== mark || size >= LEAF_CACHED)) {
     cache.set(v, [H1, H2]);
   }
 }
@@ -157,18 +176,52 @@ export function dataHash(v: unknown): string {
   return hex(H1) + hex(H2);
 }
 
-/** The fingerprint of a machine state: equal for states with the same future. */
-export function stateFingerprint(m: MachineState): string {
-  let a = 0;
-  let b = 0;
-  const fold = (): void => {
-    a = mix(Math.imul(a, 0x01000193) ^ H1);
-    b = mix(b + Math.imul(H2, 0x9e3779b1) + 1);
-  };
+// The running lanes of a fold (stateLanes, traceKey): each part's H1/H2 mixed in order.
+let A = 0;
+let B = 0;
+function fold(): void {
+  A = mix(Math.imul(A, 0x01000193) ^ H1);
+  B = mix(B + Math.imul(H2, 0x9e3779b1) + 1);
+}
+
+/** Sets H1/H2 to the hash of a machine state (what sameFuture compares). */
+function stateLanes(m: MachineState): void {
+  const a0 = A;
+  const b0 = B;
+  A = 0;
+  B = 0;
   hashInto(m.cpu, true); fold();
   hashInto(m.k, true); fold();
   hashInto(m.hw, true); fold();
   if (m.hw.armed.length > 0) { hashString(armedKey(m)); fold(); }
   lanes(Math.sign(m.hw.nmiLastDelivered - m.k.percpu.nmiLastHandled), 0, 12); fold();
-  return hex(a) + hex(b);
+  H1 = A;
+  H2 = B;
+  A = a0;
+  B = b0;
+}
+
+/** The fingerprint of a machine state: equal for states with the same future. */
+export function stateFingerprint(m: MachineState): string {
+  stateLanes(m);
+  return hex(H1) + hex(H2);
+}
+
+/**
+ * The key of an exploration state: an end state, its monitors' memos (plain data, hashed whole)
+ * and the states of the comparisons still open, in order. Four 16-bit characters: a Set key,
+ * never shown. `reused` false says no state will be built from this one (the last level): its
+ * new objects then get no cache entries, which would cost more than hashing them (a WeakMap
+ * insertion is about 0.8 us, and a state has some thirty new objects).
+ */
+export function traceKey(end: MachineState, memos: unknown, open: readonly MachineState[], reused = true): string {
+  insert = reused;
+  A = 0;
+  B = 0;
+  stateLanes(end); fold();
+  hashInto(memos, false); fold();
+  for (const m of open) { stateLanes(m); fold(); }
+  lanes(A, B, 14 + open.length);
+  insert = true;
+  return String.fromCharCode(H1 & 0xffff, H1 >>> 16, H2 & 0xffff, H2 >>> 16);
 }
