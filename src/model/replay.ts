@@ -5,7 +5,7 @@
  * where asked for, every micro-transition and the verdicts of micro-step probes.
  */
 import { DEFAULT_MAX_STEPS, runKernel } from './engine.ts';
-import type { Event, TraceEvent } from './events.ts';
+import { isHwEvent, type Event, type TraceEvent } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
 import { Machine } from './machine.ts';
 import { newRecording, type ForkPoint, type MicroRecord, type ProbeFailure } from './recording.ts';
@@ -46,7 +46,27 @@ export interface Run {
  * starts with the same events goes on from here instead of replaying them. Its `states` end at
  * states[events.length] and its `obsStart` has one entry per event.
  */
-export type RunPrefix = Pick<Run, 'events' | 'skipped' | 'states' | 'observations' | 'obsStart' | 'forks'>;
+export type RunPrefix = Pick<Run, 'events' | 'skipped' | 'states' | 'observations' | 'obsStart' | 'forks'> & {
+  /** The run's final drain, when a longer trace may start from its end (see {@link Settled}). */
+  readonly settled?: Settled;
+};
+
+/**
+ * What the final drain of a run did: the kernel ran from the last event's boundary to user mode
+ * (or to idle), and that is the first thing any next event but a hardware one does (step.ts
+ * applyEvent), with the same event index. A longer trace that goes on from the prefix with such
+ * an event starts from here instead of running the kernel path again: explore extends each state
+ * by every event of its alphabet, so this saves one kernel path per trace. Kept only when the
+ * drain ended normally (not halted, every fast exit it started back in user mode), so the runs
+ * agree (resume.test.ts compares them with replays from the start).
+ */
+export interface Settled {
+  readonly state: MachineState;
+  /** The drain's observations, in order. */
+  readonly out: readonly Observation[];
+  /** Fork points the drain started (their fast exits ended in it). */
+  readonly forks: readonly ForkPoint[];
+}
 
 /** Replay options. */
 export interface ReplayOptions extends RunOptions {
@@ -63,10 +83,14 @@ export interface ReplayOptions extends RunOptions {
 /** The prefix of `run` up to the boundary after its first `length` events. */
 export function prefixOf(run: Run, length: number): RunPrefix {
   const obsEnd = run.obsStart[length] ?? run.observations.length;
-  return {
+  const prefix = {
     events: run.events.slice(0, length), skipped: run.skipped.filter((i) => i < length), states: run.states.slice(0, length + 1),
     observations: run.observations.slice(0, obsEnd), obsStart: run.obsStart.slice(0, length), forks: run.forks.filter((f) => f.event < length),
   };
+  const drained = length === run.events.length && run.states.length === length + 2 && run.final.k.halted === null;
+  const forks = drained ? run.forks.filter((f) => f.event === length) : [];
+  if (!drained || forks.some((f) => f.returnClock < 0)) return prefix;
+  return { ...prefix, settled: { state: run.final, out: run.observations.slice(obsEnd).map((t) => t.o), forks } };
 }
 
 /** Replays `events` from `initial` (or after `o.resume`) on kernel `K`. Cost is linear in the number of events. */
@@ -74,7 +98,9 @@ export function replay(initial: MachineState, events: readonly TraceEvent[], K: 
   const rec = newRecording(o);
   const p = o.resume;
   const states: MachineState[] = p ? p.states.slice() : [initial];
-  const w = new Machine(states[states.length - 1] as MachineState, rec);
+  // Going on from a settled drain: the first event would run that same kernel path first.
+  const settled = p?.settled !== undefined && o.micro !== true && events.length > 0 && !isHwEvent(events[0] as TraceEvent) ? p.settled : null;
+  const w = new Machine(settled?.state ?? states[states.length - 1] as MachineState, rec);
   const maxSteps = o.maxSteps ?? DEFAULT_MAX_STEPS;
   const applied: Event[] = p ? p.events.slice() : [];
   const skipped: number[] = p ? p.skipped.slice() : [];
@@ -88,6 +114,10 @@ export function replay(initial: MachineState, events: readonly TraceEvent[], K: 
     out.length = 0;
     rec.obsBase = observations.length;
   };
+  if (settled !== null) {
+    w.out.push(...settled.out);
+    rec.forks?.push(...settled.forks);
+  }
   const base = applied.length;
   const all = base + events.length;
   for (let i = base; i < all; i++) {

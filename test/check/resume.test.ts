@@ -2,8 +2,9 @@
  * A judgement that goes on from a judged prefix (what explore does: replay only the new event)
  * gives what judging the whole trace from the start gives: the same violations at the same step
  * and micro-step, the same monitor memos, the same open SYSRET/IRET comparisons, the same state
- * fingerprint, on random traces split at random points, for the invariants that held on the
- * prefix (the continuation's contract).
+ * fingerprint, the same observations and fork points, on random traces split at random points,
+ * for the invariants that held on the prefix (the continuation's contract). Most continuations go
+ * on from the prefix's settled drain (its kernel path is not run again).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -27,6 +28,7 @@ describe('judging from a continuation', () => {
       const traces = fc.oneof(traceArbitrary(8), fc.array(fc.constantFrom(...defaultAlphabet()), { minLength: 1, maxLength: 4 }));
       const cases = fc.sample(fc.tuple(traces, fc.integer({ min: 0, max: 4 })), { seed: 11, numRuns: 150 });
       let resumed = 0;
+      let settled = 0;
       let violatedAfter = 0;
       for (const [raw, cut] of cases) {
         const k = Math.min(cut, raw.length);
@@ -41,10 +43,19 @@ describe('judging from a continuation', () => {
         expect(again.openForks, at).toBe(whole.openForks);
         expect(again.run.states.length, at).toBe(whole.run.states.length);
         expect(traceFingerprint(again, raw.length), at).toBe(traceFingerprint(whole, raw.length));
+        // The run itself: what a continuation from a settled drain skips must not show.
+        expect(again.run.observations, at).toEqual(whole.run.observations);
+        expect(again.run.obsStart, at).toEqual(whole.run.obsStart);
+        // Fork points are recorded only for a differential invariant (the prefix had one).
+        const forks = (j: typeof whole) => j.run.forks.map((f) => [f.event, f.via, f.obsIndex, f.returnClock]);
+        if (held.some((inv) => inv.kind === 'differential')) expect(forks(again), at).toEqual(forks(whole));
+        expect(again.run.final, at).toEqual(whole.run.final);
+        if (first.next?.prefix.settled !== undefined && k < raw.length && !raw[k]!.type.startsWith('hw.')) settled++;
         resumed++;
         if (whole.violations.size > 0 || whole.openForks > 0) violatedAfter++;
       }
       expect(resumed).toBe(150);
+      expect(settled, 'continuations that went on from a settled drain').toBeGreaterThan(30);
       // The comparison means something only if verdicts and open comparisons come after the cut.
       expect(violatedAfter, 'traces violating an invariant (or with a comparison open) after the cut').toBeGreaterThan(10);
     });
