@@ -158,12 +158,6 @@ function hashInto(v: unknown, skip: boolean): void {
 
 const hex = (x: number): string => (x >>> 0).toString(16).padStart(8, '0');
 
-/** 64-bit FNV-1a of a string, as 16 hex digits (two 32-bit lanes). */
-export function hash64(s: string): string {
-  hashString(s);
-  return hex(H1) + hex(H2);
-}
-
 /** The hash of any value the model keeps in a state (plain data: objects, arrays, maps, sets, scalars), as 16 hex digits. */
 export function valueHash(v: unknown): string {
   hashInto(v, true);
