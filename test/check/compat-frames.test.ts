@@ -2,7 +2,8 @@
  * The compat exit's checks (SYSRETL/SYSEXIT: CS, SS, IP at the landing pad, RF/TF) get frames
  * that fail one of them alone: in 32-bit code the forged frame starts from one the compat exit
  * fast-returns, and run's alphabet has that frame but for one condition at its edge. Each check
- * removed is then caught by exploration (mutate reported all five as "suspected equivalent" before).
+ * removed is then caught by exploration (mutate reported all five as "suspected equivalent" before),
+ * and so is an IP test narrowed to 16 bits (the IP one bit away above them).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -35,4 +36,16 @@ describe('compat fast-return frames', () => {
       expect(run(base).found).toBeNull();
     });
   }
+
+  it('catch an IP compared in its low 16 bits (a patch predicate) by run\'s exploration: the frame with the IP one bit away above them', () => {
+    // The compat checks as linux-6.7 has them, but for the width of the IP comparison.
+    const low16: Design = {
+      ...base, name: 'ip-low16', overrides: {
+        compatFastEligible: ({ regs, landingPad }) => (regs.rip & 0xffffn) === (landingPad & 0xffffn) && regs.cs === 0x23n && regs.ss === 0x2bn && (regs.rflags & 0x30100n) === 0n,
+      },
+    };
+    const found = explore({ invariants, cell: { kernel: kernelOf(low16), vendor: 'intel', paging: 4 }, ...runExploration(), depth: 2 }).found;
+    expect(found?.raw.length, '[FAIL] expected a violation within 2 events').toBe(2);
+    expect((found?.raw.at(-1) as { frame?: { rip?: string } } | undefined)?.frame?.rip).toBe('$landing_pad+0x10000');
+  });
 });

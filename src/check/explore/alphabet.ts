@@ -84,8 +84,10 @@ const RUN_EXTRA: readonly RawEvent[] = [
   // In 32-bit code (after the CS = __USER32_CS frame above, or once the 32-bit task runs), the
   // vDSO's rt_sigreturn with a frame the compat exit would return by SYSRETL/SYSEXIT but for one
   // condition at its edge: CS (the 64-bit user CS), SS (LDT slot 0), TF, RF, the IP at the
-  // int $0x80 before the landing pad. VM cannot be set from user mode.
-  ...([{ cs: USER_CS }, { ss: 0x7 }, { rflags: '0x302' }, { rflags: '0x10202' }, { rip: '$landing_pad-0x2' }] as Array<Record<string, string | number>>)
+  // int $0x80 before the landing pad, and the IP one bit away above its low half (bit 16: only a
+  // comparison of all 32 bits tells it from the landing pad, as RCX above bit 31 does for 64).
+  // VM cannot be set from user mode.
+  ...([{ cs: USER_CS }, { ss: 0x7 }, { rflags: '0x302' }, { rflags: '0x10202' }, { rip: '$landing_pad-0x2' }, { rip: '$landing_pad+0x10000' }] as Array<Record<string, string | number>>)
     .map((moved): RawEvent => ({ type: 'user.syscall', nr: 'rt_sigreturn', frame: compatFrame(moved) })),
 ];
 
