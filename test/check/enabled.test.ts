@@ -8,9 +8,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
-import { defaultAlphabet } from '../../src/check/explore/alphabet.ts';
+import { defaultAlphabet, runExploration } from '../../src/check/explore/alphabet.ts';
 import { explore } from '../../src/check/explore/explore.ts';
-import { enabledMask, newlyEnabled } from '../../src/check/gen/enabled.ts';
+import { enabledMask, newlyEnabled, newStop } from '../../src/check/gen/enabled.ts';
 import { bitAway } from '../../src/check/gen/events.ts';
 import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf } from '../../src/check/session.ts';
@@ -26,6 +26,32 @@ const maskAfter = (raw: RawEvent[], name = 'linux-6.7'): number => {
 const WATCH: RawEvent[] = [{ type: 'tracer.attach' }, { type: 'tracer.watch', addr: '$user_data' }];
 const MOVSS: RawEvent = { type: 'user.movSs', watched: true };
 const INT3: RawEvent = { type: 'user.int3' };
+
+describe('a tracee stopped for a new reason', () => {
+  const ATTACH: RawEvent = { type: 'tracer.attach', options: { syscalls: true } };
+  const GETPID: RawEvent = { type: 'user.syscall', nr: 'getpid' };
+  const STEP: RawEvent = { type: 'tracer.singleStep' };
+  it('is a new situation for the tracer\'s actions: stopped at a system call\'s entry, then at its exit', () => {
+    const atEntry = maskAfter([ATTACH, GETPID]);
+    const atExit = maskAfter([ATTACH, GETPID, STEP]);
+    expect(newStop(STEP, atEntry, maskAfter([ATTACH])), '[FAIL] expected the first stop to be new').toBe(true);
+    expect(newStop(STEP, atExit, atEntry), '[FAIL] expected the exit stop to be new after the entry stop').toBe(true);
+    expect(newStop({ type: 'tracer.cont' }, atExit, atEntry)).toBe(true);
+    // The same stop again is nothing new; nor does it concern a user instruction or the attach.
+    expect(newStop(STEP, atEntry, atEntry)).toBe(false);
+    expect(newStop(GETPID, atExit, atEntry)).toBe(false);
+    expect(newStop(ATTACH, atExit, atEntry)).toBe(false);
+  });
+
+  it('lets run\'s exploration follow a single-stepping chain: user-progress on ts-fastsyscall (the unchecked SYSRET brings back the user\'s TF), nothing on linux-6.7', async () => {
+    const user = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'user-progress');
+    const run = (name: string) => explore({ invariants: user, cell: { kernel: kernelOf(design(name)), vendor: 'amd', paging: 4 }, ...runExploration(), depth: 2 });
+    const found = run('ts-fastsyscall').found;
+    expect(found, '[FAIL] expected user-progress on ts-fastsyscall within the six extension levels').not.toBeNull();
+    expect(found?.raw.filter((e) => e.type === 'tracer.singleStep').length).toBeGreaterThanOrEqual(1);
+    expect(run('linux-6.7').found).toBeNull();
+  });
+});
 
 describe('window conditions', () => {
   it('an armed watchpoint newly enables the watched MOV SS, not an unwatched one', () => {

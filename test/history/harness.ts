@@ -3,7 +3,7 @@
  * design that has it, the invariant that must catch it, and the fixed design.
  * - Regression: the corpus's trace violates the invariant on the buggy design, not on the fixed.
  * - Search power, with no bug recipe anywhere in the generator: the run's exploration (depth 2,
- *   then two levels where the world gained actions), exploring every trace up to length 3 over
+ *   then levels where the world gained actions or opened a window), exploring every trace up to length 3 over
  *   the exploration alphabet, then the guided search on fixed seeds within a
  *   bounded budget, finds a violation on the buggy design (a shortest one when exploration finds
  *   it), and the same search finds nothing on the fixed design.
@@ -46,7 +46,7 @@ export function acceptance(c: BugCase): void {
     } else {
       it(name, () => {
         if (!inv) throw new Error(`no invariant ${c.invariant}`);
-        // The run's own exploration first (depth 2, then two levels where the world gained actions).
+        // The run's own exploration first (depth 2, then the levels where the world gained actions or opened a window).
         const r = explore({ invariants: [inv], cell: cell(c.buggy), ...runExploration(), depth: 2 });
         if (r.found) {
           expect(r.found.raw.length).toBeLessThanOrEqual(c.trace.length);

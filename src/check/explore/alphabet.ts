@@ -98,9 +98,11 @@ export function runAlphabet(): RawEvent[] {
 
 /**
  * What `run`'s exploration is, besides its depth: run's alphabet, two levels past the depth where
- * the world gained actions, and a third that follows only the switched-out window (explore.ts;
- * the acceptance tests use the same, so they measure what `run` does).
+ * the world gained actions, and four more that follow only the windows the last event opened (a
+ * task switched out in the kernel, a tracee stopped for a new reason), so a tracer's chain of
+ * resumes and steps goes on while each ends somewhere new (explore.ts; the acceptance tests use
+ * the same, so they measure what `run` does).
  */
 export function runExploration(): Pick<ExploreOptions, 'alphabet' | 'extendNewlyEnabled' | 'extraLevels'> {
-  return { alphabet: runAlphabet(), extendNewlyEnabled: true, extraLevels: 3 };
+  return { alphabet: runAlphabet(), extendNewlyEnabled: true, extraLevels: 6 };
 }

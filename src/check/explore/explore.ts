@@ -14,7 +14,7 @@ import type { Invariant } from '../invariant.ts';
 import { toTraceEvents } from '../operands.ts';
 import type { Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { enabledMask, newlyEnabled, newlyRunnable } from '../gen/enabled.ts';
+import { enabledMask, newlyEnabled, newlyRunnable, newStop } from '../gen/enabled.ts';
 import { traceKey } from './fingerprint.ts';
 
 /** What to explore. */
@@ -39,7 +39,7 @@ export interface ExploreOptions {
    * events that need it (a tracee that stopped: resume, detach, rewrite). Beyond the claim.
    */
   readonly extendNewlyEnabled?: boolean;
-  /** Levels past `depth` (default 1): the first extends what the last event enabled, the second what the initial state lacks, later ones only the switched-out window. */
+  /** Levels past `depth` (default 1): the first extends what the last event enabled, the second what the initial state lacks, later ones only the windows the last event opened (a switched-out task, a new stop). */
   readonly extraLevels?: number;
   readonly onProgress?: (p: ExploreProgress) => void;
 }
@@ -174,9 +174,10 @@ export function explore(o: ExploreOptions): ExploreResult {
   }
   // Level 1: actions the last event enabled. Level 2: actions the initial state does not have (a
   // tracer's, on a tracee that stops again after each). Level 3 and on (while `extraLevels`
-  // lasts): only a call that gives up the CPU to a task the last event left waiting in the kernel
-  // (a tracee resumed while another task runs goes on to its exit only then), so the chain a
-  // tracer's resume opened is closed for a few traces per group (gen/enabled.ts newlyRunnable).
+  // lasts): only the windows the last event opened, so a chain goes on while each step ends
+  // somewhere new: a call that gives up the CPU to a task the last event left waiting in the
+  // kernel (a tracee resumed while another task runs goes on to its exit only then), and a
+  // tracer's action on a tracee stopped for a new reason (gen/enabled.ts newlyRunnable, newStop).
   const rootMask = masks.get(EMPTY) ?? -1;
   let frontier = extend;
   for (let lvl = 1; lvl <= (o.extraLevels ?? 1) && frontier.length > 0; lvl++) {
@@ -184,7 +185,7 @@ export function explore(o: ExploreOptions): ExploreResult {
     const last = lvl === (o.extraLevels ?? 1);
     for (const { raw: prefix, cont, mask, before } of frontier) {
       for (const a of o.alphabet) {
-        if (!(lvl >= 3 ? newlyRunnable(a, mask, before) : newlyEnabled(a, mask, before))) continue;
+        if (!(lvl >= 3 ? newlyRunnable(a, mask, before) || newStop(a, mask, before) : newlyEnabled(a, mask, before))) continue;
         const raw = [...prefix, a];
         const { j, hits } = judgeOne(raw, cont, !last);
         if (invs.length === 0 || (foundAll.size > 0 && !o.all)) return result([...foundAll.values()][0] ?? null, o.depth);

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { is64 } from '../../isa/index.ts';
-import { atUserBoundary, type MachineState } from '../../model/index.ts';
+import { atUserBoundary, type MachineState, type StopKind } from '../../model/index.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { EVENT_GENERATORS, generatorsFor, type GenContext } from './events.ts';
 
@@ -28,6 +28,13 @@ const ARMED = 128;
  * a blocking call) switches back into its path, after the current task changed per-CPU state.
  */
 const RUNNABLE = 256;
+/**
+ * Why the tracee is stopped, one bit per stop kind (a syscall entry, its exit, a fork event, a
+ * single step, a signal): a tracer's resume acts on the stop it ends, and a resume that ends in
+ * a stop of another kind gives the tracer a new situation.
+ */
+const STOP_KIND: Readonly<Record<StopKind, number>> = { 'syscall-entry': 512, 'syscall-exit': 1024, fork: 2048, singlestep: 4096, signal: 8192 };
+const ANY_STOP_KIND = 512 | 1024 | 2048 | 4096 | 8192;
 
 /** The enabling conditions a state meets, as a bit mask (0: nothing but hardware events). */
 export function enabledMask(m: MachineState): number {
@@ -37,7 +44,7 @@ export function enabledMask(m: MachineState): number {
   if (atUserBoundary(m)) mask |= USER;
   if (tracee === undefined && m.k.current !== 0) mask |= ATTACHABLE;
   if (tracee !== undefined) mask |= TRACED;
-  if (tracee?.mode === 'stopped') mask |= STOPPED;
+  if (tracee?.mode === 'stopped') mask |= STOPPED | (tracee.ptrace.stop === null ? 0 : STOP_KIND[tracee.ptrace.stop]);
   if (m.k.tasks.some((t) => t.mode === 'blocked' && t.wait === 'nanosleep')) mask |= SLEEPER;
   if (m.cpu.watch !== null) mask |= WATCH;
   if (m.cpu.pendingDb !== null) mask |= TRAP;
@@ -64,6 +71,16 @@ export function newlyEnabled(e: RawEvent, mask: number, before: number): boolean
  * second extension level, since it closes what a tracer's resume opened (the tracee goes on to
  * its exit only once the task that ran meanwhile yields).
  */
+/**
+ * Whether `e` is a tracer's action on a tracee stopped for a reason it was not stopped for under
+ * `before` (a step that ended at a syscall's exit stop, a resume that ended at a single-step
+ * stop): followed past the second extension level, so a tracer's chain of resumes and steps goes
+ * on while each ends somewhere new.
+ */
+export function newStop(e: RawEvent, mask: number, before: number): boolean {
+  return mask >= 0 && (uses(e) & ANY_STOP_KIND & mask & ~before) !== 0;
+}
+
 export function newlyRunnable(e: RawEvent, mask: number, before: number): boolean {
   return mask >= 0 && (mask & USER) !== 0 && (uses(e) & RUNNABLE & mask & ~before) !== 0;
 }
@@ -75,6 +92,7 @@ export function newlyRunnable(e: RawEvent, mask: number, before: number): boolea
  */
 function uses(e: RawEvent): number {
   if (e.type === 'hw.nmi') return ARMED;
+  if (e.type.startsWith('tracer.') && needs(e.type) === STOPPED) return ANY_STOP_KIND;
   if (!e.type.startsWith('user.')) return 0;
   const enters = e.type === 'user.syscall' || e.type === 'user.int80' || e.type === 'user.sysenter';
   const yields = enters && (e.nr === 'sched_yield' || e.nr === 'pause' || e.nr === 'nanosleep');
