@@ -66,12 +66,6 @@ export function newlyEnabled(e: RawEvent, mask: number, before: number): boolean
 }
 
 /**
- * Whether `e` acts on a task switched out inside the kernel that was not waiting under `before`
- * (a call that gives up the CPU switches back into its path): the one window followed past the
- * second extension level, since it closes what a tracer's resume opened (the tracee goes on to
- * its exit only once the task that ran meanwhile yields).
- */
-/**
  * Whether `e` is a tracer's action on a tracee stopped for a reason it was not stopped for under
  * `before` (a step that ended at a syscall's exit stop, a resume that ended at a single-step
  * stop): followed past the second extension level, so a tracer's chain of resumes and steps goes
@@ -81,6 +75,12 @@ export function newStop(e: RawEvent, mask: number, before: number): boolean {
   return mask >= 0 && (uses(e) & ANY_STOP_KIND & mask & ~before) !== 0;
 }
 
+/**
+ * Whether `e` acts on a task switched out inside the kernel that was not waiting under `before`
+ * (a call that gives up the CPU switches back into its path): followed past the second extension
+ * level (with newStop), since it closes what a tracer's resume opened (the tracee goes on to
+ * its exit only once the task that ran meanwhile yields).
+ */
 export function newlyRunnable(e: RawEvent, mask: number, before: number): boolean {
   return mask >= 0 && (mask & USER) !== 0 && (uses(e) & RUNNABLE & mask & ~before) !== 0;
 }
