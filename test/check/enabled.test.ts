@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
 import { defaultAlphabet, runExploration } from '../../src/check/explore/alphabet.ts';
 import { explore } from '../../src/check/explore/explore.ts';
-import { enabledMask, newlyEnabled, newStop } from '../../src/check/gen/enabled.ts';
+import { enabledMask, newlyEnabled, newStep, newStop } from '../../src/check/gen/enabled.ts';
 import { bitAway } from '../../src/check/gen/events.ts';
 import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf } from '../../src/check/session.ts';
@@ -50,6 +50,42 @@ describe('a tracee stopped for a new reason', () => {
     expect(found, '[FAIL] expected user-progress on ts-fastsyscall within the six extension levels').not.toBeNull();
     expect(found?.raw.filter((e) => e.type === 'tracer.singleStep').length).toBeGreaterThanOrEqual(1);
     expect(run('linux-6.7').found).toBeNull();
+  });
+});
+
+describe('a task the tracer single-steps', () => {
+  const ATTACH: RawEvent = { type: 'tracer.attach', options: { syscalls: true } };
+  const GETPID: RawEvent = { type: 'user.syscall', nr: 'getpid' };
+  const STEP: RawEvent = { type: 'tracer.singleStep' };
+  const FRAME: RawEvent = { type: 'user.syscall', nr: 'rt_sigreturn', frame: { rip: '$next', rcx: '$next' } };
+  // Stopped at the step report of the call's exit, then stepped once more: back in user mode with TF.
+  const stopped = (): number => maskAfter([ATTACH, GETPID, STEP]);
+  const stepping = (): number => maskAfter([ATTACH, GETPID, STEP, STEP]);
+
+  it('is a window the system calls act on (syscall_exit_work owes a step report, reference B23), not other instructions', () => {
+    expect(newlyEnabled(GETPID, stepping(), stopped()), '[FAIL] expected a system call in the step window').toBe(true);
+    expect(newlyEnabled(FRAME, stepping(), stopped()), '[FAIL] expected a forged-frame sigreturn in the step window').toBe(true);
+    expect(newlyEnabled({ type: 'user.nop' }, stepping(), stopped())).toBe(false);
+    // TF set by the user's own POPF is no step window: no tracer reads a report.
+    const popf = maskAfter([{ type: 'user.popf', flags: '0x302' }]);
+    expect(newlyEnabled(GETPID, popf, maskAfter([]))).toBe(false);
+  });
+
+  it('is followed past the second level by the calls without a forged frame', () => {
+    expect(newStep(GETPID, stepping(), stopped()), '[FAIL] expected getpid followed').toBe(true);
+    expect(newStep(FRAME, stepping(), stopped())).toBe(false);
+    expect(newStep(GETPID, stepping(), stepping())).toBe(false);
+  });
+
+  it('lets run\'s exploration find the lost step report: exit-work on B23 (linux-6.7 without it) and on ts-fastsyscall, nothing on linux-6.7', async () => {
+    const exitWork = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'exit-work');
+    const run = (d: Design) => explore({ invariants: exitWork, cell: { kernel: kernelOf(d), vendor: 'amd', paging: 4 }, ...runExploration(), depth: 2 });
+    const b23 = run(variant(design('linux-6.7'), 'linux-6.7-no-step-report', { singleStepReport: false })).found;
+    expect(b23, '[FAIL] expected exit-work on B23').not.toBeNull();
+    expect(b23?.raw.length).toBe(4);
+    const ts = run(design('ts-fastsyscall')).found;
+    expect(ts, '[FAIL] expected exit-work on ts-fastsyscall (a stepped call comes back by SYSRET with TF)').not.toBeNull();
+    expect(run(design('linux-6.7')).found).toBeNull();
   });
 });
 

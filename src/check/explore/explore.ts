@@ -14,7 +14,7 @@ import type { Invariant } from '../invariant.ts';
 import { toTraceEvents } from '../operands.ts';
 import type { Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { enabledMask, newlyEnabled, newlyRunnable, newStop } from '../gen/enabled.ts';
+import { enabledMask, newlyEnabled, newlyRunnable, newStep, newStop } from '../gen/enabled.ts';
 import { traceKey } from './fingerprint.ts';
 
 /** What to explore. */
@@ -177,7 +177,8 @@ export function explore(o: ExploreOptions): ExploreResult {
   // lasts): only the windows the last event opened, so a chain goes on while each step ends
   // somewhere new: a call that gives up the CPU to a task the last event left waiting in the
   // kernel (a tracee resumed while another task runs goes on to its exit only then), and a
-  // tracer's action on a tracee stopped for a new reason (gen/enabled.ts newlyRunnable, newStop).
+  // tracer's action on a tracee stopped for a new reason (gen/enabled.ts newlyRunnable, newStop),
+  // and at level 3 a system call of a task the tracer just began to single-step (newStep).
   const rootMask = masks.get(EMPTY) ?? -1;
   let frontier = extend;
   for (let lvl = 1; lvl <= (o.extraLevels ?? 1) && frontier.length > 0; lvl++) {
@@ -185,7 +186,10 @@ export function explore(o: ExploreOptions): ExploreResult {
     const last = lvl === (o.extraLevels ?? 1);
     for (const { raw: prefix, cont, mask, before } of frontier) {
       for (const a of o.alphabet) {
-        if (!(lvl >= 3 ? newlyRunnable(a, mask, before) || newStop(a, mask, before) : newlyEnabled(a, mask, before))) continue;
+        const follows = lvl >= 3
+          ? newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before))
+          : newlyEnabled(a, mask, before);
+        if (!follows) continue;
         const raw = [...prefix, a];
         const { j, hits } = judgeOne(raw, cont, !last);
         if (invs.length === 0 || (foundAll.size > 0 && !o.all)) return result([...foundAll.values()][0] ?? null, o.depth);

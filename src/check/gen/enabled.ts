@@ -5,7 +5,7 @@
  * events); a rule that is too generous only costs a skipped event, never a missed behaviour.
  */
 import fc from 'fast-check';
-import { is64 } from '../../isa/index.ts';
+import { is64, rf } from '../../isa/index.ts';
 import { atUserBoundary, type MachineState, type StopKind } from '../../model/index.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { EVENT_GENERATORS, generatorsFor, type GenContext } from './events.ts';
@@ -35,6 +35,12 @@ const RUNNABLE = 256;
  */
 const STOP_KIND: Readonly<Record<StopKind, number>> = { 'syscall-entry': 512, 'syscall-exit': 1024, fork: 2048, singlestep: 4096, signal: 8192 };
 const ANY_STOP_KIND = 512 | 1024 | 2048 | 4096 | 8192;
+/**
+ * The tracer single-steps the task about to run user code (PTRACE_SINGLESTEP: TF set and
+ * TIF_SINGLESTEP): its next instruction ends in a step report, and a system call owes one at its
+ * exit, where syscall_exit_work reads TIF_SINGLESTEP (reference B23), so system calls act on it.
+ */
+const STEPPING = 16384;
 
 /** The enabling conditions a state meets, as a bit mask (0: nothing but hardware events). */
 export function enabledMask(m: MachineState): number {
@@ -48,6 +54,7 @@ export function enabledMask(m: MachineState): number {
   if (m.k.tasks.some((t) => t.mode === 'blocked' && t.wait === 'nanosleep')) mask |= SLEEPER;
   if (m.cpu.watch !== null) mask |= WATCH;
   if (m.cpu.pendingDb !== null) mask |= TRAP;
+  if ((mask & USER) !== 0 && (m.cpu.rflags & rf.TF) !== 0n && m.k.tasks.some((t) => t.id === m.k.current && t.ptrace.stepping)) mask |= STEPPING;
   if (m.hw.armed.some((a) => a.kind === 'nmi')) mask |= ARMED;
   if (m.k.tasks.some((t) => t.id !== m.k.current && t.id !== 0 && t.mode === 'kernel')) mask |= RUNNABLE;
   return mask;
@@ -76,6 +83,16 @@ export function newStop(e: RawEvent, mask: number, before: number): boolean {
 }
 
 /**
+ * Whether `e` is a system call of a task the tracer just began to single-step, not there under
+ * `before`: followed at the third extension level, by the calls without a forged frame (the
+ * frames' values are explored up to the depth bound), since stepping over a system call is what
+ * the exit's step report (and a fast return with TF) is about.
+ */
+export function newStep(e: RawEvent, mask: number, before: number): boolean {
+  return mask >= 0 && !('frame' in e) && (uses(e) & STEPPING & mask & ~before) !== 0;
+}
+
+/**
  * Whether `e` acts on a task switched out inside the kernel that was not waiting under `before`
  * (a call that gives up the CPU switches back into its path): followed past the second extension
  * level (with newStop), since it closes what a tracer's resume opened (the tracee goes on to
@@ -96,7 +113,7 @@ function uses(e: RawEvent): number {
   if (!e.type.startsWith('user.')) return 0;
   const enters = e.type === 'user.syscall' || e.type === 'user.int80' || e.type === 'user.sysenter';
   const yields = enters && (e.nr === 'sched_yield' || e.nr === 'pause' || e.nr === 'nanosleep');
-  return TRAP | (enters ? ARMED : 0) | (yields ? RUNNABLE : 0) | (e.type === 'user.movSs' && e.watched ? WATCH : 0);
+  return TRAP | (enters ? ARMED | STEPPING : 0) | (yields ? RUNNABLE : 0) | (e.type === 'user.movSs' && e.watched ? WATCH : 0);
 }
 
 /** The condition each event type needs (0: always enabled while the kernel is alive). */
