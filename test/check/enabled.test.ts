@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
 import { defaultAlphabet, runExploration } from '../../src/check/explore/alphabet.ts';
 import { explore } from '../../src/check/explore/explore.ts';
-import { enabledMask, newlyEnabled, newStep, newStop } from '../../src/check/gen/enabled.ts';
+import { enabledMask, newlyEnabled, newRelease, newStep, newStop } from '../../src/check/gen/enabled.ts';
 import { bitAway } from '../../src/check/gen/events.ts';
 import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf } from '../../src/check/session.ts';
@@ -86,6 +86,30 @@ describe('a task the tracer single-steps', () => {
     const ts = run(design('ts-fastsyscall')).found;
     expect(ts, '[FAIL] expected exit-work on ts-fastsyscall (a stepped call comes back by SYSRET with TF)').not.toBeNull();
     expect(run(design('linux-6.7')).found).toBeNull();
+  });
+});
+
+describe('a tracer that lets go', () => {
+  const ATTACH: RawEvent = { type: 'tracer.attach', options: { syscalls: true } };
+  const GETPID: RawEvent = { type: 'user.syscall', nr: 'getpid' };
+  const DETACH: RawEvent = { type: 'tracer.detach' };
+
+  it('is a change the next system call acts on: not a forged frame, not another instruction, not while still attached', () => {
+    const stopped = maskAfter([ATTACH, GETPID]);
+    const released = maskAfter([ATTACH, GETPID, DETACH]);
+    expect(newRelease(GETPID, released, stopped), '[FAIL] expected getpid after the detach').toBe(true);
+    expect(newRelease({ type: 'user.int80', nr: 'getpid' }, released, stopped)).toBe(true);
+    expect(newRelease({ type: 'user.syscall', nr: 'rt_sigreturn', frame: { rip: '$next' } }, released, stopped)).toBe(false);
+    expect(newRelease({ type: 'user.nop' }, released, stopped)).toBe(false);
+    expect(newRelease(GETPID, maskAfter([ATTACH, GETPID, { type: 'tracer.cont' }]), stopped)).toBe(false);
+    expect(newRelease(GETPID, released, released)).toBe(false);
+  });
+
+  it('lets run\'s exploration reach a SYSRET after a ptrace stop on linux-3.19 (attach, a call, detach, a call: 3.19 forces IRET only once)', async () => {
+    const sanity = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'sanity-ptrace-then-sysret');
+    const found = explore({ invariants: sanity, cell: { kernel: kernelOf(design('linux-3.19')), vendor: 'intel', paging: 4 }, ...runExploration(), depth: 2 }).found;
+    expect(found, '[FAIL] expected a SYSRET after the stop').not.toBeNull();
+    expect(found?.raw.map((e) => e.type)).toContain('tracer.detach');
   });
 });
 

@@ -14,7 +14,7 @@ import type { Invariant } from '../invariant.ts';
 import { toTraceEvents } from '../operands.ts';
 import type { Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { enabledMask, newlyEnabled, newlyRunnable, newStep, newStop } from '../gen/enabled.ts';
+import { enabledMask, newlyEnabled, newlyRunnable, newRelease, newStep, newStop } from '../gen/enabled.ts';
 import { traceKey } from './fingerprint.ts';
 
 /** What to explore. */
@@ -113,7 +113,9 @@ export function explore(o: ExploreOptions): ExploreResult {
   // With extendNewlyEnabled: each kept trace's enabling mask, and the traces at `depth` to extend.
   const masks = new Map<readonly RawEvent[], number>();
   const EMPTY = (level[0] as { raw: RawEvent[] }).raw;
-  const extend: Array<{ raw: RawEvent[]; cont: Continuation | null; mask: number; before: number }> = [];
+  // `before`: what the level compares with (the prefix's mask; the initial state's at level 2);
+  // `prev`: the prefix's mask.
+  const extend: Array<{ raw: RawEvent[]; cont: Continuation | null; mask: number; before: number; prev: number }> = [];
   const maskOf = (j: Judgement): number => enabledMask(j.run.states[j.run.states.length - 1] as MachineState);
   const opts = { ...(o.track ? { track: o.track } : {}), ...(o.decisions ? { decisions: o.decisions } : {}) };
   const root = judge(invs, o.cell, [], { ...opts, continuable: true });
@@ -163,7 +165,7 @@ export function explore(o: ExploreOptions): ExploreResult {
         if (d < o.depth) next.push({ raw, cont: j.next });
         if (o.extendNewlyEnabled) {
           if (d < o.depth) masks.set(raw, mask);
-          else extend.push({ raw, cont: j.next, mask, before });
+          else extend.push({ raw, cont: j.next, mask, before, prev: before });
         }
         if (o.maxStates !== undefined && seen.size >= o.maxStates) return result(null, d - 1);
         if ((traces & 255) === 0) progress(d, level.length - n + next.length);
@@ -184,11 +186,11 @@ export function explore(o: ExploreOptions): ExploreResult {
   for (let lvl = 1; lvl <= (o.extraLevels ?? 1) && frontier.length > 0; lvl++) {
     const next: typeof extend = [];
     const last = lvl === (o.extraLevels ?? 1);
-    for (const { raw: prefix, cont, mask, before } of frontier) {
+    for (const { raw: prefix, cont, mask, before, prev } of frontier) {
       for (const a of o.alphabet) {
-        const follows = lvl >= 3
+        const follows = (lvl <= 2 && newRelease(a, mask, prev)) || (lvl >= 3
           ? newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before))
-          : newlyEnabled(a, mask, before);
+          : newlyEnabled(a, mask, before));
         if (!follows) continue;
         const raw = [...prefix, a];
         const { j, hits } = judgeOne(raw, cont, !last);
@@ -198,7 +200,7 @@ export function explore(o: ExploreOptions): ExploreResult {
         const fp = traceFingerprint(j, raw.length);
         if (seen.has(fp)) continue;
         seen.add(fp);
-        next.push({ raw, cont: j.next, mask: maskOf(j), before: lvl + 1 >= 3 ? mask : rootMask });
+        next.push({ raw, cont: j.next, mask: maskOf(j), before: lvl + 1 >= 3 ? mask : rootMask, prev: mask });
       }
     }
     frontier = next;

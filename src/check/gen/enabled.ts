@@ -93,6 +93,15 @@ export function newStep(e: RawEvent, mask: number, before: number): boolean {
 }
 
 /**
+ * Whether `e` is a system call without a forged frame just after the tracer let go (a tracee was
+ * attached under `before`, none is now): the end of a window is a change too, and the first call
+ * after a detach shows whether the kernel still acts on what the stop left (a forced IRET, a flag).
+ */
+export function newRelease(e: RawEvent, mask: number, before: number): boolean {
+  return mask >= 0 && before >= 0 && (before & TRACED & ~mask) !== 0 && !('frame' in e) && (uses(e) & STEPPING) !== 0;
+}
+
+/**
  * Whether `e` acts on a task switched out inside the kernel that was not waiting under `before`
  * (a call that gives up the CPU switches back into its path): followed past the second extension
  * level (with newStop), since it closes what a tracer's resume opened (the tracee goes on to
