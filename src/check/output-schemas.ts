@@ -71,6 +71,7 @@ export const observationSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ ...at, kind: z.literal('signal'), task: int, signal: int, code: int, siAddr: hex, rip: hex, fatal: z.boolean(), frame: hex.optional(), ctx: regs.optional() }),
   z.strictObject({ ...at, kind: z.literal('trap'), task: int, rip: hex }),
+  z.strictObject({ ...at, kind: z.literal('user-resume'), task: int, view: z.strictObject({ regs, rflags: hex, cs: segment, ss: segment, gsBase: hex }) }),
   z.strictObject({ ...at, kind: z.literal('ptrace-stop'), task: int, why: z.string(), rip: hex }),
   z.strictObject({
     ...at, kind: z.literal('kernel-failure'),

@@ -12,7 +12,7 @@ const hex = (v: bigint): string => `0x${v.toString(16)}`;
 export function visible(o: Observation): string | null {
   switch (o.kind) {
     case 'user-insn': return `task ${o.task} executes at ${hex(o.rip)}`;
-    case 'return-to-user': return `task ${o.task} resumes with ${viewText(o.view)}`;
+    case 'return-to-user': case 'user-resume': return `task ${o.task} resumes with ${viewText(o.view)}`;
     case 'signal': return `task ${o.task} gets signal ${o.signal} (si_code 0x${o.code.toString(16)}, si_addr ${hex(o.siAddr)}) at ${hex(o.rip)}${o.fatal ? ', fatal' : ''}`;
     case 'trap': return `task ${o.task} traps at ${hex(o.rip)}`;
     case 'ptrace-stop': return `task ${o.task} stops for its tracer (${o.why}) at ${hex(o.rip)}`;
@@ -47,12 +47,23 @@ export function viewDiff(a: UserView, b: UserView): string[] {
   return out;
 }
 
-/** The user-visible sequence of a run. */
+/**
+ * The user-visible sequence of a run. A task resumed again with what it last saw, having run
+ * nothing in between (an interrupt, or an NMI held until the last one's IRET, taken before its
+ * next instruction), cannot tell: that resume is left out.
+ */
 export function visibleSequence(obs: readonly Observation[]): Array<{ text: string; o: Observation }> {
   const out: Array<{ text: string; o: Observation }> = [];
+  const last = new Map<number, string>();
   for (const o of obs) {
     const text = visible(o);
-    if (text !== null) out.push({ text, o });
+    if (text === null) continue;
+    if ('task' in o) {
+      const resume = o.kind === 'return-to-user' || o.kind === 'user-resume';
+      if (resume && last.get(o.task) === text) continue;
+      last.set(o.task, text);
+    }
+    out.push({ text, o });
   }
   return out;
 }

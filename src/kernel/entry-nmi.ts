@@ -17,6 +17,7 @@ import { pushAllRegs, swapgsStep, type Ctx } from './ctx.ts';
 import { frameOf, frameQ, iretToKernel } from './entry-idt.ts';
 import { istOf, PERCPU_BASE, ptRegsAddr } from './layout.ts';
 import { act, call, cur, isa, jump, note, popAct, ret, setCpu, setPercpu, setRegs, swapGsBases, writePt } from './ops.ts';
+import { userView } from './observe.ts';
 import { label, step, type Item, type Program } from './program.ts';
 
 const NMI_IST = 2;
@@ -88,6 +89,9 @@ export function nmiPrograms(c: Ctx): Program[] {
       const fault = isa(w, iretq(cpuAt(w.cpu, w.cpu.regs.rip, at), w.mem));
       if (fault) return fault;
       if (!repeat) popAct(w);
+      // Straight back to user mode from the IST frame (an NMI from user that stayed there):
+      // user code resumes as after any return, with no pt_regs restored.
+      if ((w.cpu.cs.sel & 3) === 3) w.emit({ kind: 'user-resume', task: w.k.current, view: userView(w.cpu) });
     }, { insn: true }),
     label('asm_exc_nmi.nested'),
     step('nested NMI: make the outer NMI repeat', (w) => setPercpu(w, { nmiRepeat: true })),

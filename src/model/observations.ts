@@ -47,6 +47,13 @@ export type Observation =
        */
       readonly ctx?: Readonly<Record<string, bigint>> }
   | { readonly kind: 'trap'; readonly task: number; readonly rip: bigint }
+  /**
+   * User mode resumed by a return that restores no pt_regs: a paranoid NMI from user mode that
+   * stayed on its IST stack IRETs straight from the hardware frame (before 9b6e6a8334d5). User
+   * code sees what it sees after any return; the invariants that judge pt_regs read
+   * `return-to-user` only.
+   */
+  | { readonly kind: 'user-resume'; readonly task: number; readonly view: UserView }
   | { readonly kind: 'ptrace-stop'; readonly task: number; readonly why: string; readonly rip: bigint }
   | { readonly kind: 'kernel-failure'; readonly what: FailureKind; readonly detail: string }
   | { readonly kind: 'syscall-return'; readonly task: number; readonly nr: string; readonly value: bigint }

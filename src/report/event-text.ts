@@ -49,6 +49,7 @@ export function observationText(o: Observation): string {
     case 'return-to-user': return `return-to-user task ${o.task} via ${o.via}: rip ${hex(o.rip)} rsp ${hex(o.rsp)} rflags ${hex(o.rflags)} cs 0x${o.cs.toString(16)} ss 0x${o.ss.toString(16)}`;
     case 'signal': return `signal ${o.signal} to task ${o.task}: si_code 0x${o.code.toString(16)} si_addr ${hex(o.siAddr)} at rip ${hex(o.rip)}${o.fatal ? ' (fatal)' : ''}${o.ctx ? ` frame{rsp ${hex(o.ctx.rsp ?? 0n)} rflags ${hex(o.ctx.rflags ?? 0n)} cs 0x${(o.ctx.cs ?? 0n).toString(16)} ss 0x${(o.ctx.ss ?? 0n).toString(16)} trapno ${o.ctx.trapno ?? 0n} err ${hex(o.ctx.err ?? 0n)} uc_flags ${hex(o.ctx.ucFlags ?? 0n)}}` : ''}`;
     case 'trap': return `trap task ${o.task} at ${hex(o.rip)}`;
+    case 'user-resume': return `user-resume task ${o.task} (no pt_regs restored): rip ${hex(o.view.regs.rip ?? 0n)} rflags ${hex(o.view.rflags)}`;
     case 'ptrace-stop': return `ptrace-stop task ${o.task} (${o.why}) at ${hex(o.rip)}`;
     case 'kernel-failure': return `KERNEL FAILURE ${o.what}: ${o.detail}`;
     case 'syscall-return': return `syscall-return task ${o.task} ${o.nr} = ${hex(o.value)}`;

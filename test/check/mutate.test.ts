@@ -49,17 +49,25 @@ describe('mutate', () => {
     expect(mutationScore(rs)).toEqual({ killed: 1, survived: 0, timing: 0, equivalent: 1, score: 1, withoutTiming: 1 });
   });
 
-  it('tells a survivor seen without hardware events (the guard page) from one seen only with them (NMIs from user mode on IST)', () => {
+  it('tells a survivor seen without hardware events (the guard page) from one seen only with them (SYSEXIT for SYSENTER: a shorter path moves where an interrupt lands)', () => {
     const rs = mutate({
-      base: linux67, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 30, seed: 1, search: { exploreDepth: 1 },
-      only: ['guardpage', 'nmifromuser'],
+      base: linux67, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 300, seed: 20261121, search: { exploreDepth: 0 },
+      only: ['guardpage', 'sysenterreturn'],
     });
     const guard = rs.find((r) => r.change.startsWith('guardPage'));
     expect(guard?.status, '[FAIL] expected the mapped top page to be seen by a plain trace').toBe('survived');
     expect(guard?.differs?.some((e) => e.type.startsWith('hw.'))).toBe(false);
-    const nmi = rs.find((r) => r.change.startsWith('nmiFromUser'));
-    expect(nmi?.status).toBe('timing');
-    expect(nmi?.differs?.some((e) => e.type.startsWith('hw.'))).toBe(true);
+    const irq = rs.find((r) => r.change.startsWith('sysenterReturn'));
+    expect(irq?.status).toBe('timing');
+    expect(irq?.differs?.some((e) => e.type.startsWith('hw.'))).toBe(true);
     expect(mutationScore(rs)).toMatchObject({ killed: 0, survived: 1, timing: 1, score: 0, withoutTiming: 0 });
+  });
+
+  it('calls NMIs from user mode on the IST stack equivalent: their IRET to user mode is seen as a resume, and a second resume with nothing run between is not seen', () => {
+    const rs = mutate({
+      base: linux67, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 30, seed: 1, search: { exploreDepth: 1 },
+      only: ['nmifromuser'],
+    });
+    expect(rs.map((r) => r.status), '[FAIL] expected no difference user mode can see').toEqual(['equivalent']);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { istTop, PERCPU_BASE, ptRegsAddr, USER_DEMAND } from '../../src/kernel/index.ts';
-import { at, ev, failures, firstStep, returns, run, stepsOf, task, type Run } from './helpers.ts';
+import { at, ev, failures, firstStep, only, returns, run, stepsOf, task, type Run } from './helpers.ts';
 
 const counted = (r: Run) => [r.final.hw.nmiDelivered, r.final.k.percpu.nmiHandled];
 const NMI_STACK_TOP = istTop(2);
@@ -33,6 +33,15 @@ describe('NMI from user mode', () => {
     expect(call.before.cpu.regs.rsp <= NMI_STACK_TOP).toBe(true);
     expect(call.before.cpu.gsBase).toBe(PERCPU_BASE);
     expect(r.final.cpu.gsBase).toBe(0n);
+  });
+
+  it('linux-4.1: its IRET from the IST frame is a resume user mode sees, with no pt_regs restored (user-resume, not return-to-user)', () => {
+    const r = run('linux-4.1', [ev.nmi(0), ev.nop]);
+    expect(returns(r)).toEqual([]);
+    const resumed = only(r, 'user-resume');
+    expect(resumed, '[FAIL] expected one resume of task 1 at 0x400100').toEqual([expect.objectContaining({ task: 1 })]);
+    expect(resumed[0]?.view.regs.rip).toBe(0x400100n);
+    expect(resumed[0]?.view.regs.rsp).toBe(0x7fffffffe000n);
   });
 });
 

@@ -31,6 +31,7 @@ function keyOf(o: Observation): string {
     case 'return-to-user': return `r${o.task}${o.via}${o.act?.cause ?? ''}${o.act?.vector ?? ''}`;
     case 'signal': return `s${o.signal}:${o.code}${o.fatal ? '!' : ''}`;
     case 'trap': return 't';
+    case 'user-resume': return `v${o.task}`;
     case 'ptrace-stop': return `p${o.why}`;
     case 'kernel-failure': return `f${o.what}`;
     case 'syscall-return': return `c${o.nr}${o.value >> 63n}`;
