@@ -80,8 +80,12 @@ export function idtentry(c: Ctx, v: VectorSpec, paranoid: boolean): Program {
     ...(paranoid ? paranoidEntry(c, v) : []),
     // Only an exception the IRET itself raises can be a fault on IRET: a machine check or an
     // interrupt taken at that boundary interrupted it before it ran (#MC is paranoid_entry, which
-    // has no bad-IRET case: entry_64.S; IRQs are off there).
-    ...(v.vector === VEC.MC || v.vector >= 0x20 ? [] : [step('fault on IRET to user mode? (RIP == native_irq_return_iret)', (w) => {
+    // has no bad-IRET case: entry_64.S; IRQs are off there). Since b645af2d5905 the bad-IRET case
+    // is error_entry's alone: "Non-paranoid faults on return to userspace are handled by
+    // fixup_bad_iret ... Other faults here are fatal" (native_irq_return_iret, entry_64.S), but
+    // for exc_double_fault's espfix64 case; before it, the exception table sent any vector's
+    // kernel-mode fault there to bad_iret.
+    ...(v.vector === VEC.MC || v.vector >= 0x20 || (paranoid && v.vector !== VEC.DF && d.badIret === 'fixup') ? [] : [step('fault on IRET to user mode? (RIP == native_irq_return_iret)', (w) => {
       if (frameQ(w, 0n) !== T.addr('native_irq_return_iret')) return;
       // A #DF there is an IRET fault on the read-only espfix64 stack (exc_double_fault's
       // espfix64 case, espfix.ts); any other vector is error_entry's bad-IRET case.

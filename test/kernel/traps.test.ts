@@ -81,6 +81,17 @@ describe('a fault on the IRET to user mode', () => {
     expect(h.before.cpu.gsBase).toBe(0n);
     expect(returns(r).at(-1)?.view.gsBase).toBe(PERCPU_BASE);
   });
+
+  // After b645af2d5905 only error_entry knows the bad-IRET case ("Non-paranoid faults on return
+  // to userspace are handled by fixup_bad_iret ... Other faults here are fatal", entry_64.S): a
+  // #SS on an IST stack (paranoid_entry) at that IRET is a kernel-mode fault with no fixup.
+  it('linux-6.7 with #SS on an IST stack: the IRET fault is fatal, not a user-mode SIGBUS', () => {
+    const base = design('linux-6.7');
+    const r = run(variant(base, 'ss-on-ist', { ist: { ...base.knobs.ist, ss: true } }), trace);
+    expect(stepsOf(r, 'fixup_bad_iret')).toEqual([]);
+    expect(failures(r), '[FAIL] expected an unhandled #SS in kernel mode').toEqual([expect.stringMatching(/^unhandled-fault: #NP\/#SS in kernel mode at iret_exit\+\d+ \(iretq\)$/)]);
+    expect(signals(r)).toEqual([]);
+  });
 });
 
 describe('MOV SS followed by SYSCALL (CVE-2018-8897, B15)', () => {
