@@ -34,34 +34,51 @@ export const micro = (inv: Invariant): boolean => (inv.kind === 'state' && inv.g
 
 /** A micro-step probe for `inv`; a check that throws is recorded in `errors` and not asked again. */
 export function probeOf(inv: Invariant, ctx: CheckContext, errors: Map<string, string>): Probe {
-  const guard = (f: () => Verdict): true | string => {
-    if (errors.has(inv.id)) return true;
-    tracker?.checking(trackIndex.get(inv.id) ?? -1);
-    try {
-      const v = f();
-      return v === true ? true : String(v);
-    } catch (e) {
-      errors.set(inv.id, checkError(inv.id, e));
-      return true;
-    } finally {
-      tracker?.checking(-1);
-    }
+  // Called at every micro-step: no closure per call, the tracker index looked up once.
+  const id = inv.id;
+  const at = trackIndex.get(id) ?? -1;
+  const verdict = (v: Verdict): true | string => (v === true ? true : String(v));
+  const threw = (e: unknown): true => {
+    errors.set(id, checkError(id, e));
+    return true;
   };
-  if (inv.kind === 'state') return { before: false, check: (after) => guard(() => inv.check(after, ctx)) };
-  if (inv.kind !== 'step' || inv.checkMicro === undefined) throw new Error(`invariant ${inv.id} has no micro-step check`);
+  if (inv.kind === 'state') {
+    const check = inv.check;
+    return {
+      before: false,
+      check: (after) => {
+        if (errors.has(id)) return true;
+        tracker?.checking(at);
+        try { return verdict(check(after, ctx)); } catch (e) { return threw(e); } finally { tracker?.checking(-1); }
+      },
+    };
+  }
+  if (inv.kind !== 'step' || inv.checkMicro === undefined) throw new Error(`invariant ${id} has no micro-step check`);
   const cm = inv.checkMicro;
-  return { before: true, check: (after, step, before, event) => guard(() => cm({ event, step, before: before as MachineState, after }, ctx)) };
+  return {
+    before: true,
+    check: (after, step, before, event) => {
+      if (errors.has(id)) return true;
+      tracker?.checking(at);
+      try { return verdict(cm({ event, step, before: before as MachineState, after }, ctx)); } catch (e) { return threw(e); } finally { tracker?.checking(-1); }
+    },
+  };
 }
 
 /** Where judging is (the pool's watchdog reads it); null when nobody watches. */
 let tracker: Tracker | null = null;
 /** Index of each invariant in the list being judged, for the tracker. */
 let trackIndex = new Map<string, number>();
+let trackOrder: readonly string[] | null = null;
 
 /** Starts judging one trace under `track`'s watchdog (none: nobody watches). */
 export function watch(track: { readonly tracker: Tracker; readonly order: readonly string[] } | undefined): void {
   tracker = track?.tracker ?? null;
-  if (track) trackIndex = new Map(track.order.map((id, i) => [id, i]));
+  // A unit judges every trace with the same list: the index is built once for it.
+  if (track && track.order !== trackOrder) {
+    trackIndex = new Map(track.order.map((id, i) => [id, i]));
+    trackOrder = track.order;
+  }
   tracker?.tick();
   tracker?.checking(-1);
 }

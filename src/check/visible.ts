@@ -54,14 +54,15 @@ export function viewDiff(a: UserView, b: UserView): string[] {
  */
 export function visibleSequence(obs: readonly Observation[]): Array<{ text: string; o: Observation }> {
   const out: Array<{ text: string; o: Observation }> = [];
-  const last = new Map<number, string>();
+  // Each task's last visible text, by task number (a handful of tasks).
+  const last: Array<string | undefined> = [];
   for (const o of obs) {
     const text = visible(o);
     if (text === null) continue;
     if ('task' in o) {
       const resume = o.kind === 'return-to-user' || o.kind === 'user-resume';
-      if (resume && last.get(o.task) === text) continue;
-      last.set(o.task, text);
+      if (resume && last[o.task] === text) continue;
+      last[o.task] = text;
     }
     out.push({ text, o });
   }
