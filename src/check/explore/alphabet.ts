@@ -89,6 +89,10 @@ const RUN_EXTRA: readonly RawEvent[] = [
   // VM cannot be set from user mode.
   ...([{ cs: USER_CS }, { ss: 0x7 }, { rflags: '0x302' }, { rflags: '0x10202' }, { rip: '$landing_pad-0x2' }, { rip: '$landing_pad+0x10000' }] as Array<Record<string, string | number>>)
     .map((moved): RawEvent => ({ type: 'user.syscall', nr: 'rt_sigreturn', frame: compatFrame(moved) })),
+  // A machine check at the first boundaries of the next event too, like the IRQ and the NMI: an
+  // exception no instruction raises, which lands wherever the hardware is (a SYSCALL entry before
+  // its stack switch included), and which only an IST stack makes survivable there.
+  { type: 'hw.mce', after: 0 }, { type: 'hw.mce', after: 1 },
 ];
 
 /** The alphabet of `run`'s exploration (and of mutate's and the acceptance tests' searches). */
