@@ -54,7 +54,7 @@ export function enabledMask(m: MachineState): number {
   if (m.k.tasks.some((t) => t.mode === 'blocked' && t.wait === 'nanosleep')) mask |= SLEEPER;
   if (m.cpu.watch !== null) mask |= WATCH;
   if (m.cpu.pendingDb !== null) mask |= TRAP;
-  if ((mask & USER) !== 0 && (m.cpu.rflags & rf.TF) !== 0n && m.k.tasks.some((t) => t.id === m.k.current && t.ptrace.stepping)) mask |= STEPPING;
+  if ((mask & USER) !== 0 && (m.cpu.rflags & rf.TF) !== 0n && m.k.tasks[m.k.current]?.ptrace.stepping === true) mask |= STEPPING;
   if (m.hw.armed.some((a) => a.kind === 'nmi')) mask |= ARMED;
   if (m.k.tasks.some((t) => t.id !== m.k.current && t.id !== 0 && t.mode === 'kernel')) mask |= RUNNABLE;
   return mask;
