@@ -98,7 +98,7 @@ export function newStep(e: RawEvent, mask: number, before: number): boolean {
  * after a detach shows whether the kernel still acts on what the stop left (a forced IRET, a flag).
  */
 export function newRelease(e: RawEvent, mask: number, before: number): boolean {
-  return mask >= 0 && before >= 0 && (before & TRACED & ~mask) !== 0 && !('frame' in e) && (uses(e) & STEPPING) !== 0;
+  return mask >= 0 && before >= 0 && (before & TRACED & ~mask) !== 0 && !('frame' in e) && entersKernel(e);
 }
 
 /**
@@ -120,9 +120,14 @@ function uses(e: RawEvent): number {
   if (e.type === 'hw.nmi') return ARMED;
   if (e.type.startsWith('tracer.') && needs(e.type) === STOPPED) return ANY_STOP_KIND;
   if (!e.type.startsWith('user.')) return 0;
-  const enters = e.type === 'user.syscall' || e.type === 'user.int80' || e.type === 'user.sysenter';
-  const yields = enters && (e.nr === 'sched_yield' || e.nr === 'pause' || e.nr === 'nanosleep');
+  const enters = entersKernel(e);
+  const yields = entersKernel(e) && (e.nr === 'sched_yield' || e.nr === 'pause' || e.nr === 'nanosleep');
   return TRAP | (enters ? ARMED | STEPPING : 0) | (yields ? RUNNABLE : 0) | (e.type === 'user.movSs' && e.watched ? WATCH : 0);
+}
+
+/** A system call instruction: SYSCALL, INT $0x80 or SYSENTER. */
+function entersKernel(e: RawEvent): e is Extract<RawEvent, { type: 'user.syscall' | 'user.int80' | 'user.sysenter' }> {
+  return e.type === 'user.syscall' || e.type === 'user.int80' || e.type === 'user.sysenter';
 }
 
 /** The condition each event type needs (0: always enabled while the kernel is alive). */
