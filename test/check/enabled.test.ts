@@ -26,11 +26,12 @@ const maskAfter = (raw: RawEvent[], name = 'linux-6.7'): number => {
 const WATCH: RawEvent[] = [{ type: 'tracer.attach' }, { type: 'tracer.watch', addr: '$user_data' }];
 const MOVSS: RawEvent = { type: 'user.movSs', watched: true };
 const INT3: RawEvent = { type: 'user.int3' };
+const ATTACH: RawEvent = { type: 'tracer.attach', options: { syscalls: true } };
+const GETPID: RawEvent = { type: 'user.syscall', nr: 'getpid' };
+const STEP: RawEvent = { type: 'tracer.singleStep' };
+const DETACH: RawEvent = { type: 'tracer.detach' };
 
 describe('a tracee stopped for a new reason', () => {
-  const ATTACH: RawEvent = { type: 'tracer.attach', options: { syscalls: true } };
-  const GETPID: RawEvent = { type: 'user.syscall', nr: 'getpid' };
-  const STEP: RawEvent = { type: 'tracer.singleStep' };
   it('is a new situation for the tracer\'s actions: stopped at a system call\'s entry, then at its exit', () => {
     const atEntry = maskAfter([ATTACH, GETPID]);
     const atExit = maskAfter([ATTACH, GETPID, STEP]);
@@ -54,9 +55,6 @@ describe('a tracee stopped for a new reason', () => {
 });
 
 describe('a task the tracer single-steps', () => {
-  const ATTACH: RawEvent = { type: 'tracer.attach', options: { syscalls: true } };
-  const GETPID: RawEvent = { type: 'user.syscall', nr: 'getpid' };
-  const STEP: RawEvent = { type: 'tracer.singleStep' };
   const FRAME: RawEvent = { type: 'user.syscall', nr: 'rt_sigreturn', frame: { rip: '$next', rcx: '$next' } };
   // Stopped at the step report of the call's exit, then stepped once more: back in user mode with TF.
   const stopped = (): number => maskAfter([ATTACH, GETPID, STEP]);
@@ -90,9 +88,6 @@ describe('a task the tracer single-steps', () => {
 });
 
 describe('a tracer that lets go', () => {
-  const ATTACH: RawEvent = { type: 'tracer.attach', options: { syscalls: true } };
-  const GETPID: RawEvent = { type: 'user.syscall', nr: 'getpid' };
-  const DETACH: RawEvent = { type: 'tracer.detach' };
 
   it('is a change the next system call acts on: not a forged frame, not another instruction, not while still attached', () => {
     const stopped = maskAfter([ATTACH, GETPID]);

@@ -120,9 +120,9 @@ function uses(e: RawEvent): number {
   if (e.type === 'hw.nmi') return ARMED;
   if (e.type.startsWith('tracer.') && needs(e.type) === STOPPED) return ANY_STOP_KIND;
   if (!e.type.startsWith('user.')) return 0;
-  const enters = entersKernel(e);
-  const yields = entersKernel(e) && (e.nr === 'sched_yield' || e.nr === 'pause' || e.nr === 'nanosleep');
-  return TRAP | (enters ? ARMED | STEPPING : 0) | (yields ? RUNNABLE : 0) | (e.type === 'user.movSs' && e.watched ? WATCH : 0);
+  if (!entersKernel(e)) return TRAP | (e.type === 'user.movSs' && e.watched ? WATCH : 0);
+  const yields = e.nr === 'sched_yield' || e.nr === 'pause' || e.nr === 'nanosleep';
+  return TRAP | ARMED | STEPPING | (yields ? RUNNABLE : 0);
 }
 
 /** A system call instruction: SYSCALL, INT $0x80 or SYSENTER. */
