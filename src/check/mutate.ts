@@ -1,24 +1,26 @@
 /**
  * Mutation testing of the invariant suite: each single-condition mutant of a design (mutants.ts)
  * is searched as `run` searches a cell, after the regression corpus is replayed on it. A mutant
- * is killed when an invariant that holds on the base design is violated on it (the killer and its
- * minimal trace are kept). A mutant nothing
+ * is killed when an invariant that holds on the base design is violated on it, or when one the
+ * base violates too is violated on a trace where the base holds it (newOnMutant: the mutant's own
+ * flaw, not the base's known one); the killer and its minimal trace are kept. A mutant nothing
  * kills is compared with the base on every trace of up to two alphabet events and on the traces
  * the search generated: if user mode sees the same on every one it is suspected equivalent (the
  * change shows nowhere the search went); if it differs on a trace with no hardware event it
  * survived, and the shortest such trace shows what the suite does not judge; if it differs only
- * on traces with an interrupt, NMI or machine check, it survived as `timing` (below).
+ * on traces with an interrupt, NMI or machine check, it survived as `timing` (below). A mutant
+ * whose every difference is on a trace where the base fails an invariant it holds is a `repair`.
  */
 import type { Paging, Vendor } from '../isa/index.ts';
 import { initialState, type Design } from '../kernel/index.ts';
-import { replay, type Event } from '../model/index.ts';
+import { isHwEvent, replay, type Event, type TraceEvent } from '../model/index.ts';
 import { corpusTraces } from './corpus-replay.ts';
 import { evaluate, type CellRun } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
 import { runAlphabet } from './explore/alphabet.ts';
 import { mutantsOf, type Mutant } from './mutants.ts';
 import { toTraceEvents } from './operands.ts';
-import { sampleTraces, searchGroup, type SearchOptions } from './search.ts';
+import { sampleTraces, searchGroup, type Accept, type SearchOptions } from './search.ts';
 import { kernelOf } from './session.ts';
 import type { RawEvent } from './trace-file.ts';
 import { visibleSequence } from './visible.ts';
@@ -36,11 +38,21 @@ export interface MutantResult {
    * an interrupt-dependent flaw no invariant caught: it counts as a survivor in the score, and the
    * label says that the example needs a look before it is taken as evidence.
    */
-  readonly status: 'killed' | 'survived' | 'timing' | 'equivalent';
-  /** Killed: the invariant, its message and minimal trace. */
-  readonly killer?: { readonly invariant: string; readonly message: string; readonly events: readonly Event[] };
+  readonly status: 'killed' | 'survived' | 'timing' | 'repair' | 'equivalent';
+  /**
+   * Killed: the invariant, its message and minimal trace. `baseFails`: the invariant fails on the
+   * base design too (on other traces), so the trace may show the base's own flaw reached by a
+   * path only the mutant opens: a weaker kill, worth a look.
+   */
+  readonly killer?: { readonly invariant: string; readonly message: string; readonly events: readonly Event[]; readonly baseFails: boolean };
   /** Survived or timing: a shortest trace (of those tried) whose observations differ from the base design's. */
   readonly differs?: readonly RawEvent[];
+  /**
+   * Repair: every difference seen is on a trace where the base design fails an invariant the
+   * mutant holds (the mutant undoes a known flaw of the base: the suite judges the difference, in
+   * the base's disfavour); `differs` is a shortest such trace, and this the invariant on it.
+   */
+  readonly repairs?: string;
 }
 
 /** What to score. */
@@ -82,11 +94,12 @@ export function mutate(o: MutateOptions): MutantResult[] {
   const total = mutants.length * o.cells.length;
   for (const { vendor, paging } of o.cells) {
     const baseCell: CellRun = { kernel: kernelOf(o.base), vendor, paging };
-    // What already fails on the base design cannot kill a mutant.
+    // An invariant that fails on the base design kills a mutant only by a trace it holds on there.
     const onBase = searchGroup(o.invariants, baseCell, o.seed, o.runs, o.search);
     const judges = o.invariants.filter((inv) => !onBase.found.has(inv.id) && !onBase.errors.has(inv.id));
+    const failing = o.invariants.filter((inv) => onBase.found.has(inv.id) && !onBase.errors.has(inv.id));
     for (const m of mutants) {
-      const r = score(m, judges, baseCell, { vendor, paging }, o);
+      const r = score(m, judges, failing, baseCell, { vendor, paging }, o);
       out.push(r);
       o.onProgress?.(out.length, total, r);
     }
@@ -94,41 +107,80 @@ export function mutate(o: MutateOptions): MutantResult[] {
   return out;
 }
 
-function score(m: Mutant, judges: readonly Invariant[], baseCell: CellRun, at: { vendor: Vendor; paging: Paging }, o: MutateOptions): MutantResult {
-  const cell: CellRun = { kernel: kernelOf(m.design), ...at };
-  const head = { mutant: m.name, change: m.change, ...at };
-  // The regression corpus first: a recorded trace of another design that violates an invariant on
-  // the mutant and not on the base shows the mutant brings back a known bug.
-  for (const inv of judges) {
-    for (const { events } of corpusTraces(o.corpusDirs ?? [], inv.id, { design: m.design.name, ...at })) {
-      const v = evaluate(inv, cell, events).violation;
-      if (v && !evaluate(inv, baseCell, events).violation) return { ...head, status: 'killed', killer: { invariant: inv.id, message: v.message, events } };
+/** How far a hardware event is moved to look for the base's own violation (newOnMutant). */
+const SHIFT = 8;
+
+/**
+ * Whether `events`, violating `inv` on a mutant, show a flaw of the mutant's own: the base holds
+ * `inv` on them, and also with any one interrupt, NMI or machine check moved up to SHIFT
+ * boundaries either way. A mutant's path a few micro-steps longer or shorter moves where a
+ * counted interrupt lands, so the same trace can meet the base's known flaw one step later; the
+ * shifts only ever withhold a kill (they never call a mutant equivalent).
+ */
+export function newOnMutant(inv: Invariant, baseCell: CellRun, events: readonly TraceEvent[]): boolean {
+  if (evaluate(inv, baseCell, events).violation) return false;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as TraceEvent;
+    if (!isHwEvent(e)) continue;
+    for (let d = -SHIFT; d <= SHIFT; d++) {
+      if (d === 0 || e.after + d < 0) continue;
+      const moved = [...events.slice(0, i), { ...e, after: e.after + d }, ...events.slice(i + 1)];
+      if (evaluate(inv, baseCell, moved).violation) return false;
     }
   }
-  const r = searchGroup(judges, cell, o.seed, o.runs, o.search);
-  const killer = judges.find((inv) => r.found.has(inv.id));
+  return true;
+}
+
+function score(m: Mutant, judges: readonly Invariant[], failing: readonly Invariant[], baseCell: CellRun, at: { vendor: Vendor; paging: Paging }, o: MutateOptions): MutantResult {
+  const cell: CellRun = { kernel: kernelOf(m.design), ...at };
+  const head = { mutant: m.name, change: m.change, ...at };
+  const killed = (inv: Invariant, message: string, events: readonly Event[]): MutantResult =>
+    ({ ...head, status: 'killed', killer: { invariant: inv.id, message, events, baseFails: failing.includes(inv) } });
+  // The regression corpus first: a recorded trace of another design that violates an invariant on
+  // the mutant and not on the base shows the mutant brings back a known bug.
+  for (const inv of [...judges, ...failing]) {
+    for (const { events } of corpusTraces(o.corpusDirs ?? [], inv.id, { design: m.design.name, ...at })) {
+      const v = evaluate(inv, cell, events).violation;
+      if (v && (judges.includes(inv) ? !evaluate(inv, baseCell, events).violation : newOnMutant(inv, baseCell, events))) return killed(inv, v.message, events);
+    }
+  }
+  // A violation of an invariant the base fails too counts only where the base holds it, and the
+  // search goes on past the others (so the base's own flaw does not hide the mutant's).
+  const accept: Accept = (inv, events) => !failing.includes(inv) || newOnMutant(inv, baseCell, events);
+  const r = searchGroup([...judges, ...failing], cell, o.seed, o.runs, { ...o.search, accept });
+  const killer = [...judges, ...failing].find((inv) => r.found.has(inv.id));
   const f = killer ? r.found.get(killer.id) : undefined;
-  if (killer && f) return { ...head, status: 'killed', killer: { invariant: killer.id, message: f.failure.message, events: f.events } };
+  if (killer && f) return killed(killer, f.failure.message, f.events);
   // The same traces on both: every trace of up to two alphabet events, and the search's own sample.
   const sample = [...allTraces(runAlphabet(), 2), ...sampleTraces(cell, o.seed, Math.min(o.runs, 300))];
   const differing = sample.filter((t) => observationsOf(cell, t) !== observationsOf(baseCell, t)).sort((a, b) => a.length - b.length);
-  const plain = differing.find((t) => !t.some((e) => e.type.startsWith('hw.')));
+  // A difference on a trace where the base fails an invariant the mutant holds is one the suite judges.
+  const repaired = (t: readonly RawEvent[]): Invariant | undefined => {
+    const events = toTraceEvents(t, 'mutate');
+    return failing.find((inv) => evaluate(inv, baseCell, events).violation !== null && evaluate(inv, cell, events).violation === null);
+  };
+  const unexplained = differing.filter((t) => repaired(t) === undefined);
+  const plain = unexplained.find((t) => !t.some((e) => e.type.startsWith('hw.')));
   if (plain) return { ...head, status: 'survived', differs: plain };
-  const timed = differing[0];
-  return timed ? { ...head, status: 'timing', differs: timed } : { ...head, status: 'equivalent' };
+  const timed = unexplained[0];
+  if (timed) return { ...head, status: 'timing', differs: timed };
+  const fixed = differing[0];
+  return fixed ? { ...head, status: 'repair', differs: fixed, repairs: (repaired(fixed) as Invariant).id } : { ...head, status: 'equivalent' };
 }
 
 /**
  * Killed / (killed + survived + timing): the share of mutants with visible behaviour the suite
- * catches. `withoutTiming` leaves the timing-only ones out (an upper bound: some are flaws).
+ * catches; repairs (a known flaw of the base undone) count like equivalent ones, in neither.
+ * `withoutTiming` leaves the timing-only ones out (an upper bound: some are flaws).
  */
-export function mutationScore(rs: readonly MutantResult[]): { killed: number; survived: number; timing: number; equivalent: number; score: number; withoutTiming: number } {
+export function mutationScore(rs: readonly MutantResult[]): { killed: number; survived: number; timing: number; repair: number; equivalent: number; score: number; withoutTiming: number } {
   const killed = rs.filter((r) => r.status === 'killed').length;
   const survived = rs.filter((r) => r.status === 'survived').length;
   const timing = rs.filter((r) => r.status === 'timing').length;
+  const repair = rs.filter((r) => r.status === 'repair').length;
   const ratio = (a: number, b: number): number => (b === 0 ? 1 : a / b);
   return {
-    killed, survived, timing, equivalent: rs.length - killed - survived - timing,
+    killed, survived, timing, repair, equivalent: rs.length - killed - survived - timing - repair,
     score: ratio(killed, killed + survived + timing), withoutTiming: ratio(killed, killed + survived),
   };
 }

@@ -30,11 +30,16 @@ export const exploreOutputSchema = z.strictObject({
 
 const mutantSchema = z.strictObject({
   mutant: z.string(), change: z.string(), vendor, paging,
-  status: z.enum(['killed', 'survived', 'timing', 'equivalent']),
-  /** Killed: the invariant that did it, its message and minimal trace. */
-  killer: z.strictObject({ invariant: z.string(), message: z.string(), events: z.array(eventSchema) }).optional(),
+  status: z.enum(['killed', 'survived', 'timing', 'repair', 'equivalent']),
+  /**
+   * Killed: the invariant that did it, its message and minimal trace; baseFails: the invariant
+   * fails on the base design too (elsewhere), so the kill may show the base's flaw on a path the mutant opens.
+   */
+  killer: z.strictObject({ invariant: z.string(), message: z.string(), events: z.array(eventSchema), baseFails: z.boolean() }).optional(),
   /** Survived or timing: a trace on which user mode sees a difference from the base design (timing: every such trace has hardware events). */
   differs: z.array(eventSchema).optional(),
+  /** Repair: on every trace where they differ the base fails an invariant the mutant holds; this one on `differs`. */
+  repairs: z.string().optional(),
 });
 
 /** `entrycheck mutate --json`. */
@@ -42,6 +47,8 @@ export const mutateOutputSchema = z.strictObject({
   format: z.literal('entrycheck/mutate@1'),
   design: z.string(), runs: int, seed: int, exploreDepth: int,
   killed: int, survived: int, timing: int, equivalent: int,
+  /** Mutants that undo a flaw of the base (status repair): counted, like the equivalent ones, in neither score. */
+  repair: int,
   /** killed / (killed + survived + timing). */
   score: z.number(),
   /** killed / (killed + survived): an upper bound (some timing-only survivors are flaws). */

@@ -79,10 +79,11 @@ export function traceAt(cell: CellRun, seed: number, path: number, maxLength = 1
 }
 
 /** Shrinks `raw`, a trace that violates `inv`, and judges the result once more. */
-function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track?: Track): { raw: RawEvent[]; events: readonly Event[]; failure: Violation } | null {
+function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track?: Track, accept?: Accept): { raw: RawEvent[]; events: readonly Event[]; failure: Violation } | null {
   const violates = (t: readonly RawEvent[]): boolean => {
     try {
-      return judge([inv], cell, traces(t), track ? { track } : {}).violations.has(inv.id);
+      const j = judge([inv], cell, traces(t), track ? { track } : {});
+      return j.violations.has(inv.id) && (accept === undefined || accept(inv, j.run.events));
     } catch {
       return false;
     }
@@ -93,7 +94,7 @@ function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track
   const s = shrink(raw, violates, 4000, clocks, (t, i) => handlerSpan(start, cell.kernel, traces(t), i));
   const final = judge([inv], cell, traces(s.trace), track ? { track } : {});
   const failure = final.violations.get(inv.id);
-  return failure ? { raw: s.trace, events: final.run.events, failure } : null;
+  return failure && (accept === undefined || accept(inv, final.run.events)) ? { raw: s.trace, events: final.run.events, failure } : null;
 }
 
 /** Shrinks `raw`, a trace on which `inv`'s check throws, while it still throws. */
@@ -129,11 +130,19 @@ export interface SearchOptions {
   readonly exploreDepth?: number;
   readonly coverage?: Coverage;
   readonly track?: Track;
+  /**
+   * Which violations count: one `accept` refuses is not a counterexample, and the invariant is
+   * searched on (mutate: a flaw the base design shares kills no mutant). All count when absent.
+   */
+  readonly accept?: Accept;
 }
+
+/** A filter of violations (SearchOptions.accept): the invariant and the trace's applied events. */
+export type Accept = (inv: Invariant, events: readonly Event[]) => boolean;
 
 /** Searches `runs` traces from `seed` for violations of `invs` on one group. */
 export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: number, runs: number, o: SearchOptions = {}): GroupSearch {
-  const { maxLength = 16, coverage, track } = o;
+  const { maxLength = 16, coverage, track, accept } = o;
   const t0 = performance.now();
   const found = new Map<string, Found>();
   const errors = new Map<string, string>();
@@ -149,7 +158,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   // trace k is the same with or without the exhaustive phase, for replay --seed --path).
   const explored: DecisionLog = new Map();
   if (depth > 0 && pending.length > 0) {
-    const x = explore({ invariants: pending, cell, ...runExploration(), depth, all: true, decisions: explored, ...(track ? { track } : {}) });
+    const x = explore({ invariants: pending, cell, ...runExploration(), depth, all: true, decisions: explored, ...(track ? { track } : {}), ...(accept ? { accept } : {}) });
     for (const [id, f] of x.foundAll) {
       found.set(id, { raw: [...f.raw], events: f.events, failure: f.failure, path: `explore depth ${f.raw.length}`, rawLength: f.raw.length, timeToFind: x.ms, timeToShrink: 0 });
     }
@@ -181,12 +190,13 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
       const inv = pending.find((x) => x.id === id);
       if (inv) throwHits.push({ inv, index: k, raw });
     }
-    for (const inv of pending) if (j.violations.has(inv.id)) hits.push({ inv, index: k, raw, at: performance.now() - t0 });
-    pending = pending.filter((inv) => !j.violations.has(inv.id) && !j.errors.has(inv.id));
+    const hit = pending.filter((inv) => j.violations.has(inv.id) && (accept === undefined || accept(inv, j.run.events)));
+    for (const inv of hit) hits.push({ inv, index: k, raw, at: performance.now() - t0 });
+    pending = pending.filter((inv) => !hit.includes(inv) && !j.errors.has(inv.id));
   }
   for (const h of hits) {
     const t1 = performance.now();
-    const m = minimise(h.inv, cell, h.raw, track);
+    const m = minimise(h.inv, cell, h.raw, track, accept);
     if (m === null) { errors.set(h.inv.id, 'the shrunk trace no longer fails'); continue; }
     found.set(h.inv.id, { ...m, path: String(h.index), rawLength: h.raw.length, timeToFind: h.at, timeToShrink: performance.now() - t1 });
   }

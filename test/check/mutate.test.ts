@@ -5,11 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
-import { mutate, mutationScore } from '../../src/check/mutate.ts';
+import { mutate, mutationScore, newOnMutant } from '../../src/check/mutate.ts';
+import { kernelOf } from '../../src/check/session.ts';
+import { defineInvariant } from '../../src/index.ts';
 import { FEATURE_KNOBS, mutantsOf } from '../../src/check/mutants.ts';
 import { findDesign, type Design } from '../../src/kernel/index.ts';
 
 const linux67 = findDesign('linux-6.7') as Design;
+const linux416 = findDesign('linux-4.16') as Design;
 const invariants = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.sanity !== true);
 
 describe('mutantsOf', () => {
@@ -46,7 +49,7 @@ describe('mutate', () => {
     expect(cs?.status).toBe('killed');
     expect(cs?.killer?.events).toHaveLength(1);
     expect(rs.find((r) => r.change.startsWith('sysretChecks.rip'))?.status).toBe('equivalent');
-    expect(mutationScore(rs)).toEqual({ killed: 1, survived: 0, timing: 0, equivalent: 1, score: 1, withoutTiming: 1 });
+    expect(mutationScore(rs)).toEqual({ killed: 1, survived: 0, timing: 0, repair: 0, equivalent: 1, score: 1, withoutTiming: 1 });
   });
 
   it('tells a survivor seen without hardware events (the guard page) from one seen only with them (SYSEXIT for SYSENTER: a shorter path moves where an interrupt lands)', () => {
@@ -69,5 +72,45 @@ describe('mutate', () => {
       only: ['nmifromuser'],
     });
     expect(rs.map((r) => r.status), '[FAIL] expected no difference user mode can see').toEqual(['equivalent']);
+  });
+});
+
+describe('mutate on a base that fails some invariants (linux-4.16: kernel-health by CVE-2018-8897, cr2-coherence by B17)', () => {
+  it('kills a mutant by an invariant the base fails, on a trace the base holds it on: #DF off its IST stack is a triple fault in 1 event', () => {
+    const rs = mutate({ base: linux416, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 30, seed: 1, search: { exploreDepth: 2 }, only: ['ist.df'] });
+    expect(rs.map((r) => r.status), '[FAIL] expected kernel-health to judge the mutant though the base fails it elsewhere').toEqual(['killed']);
+    expect(rs[0]?.killer).toMatchObject({ invariant: 'kernel-health', baseFails: true });
+    expect(rs[0]?.killer?.events).toHaveLength(1);
+  });
+
+  it('does not count the base\'s own flaw against a mutant: reading the syscall number as an int stays suspected equivalent', () => {
+    // The search does find CVE-2018-8897 on this mutant (kernel-health): refused, since the base fails on the same trace.
+    const rs = mutate({ base: linux416, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 30, seed: 1, search: { exploreDepth: 2 }, only: ['syscallnrint'] });
+    expect(rs.map((r) => r.status), '[FAIL] expected no kill by the base\'s own kernel-health flaw').toEqual(['equivalent']);
+  });
+
+  it('calls a mutant that differs only where the base fails an invariant it holds a repair: reading CR2 first undoes B17', () => {
+    const rs = mutate({ base: linux416, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 30, seed: 1, search: { exploreDepth: 2 }, only: ['cr2read-first'] });
+    expect(rs.map((r) => r.status), '[FAIL] expected a repair, not a survivor').toEqual(['repair']);
+    expect(rs[0]?.repairs).toBe('cr2-coherence');
+    expect(mutationScore(rs)).toMatchObject({ killed: 0, survived: 0, timing: 0, repair: 1, score: 1 });
+  });
+
+  it('looks for the base\'s violation with each interrupt moved a few boundaries (a mutant\'s path a step longer moves it)', () => {
+    // Test-only invariant: no IRQ lands inside a system call. On 4.16 an IRQ armed at the system
+    // call's first boundary is taken in user mode; one boundary later it waits for the STI.
+    const irqInKernel = defineInvariant({
+      id: 'test-irq-in-syscall', kind: 'state', granularity: 'micro', summary: 'no IRQ inside a system call', source: 'test',
+      check: (s) => {
+        const acts = s.k.tasks[s.k.current]?.acts ?? [];
+        const last = acts[acts.length - 1];
+        return !(acts.length >= 2 && last?.cause === 'idt' && last.vector === 0x20) || 'an IRQ inside a system call';
+      },
+    });
+    const base = { kernel: kernelOf(linux416), vendor: 'intel' as const, paging: 4 as const };
+    const sys = { type: 'user.syscall', nr: 39n } as const;
+    expect(newOnMutant(irqInKernel, base, [{ type: 'hw.irq', after: 0 }, sys]), 'the base violates it with the IRQ one boundary later').toBe(false);
+    expect(newOnMutant(irqInKernel, base, [{ type: 'hw.irq', after: 1 }, sys]), 'the base violates it on the trace itself').toBe(false);
+    expect(newOnMutant(irqInKernel, base, [sys, { type: 'user.nop' }])).toBe(true);
   });
 });

@@ -33,6 +33,8 @@ export interface ExploreOptions {
   readonly track?: Track;
   /** Decision coverage: the judged traces' condition vectors are added here. */
   readonly decisions?: DecisionLog;
+  /** Which violations count (search.ts Accept); a trace with one refused is not extended. */
+  readonly accept?: (inv: Invariant, events: readonly Event[]) => boolean;
   /**
    * One level past `depth`, only where the last event enabled new actions: each new state at
    * `depth` whose enabling conditions (gen/enabled.ts) gained one is extended by the alphabet's
@@ -128,16 +130,18 @@ export function explore(o: ExploreOptions): ExploreResult {
   const result = (found: ExploreFound | null, depthDone: number): ExploreResult =>
     ({ found, foundAll, states: seen.size, traces, depthDone, errors, errorTraces, ms: performance.now() - t0 });
   /** Judges one trace: records what threw and what it violates (dropping those invariants from `invs`). */
-  const judgeOne = (raw: RawEvent[], from: Continuation | null, continuable: boolean): { j: Judgement; hits: Invariant[] } => {
+  // `refused`: a violation `accept` did not count; its continuation is not valid for that invariant.
+  const judgeOne = (raw: RawEvent[], from: Continuation | null, continuable: boolean): { j: Judgement; hits: Invariant[]; refused: boolean } => {
     const j = judgeOn(invs, o.cell, raw, from, { ...opts, continuable });
     traces++;
     for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
     if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
-    const hits = invs.filter((inv) => j.violations.has(inv.id));
+    const violated = invs.filter((inv) => j.violations.has(inv.id));
+    const hits = o.accept === undefined ? violated : violated.filter((inv) => (o.accept as NonNullable<ExploreOptions['accept']>)(inv, j.run.events));
     for (const hit of hits) foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });
     // Later fingerprints hold fewer memos, so they never match earlier ones: pruning stays sound.
-    if (hits.length > 0) invs = invs.filter((inv) => !j.violations.has(inv.id));
-    return { j, hits };
+    if (hits.length > 0) invs = invs.filter((inv) => !hits.includes(inv));
+    return { j, hits, refused: violated.length > hits.length };
   };
   for (let d = 1; d <= o.depth; d++) {
     const next: typeof level = [];
@@ -148,12 +152,10 @@ export function explore(o: ExploreOptions): ExploreResult {
       for (let i = 0; i < o.alphabet.length; i++) {
         if (d === 1 && o.shard && i % o.shard.count !== o.shard.index) continue;
         const raw = [...prefix, o.alphabet[i] as RawEvent];
-        const { j, hits } = judgeOne(raw, cont, continuable);
+        const { j, hits, refused } = judgeOne(raw, cont, continuable);
         if (hits.length > 0 && !o.all) return result(foundAll.get((hits[0] as Invariant).id) ?? null, d - 1);
-        if (hits.length > 0) {
-          if (invs.length === 0) return result([...foundAll.values()][0] ?? null, d - 1);
-          continue;
-        }
+        if (hits.length > 0 && invs.length === 0) return result([...foundAll.values()][0] ?? null, d - 1);
+        if (hits.length > 0 || refused) continue;
         // At the last depth of an extending exploration only a trace that enabled new actions goes
         // on: the others need no fingerprint (the state count is not reported there).
         const mask = o.extendNewlyEnabled ? maskOf(j) : -1;
@@ -193,10 +195,10 @@ export function explore(o: ExploreOptions): ExploreResult {
           : newlyEnabled(a, mask, before));
         if (!follows) continue;
         const raw = [...prefix, a];
-        const { j, hits } = judgeOne(raw, cont, !last);
+        const { j, hits, refused } = judgeOne(raw, cont, !last);
         if (invs.length === 0 || (foundAll.size > 0 && !o.all)) return result([...foundAll.values()][0] ?? null, o.depth);
         // The last level extends nothing: no fingerprint needed.
-        if (hits.length > 0 || last) continue;
+        if (hits.length > 0 || refused || last) continue;
         const fp = traceFingerprint(j, raw.length);
         if (seen.has(fp)) continue;
         seen.add(fp);
