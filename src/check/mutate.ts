@@ -9,11 +9,12 @@
  * change shows nowhere the search went); if it differs on a trace with no hardware event it
  * survived, and the shortest such trace shows what the suite does not judge; if it differs only
  * on traces with an interrupt, NMI or machine check, it survived as `timing` (below). A mutant
- * whose every difference is on a trace where the base fails an invariant it holds is a `repair`.
+ * whose every difference is on a trace where the base fails an invariant it holds is a `repair`,
+ * and one whose differences all go away with interrupts moved a few boundaries is `shifted`.
  */
 import type { Paging, Vendor } from '../isa/index.ts';
 import { initialState, type Design } from '../kernel/index.ts';
-import { isHwEvent, replay, type Event, type TraceEvent } from '../model/index.ts';
+import { replay, type Event, type TraceEvent } from '../model/index.ts';
 import { corpusTraces } from './corpus-replay.ts';
 import { evaluate, type CellRun } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
@@ -21,6 +22,7 @@ import { runAlphabet } from './explore/alphabet.ts';
 import { mutantsOf, type Mutant } from './mutants.ts';
 import { toTraceEvents } from './operands.ts';
 import { sampleTraces, searchGroup, type Accept, type SearchOptions } from './search.ts';
+import { shifted } from './shifted.ts';
 import { kernelOf } from './session.ts';
 import type { RawEvent } from './trace-file.ts';
 import { visibleSequence } from './visible.ts';
@@ -36,16 +38,18 @@ export interface MutantResult {
    * arms by a count of boundaries, so on a mutant whose path is a micro-step longer or shorter
    * they land elsewhere. The trace shown may then show only that (another task runs first), or
    * an interrupt-dependent flaw no invariant caught: it counts as a survivor in the score, and the
-   * label says that the example needs a look before it is taken as evidence.
+   * label says that the example needs a look before it is taken as evidence. `shifted`: every
+   * such trace, with its hardware events moved a few boundaries (shifted.ts), gives on each
+   * design what it gave on the other: equivalent up to where interrupts land.
    */
-  readonly status: 'killed' | 'survived' | 'timing' | 'repair' | 'equivalent';
+  readonly status: 'killed' | 'survived' | 'timing' | 'shifted' | 'repair' | 'equivalent';
   /**
    * Killed: the invariant, its message and minimal trace. `baseFails`: the invariant fails on the
    * base design too (on other traces), so the trace may show the base's own flaw reached by a
    * path only the mutant opens: a weaker kill, worth a look.
    */
   readonly killer?: { readonly invariant: string; readonly message: string; readonly events: readonly Event[]; readonly baseFails: boolean };
-  /** Survived or timing: a shortest trace (of those tried) whose observations differ from the base design's. */
+  /** Survived, timing, shifted or repair: a shortest trace (of those tried) whose observations differ from the base design's. */
   readonly differs?: readonly RawEvent[];
   /**
    * Repair: every difference seen is on a trace where the base design fails an invariant the
@@ -107,27 +111,15 @@ export function mutate(o: MutateOptions): MutantResult[] {
   return out;
 }
 
-/** How far a hardware event is moved to look for the base's own violation (newOnMutant). */
-const SHIFT = 8;
-
 /**
  * Whether `events`, violating `inv` on a mutant, show a flaw of the mutant's own: the base holds
- * `inv` on them, and also with any one interrupt, NMI or machine check moved up to SHIFT
- * boundaries either way. A mutant's path a few micro-steps longer or shorter moves where a
- * counted interrupt lands, so the same trace can meet the base's known flaw one step later; the
- * shifts only ever withhold a kill (they never call a mutant equivalent).
+ * `inv` on them, and also with their interrupts, NMIs and machine checks moved (shifted.ts): the
+ * same trace can meet the base's known flaw a step later on a mutant's longer path. The moves
+ * only ever withhold a kill.
  */
 export function newOnMutant(inv: Invariant, baseCell: CellRun, events: readonly TraceEvent[]): boolean {
   if (evaluate(inv, baseCell, events).violation) return false;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i] as TraceEvent;
-    if (!isHwEvent(e)) continue;
-    for (let d = -SHIFT; d <= SHIFT; d++) {
-      if (d === 0 || e.after + d < 0) continue;
-      const moved = [...events.slice(0, i), { ...e, after: e.after + d }, ...events.slice(i + 1)];
-      if (evaluate(inv, baseCell, moved).violation) return false;
-    }
-  }
+  for (const moved of shifted(events)) if (evaluate(inv, baseCell, moved).violation) return false;
   return true;
 }
 
@@ -162,25 +154,42 @@ function score(m: Mutant, judges: readonly Invariant[], failing: readonly Invari
   const unexplained = differing.filter((t) => repaired(t) === undefined);
   const plain = unexplained.find((t) => !t.some((e) => e.type.startsWith('hw.')));
   if (plain) return { ...head, status: 'survived', differs: plain };
-  const timed = unexplained[0];
+  // A difference only in where an interrupt lands: with its hardware events moved, the trace
+  // gives on each design what it gave on the other (both ways: neither shows a behaviour the
+  // other cannot). A flaw an interrupt reveals shows something the other design never does.
+  const realigned = (t: readonly RawEvent[]): boolean => {
+    const [onMutant, onBase] = [observationsOf(cell, t), observationsOf(baseCell, t)];
+    let there = false;
+    let back = false;
+    for (const moved of shifted(t)) {
+      there ||= observationsOf(baseCell, moved) === onMutant;
+      back ||= observationsOf(cell, moved) === onBase;
+      if (there && back) return true;
+    }
+    return false;
+  };
+  const timed = unexplained.find((t) => !realigned(t));
   if (timed) return { ...head, status: 'timing', differs: timed };
-  const fixed = differing[0];
-  return fixed ? { ...head, status: 'repair', differs: fixed, repairs: (repaired(fixed) as Invariant).id } : { ...head, status: 'equivalent' };
+  const fixed = differing.find((t) => repaired(t) !== undefined);
+  if (fixed) return { ...head, status: 'repair', differs: fixed, repairs: (repaired(fixed) as Invariant).id };
+  return unexplained[0] ? { ...head, status: 'shifted', differs: unexplained[0] } : { ...head, status: 'equivalent' };
 }
 
 /**
  * Killed / (killed + survived + timing): the share of mutants with visible behaviour the suite
- * catches; repairs (a known flaw of the base undone) count like equivalent ones, in neither.
+ * catches; repairs (a known flaw of the base undone) and shifted ones (equivalent up to where
+ * interrupts land) count like equivalent ones, in neither.
  * `withoutTiming` leaves the timing-only ones out (an upper bound: some are flaws).
  */
-export function mutationScore(rs: readonly MutantResult[]): { killed: number; survived: number; timing: number; repair: number; equivalent: number; score: number; withoutTiming: number } {
+export function mutationScore(rs: readonly MutantResult[]): { killed: number; survived: number; timing: number; shifted: number; repair: number; equivalent: number; score: number; withoutTiming: number } {
   const killed = rs.filter((r) => r.status === 'killed').length;
   const survived = rs.filter((r) => r.status === 'survived').length;
   const timing = rs.filter((r) => r.status === 'timing').length;
+  const shifted = rs.filter((r) => r.status === 'shifted').length;
   const repair = rs.filter((r) => r.status === 'repair').length;
   const ratio = (a: number, b: number): number => (b === 0 ? 1 : a / b);
   return {
-    killed, survived, timing, repair, equivalent: rs.length - killed - survived - timing - repair,
+    killed, survived, timing, shifted, repair, equivalent: rs.length - killed - survived - timing - shifted - repair,
     score: ratio(killed, killed + survived + timing), withoutTiming: ratio(killed, killed + survived),
   };
 }

@@ -30,13 +30,13 @@ export const exploreOutputSchema = z.strictObject({
 
 const mutantSchema = z.strictObject({
   mutant: z.string(), change: z.string(), vendor, paging,
-  status: z.enum(['killed', 'survived', 'timing', 'repair', 'equivalent']),
+  status: z.enum(['killed', 'survived', 'timing', 'shifted', 'repair', 'equivalent']),
   /**
    * Killed: the invariant that did it, its message and minimal trace; baseFails: the invariant
    * fails on the base design too (elsewhere), so the kill may show the base's flaw on a path the mutant opens.
    */
   killer: z.strictObject({ invariant: z.string(), message: z.string(), events: z.array(eventSchema), baseFails: z.boolean() }).optional(),
-  /** Survived or timing: a trace on which user mode sees a difference from the base design (timing: every such trace has hardware events). */
+  /** Survived, timing, shifted or repair: a trace on which user mode sees a difference from the base design (timing and shifted: every such trace has hardware events). */
   differs: z.array(eventSchema).optional(),
   /** Repair: on every trace where they differ the base fails an invariant the mutant holds; this one on `differs`. */
   repairs: z.string().optional(),
@@ -49,6 +49,8 @@ export const mutateOutputSchema = z.strictObject({
   killed: int, survived: int, timing: int, equivalent: int,
   /** Mutants that undo a flaw of the base (status repair): counted, like the equivalent ones, in neither score. */
   repair: int,
+  /** Mutants equivalent up to where interrupts land (status shifted): counted in neither score either. */
+  shifted: int,
   /** killed / (killed + survived + timing). */
   score: z.number(),
   /** killed / (killed + survived): an upper bound (some timing-only survivors are flaws). */

@@ -36,6 +36,7 @@ const line = (r: MutantResult): string => {
   if (r.status === 'killed' && r.killer) return `  killed      ${r.change} (${at}) by ${r.killer.invariant}${r.killer.baseFails ? ' (which the base fails elsewhere)' : ''}, ${r.killer.events.length} event${r.killer.events.length === 1 ? '' : 's'}`;
   if (r.status === 'survived') return `  SURVIVED    ${r.change} (${at}): user mode sees a difference no invariant judges, e.g. ${JSON.stringify(r.differs)}`;
   if (r.status === 'timing') return `  SURVIVED    ${r.change} (${at}): user mode sees a difference only on traces with hardware events (where one lands, or a flaw it reveals), e.g. ${JSON.stringify(r.differs)}`;
+  if (r.status === 'shifted') return `  shifted?    ${r.change} (${at}): user mode sees a difference only in where an interrupt lands (moved a few boundaries, each trace gives what the other design gave), e.g. ${JSON.stringify(r.differs)}`;
   if (r.status === 'repair') return `  repairs     ${r.change} (${at}): user mode sees a difference only where the base fails ${r.repairs} and the mutant holds it, e.g. ${JSON.stringify(r.differs)}`;
   return `  equivalent? ${r.change} (${at}): no difference user mode can see on the traces tried`;
 };
@@ -60,10 +61,10 @@ export async function mutateCommand(o: MutateCliOptions): Promise<number> {
   if (o.json) {
     process.stdout.write(stringify({ format: 'entrycheck/mutate@1', design: base.name, runs, seed, exploreDepth, ...score, mutants: results }));
   } else {
-    const order = { SURVIVED: 0, repairs: 1, 'equivalent?': 2, killed: 3 } as const;
+    const order = { SURVIVED: 0, repairs: 1, 'shifted?': 2, 'equivalent?': 3, killed: 4 } as const;
     const rows = results.map(line).sort((a, b) => order[a.trim().split(/ {2,}/)[0] as keyof typeof order] - order[b.trim().split(/ {2,}/)[0] as keyof typeof order]);
     process.stdout.write(`Mutants of ${base.name} (${runs} runs, exploration to depth ${exploreDepth}, seed ${seed}):\n${rows.join('\n')}\n` +
-      `${score.killed} killed, ${score.survived + score.timing} survived (${score.timing} of them only with hardware events), ${score.repair > 0 ? `${score.repair} repair a flaw of the base, ` : ''}${score.equivalent} suspected equivalent: ` +
+      `${score.killed} killed, ${score.survived + score.timing} survived (${score.timing} of them only with hardware events), ${score.repair > 0 ? `${score.repair} repair a flaw of the base, ` : ''}${score.shifted} equivalent up to where interrupts land, ${score.equivalent} suspected equivalent: ` +
       `${(score.score * 100).toFixed(1)}% of the mutants with a visible difference killed (${(score.withoutTiming * 100).toFixed(1)}% leaving out those ${score.timing})\n`);
   }
   return score.survived + score.timing > 0 ? 1 : 0;

@@ -49,21 +49,26 @@ describe('mutate', () => {
     expect(cs?.status).toBe('killed');
     expect(cs?.killer?.events).toHaveLength(1);
     expect(rs.find((r) => r.change.startsWith('sysretChecks.rip'))?.status).toBe('equivalent');
-    expect(mutationScore(rs)).toEqual({ killed: 1, survived: 0, timing: 0, repair: 0, equivalent: 1, score: 1, withoutTiming: 1 });
+    expect(mutationScore(rs)).toEqual({ killed: 1, survived: 0, timing: 0, shifted: 0, repair: 0, equivalent: 1, score: 1, withoutTiming: 1 });
   });
 
-  it('tells a survivor seen without hardware events (the guard page) from one seen only with them (SYSEXIT for SYSENTER: a shorter path moves where an interrupt lands)', () => {
+  it('tells a survivor seen without hardware events (the guard page) from one seen only with them (SYSEXIT for SYSENTER) and from one equivalent up to where interrupts land (the IRQ entry saving CR2)', () => {
     const rs = mutate({
       base: linux67, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 300, seed: 20261121, search: { exploreDepth: 0 },
-      only: ['guardpage', 'sysenterreturn'],
+      only: ['guardpage', 'sysenterreturn', 'irqsavescr2'],
     });
     const guard = rs.find((r) => r.change.startsWith('guardPage'));
     expect(guard?.status, '[FAIL] expected the mapped top page to be seen by a plain trace').toBe('survived');
     expect(guard?.differs?.some((e) => e.type.startsWith('hw.'))).toBe(false);
+    // SYSEXIT's path leaves R11 as pt_regs had it, SYSRETL's as the flags: a 32-bit task that
+    // switches to 64-bit code sees it, whatever interrupt brought it to run.
     const irq = rs.find((r) => r.change.startsWith('sysenterReturn'));
     expect(irq?.status).toBe('timing');
     expect(irq?.differs?.some((e) => e.type.startsWith('hw.'))).toBe(true);
-    expect(mutationScore(rs)).toMatchObject({ killed: 0, survived: 1, timing: 1, score: 0, withoutTiming: 0 });
+    const cr2 = rs.find((r) => r.change.startsWith('irqSavesCr2'));
+    expect(cr2?.status, '[FAIL] expected the CR2 save only to move where an interrupt lands').toBe('shifted');
+    expect(cr2?.differs?.some((e) => e.type.startsWith('hw.'))).toBe(true);
+    expect(mutationScore(rs)).toMatchObject({ killed: 0, survived: 1, timing: 1, shifted: 1, score: 0, withoutTiming: 0 });
   });
 
   it('calls NMIs from user mode on the IST stack equivalent: their IRET to user mode is seen as a resume, and a second resume with nothing run between is not seen', () => {
