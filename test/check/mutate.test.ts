@@ -80,12 +80,19 @@ describe('mutate', () => {
   });
 });
 
-describe('mutate on a base that fails some invariants (linux-4.16: kernel-health by CVE-2018-8897, cr2-coherence by B17)', () => {
+describe('mutate on a base that fails some invariants (linux-4.16: kernel-health by CVE-2018-8897, cr2-coherence by B17; irqs-on-syscall-entry)', () => {
   it('kills a mutant by an invariant the base fails, on a trace the base holds it on: #DF off its IST stack is a triple fault in 1 event', () => {
     const rs = mutate({ base: linux416, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 30, seed: 1, search: { exploreDepth: 2 }, only: ['ist.df'] });
     expect(rs.map((r) => r.status), '[FAIL] expected kernel-health to judge the mutant though the base fails it elsewhere').toEqual(['killed']);
     expect(rs[0]?.killer).toMatchObject({ invariant: 'kernel-health', baseFails: true });
     expect(rs[0]?.killer?.events).toHaveLength(1);
+  });
+
+  it('does not count a flaw of the base its own search missed: irqs-on-syscall-entry\'s compat-status flaw, met by the mutants\' searches', () => {
+    // At this budget the base's search does not find compat-status on irqs-on-syscall-entry
+    // (intel-4), so it counts as holding there; the mutants' searches meet it.
+    const rs = mutate({ base: findDesign('irqs-on-syscall-entry') as Design, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 300, seed: 20261121, search: { exploreDepth: 2 }, only: ['guardpage', 'nmifromuser'] });
+    expect(rs.map((r) => r.status), '[FAIL] expected no kill by a trace the base violates too').toEqual(['equivalent', 'survived']);
   });
 
   it('does not count the base\'s own flaw against a mutant: reading the syscall number as an int stays suspected equivalent', () => {
