@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
 import { defaultAlphabet, runExploration } from '../../src/check/explore/alphabet.ts';
 import { explore } from '../../src/check/explore/explore.ts';
-import { enabledMask, newlyEnabled, newRelease, newStep, newStop } from '../../src/check/gen/enabled.ts';
+import { enabledMask, newlyEnabled, newlyPreempted, newRelease, newStep, newStop } from '../../src/check/gen/enabled.ts';
 import { bitAway } from '../../src/check/gen/events.ts';
 import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf } from '../../src/check/session.ts';
@@ -105,6 +105,36 @@ describe('a tracer that lets go', () => {
     const found = explore({ invariants: sanity, cell: { kernel: kernelOf(design('linux-3.19')), vendor: 'intel', paging: 4 }, ...runExploration(), depth: 2 }).found;
     expect(found, '[FAIL] expected a SYSRET after the stop').not.toBeNull();
     expect(found?.raw.map((e) => e.type)).toContain('tracer.detach');
+  });
+});
+
+describe('a task preempted inside a kernel path', () => {
+  const SYSENTER: RawEvent = { type: 'user.sysenter', nr: 'getpid' };
+  const IRQ: RawEvent = { type: 'hw.irq', after: 0 };
+  const ACCESS: RawEvent = { type: 'user.access', addr: '$user_demand', write: false };
+  const YIELD: RawEvent = { type: 'user.syscall', nr: 'sched_yield' };
+
+  it('is a window the other task\'s kernel entries act on (they rewrite CR2, the scratch slot); a task that yielded at a schedule() is not', () => {
+    // pf-trap-gate on Intel: SYSENTER from 64-bit code faults on the user stack in the kernel,
+    // and the IRQ waiting for IF lands in that #PF entry (a trap gate) and preempts.
+    const preempted = maskAfter([SYSENTER, IRQ], 'pf-trap-gate');
+    const before = maskAfter([SYSENTER], 'pf-trap-gate');
+    expect(newlyPreempted(ACCESS, preempted, before), '[FAIL] expected a fault entry of the other task to act on it').toBe(true);
+    expect(newlyPreempted(GETPID, preempted, before)).toBe(true);
+    expect(newlyPreempted({ type: 'user.nop' }, preempted, before)).toBe(false);
+    expect(newlyPreempted({ type: 'user.syscall', nr: 'rt_sigreturn', frame: {} }, preempted, before)).toBe(false);
+    expect(newlyPreempted(ACCESS, preempted, preempted), 'not new').toBe(false);
+    // sched_yield switches task 1 out at a schedule(), inside its system call only.
+    expect(newlyPreempted(ACCESS, maskAfter([YIELD], 'pf-trap-gate'), maskAfter([], 'pf-trap-gate'))).toBe(false);
+  });
+
+  it('lets run\'s exploration find pf-trap-gate\'s CR2 clobber on Intel (the other task\'s own #PF while the first waits in its #PF entry), nothing on linux-6.7', async () => {
+    const cr2 = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'cr2-coherence');
+    const on = (name: string) => explore({ invariants: cr2, cell: { kernel: kernelOf(design(name)), vendor: 'intel', paging: 4 }, ...runExploration(), depth: 2 }).found;
+    const found = on('pf-trap-gate');
+    expect(found, '[FAIL] expected the CR2 clobber').not.toBeNull();
+    expect(found?.raw.map((e) => e.type)).toContain('user.access');
+    expect(on('linux-6.7')).toBeNull();
   });
 });
 

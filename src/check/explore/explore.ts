@@ -14,7 +14,7 @@ import type { Invariant } from '../invariant.ts';
 import { toTraceEvents } from '../operands.ts';
 import type { Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { enabledMask, newlyEnabled, newlyRunnable, newRelease, newStep, newStop } from '../gen/enabled.ts';
+import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newStop } from '../gen/enabled.ts';
 import { traceKey } from './fingerprint.ts';
 
 /** What to explore. */
@@ -190,7 +190,7 @@ export function explore(o: ExploreOptions): ExploreResult {
     const last = lvl === (o.extraLevels ?? 1);
     for (const { raw: prefix, cont, mask, before, prev } of frontier) {
       for (const a of o.alphabet) {
-        const follows = (lvl <= 2 && newRelease(a, mask, prev)) || (lvl >= 3
+        const follows = (lvl <= 2 && newRelease(a, mask, prev)) || (lvl === 1 && newlyPreempted(a, mask, before)) || (lvl >= 3
           ? newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before))
           : newlyEnabled(a, mask, before));
         if (!follows) continue;

@@ -41,6 +41,12 @@ const ANY_STOP_KIND = 512 | 1024 | 2048 | 4096 | 8192;
  * exit, where syscall_exit_work reads TIF_SINGLESTEP (reference B23), so system calls act on it.
  */
 const STEPPING = 16384;
+/**
+ * A task switched out by an interrupt that came in kernel mode (its innermost activation an
+ * interrupt, not its first): preempted at an arbitrary point of a kernel path, where per-CPU
+ * state it has not yet saved is still live, unlike a task that gave up the CPU at a schedule().
+ */
+const PREEMPTED = 32768;
 
 /** The enabling conditions a state meets, as a bit mask (0: nothing but hardware events). */
 export function enabledMask(m: MachineState): number {
@@ -56,7 +62,12 @@ export function enabledMask(m: MachineState): number {
   if (m.cpu.pendingDb !== null) mask |= TRAP;
   if ((mask & USER) !== 0 && (m.cpu.rflags & rf.TF) !== 0n && m.k.tasks[m.k.current]?.ptrace.stepping === true) mask |= STEPPING;
   if (m.hw.armed.some((a) => a.kind === 'nmi')) mask |= ARMED;
-  if (m.k.tasks.some((t) => t.id !== m.k.current && t.id !== 0 && t.mode === 'kernel')) mask |= RUNNABLE;
+  for (const t of m.k.tasks) {
+    if (t.id === m.k.current || t.id === 0 || t.mode !== 'kernel') continue;
+    mask |= RUNNABLE;
+    const top = t.acts[t.acts.length - 1];
+    if (t.acts.length >= 2 && top !== undefined && top.cause === 'idt' && !top.fromUser) mask |= PREEMPTED;
+  }
   return mask;
 }
 
@@ -109,6 +120,17 @@ export function newRelease(e: RawEvent, mask: number, before: number): boolean {
  */
 export function newlyRunnable(e: RawEvent, mask: number, before: number): boolean {
   return mask >= 0 && (mask & USER) !== 0 && (uses(e) & RUNNABLE & mask & ~before) !== 0;
+}
+
+/**
+ * Whether `e` may enter the kernel (a system call without a forged frame, a breakpoint, a user
+ * access that may fault) just after a task was preempted inside a kernel path (PREEMPTED, not so
+ * under `before`): the entry rewrites per-CPU state (CR2, the scratch slot, the per-CPU stack)
+ * that the preempted path may still read once a yield switches back to it.
+ */
+export function newlyPreempted(e: RawEvent, mask: number, before: number): boolean {
+  return mask >= 0 && (mask & USER) !== 0 && (PREEMPTED & mask & ~before) !== 0 && !('frame' in e)
+    && (entersKernel(e) || e.type === 'user.int3' || e.type === 'user.access');
 }
 
 /**
