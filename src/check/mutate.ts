@@ -99,10 +99,11 @@ export function mutate(o: MutateOptions): MutantResult[] {
   const total = mutants.length * o.cells.length;
   for (const { vendor, paging } of o.cells) {
     const baseCell: CellRun = { kernel: kernelOf(o.base), vendor, paging };
-    // An invariant that fails on the base design kills a mutant only by a trace it holds on there.
+    // Every invariant kills only by a trace the base holds it on (newOnMutant); those the base's
+    // search finds failing mark their kills, and tell a repair from a survivor.
     const onBase = searchGroup(o.invariants, baseCell, o.seed, o.runs, o.search);
-    const judges = o.invariants.filter((inv) => !onBase.found.has(inv.id) && !onBase.errors.has(inv.id));
-    const failing = o.invariants.filter((inv) => onBase.found.has(inv.id) && !onBase.errors.has(inv.id));
+    const judges = o.invariants.filter((inv) => !onBase.errors.has(inv.id));
+    const failing = judges.filter((inv) => onBase.found.has(inv.id));
     for (const m of mutants) {
       const r = score(m, judges, failing, baseCell, { vendor, paging }, o);
       out.push(r);
@@ -129,9 +130,11 @@ function score(m: Mutant, judges: readonly Invariant[], failing: readonly Invari
   const head = { mutant: m.name, change: m.change, ...at };
   const killed = (inv: Invariant, message: string, events: readonly Event[]): MutantResult =>
     ({ ...head, status: 'killed', killer: { invariant: inv.id, message, events, baseFails: failing.includes(inv) } });
+  // A killer the base's search found holding is the stronger evidence: tried and named first.
+  const ordered = [...judges.filter((inv) => !failing.includes(inv)), ...failing];
   // The regression corpus first: a recorded trace of another design that violates an invariant on
   // the mutant and not on the base shows the mutant brings back a known bug.
-  for (const inv of [...judges, ...failing]) {
+  for (const inv of ordered) {
     for (const { events } of corpusTraces(o.corpusDirs ?? [], inv.id, { design: m.design.name, ...at })) {
       const v = evaluate(inv, cell, events).violation;
       if (v && newOnMutant(inv, baseCell, events)) return killed(inv, v.message, events);
@@ -141,8 +144,8 @@ function score(m: Mutant, judges: readonly Invariant[], failing: readonly Invari
   // others (so the base's own flaw does not hide the mutant's). The base's search decides which
   // invariants it fails, but a finite search can miss a flaw the mutant's search then meets.
   const accept: Accept = (inv, events) => newOnMutant(inv, baseCell, events);
-  const r = searchGroup([...judges, ...failing], cell, o.seed, o.runs, { ...o.search, accept });
-  const killer = [...judges, ...failing].find((inv) => r.found.has(inv.id));
+  const r = searchGroup(ordered, cell, o.seed, o.runs, { ...o.search, accept });
+  const killer = ordered.find((inv) => r.found.has(inv.id));
   const f = killer ? r.found.get(killer.id) : undefined;
   if (killer && f) return killed(killer, f.failure.message, f.events);
   // The same traces on both: every trace of up to two alphabet events, and the search's own sample.
