@@ -8,10 +8,10 @@
  * pruning rests on the fingerprint: step invariants must keep what they remember in a monitor
  * memo (which the fingerprint covers), not re-read the history.
  */
-import type { DecisionLog, Event, MachineState } from '../../model/index.ts';
+import type { DecisionLog, Event, MachineState, TraceEvent } from '../../model/index.ts';
 import { judge, type CellRun, type Continuation, type Judgement, type JudgeOptions, type Violation } from '../evaluate.ts';
 import type { Invariant } from '../invariant.ts';
-import { toTraceEvents } from '../operands.ts';
+import { toTraceEvent } from '../operands.ts';
 import type { Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newStop } from '../gen/enabled.ts';
@@ -92,14 +92,25 @@ export function traceFingerprint(j: Judgement, length: number, extended = true):
   return traceKey(j.run.states[length] as MachineState, j.memos, j.openStates, extended);
 }
 
+// An alphabet event's operands resolved once: every trace that ends in it reuses the same object.
+const resolved = new WeakMap<RawEvent, TraceEvent>();
+function resolve(e: RawEvent, i: number): TraceEvent {
+  let t = resolved.get(e);
+  if (t === undefined) {
+    t = toTraceEvent(e, i, 'alphabet');
+    resolved.set(e, t);
+  }
+  return t;
+}
+
 /**
  * Judges `raw`, an alphabet trace, going on from its prefix's continuation when there is one
  * (only the events after the prefix are replayed), from the start otherwise.
  */
 export function judgeOn(invs: readonly Invariant[], cell: CellRun, raw: readonly RawEvent[], from: Continuation | null, o: JudgeOptions): Judgement {
   return from !== null
-    ? judge(invs, cell, toTraceEvents(raw.slice(from.trace.length), 'alphabet'), { ...o, resume: from })
-    : judge(invs, cell, toTraceEvents(raw, 'alphabet'), o);
+    ? judge(invs, cell, raw.slice(from.trace.length).map(resolve), { ...o, resume: from })
+    : judge(invs, cell, raw.map(resolve), o);
 }
 
 /** Explores every trace up to `o.depth` events; stops at the first violation. */
