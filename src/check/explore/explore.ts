@@ -12,7 +12,7 @@ import type { DecisionLog, Event, MachineState, TraceEvent } from '../../model/i
 import { judge, type CellRun, type Continuation, type Judgement, type JudgeOptions, type Violation } from '../evaluate.ts';
 import type { Invariant } from '../invariant.ts';
 import { toTraceEvent } from '../operands.ts';
-import type { Track } from '../search.ts';
+import type { Accept, Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newStop } from '../gen/enabled.ts';
 import { traceKey } from './fingerprint.ts';
@@ -33,8 +33,8 @@ export interface ExploreOptions {
   readonly track?: Track;
   /** Decision coverage: the judged traces' condition vectors are added here. */
   readonly decisions?: DecisionLog;
-  /** Which violations count (search.ts Accept); a trace with one refused is not extended. */
-  readonly accept?: (inv: Invariant, events: readonly Event[]) => boolean;
+  /** Which violations count (search.ts); a trace with one refused is not extended. */
+  readonly accept?: Accept;
   /**
    * One level past `depth`, only where the last event enabled new actions: each new state at
    * `depth` whose enabling conditions (gen/enabled.ts) gained one is extended by the alphabet's
@@ -142,13 +142,14 @@ export function explore(o: ExploreOptions): ExploreResult {
     ({ found, foundAll, states: seen.size, traces, depthDone, errors, errorTraces, ms: performance.now() - t0 });
   /** Judges one trace: records what threw and what it violates (dropping those invariants from `invs`). */
   // `refused`: a violation `accept` did not count; its continuation is not valid for that invariant.
+  const accept = o.accept;
   const judgeOne = (raw: RawEvent[], from: Continuation | null, continuable: boolean): { j: Judgement; hits: Invariant[]; refused: boolean } => {
     const j = judgeOn(invs, o.cell, raw, from, { ...opts, continuable });
     traces++;
     for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
     if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
     const violated = invs.filter((inv) => j.violations.has(inv.id));
-    const hits = o.accept === undefined ? violated : violated.filter((inv) => (o.accept as NonNullable<ExploreOptions['accept']>)(inv, j.run.events));
+    const hits = accept === undefined ? violated : violated.filter((inv) => accept(inv, j.run.events));
     for (const hit of hits) foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });
     // Later fingerprints hold fewer memos, so they never match earlier ones: pruning stays sound.
     if (hits.length > 0) invs = invs.filter((inv) => !hits.includes(inv));
