@@ -6,7 +6,7 @@
  */
 
 /** How far (in boundaries, either way) a hardware event is moved. */
-export const SHIFT = 8;
+export const SHIFT = 16;
 
 /**
  * `t` with its hardware events moved by 1..SHIFT boundaries either way: all of them together,
