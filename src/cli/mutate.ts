@@ -35,7 +35,7 @@ const line = (r: MutantResult): string => {
   const at = `${r.vendor}-${r.paging}`;
   if (r.status === 'killed' && r.killer) return `  killed      ${r.change} (${at}) by ${r.killer.invariant}${r.killer.baseFails ? ' (which the base fails elsewhere)' : ''}, ${r.killer.events.length} event${r.killer.events.length === 1 ? '' : 's'}`;
   if (r.status === 'survived') return `  SURVIVED    ${r.change} (${at}): user mode sees a difference no invariant judges, e.g. ${JSON.stringify(r.differs)}`;
-  if (r.status === 'timing') return `  SURVIVED    ${r.change} (${at}): user mode sees a difference only on traces with hardware events (where one lands, or a flaw it reveals), e.g. ${JSON.stringify(r.differs)}`;
+  if (r.status === 'timing') return `  SURVIVED    ${r.change} (${at}): user mode sees a difference only on traces with hardware events, and moving them does not make it go away (a flaw an interrupt reveals, or a difference an interrupt only brings to light), e.g. ${JSON.stringify(r.differs)}`;
   if (r.status === 'shifted') return `  shifted?    ${r.change} (${at}): user mode sees a difference only in where an interrupt lands (moved a few boundaries, each trace gives what the other design gave), e.g. ${JSON.stringify(r.differs)}`;
   if (r.status === 'repair') return `  repairs     ${r.change} (${at}): user mode sees a difference only where the base fails ${r.repairs} and the mutant holds it, e.g. ${JSON.stringify(r.differs)}`;
   return `  equivalent? ${r.change} (${at}): no difference user mode can see on the traces tried`;
