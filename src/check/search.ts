@@ -83,7 +83,7 @@ function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track
   const violates = (t: readonly RawEvent[]): boolean => {
     try {
       const j = judge([inv], cell, traces(t), track ? { track } : {});
-      return j.violations.has(inv.id) && (accept === undefined || accept(inv, j.run.events));
+      return j.violations.has(inv.id) && (accept === undefined || accept(inv, j.run.events, true));
     } catch {
       return false;
     }
@@ -94,7 +94,12 @@ function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track
   const s = shrink(raw, violates, 4000, clocks, (t, i) => handlerSpan(start, cell.kernel, traces(t), i));
   const final = judge([inv], cell, traces(s.trace), track ? { track } : {});
   const failure = final.violations.get(inv.id);
-  return failure && (accept === undefined || accept(inv, final.run.events)) ? { raw: s.trace, events: final.run.events, failure } : null;
+  if (failure && accept !== undefined && !accept(inv, final.run.events)) {
+    const found = judge([inv], cell, traces(raw), track ? { track } : {});
+    const first = found.violations.get(inv.id);
+    return first ? { raw: [...raw], events: found.run.events, failure: first } : null;
+  }
+  return failure ? { raw: s.trace, events: final.run.events, failure } : null;
 }
 
 /** Shrinks `raw`, a trace on which `inv`'s check throws, while it still throws. */
@@ -137,8 +142,12 @@ export interface SearchOptions {
   readonly accept?: Accept;
 }
 
-/** A filter of violations (SearchOptions.accept): the invariant and the trace's applied events. */
-export type Accept = (inv: Invariant, events: readonly Event[]) => boolean;
+/**
+ * A filter of violations (SearchOptions.accept): the invariant and the trace's applied events.
+ * `quick`: a shrink candidate, judged by the filter's cheap part only (the shrunk trace gets the
+ * whole filter, and the trace as found stands when it fails it).
+ */
+export type Accept = (inv: Invariant, events: readonly Event[], quick?: boolean) => boolean;
 
 /** Searches `runs` traces from `seed` for violations of `invs` on one group. */
 export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: number, runs: number, o: SearchOptions = {}): GroupSearch {
