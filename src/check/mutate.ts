@@ -105,8 +105,19 @@ export function mutate(o: MutateOptions): MutantResult[] {
     const onBase = searchGroup(o.invariants, baseCell, o.seed, o.runs, o.search);
     const judges = o.invariants.filter((inv) => !onBase.errors.has(inv.id));
     const failing = judges.filter((inv) => onBase.found.has(inv.id));
+    // What the base shows on a trace is the same for every mutant: computed once per cell.
+    const seen = new Map<string, string>();
+    const onBaseOf = (t: readonly RawEvent[]): string => {
+      const key = JSON.stringify(t);
+      let v = seen.get(key);
+      if (v === undefined) {
+        v = observationsOf(baseCell, t);
+        seen.set(key, v);
+      }
+      return v;
+    };
     for (const m of mutants) {
-      const r = score(m, judges, failing, baseCell, { vendor, paging }, o);
+      const r = score(m, judges, failing, { cell: baseCell, shows: onBaseOf }, { vendor, paging }, o);
       out.push(r);
       o.onProgress?.(out.length, total, r);
     }
@@ -128,7 +139,9 @@ export function newOnMutant(inv: Invariant, baseCell: CellRun, events: readonly 
   return true;
 }
 
-function score(m: Mutant, judges: readonly Invariant[], failing: readonly Invariant[], baseCell: CellRun, at: { vendor: Vendor; paging: Paging }, o: MutateOptions): MutantResult {
+function score(m: Mutant, judges: readonly Invariant[], failing: readonly Invariant[], base: { readonly cell: CellRun; readonly shows: (t: readonly RawEvent[]) => string },
+  at: { vendor: Vendor; paging: Paging }, o: MutateOptions): MutantResult {
+  const baseCell = base.cell;
   const cell: CellRun = { kernel: kernelOf(m.design), ...at };
   const head = { mutant: m.name, change: m.change, ...at };
   const killed = (inv: Invariant, message: string, events: readonly Event[]): MutantResult =>
@@ -153,7 +166,7 @@ function score(m: Mutant, judges: readonly Invariant[], failing: readonly Invari
   if (killer && f) return killed(killer, f.failure.message, f.events);
   // The same traces on both: every trace of up to two alphabet events, and the search's own sample.
   const sample = [...allTraces(runAlphabet(), 2), ...sampleTraces(cell, o.seed, Math.min(o.runs, 300))];
-  const differing = sample.filter((t) => observationsOf(cell, t) !== observationsOf(baseCell, t)).sort((a, b) => a.length - b.length);
+  const differing = sample.filter((t) => observationsOf(cell, t) !== base.shows(t)).sort((a, b) => a.length - b.length);
   // A difference on a trace where the base fails an invariant the mutant holds is one the suite judges.
   const repaired = (t: readonly RawEvent[]): Invariant | undefined => {
     const events = toTraceEvents(t, 'mutate');
@@ -166,11 +179,11 @@ function score(m: Mutant, judges: readonly Invariant[], failing: readonly Invari
   // gives on each design what it gave on the other (both ways: neither shows a behaviour the
   // other cannot). A flaw an interrupt reveals shows something the other design never does.
   const realigned = (t: readonly RawEvent[]): boolean => {
-    const [onMutant, onBase] = [observationsOf(cell, t), observationsOf(baseCell, t)];
+    const [onMutant, onBase] = [observationsOf(cell, t), base.shows(t)];
     let there = false;
     let back = false;
     for (const moved of shifted(t)) {
-      there ||= observationsOf(baseCell, moved) === onMutant;
+      there ||= base.shows(moved) === onMutant;
       back ||= observationsOf(cell, moved) === onBase;
       if (there && back) return true;
     }
