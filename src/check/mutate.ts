@@ -166,34 +166,36 @@ function score(m: Mutant, judges: readonly Invariant[], failing: readonly Invari
   if (killer && f) return killed(killer, f.failure.message, f.events);
   // The same traces on both: every trace of up to two alphabet events, and the search's own sample.
   const sample = [...allTraces(runAlphabet(), 2), ...sampleTraces(cell, o.seed, Math.min(o.runs, 300))];
-  const differing = sample.filter((t) => observationsOf(cell, t) !== base.shows(t)).sort((a, b) => a.length - b.length);
-  // A difference on a trace where the base fails an invariant the mutant holds is one the suite judges.
-  const repaired = (t: readonly RawEvent[]): Invariant | undefined => {
-    const events = toTraceEvents(t, 'mutate');
-    return failing.find((inv) => evaluate(inv, baseCell, events).violation !== null && evaluate(inv, cell, events).violation === null);
-  };
-  const unexplained = differing.filter((t) => repaired(t) === undefined);
-  const plain = unexplained.find((t) => !t.some((e) => e.type.startsWith('hw.')));
-  if (plain) return { ...head, status: 'survived', differs: plain };
+  // Each differing trace with what the mutant shows on it, and the invariant it repairs if any
+  // (the base fails it there and the mutant holds it): a difference the suite judges.
+  const differing = sample.map((t) => ({ t, shows: observationsOf(cell, t) })).filter((d) => d.shows !== base.shows(d.t))
+    .sort((a, b) => a.t.length - b.t.length)
+    .map((d) => {
+      const events = toTraceEvents(d.t, 'mutate');
+      return { ...d, repairs: failing.find((inv) => evaluate(inv, baseCell, events).violation !== null && evaluate(inv, cell, events).violation === null) };
+    });
+  const unexplained = differing.filter((d) => d.repairs === undefined);
+  const plain = unexplained.find((d) => !d.t.some((e) => e.type.startsWith('hw.')));
+  if (plain) return { ...head, status: 'survived', differs: plain.t };
   // A difference only in where an interrupt lands: with its hardware events moved, the trace
   // gives on each design what it gave on the other (both ways: neither shows a behaviour the
   // other cannot). A flaw an interrupt reveals shows something the other design never does.
-  const realigned = (t: readonly RawEvent[]): boolean => {
-    const [onMutant, onBase] = [observationsOf(cell, t), base.shows(t)];
+  const realigned = (d: { readonly t: readonly RawEvent[]; readonly shows: string }): boolean => {
+    const onBase = base.shows(d.t);
     let there = false;
     let back = false;
-    for (const moved of shifted(t)) {
-      there ||= base.shows(moved) === onMutant;
+    for (const moved of shifted(d.t)) {
+      there ||= base.shows(moved) === d.shows;
       back ||= observationsOf(cell, moved) === onBase;
       if (there && back) return true;
     }
     return false;
   };
-  const timed = unexplained.find((t) => !realigned(t));
-  if (timed) return { ...head, status: 'timing', differs: timed };
-  const fixed = differing.find((t) => repaired(t) !== undefined);
-  if (fixed) return { ...head, status: 'repair', differs: fixed, repairs: (repaired(fixed) as Invariant).id };
-  return unexplained[0] ? { ...head, status: 'shifted', differs: unexplained[0] } : { ...head, status: 'equivalent' };
+  const timed = unexplained.find((d) => !realigned(d));
+  if (timed) return { ...head, status: 'timing', differs: timed.t };
+  const fixed = differing.find((d) => d.repairs !== undefined);
+  if (fixed?.repairs) return { ...head, status: 'repair', differs: fixed.t, repairs: fixed.repairs.id };
+  return unexplained[0] ? { ...head, status: 'shifted', differs: unexplained[0].t } : { ...head, status: 'equivalent' };
 }
 
 /**

@@ -61,8 +61,9 @@ export async function mutateCommand(o: MutateCliOptions): Promise<number> {
   if (o.json) {
     process.stdout.write(stringify({ format: 'entrycheck/mutate@1', design: base.name, runs, seed, exploreDepth, ...score, mutants: results }));
   } else {
-    const order = { SURVIVED: 0, repairs: 1, 'shifted?': 2, 'equivalent?': 3, killed: 4 } as const;
-    const rows = results.map(line).sort((a, b) => order[a.trim().split(/ {2,}/)[0] as keyof typeof order] - order[b.trim().split(/ {2,}/)[0] as keyof typeof order]);
+    // Survivors first, then what needs a look, then the rest (a stable sort keeps the mutants' order within each).
+    const rank: Readonly<Record<MutantResult['status'], number>> = { survived: 0, timing: 0, repair: 1, shifted: 2, equivalent: 3, killed: 4 };
+    const rows = [...results].sort((a, b) => rank[a.status] - rank[b.status]).map(line);
     process.stdout.write(`Mutants of ${base.name} (${runs} runs, exploration to depth ${exploreDepth}, seed ${seed}):\n${rows.join('\n')}\n` +
       `${score.killed} killed, ${score.survived + score.timing} survived (${score.timing} of them only with hardware events), ${score.repair > 0 ? `${score.repair} repair a flaw of the base, ` : ''}${score.shifted} equivalent up to where interrupts land, ${score.equivalent} suspected equivalent: ` +
       `${(score.score * 100).toFixed(1)}% of the mutants with a visible difference killed (${(score.withoutTiming * 100).toFixed(1)}% leaving out those ${score.timing})\n`);
