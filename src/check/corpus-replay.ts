@@ -8,8 +8,9 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { InitialOverrides } from '../kernel/index.ts';
 import type { Event } from '../model/index.ts';
-import { parseCounterexample } from './counterexample.ts';
+import { initialOf, parseCounterexample } from './counterexample.ts';
 import { InputError } from './errors.ts';
 import { evaluate, type CellRun } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
@@ -40,28 +41,31 @@ function otherDesigns(dir: string, at: CorpusCell, invariant: string): string[] 
 }
 
 /** The saved traces of `invariant` on other designs, with their files (unreadable ones skipped: their own cell sets them aside). */
-export function* corpusTraces(dirs: readonly string[], invariant: string, at: CorpusCell): Generator<{ file: string; events: Event[] }> {
+export function* corpusTraces(dirs: readonly string[], invariant: string, at: CorpusCell): Generator<{ file: string; events: Event[]; initial?: InitialOverrides }> {
   for (const file of dirs.flatMap((d) => otherDesigns(d, at, invariant))) {
     let events: Event[];
+    let initial: InitialOverrides | undefined;
     try {
       // Saved traces hold resolved events: the conversion gives back their values.
-      events = toTraceEvents(parseCounterexample(readText(file), file).events, file) as Event[];
+      const f = parseCounterexample(readText(file), file);
+      events = toTraceEvents(f.events, file) as Event[];
+      initial = initialOf(f, file);
     } catch (e) {
       if (e instanceof InputError) continue;
       throw e;
     }
-    yield { file, events };
+    yield { file, events, ...(initial ? { initial } : {}) };
   }
 }
 
 /** The first saved trace of another design that violates `inv` on this cell, as a found violation. */
 export function replayCorpus(dirs: readonly string[], u: Unit, inv: Invariant, cell: CellRun): CellOutcome | null {
-  for (const { file, events } of corpusTraces(dirs, inv.id, u.group)) {
-    const v = evaluate(inv, cell, events).violation;
+  for (const { file, events, initial } of corpusTraces(dirs, inv.id, u.group)) {
+    const v = evaluate(inv, initial ? { ...cell, initial } : cell, events).violation;
     if (v) {
       return {
         invariant: inv.id, verdict: 'violated', source: 'search',
-        found: { events, failure: v, path: `corpus ${basename(file)}`, rawLength: events.length }, timeToFind: 0, timeToShrink: 0,
+        found: { events, failure: v, path: `corpus ${basename(file)}`, rawLength: events.length, ...(initial ? { initial } : {}) }, timeToFind: 0, timeToShrink: 0,
       };
     }
   }

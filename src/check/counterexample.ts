@@ -9,13 +9,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { knobsSchema, type Design } from '../kernel/index.ts';
+import { knobsSchema, type Design, type InitialOverrides } from '../kernel/index.ts';
 import type { Event } from '../model/index.ts';
 import { allDesigns } from './designs.ts';
 import { stringify } from './json.ts';
 import { checkPathName, designNameSchema, invariantIdSchema, schemaRefSchema, textSchema } from './names.ts';
 import { toTraceEvents } from './operands.ts';
-import { eventsSchema, type TraceFile } from './trace-file.ts';
+import { checkPages, eventsSchema, initialSchema, resolveInitial, type TraceFile } from './trace-file.ts';
 import { readText } from './validate.ts';
 import { parseValidated } from './validate.ts';
 
@@ -43,12 +43,14 @@ export const counterexampleSchema = z.strictObject({
   paging: z.union([z.literal(4), z.literal(5)]),
   seed: z.number().int().min(SEED_MIN).max(SEED_MAX),
   path: textSchema.nullable(),
+  // The initial state's overrides, as a trace file's (absent: the model's own initial state).
+  initial: initialSchema.optional(),
   events: eventsSchema,
   // `where`: the kernel micro-step of a micro-step check or fork point; `threw`: the invariant's
   // own check threw on this trace (a saved error, not a verdict).
   failure: z.strictObject({ step: z.number().int().min(0), message: textSchema, where: textSchema.optional(), threw: z.boolean().optional() }),
   expect: z.enum(['violated', 'holds']),
-});
+}).superRefine(checkPages);
 
 /** A parsed counterexample. */
 export type CounterexampleFile = z.infer<typeof counterexampleSchema>;
@@ -61,6 +63,8 @@ export interface Counterexample {
   readonly paging: 4 | 5;
   readonly seed: number;
   readonly path: string | null;
+  /** Overrides of the initial state the trace starts from (absent or empty: the model's own). */
+  readonly initial?: InitialOverrides;
   readonly events: readonly Event[];
   readonly failure: { readonly step: number; readonly message: string; readonly where?: string; readonly threw?: boolean };
 }
@@ -72,7 +76,7 @@ export function toFileObject(c: Counterexample): unknown {
     design: { name: c.design.name, source: c.design.source, reconstructed: c.design.reconstructed, knobs: c.design.knobs },
     // Only the fields the file format has (a Violation can carry more, which the strict schema
     // would reject on reading the file back); `where` only as text, `threw` only when true.
-    vendor: c.vendor, paging: c.paging, seed: c.seed, path: c.path, events: c.events,
+    vendor: c.vendor, paging: c.paging, seed: c.seed, path: c.path, ...initialField(c), events: c.events,
     failure: {
       step: c.failure.step, message: c.failure.message,
       ...(typeof c.failure.where === 'string' ? { where: c.failure.where } : {}), ...(c.failure.threw === true ? { threw: true } : {}),
@@ -81,9 +85,16 @@ export function toFileObject(c: Counterexample): unknown {
   };
 }
 
+/** `initial` as the file holds it (bigints become hex when written): absent when nothing is overridden. */
+function initialField(c: Counterexample): { initial?: InitialOverrides } {
+  const set = Object.entries(c.initial ?? {}).filter(([, v]) => v !== undefined && !(typeof v === 'object' && Object.keys(v as object).length === 0));
+  return set.length > 0 ? { initial: Object.fromEntries(set) as InitialOverrides } : {};
+}
+
 /** Short content hash of what identifies the trace (not where it was found). */
 export function traceHash(c: Counterexample): string {
-  const key = stringify({ i: c.invariant, d: c.design.name, k: c.design.knobs, v: c.vendor, p: c.paging, e: c.events }, 0);
+  // The overrides only when there are some: the hashes of files without them stay as they were.
+  const key = stringify({ i: c.invariant, d: c.design.name, k: c.design.knobs, v: c.vendor, p: c.paging, ...initialField(c), e: c.events }, 0);
   return createHash('sha256').update(key).digest('hex').slice(0, 10);
 }
 
@@ -113,7 +124,8 @@ export function completePair(file: string, renderTxt: (file: string, c: Countere
   const f = parseCounterexample(readText(file), file);
   // A saved trace holds resolved events (no symbols): the conversion gives back their values.
   const events = toTraceEvents(f.events, file) as Event[];
-  writeAtomic(txt, renderTxt(file, { invariant: f.invariant, design: designOf(f), vendor: f.vendor, paging: f.paging, seed: f.seed, path: f.path, events, failure: f.failure }));
+  const initial = initialOf(f, file);
+  writeAtomic(txt, renderTxt(file, { invariant: f.invariant, design: designOf(f), vendor: f.vendor, paging: f.paging, seed: f.seed, path: f.path, ...(initial ? { initial } : {}), events, failure: f.failure }));
 }
 
 /** Saves a counterexample (JSON, then the .txt beside it); keeps an existing file of the same trace. */
@@ -146,5 +158,10 @@ export function designOf(f: CounterexampleFile, known: readonly Design[] = allDe
 
 /** A counterexample seen as a trace file (for replay). */
 export function asTrace(f: CounterexampleFile): TraceFile {
-  return { format: 'entrycheck/trace@1', design: f.design.name, vendor: f.vendor, paging: f.paging, events: f.events };
+  return { format: 'entrycheck/trace@1', design: f.design.name, vendor: f.vendor, paging: f.paging, ...(f.initial ? { initial: f.initial } : {}), events: f.events };
+}
+
+/** The initial-state overrides a counterexample's trace starts from (undefined: the model's own). */
+export function initialOf(f: CounterexampleFile, file: string): InitialOverrides | undefined {
+  return f.initial === undefined ? undefined : resolveInitial(asTrace(f), file);
 }

@@ -14,7 +14,7 @@
  * and one whose differences all go away with interrupts moved a few boundaries is `shifted`.
  */
 import type { Paging, Vendor } from '../isa/index.ts';
-import { initialState, type Design } from '../kernel/index.ts';
+import { initialState, type Design, type InitialOverrides } from '../kernel/index.ts';
 import { replay, type Event, type TraceEvent } from '../model/index.ts';
 import { corpusTraces } from './corpus-replay.ts';
 import { evaluate, type CellRun } from './evaluate.ts';
@@ -50,7 +50,11 @@ export interface MutantResult {
    * base design too (on other traces), so the trace may show the base's own flaw reached by a
    * path only the mutant opens: a weaker kill, worth a look.
    */
-  readonly killer?: { readonly invariant: string; readonly message: string; readonly events: readonly Event[]; readonly baseFails: boolean };
+  readonly killer?: {
+    readonly invariant: string; readonly message: string; readonly events: readonly Event[]; readonly baseFails: boolean;
+    /** The initial-state overrides the trace starts from (worlds.ts), when not the model's own. */
+    readonly initial?: InitialOverrides;
+  };
   /** Survived, timing, shifted or repair: a shortest trace (of those tried) whose observations differ from the base design's. */
   readonly differs?: readonly RawEvent[];
   /**
@@ -144,26 +148,28 @@ function score(m: Mutant, judges: readonly Invariant[], failing: readonly Invari
   const baseCell = base.cell;
   const cell: CellRun = { kernel: kernelOf(m.design), ...at };
   const head = { mutant: m.name, change: m.change, ...at };
-  const killed = (inv: Invariant, message: string, events: readonly Event[]): MutantResult =>
-    ({ ...head, status: 'killed', killer: { invariant: inv.id, message, events, baseFails: failing.includes(inv) } });
+  const killed = (inv: Invariant, message: string, events: readonly Event[], initial?: InitialOverrides): MutantResult =>
+    ({ ...head, status: 'killed', killer: { invariant: inv.id, message, events, baseFails: failing.includes(inv), ...(initial ? { initial } : {}) } });
+  // A cell (the base's or the mutant's) started from a trace's own initial state.
+  const from = (c: CellRun, initial: InitialOverrides | undefined): CellRun => (initial ? { ...c, initial } : c);
   // A killer the base's search found holding is the stronger evidence: tried and named first.
   const ordered = [...judges.filter((inv) => !failing.includes(inv)), ...failing];
   // The regression corpus first: a recorded trace of another design that violates an invariant on
   // the mutant and not on the base shows the mutant brings back a known bug.
   for (const inv of ordered) {
-    for (const { events } of corpusTraces(o.corpusDirs ?? [], inv.id, { design: m.design.name, ...at })) {
-      const v = evaluate(inv, cell, events).violation;
-      if (v && newOnMutant(inv, baseCell, events)) return killed(inv, v.message, events);
+    for (const { events, initial } of corpusTraces(o.corpusDirs ?? [], inv.id, { design: m.design.name, ...at })) {
+      const v = evaluate(inv, from(cell, initial), events).violation;
+      if (v && newOnMutant(inv, from(baseCell, initial), events)) return killed(inv, v.message, events, initial);
     }
   }
   // A violation counts only where the base holds the invariant, and the search goes on past the
   // others (so the base's own flaw does not hide the mutant's). The base's search decides which
   // invariants it fails, but a finite search can miss a flaw the mutant's search then meets.
-  const accept: Accept = (inv, events, quick) => newOnMutant(inv, baseCell, events, quick);
+  const accept: Accept = (inv, events, a) => newOnMutant(inv, from(baseCell, a?.initial), events, a?.quick);
   const r = searchGroup(ordered, cell, o.seed, o.runs, { ...o.search, accept });
   const killer = ordered.find((inv) => r.found.has(inv.id));
   const f = killer ? r.found.get(killer.id) : undefined;
-  if (killer && f) return killed(killer, f.failure.message, f.events);
+  if (killer && f) return killed(killer, f.failure.message, f.events, f.initial);
   // The same traces on both: every trace of up to two alphabet events, and the search's own sample.
   const sample = [...allTraces(runAlphabet(), 2), ...sampleTraces(cell, o.seed, Math.min(o.runs, 300))];
   // Each differing trace with what the mutant shows on it, and the invariant it repairs if any

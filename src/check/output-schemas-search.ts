@@ -5,7 +5,7 @@
  * mutate-output.schema.json are generated from them.
  */
 import { z } from 'zod';
-import { eventSchema } from './trace-file.ts';
+import { eventSchema, initialSchema } from './trace-file.ts';
 
 const int = z.number().int();
 const vendor = z.enum(['intel', 'amd']);
@@ -35,7 +35,11 @@ const mutantSchema = z.strictObject({
    * Killed: the invariant that did it, its message and minimal trace; baseFails: the invariant
    * fails on the base design too (elsewhere), so the kill may show the base's flaw on a path the mutant opens.
    */
-  killer: z.strictObject({ invariant: z.string(), message: z.string(), events: z.array(eventSchema), baseFails: z.boolean() }).optional(),
+  killer: z.strictObject({
+    invariant: z.string(), message: z.string(), events: z.array(eventSchema), baseFails: z.boolean(),
+    /** The initial state's overrides the trace starts from, as a trace file's (absent: the model's own). */
+    initial: initialSchema.optional(),
+  }).optional(),
   /** Survived, timing, shifted or repair: a trace on which user mode sees a difference from the base design (timing and shifted: every such trace has hardware events). */
   differs: z.array(eventSchema).optional(),
   /** Repair: on every trace where they differ the base fails an invariant the mutant holds; this one on `differs`. */

@@ -5,7 +5,7 @@
  * invariant is its counterexample, made 1-minimal by the domain shrinker (judging that invariant
  * alone). Shared by the runner, the acceptance tests and the benchmark.
  */
-import { initialState } from '../kernel/index.ts';
+import { initialState, type InitialOverrides } from '../kernel/index.ts';
 import { replay, type DecisionLog, type Event } from '../model/index.ts';
 import { coverTrace, type Coverage } from './coverage.ts';
 import { judge, type CellRun, type Violation } from './evaluate.ts';
@@ -19,6 +19,7 @@ import { handlerSpan } from './handler-span.ts';
 import { shrink } from './shrink.ts';
 import type { Tracker } from './tracker.ts';
 import type { RawEvent } from './trace-file.ts';
+import { startOf, WORLDS } from './worlds.ts';
 
 /** A counterexample the search found and shrank. */
 export interface Found {
@@ -30,6 +31,8 @@ export interface Found {
   readonly rawLength: number;
   readonly timeToFind: number;
   readonly timeToShrink: number;
+  /** The initial-state overrides it was found from (worlds.ts), when not the cell's own. */
+  readonly initial?: InitialOverrides;
 }
 
 /** A trace on which an invariant's own check threw, shrunk while it still throws. */
@@ -39,6 +42,8 @@ export interface Thrown {
   readonly message: string;
   readonly path: string;
   readonly rawLength: number;
+  /** The initial-state overrides it was found from, when not the cell's own. */
+  readonly initial?: InitialOverrides;
 }
 
 /** What a group search did. */
@@ -83,7 +88,7 @@ function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track
   const violates = (t: readonly RawEvent[]): boolean => {
     try {
       const j = judge([inv], cell, traces(t), track ? { track } : {});
-      return j.violations.has(inv.id) && (accept === undefined || accept(inv, j.run.events, true));
+      return j.violations.has(inv.id) && (accept === undefined || accept(inv, j.run.events, { quick: true, ...startOf(cell) }));
     } catch {
       return false;
     }
@@ -94,7 +99,7 @@ function minimise(inv: Invariant, cell: CellRun, raw: readonly RawEvent[], track
   const s = shrink(raw, violates, 4000, clocks, (t, i) => handlerSpan(start, cell.kernel, traces(t), i));
   const final = judge([inv], cell, traces(s.trace), track ? { track } : {});
   const failure = final.violations.get(inv.id);
-  if (failure && accept !== undefined && !accept(inv, final.run.events)) {
+  if (failure && accept !== undefined && !accept(inv, final.run.events, startOf(cell))) {
     const found = judge([inv], cell, traces(raw), track ? { track } : {});
     const first = found.violations.get(inv.id);
     return first ? { raw: [...raw], events: found.run.events, failure: first } : null;
@@ -143,11 +148,12 @@ export interface SearchOptions {
 }
 
 /**
- * A filter of violations (SearchOptions.accept): the invariant and the trace's applied events.
+ * A filter of violations (SearchOptions.accept): the invariant, the trace's applied events, and
+ * the initial-state overrides they start from (`initial`, absent for the model's own).
  * `quick`: a shrink candidate, judged by the filter's cheap part only (the shrunk trace gets the
  * whole filter, and the trace as found stands when it fails it).
  */
-export type Accept = (inv: Invariant, events: readonly Event[], quick?: boolean) => boolean;
+export type Accept = (inv: Invariant, events: readonly Event[], o?: { readonly quick?: boolean; readonly initial?: InitialOverrides }) => boolean;
 
 /** Searches `runs` traces from `seed` for violations of `invs` on one group. */
 export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: number, runs: number, o: SearchOptions = {}): GroupSearch {
@@ -156,7 +162,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   const found = new Map<string, Found>();
   const errors = new Map<string, string>();
   const hits: Array<{ inv: Invariant; index: number; raw: RawEvent[]; at: number }> = [];
-  const throwHits: Array<{ inv: Invariant; index: number; raw: RawEvent[] }> = [];
+  const throwHits: Array<{ inv: Invariant; index: number; raw: RawEvent[]; cell?: CellRun }> = [];
   let pending = invs.slice();
   let micro = 0;
   let events = 0;
@@ -166,16 +172,26 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   // Exploration keeps its own log: the guided search's draws must not depend on it (a search's
   // trace k is the same with or without the exhaustive phase, for replay --seed --path).
   const explored: DecisionLog = new Map();
-  if (depth > 0 && pending.length > 0) {
-    const x = explore({ invariants: pending, cell, ...runExploration(), depth, all: true, decisions: explored, ...(track ? { track } : {}), ...(accept ? { accept } : {}) });
+  // With the cell's own initial state explored, each start of worlds.ts (the first is the
+  // model's own); a cell with overrides of its own (a trace file's) is explored from them alone.
+  const starts = cell.initial === undefined ? WORLDS : [{ initial: cell.initial, label: '' }];
+  for (const w of starts) {
+    if (depth === 0 || pending.length === 0) break;
+    const from: CellRun = Object.keys(w.initial).length === 0 || w.initial === cell.initial ? cell : { ...cell, initial: w.initial };
+    const ex = runExploration();
+    const x = explore({
+      invariants: pending, cell: from, ...ex, ...(w.extraLevels !== undefined ? { extraLevels: w.extraLevels } : {}),
+      depth, all: true, decisions: explored, ...(track ? { track } : {}), ...(accept ? { accept } : {}),
+    });
+    const own = from === cell ? {} : { initial: w.initial };
     for (const [id, f] of x.foundAll) {
-      found.set(id, { raw: [...f.raw], events: f.events, failure: f.failure, path: `explore depth ${f.raw.length}`, rawLength: f.raw.length, timeToFind: x.ms, timeToShrink: 0 });
+      found.set(id, { raw: [...f.raw], events: f.events, failure: f.failure, path: `explore depth ${f.raw.length}${w.label}`, rawLength: f.raw.length, timeToFind: x.ms, timeToShrink: 0, ...own });
     }
     for (const [id, msg] of x.errors) {
       errors.set(id, msg);
       const inv = pending.find((v) => v.id === id);
       const raw = x.errorTraces.get(id);
-      if (inv && raw) throwHits.push({ inv, index: -1, raw: [...raw] });
+      if (inv && raw) throwHits.push({ inv, index: -1, raw: [...raw], cell: from });
     }
     pending = pending.filter((inv) => !found.has(inv.id) && !errors.has(inv.id));
   }
@@ -199,7 +215,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
       const inv = pending.find((x) => x.id === id);
       if (inv) throwHits.push({ inv, index: k, raw });
     }
-    const hit = pending.filter((inv) => j.violations.has(inv.id) && (accept === undefined || accept(inv, j.run.events)));
+    const hit = pending.filter((inv) => j.violations.has(inv.id) && (accept === undefined || accept(inv, j.run.events, startOf(cell))));
     for (const inv of hit) hits.push({ inv, index: k, raw, at: performance.now() - t0 });
     pending = pending.filter((inv) => !hit.includes(inv) && !j.errors.has(inv.id));
   }
@@ -211,8 +227,9 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   }
   const thrown = new Map<string, Thrown>();
   for (const h of throwHits) {
-    const m = minimiseThrow(h.inv, cell, h.raw, track);
-    if (m !== null) thrown.set(h.inv.id, { events: m.events, message: m.message, path: h.index < 0 ? 'explore' : String(h.index), rawLength: h.raw.length });
+    const m = minimiseThrow(h.inv, h.cell ?? cell, h.raw, track);
+    const own = h.cell?.initial && h.cell !== cell ? { initial: h.cell.initial } : {};
+    if (m !== null) thrown.set(h.inv.id, { events: m.events, message: m.message, path: h.index < 0 ? 'explore' : String(h.index), rawLength: h.raw.length, ...own });
   }
   const decisions: DecisionLog = new Map(g.decisions);
   for (const [id, d] of explored) {

@@ -104,7 +104,7 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
         // Saved at once (atomically): a run that is stopped later keeps what it found.
         const ce: Counterexample = {
           invariant: c.invariant, design: designs.get(u.group.design) as Design, vendor: u.group.vendor, paging: u.group.paging,
-          seed: u.seed, path: saved.path, events: saved.events, failure: saved.failure,
+          seed: u.seed, path: saved.path, ...(saved.initial ? { initial: saved.initial } : {}), events: saved.events, failure: saved.failure,
         };
         file = saveCounterexample(o.outDir, ce, o.renderTxt);
       } else if (c.saved) completePair(c.saved.file, o.renderTxt);

@@ -88,7 +88,8 @@ export const eventSchema = z.discriminatedUnion('type', [
 export type RawEvent = z.infer<typeof eventSchema>;
 
 const pageKind = z.enum(['code', 'data', 'demand', 'readonly', 'unmapped']);
-const initialSchema = z.strictObject({
+/** Zod schema of a trace's initial-state overrides (a trace file's `initial`, a counterexample's too). */
+export const initialSchema = z.strictObject({
   regs: z.partialRecord(z.enum([...USER_REGS, 'rip']), value).optional(),
   rflags: value.optional(),
   gsBase: value.optional(),
@@ -110,9 +111,12 @@ export const traceSchema = z.strictObject({
   initial: initialSchema.optional(),
   events: eventsSchema,
   note: textSchema.optional(),
-}).superRefine((t, ctx) => {
+}).superRefine(checkPages);
+
+/** The page ranges of a file's `initial` checked against its paging mode (a superRefine of both file schemas). */
+export function checkPages(t: { readonly paging: Paging; readonly initial?: { readonly pages?: ReadonlyArray<{ start: string; end: string }> | undefined } | undefined }, ctx: z.RefinementCtx): void {
   for (const p of pageProblems(t.initial?.pages ?? [], symbols(t.paging))) ctx.addIssue({ code: 'custom', path: ['initial', 'pages', ...p.path], message: p.message, input: p.got });
-});
+}
 
 /** A parsed trace file. */
 export type TraceFile = z.infer<typeof traceSchema>;

@@ -6,8 +6,9 @@
  */
 import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { InitialOverrides } from '../kernel/index.ts';
 import type { Event } from '../model/index.ts';
-import { parseCounterexample } from './counterexample.ts';
+import { initialOf, parseCounterexample } from './counterexample.ts';
 import { replayCorpus } from './corpus-replay.ts';
 import { coverDecisions, emptyCoverage, type Coverage } from './coverage.ts';
 import { evaluate, type CellRun, type Violation } from './evaluate.ts';
@@ -27,12 +28,12 @@ export interface CellOutcome {
   /** Where the violation came from: a saved file that still reproduces, or the random search. */
   readonly source: 'saved' | 'search' | null;
   /** For a violation found by search: the minimal trace, its failure, and the fast-check path. */
-  readonly found?: { readonly events: readonly Event[]; readonly failure: Violation; readonly path: string; readonly rawLength: number };
+  readonly found?: { readonly events: readonly Event[]; readonly failure: Violation; readonly path: string; readonly rawLength: number; readonly initial?: InitialOverrides };
   /** For a saved counterexample that reproduced: its file and length. */
   readonly saved?: { readonly file: string; readonly length: number };
   readonly error?: string;
   /** For a check that threw during the search: the shrunk trace it throws on (saved like a counterexample). */
-  readonly thrown?: { readonly events: readonly Event[]; readonly failure: Violation & { readonly threw: true }; readonly path: string };
+  readonly thrown?: { readonly events: readonly Event[]; readonly failure: Violation & { readonly threw: true }; readonly path: string; readonly initial?: InitialOverrides };
   /** Milliseconds to the first violation and to shrink it (search only). */
   readonly timeToFind?: number;
   readonly timeToShrink?: number;
@@ -76,7 +77,8 @@ function replaySaved(outDir: string, u: Unit, inv: Invariant, cell: CellRun, war
       warnings.push(inputErrors.setAside(e.message, `${file}.bad`));
       continue;
     }
-    if (evaluate(inv, cell, toTraceEvents(ce.events, file)).violation) {
+    const initial = initialOf(ce, file);
+    if (evaluate(inv, initial ? { ...cell, initial } : cell, toTraceEvents(ce.events, file)).violation) {
       return { invariant: inv.id, verdict: 'violated', source: 'saved', saved: { file, length: ce.events.length } };
     }
   }
@@ -105,12 +107,12 @@ export function runUnit(u: Unit, invariants: readonly Invariant[], cell: CellRun
     const error = r.errors.get(inv.id);
     const f = r.found.get(inv.id);
     const t = r.thrown.get(inv.id);
-    const thrown = t ? { thrown: { events: t.events, failure: { step: t.events.length, message: t.message, threw: true as const }, path: t.path } } : {};
+    const thrown = t ? { thrown: { events: t.events, failure: { step: t.events.length, message: t.message, threw: true as const }, path: t.path, ...(t.initial ? { initial: t.initial } : {}) } } : {};
     if (error !== undefined) cells.set(inv.id, { invariant: inv.id, verdict: 'error', source: null, error, ...thrown });
     else if (f) {
       cells.set(inv.id, {
         invariant: inv.id, verdict: 'violated', source: 'search',
-        found: { events: f.events, failure: f.failure, path: f.path, rawLength: f.rawLength }, timeToFind: f.timeToFind, timeToShrink: f.timeToShrink,
+        found: { events: f.events, failure: f.failure, path: f.path, rawLength: f.rawLength, ...(f.initial ? { initial: f.initial } : {}) }, timeToFind: f.timeToFind, timeToShrink: f.timeToShrink,
       });
     } else cells.set(inv.id, { invariant: inv.id, verdict: 'holds', source: null });
   }

@@ -33,7 +33,7 @@ export interface MutateCliOptions {
 
 const line = (r: MutantResult): string => {
   const at = `${r.vendor}-${r.paging}`;
-  if (r.status === 'killed' && r.killer) return `  killed      ${r.change} (${at}) by ${r.killer.invariant}${r.killer.baseFails ? ' (which the base fails elsewhere)' : ''}, ${r.killer.events.length} event${r.killer.events.length === 1 ? '' : 's'}`;
+  if (r.status === 'killed' && r.killer) return `  killed      ${r.change} (${at}) by ${r.killer.invariant}${r.killer.baseFails ? ' (which the base fails elsewhere)' : ''}, ${r.killer.events.length} event${r.killer.events.length === 1 ? '' : 's'}${r.killer.initial?.task2Is64 ? ' with task 2 64-bit' : ''}`;
   if (r.status === 'survived') return `  SURVIVED    ${r.change} (${at}): user mode sees a difference no invariant judges, e.g. ${JSON.stringify(r.differs)}`;
   if (r.status === 'timing') return `  SURVIVED    ${r.change} (${at}): user mode sees a difference only on traces with hardware events, and moving them does not make it go away (a flaw an interrupt reveals, or a difference an interrupt only brings to light), e.g. ${JSON.stringify(r.differs)}`;
   if (r.status === 'shifted') return `  shifted?    ${r.change} (${at}): user mode sees a difference only in where an interrupt lands (moved a few boundaries, each trace gives what the other design gave), e.g. ${JSON.stringify(r.differs)}`;

@@ -11,7 +11,7 @@ import { briefMessage } from './brief.ts';
 
 /** Renders a counterexample. */
 export function counterexampleText(file: string, c: Counterexample): string {
-  const run = runEvents(c.design, c.vendor, c.paging, c.events);
+  const run = runEvents(c.design, c.vendor, c.paging, c.events, c.initial ?? {});
   const f = c.failure;
   const what = f.threw ? 'threw while judging a trace' : 'violated';
   const at = f.threw ? '' : ` (at step ${f.step}${f.where !== undefined ? `, ${f.where}` : ''})`;

@@ -84,6 +84,16 @@ export function microByEvent(run: TraceRun): Map<number, Array<{ index: number; 
   return by;
 }
 
+/**
+ * What the run's start changes from the model's initial state, for the header: task 2's ABI (a
+ * start of `run`'s exploration, check/worlds.ts), and the names of any other overrides.
+ */
+function startText(run: TraceRun): string {
+  const o = run.initial;
+  const set = Object.entries(o).filter(([k, v]) => k !== 'task2Is64' && v !== undefined && !(typeof v === 'object' && Object.keys(v as object).length === 0));
+  return `${o.task2Is64 ? '; task 2 a 64-bit process' : ''}${set.length > 0 ? `; initial ${set.map(([k]) => k).join(', ')} set by the trace` : ''}`;
+}
+
 /** Builds the structured report; micro-steps are included when the run recorded them and `verbose`. */
 export function replayReport(run: TraceRun, violations: readonly ReportedViolation[] = [], o: { verbose?: boolean } = {}): ReplayReport {
   const states = run.result.states;
@@ -126,7 +136,7 @@ export function replayText(run: TraceRun, violations: readonly ReportedViolation
   const K = run.kernel;
   const r = replayReport(run);
   const shown = violations.filter((v) => !v.sanity);
-  const out: string[] = [`design ${r.design}, ${r.vendor}, ${r.paging}-level paging`];
+  const out: string[] = [`design ${r.design}, ${r.vendor}, ${r.paging}-level paging${startText(run)}`];
   const micro = microByEvent(run);
   const states = run.result.states;
   for (const s of r.steps) {

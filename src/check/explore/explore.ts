@@ -13,6 +13,7 @@ import { judge, type CellRun, type Continuation, type Judgement, type JudgeOptio
 import type { Invariant } from '../invariant.ts';
 import { toTraceEvent } from '../operands.ts';
 import type { Accept, Track } from '../search.ts';
+import { startOf } from '../worlds.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newStop } from '../gen/enabled.ts';
 import { traceKey } from './fingerprint.ts';
@@ -143,13 +144,14 @@ export function explore(o: ExploreOptions): ExploreResult {
   /** Judges one trace: records what threw and what it violates (dropping those invariants from `invs`). */
   // `refused`: a violation `accept` did not count; its continuation is not valid for that invariant.
   const accept = o.accept;
+  const start = startOf(o.cell);
   const judgeOne = (raw: RawEvent[], from: Continuation | null, continuable: boolean): { j: Judgement; hits: Invariant[]; refused: boolean } => {
     const j = judgeOn(invs, o.cell, raw, from, { ...opts, continuable });
     traces++;
     for (const [id, msg] of j.errors) { errors.set(id, msg); errorTraces.set(id, raw); }
     if (j.errors.size > 0) invs = invs.filter((inv) => !j.errors.has(inv.id));
     const violated = invs.filter((inv) => j.violations.has(inv.id));
-    const hits = accept === undefined ? violated : violated.filter((inv) => accept(inv, j.run.events));
+    const hits = accept === undefined ? violated : violated.filter((inv) => accept(inv, j.run.events, start));
     for (const hit of hits) foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });
     // Later fingerprints hold fewer memos, so they never match earlier ones: pruning stays sound.
     if (hits.length > 0) invs = invs.filter((inv) => !hits.includes(inv));

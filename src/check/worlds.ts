@@ -1,0 +1,35 @@
+/**
+ * The machines `run`'s exploration starts from. The first is the model's own initial state: task
+ * 1 a 64-bit process, task 2 a 32-bit one. In it only task 1 ever takes the 64-bit SYSCALL path,
+ * so per-CPU state of that path (the scratch slot of the user RSP, reference B22) cannot pass
+ * from one task to another within the depth the exploration reaches: task 2 must first be
+ * brought into 64-bit code. The second start makes task 2 a 64-bit process too, the common case
+ * on a real machine (DESIGN.md 2.3: one task's state leaking into another's must be reachable).
+ */
+import type { InitialOverrides } from '../kernel/index.ts';
+import type { CellRun } from './evaluate.ts';
+
+/** One start: its initial-state overrides, and how many levels past the depth it is followed. */
+export interface World {
+  /** Overrides of the initial state (none: the model's own). */
+  readonly initial: InitialOverrides;
+  /** Levels past the depth (explore.ts extraLevels); undefined: run's own. */
+  readonly extraLevels?: number;
+  /** What a report says of the start, after "explore depth N". */
+  readonly label: string;
+}
+
+/**
+ * The second start is followed one level past the depth only (a system call of the other task
+ * after an interrupt preempted a kernel path, then the switch back): about 3,100 traces per group
+ * against the first start's 7,050 (docs/search.md section 4).
+ */
+export const WORLDS: readonly World[] = [
+  { initial: {}, label: '' },
+  { initial: { task2Is64: true }, extraLevels: 1, label: ', task 2 64-bit' },
+];
+
+/** A cell's initial overrides as an option object (empty when it has none): search.ts Accept's `initial`. */
+export function startOf(cell: CellRun): { initial?: InitialOverrides } {
+  return cell.initial ? { initial: cell.initial } : {};
+}
