@@ -174,7 +174,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   const explored: DecisionLog = new Map();
   // With the cell's own initial state explored, each start of worlds.ts (the first is the
   // model's own); a cell with overrides of its own (a trace file's) is explored from them alone.
-  const starts = cell.initial === undefined ? WORLDS : [{ initial: cell.initial, label: '' }];
+  const starts = cell.initial === undefined ? WORLDS : [{ id: 'own', initial: cell.initial, label: '' }];
   for (const w of starts) {
     if (depth === 0 || pending.length === 0) break;
     const from: CellRun = Object.keys(w.initial).length === 0 || w.initial === cell.initial ? cell : { ...cell, initial: w.initial };

@@ -11,6 +11,8 @@ import type { CellRun } from './evaluate.ts';
 
 /** One start: its initial-state overrides, and how many levels past the depth it is followed. */
 export interface World {
+  /** Its name on the command line (`explore --start`). */
+  readonly id: string;
   /** Overrides of the initial state (none: the model's own). */
   readonly initial: InitialOverrides;
   /** Levels past the depth (explore.ts extraLevels); undefined: run's own. */
@@ -25,8 +27,8 @@ export interface World {
  * against the first start's 7,050 (docs/search.md section 4).
  */
 export const WORLDS: readonly World[] = [
-  { initial: {}, label: '' },
-  { initial: { task2Is64: true }, extraLevels: 1, label: ', task 2 64-bit' },
+  { id: 'model', initial: {}, label: '' },
+  { id: 'task2-64', initial: { task2Is64: true }, extraLevels: 1, label: ', task 2 64-bit' },
 ];
 
 /** A cell's initial overrides as an option object (empty when it has none): search.ts Accept's `initial`. */

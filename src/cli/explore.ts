@@ -19,6 +19,7 @@ import { readText } from '../check/read-file.ts';
 import { kernelOf } from '../check/session.ts';
 import { eventsSchema, type RawEvent } from '../check/trace-file.ts';
 import { parseJsonFile, validate } from '../check/validate.ts';
+import { WORLDS, type World } from '../check/worlds.ts';
 import { counterexampleText } from '../report/counterexample-text.ts';
 import type { CliCommand } from './command.ts';
 import { designNamed, exitHelp, intFlag, loadInvariants, selectInvariants } from './common.ts';
@@ -34,6 +35,7 @@ export interface ExploreCliOptions {
   readonly depth?: string;
   readonly window?: string;
   readonly alphabet?: string;
+  readonly start: string;
   readonly shard?: string;
   readonly maxStates?: string;
   readonly workers?: string;
@@ -86,11 +88,14 @@ export async function exploreCommand(o: ExploreCliOptions): Promise<number> {
   const invariants = (o.property ? selectInvariants(all, o.property) : all.filter((d) => d.invariant.sanity !== true)).map((d) => d.invariant);
   const paging = Number(o.paging) as 4 | 5;
   const workers = intFlag('workers', o.workers, Math.max(1, Math.min(availableParallelism(), 8)), 1, 64);
-  const cell = { kernel: kernelOf(design), vendor: o.vendor, paging };
+  // Commander checks the choice: the start is one of worlds.ts's.
+  const world = WORLDS.find((w) => w.id === o.start) as World;
+  const start = Object.keys(world.initial).length > 0 ? { initial: world.initial } : {};
+  const cell = { kernel: kernelOf(design), vendor: o.vendor, paging, ...start };
   // Up to depth 2 a level is too short to share out: one lane, in this thread.
   const lanes: Lane[] = workers === 1 || depth <= 2
     ? [localLane(invariants, cell, alphabet)]
-    : await threadLanes(workers, { design: design.name, vendor: o.vendor, paging, invariants: invariants.map((i) => i.id), alphabet });
+    : await threadLanes(workers, { design: design.name, vendor: o.vendor, paging, ...start, invariants: invariants.map((i) => i.id), alphabet });
   let r: ExploreResult;
   try {
     r = await exploreParallel({ invariants, alphabet, depth, lanes, maxStates, ...(shard.count > 1 ? { shard } : {}), onProgress: reporter(o.json === true) });
@@ -100,13 +105,13 @@ export async function exploreCommand(o: ExploreCliOptions): Promise<number> {
   let file: string | null = null;
   if (r.found) {
     file = saveCounterexample(o.out, {
-      invariant: r.found.invariant, design, vendor: o.vendor, paging, seed: 0, path: `explore depth ${r.found.raw.length}`,
+      invariant: r.found.invariant, design, vendor: o.vendor, paging, seed: 0, path: `explore depth ${r.found.raw.length}${world.label}`, ...start,
       events: r.found.events, failure: r.found.failure,
     }, counterexampleText);
   }
   if (o.json) {
     process.stdout.write(stringify({
-      format: 'entrycheck/explore@1', design: design.name, vendor: o.vendor, paging, depth, alphabet: alphabet.length, shard,
+      format: 'entrycheck/explore@1', design: design.name, vendor: o.vendor, paging, start: world.id, depth, alphabet: alphabet.length, shard,
       complete: r.depthDone === depth, depthDone: r.depthDone, states: r.states, traces: r.traces, ms: Math.round(r.ms),
       found: r.found ? { invariant: r.found.invariant, length: r.found.raw.length, message: r.found.failure.message, file } : null,
       errors: Object.fromEntries(r.errors),
@@ -127,6 +132,7 @@ export const exploreCli: CliCommand = {
       .addOption(new Option('--paging <levels>', 'paging mode').choices(['4', '5']).default('4'))
       .option('--depth <k>', `longest trace (default: ${DEFAULT_DEPTH})`)
       .option('--window <n>', `the default alphabet's IRQ and NMI at each of the first n boundaries of the next event (default: ${DEFAULT_WINDOW})`)
+      .addOption(new Option('--start <start>', 'the machine the traces start from: the model\'s own (task 2 a 32-bit process) or task 2 a 64-bit process').choices(WORLDS.map((w) => w.id)).default('model'))
       .option('--alphabet <file>', 'a JSON list of events (trace-file form) to use instead of the default alphabet')
       .option('--shard <i/n>', 'explore shard i of n: the traces whose first event is alphabet entry i, i+n, ... (default: 1/1)')
       .option('--max-states <n>', 'stop after this many distinct states (default: 5000000)')

@@ -22,6 +22,17 @@ describe('entrycheck explore', () => {
     expect(cli('replay', j.found.file).status).toBe(1);
   });
 
+  it('--start task2-64 explores from task 2 a 64-bit process, and the saved file says so', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ec-explore-'));
+    const r = cli('explore', '--design', 'opportunistic-sysret-2015', '--depth', '1', '--start', 'task2-64', '--out', out, '--json');
+    expect(r.status).toBe(1);
+    const j = JSON.parse(r.stdout) as { start: string; found: { file: string } };
+    expect(j.start).toBe('task2-64');
+    expect(JSON.parse(readFileSync(j.found.file, 'utf8'))).toMatchObject({ path: 'explore depth 1, task 2 64-bit', initial: { task2Is64: true } });
+    expect(readFileSync(j.found.file.replace(/\.json$/, '.txt'), 'utf8')).toContain('4-level paging; task 2 a 64-bit process\n');
+    expect(cli('replay', j.found.file).status).toBe(1);
+  });
+
   it('claims no violation up to the depth on linux-6.7, with the state count (exit 0)', () => {
     const r = cli('explore', '--design', 'linux-6.7', '--depth', '1', '--out', mkdtempSync(join(tmpdir(), 'ec-explore-')));
     expect(r.status).toBe(0);
@@ -50,7 +61,7 @@ describe('entrycheck explore', () => {
   it('rejects a bad depth, an unknown design and a malformed alphabet in one line, exit 2', () => {
     const bad = join(mkdtempSync(join(tmpdir(), 'ec-alpha-')), 'a.json');
     spawnSync('sh', ['-c', `printf '[{"type": "user.nope"}]' > ${bad}`]);
-    for (const args of [['--design', 'linux-6.7', '--depth', '0'], ['--design', 'linux-9'], ['--design', 'linux-6.7', '--alphabet', bad], ['--design', 'linux-6.7', '--workers', '0']]) {
+    for (const args of [['--design', 'linux-6.7', '--depth', '0'], ['--design', 'linux-9'], ['--design', 'linux-6.7', '--alphabet', bad], ['--design', 'linux-6.7', '--workers', '0'], ['--design', 'linux-6.7', '--start', 'task3-64']]) {
       const r = cli('explore', ...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Paging, Vendor } from '../../isa/index.ts';
+import type { InitialOverrides } from '../../kernel/index.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { workerScript } from '../worker-url.ts';
 import type { Lane } from './parallel.ts';
@@ -14,6 +15,8 @@ export interface LaneInit {
   readonly design: string;
   readonly vendor: Vendor;
   readonly paging: Paging;
+  /** Overrides of the initial state (check/worlds.ts); none: the model's own. */
+  readonly initial?: InitialOverrides;
   readonly invariants: readonly string[];
   readonly alphabet: readonly RawEvent[];
   /** Where the invariants are (default: the repository's properties/). */

@@ -15,7 +15,7 @@ export async function startExploreWorker(): Promise<void> {
   const post = (a: LaneAnswer): void => parentPort?.postMessage(a);
   await loadDesigns(undefined, { tolerant: true });
   const invariants = (await discoverInvariants(init.propertiesDir, { tolerant: true })).map((d) => d.invariant);
-  const cell = { kernel: kernelOf(designByName(init.design)), vendor: init.vendor, paging: init.paging };
+  const cell = { kernel: kernelOf(designByName(init.design)), vendor: init.vendor, paging: init.paging, ...(init.initial ? { initial: init.initial } : {}) };
   const x = new Expander(invariants, cell, init.alphabet, (n) => post({ kind: 'judged', n }));
   parentPort?.on('message', (req: LaneRequest) => {
     try {
