@@ -88,7 +88,7 @@ export function microByEvent(run: TraceRun): Map<number, Array<{ index: number; 
  * What the run's start changes from the model's initial state, for the header: task 2's ABI (a
  * start of `run`'s exploration, check/worlds.ts), and the names of any other overrides.
  */
-function startText(run: TraceRun): string {
+export function startText(run: TraceRun): string {
   const o = run.initial;
   const set = Object.entries(o).filter(([k, v]) => k !== 'task2Is64' && v !== undefined && !(typeof v === 'object' && Object.keys(v as object).length === 0));
   return `${o.task2Is64 ? '; task 2 a 64-bit process' : ''}${set.length > 0 ? `; initial ${set.map(([k]) => k).join(', ')} set by the trace` : ''}`;

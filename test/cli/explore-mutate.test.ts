@@ -31,6 +31,7 @@ describe('entrycheck explore', () => {
     expect(JSON.parse(readFileSync(j.found.file, 'utf8'))).toMatchObject({ path: 'explore depth 1, task 2 64-bit', initial: { task2Is64: true } });
     expect(readFileSync(j.found.file.replace(/\.json$/, '.txt'), 'utf8')).toContain('4-level paging; task 2 a 64-bit process\n');
     expect(cli('replay', j.found.file).status).toBe(1);
+    expect(cli('view', j.found.file, '-o', '-').stdout).toContain('4-level paging; task 2 a 64-bit process</p>');
   });
 
   it('claims no violation up to the depth on linux-6.7, with the state count (exit 0)', () => {

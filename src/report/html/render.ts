@@ -71,7 +71,7 @@ export function traceSection(t: number, v: TraceView): string {
   const real = v.findings.filter((f) => !f.sanity);
   const sanity = v.findings.filter((f) => f.sanity);
   const parts: string[] = [];
-  parts.push(`<header><h2>${esc(v.title)}</h2><p class="meta">design ${esc(v.design)}, ${esc(v.vendor)}, ${v.paging}-level paging</p>`
+  parts.push(`<header><h2>${esc(v.title)}</h2><p class="meta">design ${esc(v.design)}, ${esc(v.vendor)}, ${v.paging}-level paging${esc(v.start)}</p>`
     + `<p class="summary ${v.status === 1 ? 'bad' : 'good'}">${esc(v.summary)}</p></header>`);
   parts.push('<div class="findings">');
   if (real.length) parts.push(`<h3>Violations</h3>${real.map((f) => findingHtml(t, f)).join('')}`);

@@ -10,7 +10,7 @@ import { isInternal, PT_FIELDS, type MachineState, type Observation } from '../.
 import { briefMessage } from '../brief.ts';
 import { eventText, observationText } from '../event-text.ts';
 import { changed, contextName, fields, tifNames } from '../fields.ts';
-import { DRAIN_TEXT } from '../replay-report.ts';
+import { DRAIN_TEXT, startText } from '../replay-report.ts';
 import { display } from '../snapshot.ts';
 import { forkRows, type SideRow } from './fork-rows.ts';
 
@@ -74,6 +74,8 @@ export interface TraceView {
   readonly design: string;
   readonly vendor: string;
   readonly paging: number;
+  /** What the start changes from the model's initial state ("; task 2 a 64-bit process"), or empty. */
+  readonly start: string;
   readonly summary: string;
   readonly status: number;
   readonly rows: readonly Row[];
@@ -148,7 +150,7 @@ export function traceView(title: string, r: Review, summary: string): TraceView 
     fork: f.fork ? { via: f.fork.via, rows: forkRows(f.fork.actual, f.fork.alternative) } : null,
   }));
   return {
-    title, design: run.design.name, vendor: run.vendor, paging: run.paging, summary, status: r.status, rows, states: views, findings,
+    title, design: run.design.name, vendor: run.vendor, paging: run.paging, start: startText(run), summary, status: r.status, rows, states: views, findings,
     errors: r.errors.map((e) => e.message), holds: r.holds.filter((h) => !h.sanity).map((h) => h.invariant),
   };
 }
