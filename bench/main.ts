@@ -6,7 +6,7 @@
  * - start-up: a worker thread ready to run units;
  * - search: per corpus bug and per expected violation, median over 5 seeds of the time to find
  *   and to shrink (not found counts as not found) and the minimal length;
- * - the suite: `npm run check` at the default budget and at --runs 600, wall and CPU time.
+ * - the suite: `npm run check` at the default budget and at --runs 3000, wall and CPU time.
  * CPU times are process.cpuUsage medians over at least 5 repeats after a warm-up pass.
  * Flags: --quick (2 seeds, smaller budgets), --no-check (skip the suite), --json.
  */
@@ -95,14 +95,14 @@ function suite(extra: string[]): { wallMs: number; cpuMs: number; ok: boolean } 
   return { wallMs, cpuMs: cpu, ok };
 }
 const skipCheck = process.argv.includes('--no-check');
-if (!skipCheck) log('npm run check (default budget, then --runs 600)');
+if (!skipCheck) log('npm run check (default budget, then --runs 3000)');
 const check = skipCheck ? null : suite([]);
-const check600 = skipCheck || quick ? null : suite(['--runs', '600']);
+const check3000 = skipCheck || quick ? null : suite(['--runs', '3000']);
 
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version };
 const figures = {
   machine, model: { ...model, bytesPerStep }, startupMs: { runtime: startup, tsx: startupTsx }, find: rows,
-  check: check ?? null, check600: check600 ?? null,
+  check: check ?? null, check3000: check3000 ?? null,
 };
 if (json) {
   process.stdout.write(`${JSON.stringify(figures, (_k, v) => (v === Infinity ? null : v), 2)}\n`);
@@ -117,7 +117,7 @@ if (json) {
   row(`worker start-up (precompiled runtime)`, `${fmtMs(median(startup))}`, `wall, median of 3; through tsx: ${fmtMs(median(startupTsx))}`);
   for (const r of rows) row(r.label, `find ${fmtMs(r.find)}, shrink ${fmtMs(r.shrink)}`, `length ${Number.isFinite(r.length) ? r.length : '-'}; found ${r.found}/${r.seeds}`);
   if (check) row(`npm run check (${machine.cores} cores)`, `${fmtMs(check.wallMs)} wall`, `${fmtMs(check.cpuMs)} CPU; ${check.ok ? 'all cells match' : 'MISMATCH'}`);
-  if (check600) row(`npm run check -- --runs 600`, `${fmtMs(check600.wallMs)} wall`, `${fmtMs(check600.cpuMs)} CPU; ${check600.ok ? 'all cells match' : 'MISMATCH'}`);
+  if (check3000) row(`npm run check -- --runs 3000`, `${fmtMs(check3000.wallMs)} wall`, `${fmtMs(check3000.cpuMs)} CPU; ${check3000.ok ? 'all cells match' : 'MISMATCH'}`);
   const widths = [0, 1, 2].map((i) => Math.max(...t.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   process.stdout.write(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n`);

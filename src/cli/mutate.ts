@@ -13,7 +13,13 @@ import { stringify } from '../check/json.ts';
 import { mutate, mutationScore, type MutantResult } from '../check/mutate.ts';
 import type { CliCommand } from './command.ts';
 import { designNamed, exitHelp, intFlag, loadInvariants, selectInvariants } from './common.ts';
-import { DEFAULT_RUNS, DEFAULT_SEED } from './run.ts';
+import { DEFAULT_SEED } from './run.ts';
+
+/**
+ * Guided traces per mutant and cell by default: fewer than run's 1,000, since mutate searches
+ * every mutant (60 of linux-6.7) and a suspected-equivalent one spends the whole budget.
+ */
+export const MUTATE_RUNS = 300;
 import { parseSeed } from './seed.ts';
 
 /** Options of the mutate command (as commander parses them). */
@@ -44,7 +50,7 @@ const line = (r: MutantResult): string => {
 /** Runs mutation testing of one design. */
 export async function mutateCommand(o: MutateCliOptions): Promise<number> {
   const base = designNamed(o.design);
-  const runs = intFlag('runs', o.runs, DEFAULT_RUNS, 1, 10_000_000);
+  const runs = intFlag('runs', o.runs, MUTATE_RUNS, 1, 10_000_000);
   const exploreDepth = intFlag('explore-depth', o.exploreDepth, DEFAULT_EXPLORE_DEPTH, 0, 6);
   const seed = parseSeed(o.seed, DEFAULT_SEED);
   const all = await loadInvariants();
@@ -81,7 +87,7 @@ export const mutateCli: CliCommand = {
       .option('--property <id...>', 'invariants that may kill a mutant (default: all but the sanity claims)')
       .addOption(new Option('--vendor <vendor>', 'CPU vendor').choices(['intel', 'amd', 'both']).default('intel'))
       .addOption(new Option('--paging <levels>', 'paging mode').choices(['4', '5', 'both']).default('4'))
-      .option('--runs <n>', `guided traces per mutant and cell (default: ${DEFAULT_RUNS})`)
+      .option('--runs <n>', `guided traces per mutant and cell (default: ${MUTATE_RUNS})`)
       .option('--explore-depth <k>', `exhaustive phase per mutant and cell (default: ${DEFAULT_EXPLORE_DEPTH})`)
       .option('--seed <n>', `seed (default: ${DEFAULT_SEED})`)
       .option('--only <text...>', 'only the mutants whose name contains one of these')
