@@ -54,7 +54,7 @@ export interface RunOptions {
 /**
  * Default guided traces per cell (per design, vendor and paging mode) and the fixed default seed.
  * 1,000 rather than 300: six more expected violations re-found from an empty --out by the search
- * alone, for about 10% more CPU (docs/search.md, "Measured").
+ * alone, for about 20% more CPU (docs/search.md, "Measured").
  */
 export const DEFAULT_RUNS = 1000;
 export const DEFAULT_SEED = 20261121;
