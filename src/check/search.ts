@@ -180,7 +180,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
     const from: CellRun = Object.keys(w.initial).length === 0 || w.initial === cell.initial ? cell : { ...cell, initial: w.initial };
     const ex = runExploration();
     const x = explore({
-      invariants: pending, cell: from, ...ex, ...(w.extraLevels !== undefined ? { extraLevels: w.extraLevels } : {}),
+      invariants: pending, cell: from, ...ex, ...(w.extraLevels !== undefined ? { extraLevels: w.extraLevels } : {}), ...(w.loops !== undefined ? { loops: w.loops } : {}),
       depth, all: true, decisions: explored, ...(track ? { track } : {}), ...(accept ? { accept } : {}),
     });
     const own = from === cell ? {} : { initial: w.initial };

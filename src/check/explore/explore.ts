@@ -44,6 +44,12 @@ export interface ExploreOptions {
   readonly extendNewlyEnabled?: boolean;
   /** Levels past `depth` (default 1): the first extends what the last event enabled, the second what the initial state lacks, later ones only the windows the last event opened (a switched-out task, a new stop). */
   readonly extraLevels?: number;
+  /**
+   * After the levels: each trace up to `depth` whose last event ended in a signal handler is
+   * judged with its events once and twice more (the user program looping through the handler:
+   * a trap that comes back each round shows only in the second). Beyond the claim.
+   */
+  readonly loops?: boolean;
   readonly onProgress?: (p: ExploreProgress) => void;
 }
 
@@ -157,6 +163,8 @@ export function explore(o: ExploreOptions): ExploreResult {
     if (hits.length > 0) invs = invs.filter((inv) => !hits.includes(inv));
     return { j, hits, refused: violated.length > hits.length };
   };
+  // With `loops`: the traces whose last event delivered a signal, with their continuations.
+  const loops: Array<{ raw: RawEvent[]; cont: Continuation | null }> = [];
   for (let d = 1; d <= o.depth; d++) {
     const next: typeof level = [];
     // Only a trace that may be extended needs a continuation.
@@ -170,6 +178,7 @@ export function explore(o: ExploreOptions): ExploreResult {
         if (hits.length > 0 && !o.all) return result(foundAll.get((hits[0] as Invariant).id) ?? null, d - 1);
         if (hits.length > 0 && invs.length === 0) return result([...foundAll.values()][0] ?? null, d - 1);
         if (hits.length > 0 || refused) continue;
+        if (o.loops && signalled(j)) loops.push({ raw, cont: j.next });
         // At the last depth of an extending exploration only a trace that enabled new actions goes
         // on: the others need no fingerprint (the state count is not reported there).
         const mask = o.extendNewlyEnabled ? maskOf(j) : -1;
@@ -221,5 +230,30 @@ export function explore(o: ExploreOptions): ExploreResult {
     }
     frontier = next;
   }
+  // The loops: two more rounds of each signalled trace's events, the second from the first's
+  // continuation. A round that meets a state seen before is not taken further.
+  for (const { raw: body, cont } of loops) {
+    let from = cont;
+    let raw = body;
+    for (let round = 1; round <= 2 && from !== null; round++) {
+      raw = [...raw, ...body];
+      const { j, hits, refused } = judgeOne(raw, from, round === 1);
+      if (invs.length === 0 || (foundAll.size > 0 && !o.all)) return result([...foundAll.values()][0] ?? null, o.depth);
+      if (hits.length > 0 || refused || round === 2) break;
+      const fp = traceFingerprint(j, raw.length);
+      if (seen.has(fp)) break;
+      seen.add(fp);
+      from = j.next;
+    }
+  }
   return result([...foundAll.values()][0] ?? null, o.depth);
+}
+
+/** Whether the last event of a judged trace (with the drain after it) delivered a signal to user mode. */
+function signalled(j: Judgement): boolean {
+  const r = j.run;
+  for (let i = r.obsStart[r.events.length - 1] ?? r.observations.length; i < r.observations.length; i++) {
+    if ((r.observations[i] as { o: { kind: string } }).o.kind === 'signal') return true;
+  }
+  return false;
 }
