@@ -76,7 +76,7 @@ export function toFileObject(c: Counterexample): unknown {
     design: { name: c.design.name, source: c.design.source, reconstructed: c.design.reconstructed, knobs: c.design.knobs },
     // Only the fields the file format has (a Violation can carry more, which the strict schema
     // would reject on reading the file back); `where` only as text, `threw` only when true.
-    vendor: c.vendor, paging: c.paging, seed: c.seed, path: c.path, ...initialField(c), events: c.events,
+    vendor: c.vendor, paging: c.paging, seed: c.seed, path: c.path, ...initialField(c.initial), events: c.events,
     failure: {
       step: c.failure.step, message: c.failure.message,
       ...(typeof c.failure.where === 'string' ? { where: c.failure.where } : {}), ...(c.failure.threw === true ? { threw: true } : {}),
@@ -85,16 +85,19 @@ export function toFileObject(c: Counterexample): unknown {
   };
 }
 
-/** `initial` as the file holds it (bigints become hex when written): absent when nothing is overridden. */
-function initialField(c: Counterexample): { initial?: InitialOverrides } {
-  const set = Object.entries(c.initial ?? {}).filter(([, v]) => v !== undefined && !(typeof v === 'object' && Object.keys(v as object).length === 0));
+/**
+ * Initial-state overrides as a file or JSON output holds them (bigints become hex when written):
+ * only the fields that override something, and no `initial` at all when none does.
+ */
+export function initialField(o: InitialOverrides | undefined): { initial?: InitialOverrides } {
+  const set = Object.entries(o ?? {}).filter(([, v]) => v !== undefined && !(typeof v === 'object' && Object.keys(v as object).length === 0));
   return set.length > 0 ? { initial: Object.fromEntries(set) as InitialOverrides } : {};
 }
 
 /** Short content hash of what identifies the trace (not where it was found). */
 export function traceHash(c: Counterexample): string {
   // The overrides only when there are some: the hashes of files without them stay as they were.
-  const key = stringify({ i: c.invariant, d: c.design.name, k: c.design.knobs, v: c.vendor, p: c.paging, ...initialField(c), e: c.events }, 0);
+  const key = stringify({ i: c.invariant, d: c.design.name, k: c.design.knobs, v: c.vendor, p: c.paging, ...initialField(c.initial), e: c.events }, 0);
   return createHash('sha256').update(key).digest('hex').slice(0, 10);
 }
 

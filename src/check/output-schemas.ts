@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { knobsSchema } from '../kernel/index.ts';
-import { eventSchema } from './trace-file.ts';
+import { eventSchema, initialSchema } from './trace-file.ts';
 
 /** A bigint as `stringify` writes it. */
 const hex = z.string().regex(/^0x[0-9a-f]+$/, 'expected a hex string');
@@ -94,6 +94,8 @@ const replayReportSchema = z.strictObject({
   /** The file, or "seed S path P" for replay --seed --path. */
   file: z.string(),
   design: z.string(), vendor, paging,
+  /** What the trace's start overrides in the model's initial state (a trace file's or counterexample's `initial`); absent when nothing. */
+  initial: initialSchema.optional(),
   steps: z.array(z.strictObject({
     index: int,
     /** The event as it ran (symbols resolved, values hex); null for the final drain. */

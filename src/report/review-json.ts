@@ -4,6 +4,7 @@
  * (reachability claims marked `sanity`), the checks that threw, the recorded failure of a
  * counterexample and whether it reproduced, counts, and the exit status this file gives.
  */
+import { initialField } from '../check/counterexample.ts';
 import type { Review } from '../check/review.ts';
 import { briefMessage } from './brief.ts';
 import { replayReport } from './replay-report.ts';
@@ -16,7 +17,7 @@ export function reviewJson(file: string, r: Review, verbose: boolean): unknown {
   }));
   const report = replayReport(r.run, [], { verbose });
   return {
-    file, design: report.design, vendor: report.vendor, paging: report.paging, steps: report.steps, observations: report.observations,
+    file, design: report.design, vendor: report.vendor, paging: report.paging, ...initialField(r.run.initial), steps: report.steps, observations: report.observations,
     violations,
     errors: r.errors.map((e) => ({ invariant: e.invariant, message: e.message, recorded: e.recorded })),
     holds: r.holds.map((h) => h.invariant),

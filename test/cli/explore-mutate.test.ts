@@ -31,6 +31,7 @@ describe('entrycheck explore', () => {
     expect(JSON.parse(readFileSync(j.found.file, 'utf8'))).toMatchObject({ path: 'explore depth 1, task 2 64-bit', initial: { task2Is64: true } });
     expect(readFileSync(j.found.file.replace(/\.json$/, '.txt'), 'utf8')).toContain('4-level paging; task 2 a 64-bit process\n');
     expect(cli('replay', j.found.file).status).toBe(1);
+    expect(JSON.parse(cli('replay', j.found.file, '--json').stdout)).toMatchObject({ initial: { task2Is64: true } });
     expect(cli('view', j.found.file, '-o', '-').stdout).toContain('4-level paging; task 2 a 64-bit process</p>');
   });
 
