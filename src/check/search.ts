@@ -185,7 +185,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
     });
     const own = from === cell ? {} : { initial: w.initial };
     for (const [id, f] of x.foundAll) {
-      found.set(id, { raw: [...f.raw], events: f.events, failure: f.failure, path: `explore depth ${f.raw.length}${w.label}`, rawLength: f.raw.length, timeToFind: x.ms, timeToShrink: 0, ...own });
+      found.set(id, { raw: [...f.raw], events: f.events, failure: f.failure, path: `explore depth ${f.raw.length}${w.label}`, rawLength: f.raw.length, timeToFind: performance.now() - t0, timeToShrink: 0, ...own });
     }
     for (const [id, msg] of x.errors) {
       errors.set(id, msg);
