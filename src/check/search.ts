@@ -11,15 +11,14 @@ import { coverTrace, type Coverage } from './coverage.ts';
 import { judge, type CellRun, type Violation } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
 import { DEFAULT_EXPLORE_DEPTH } from './explore-depth.ts';
-import { runExploration } from './explore/alphabet.ts';
-import { explore } from './explore/explore.ts';
+import { exploreStarts } from './explore-starts.ts';
 import { GuidedSearch } from './gen/guided.ts';
 import { toTraceEvents } from './operands.ts';
 import { handlerSpan } from './handler-span.ts';
 import { shrink } from './shrink.ts';
 import type { Tracker } from './tracker.ts';
 import type { RawEvent } from './trace-file.ts';
-import { startOf, WORLDS } from './worlds.ts';
+import { startOf } from './worlds.ts';
 
 /** A counterexample the search found and shrank. */
 export interface Found {
@@ -172,29 +171,19 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
   // Exploration keeps its own log: the guided search's draws must not depend on it (a search's
   // trace k is the same with or without the exhaustive phase, for replay --seed --path).
   const explored: DecisionLog = new Map();
-  // With the cell's own initial state explored, each start of worlds.ts (the first is the
-  // model's own); a cell with overrides of its own (a trace file's) is explored from them alone.
-  const starts = cell.initial === undefined ? WORLDS : [{ id: 'own', initial: cell.initial, label: '' }];
-  for (const w of starts) {
-    if (depth === 0 || pending.length === 0) break;
-    const from: CellRun = Object.keys(w.initial).length === 0 || w.initial === cell.initial ? cell : { ...cell, initial: w.initial };
-    const ex = runExploration();
-    const x = explore({
-      invariants: pending, cell: from, ...ex, ...(w.extraLevels !== undefined ? { extraLevels: w.extraLevels } : {}), ...(w.loops !== undefined ? { loops: w.loops } : {}),
-      depth, all: true, decisions: explored, ...(track ? { track } : {}), ...(accept ? { accept } : {}),
+  const x = exploreStarts(pending, cell, { depth, decisions: explored, ...(track ? { track } : {}), ...(accept ? { accept } : {}) });
+  for (const [id, f] of x.found) {
+    found.set(id, {
+      raw: [...f.raw], events: f.events, failure: f.failure, path: f.path, rawLength: f.raw.length, timeToFind: f.ms, timeToShrink: 0,
+      ...(f.initial ? { initial: f.initial } : {}),
     });
-    const own = from === cell ? {} : { initial: w.initial };
-    for (const [id, f] of x.foundAll) {
-      found.set(id, { raw: [...f.raw], events: f.events, failure: f.failure, path: `explore depth ${f.raw.length}${w.label}`, rawLength: f.raw.length, timeToFind: performance.now() - t0, timeToShrink: 0, ...own });
-    }
-    for (const [id, msg] of x.errors) {
-      errors.set(id, msg);
-      const inv = pending.find((v) => v.id === id);
-      const raw = x.errorTraces.get(id);
-      if (inv && raw) throwHits.push({ inv, index: -1, raw: [...raw], cell: from });
-    }
-    pending = pending.filter((inv) => !found.has(inv.id) && !errors.has(inv.id));
   }
+  for (const [id, e] of x.errors) {
+    errors.set(id, e.message);
+    const inv = pending.find((v) => v.id === id);
+    if (inv && e.raw.length > 0) throwHits.push({ inv, index: -1, raw: [...e.raw], cell: e.cell });
+  }
+  pending = pending.filter((inv) => !found.has(inv.id) && !errors.has(inv.id));
   for (let k = 0; k < runs && pending.length > 0; k++) {
     const raw = g.next();
     done++;

@@ -1,0 +1,64 @@
+/**
+ * The exhaustive phase of a group search (search.ts): run's exploration from each start of
+ * worlds.ts in turn, each over the invariants no earlier start decided. A cell with initial-state
+ * overrides of its own (a trace file's) is explored from those alone.
+ */
+import type { InitialOverrides } from '../kernel/index.ts';
+import type { DecisionLog } from '../model/index.ts';
+import type { CellRun } from './evaluate.ts';
+import { runExploration } from './explore/alphabet.ts';
+import { explore, type ExploreFound } from './explore/explore.ts';
+import type { Invariant } from './invariant.ts';
+import type { Accept, Track } from './search.ts';
+import type { RawEvent } from './trace-file.ts';
+import { WORLDS, type World } from './worlds.ts';
+
+/** A violation an exploration found, with where it started and when. */
+export interface StartFind extends ExploreFound {
+  /** "explore depth N", and the start's label when it is not the cell's own. */
+  readonly path: string;
+  /** The start's overrides, when not the cell's own. */
+  readonly initial?: InitialOverrides;
+  /** Milliseconds from the phase's start to the end of the exploration that found it. */
+  readonly ms: number;
+}
+
+/** A check that threw on an explored trace, with the trace and the cell (start) it ran on. */
+export interface StartError {
+  readonly message: string;
+  readonly raw: readonly RawEvent[];
+  readonly cell: CellRun;
+}
+
+/** What to explore with besides the invariants and the cell. */
+export interface StartsOptions {
+  readonly depth: number;
+  /** Every start's decision vectors go here. */
+  readonly decisions: DecisionLog;
+  readonly track?: Track;
+  readonly accept?: Accept;
+}
+
+/** Explores `cell` from each start; returns the first violation of each invariant and the checks that threw. */
+export function exploreStarts(invs: readonly Invariant[], cell: CellRun, o: StartsOptions): { found: Map<string, StartFind>; errors: Map<string, StartError> } {
+  const t0 = performance.now();
+  const found = new Map<string, StartFind>();
+  const errors = new Map<string, StartError>();
+  const starts: readonly World[] = cell.initial === undefined ? WORLDS : [{ id: 'own', initial: cell.initial, label: '' }];
+  let pending = invs.slice();
+  for (const w of starts) {
+    if (o.depth === 0 || pending.length === 0) break;
+    const from: CellRun = Object.keys(w.initial).length === 0 || w.initial === cell.initial ? cell : { ...cell, initial: w.initial };
+    const x = explore({
+      invariants: pending, cell: from, ...runExploration(),
+      ...(w.extraLevels !== undefined ? { extraLevels: w.extraLevels } : {}), ...(w.loops !== undefined ? { loops: w.loops } : {}),
+      depth: o.depth, all: true, decisions: o.decisions, ...(o.track ? { track: o.track } : {}), ...(o.accept ? { accept: o.accept } : {}),
+    });
+    const ms = performance.now() - t0;
+    const own = from === cell ? {} : { initial: w.initial };
+    for (const [id, f] of x.foundAll) found.set(id, { ...f, path: `explore depth ${f.raw.length}${w.label}`, ms, ...own });
+    for (const [id, message] of x.errors) errors.set(id, { message, raw: x.errorTraces.get(id) ?? [], cell: from });
+    pending = pending.filter((inv) => !found.has(inv.id) && !errors.has(inv.id));
+  }
+  return { found, errors };
+}
