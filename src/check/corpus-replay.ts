@@ -16,6 +16,7 @@ import { evaluate, type CellRun } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
 import { toTraceEvents } from './operands.ts';
 import type { Unit } from './plan.ts';
+import { fromStart } from './worlds.ts';
 import type { CellOutcome } from './unit.ts';
 import { readText } from './validate.ts';
 
@@ -61,7 +62,7 @@ export function* corpusTraces(dirs: readonly string[], invariant: string, at: Co
 /** The first saved trace of another design that violates `inv` on this cell, as a found violation. */
 export function replayCorpus(dirs: readonly string[], u: Unit, inv: Invariant, cell: CellRun): CellOutcome | null {
   for (const { file, events, initial } of corpusTraces(dirs, inv.id, u.group)) {
-    const v = evaluate(inv, initial ? { ...cell, initial } : cell, events).violation;
+    const v = evaluate(inv, fromStart(cell, initial), events).violation;
     if (v) {
       return {
         invariant: inv.id, verdict: 'violated', source: 'search',

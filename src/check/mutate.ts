@@ -27,6 +27,7 @@ import { shifted } from './shifted.ts';
 import { kernelOf } from './session.ts';
 import type { RawEvent } from './trace-file.ts';
 import { visibleSequence } from './visible.ts';
+import { fromStart } from './worlds.ts';
 
 /** What happened to one mutant on one cell. */
 export interface MutantResult {
@@ -150,22 +151,20 @@ function score(m: Mutant, judges: readonly Invariant[], failing: readonly Invari
   const head = { mutant: m.name, change: m.change, ...at };
   const killed = (inv: Invariant, message: string, events: readonly Event[], initial?: InitialOverrides): MutantResult =>
     ({ ...head, status: 'killed', killer: { invariant: inv.id, message, events, baseFails: failing.includes(inv), ...(initial ? { initial } : {}) } });
-  // A cell (the base's or the mutant's) started from a trace's own initial state.
-  const from = (c: CellRun, initial: InitialOverrides | undefined): CellRun => (initial ? { ...c, initial } : c);
   // A killer the base's search found holding is the stronger evidence: tried and named first.
   const ordered = [...judges.filter((inv) => !failing.includes(inv)), ...failing];
   // The regression corpus first: a recorded trace of another design that violates an invariant on
   // the mutant and not on the base shows the mutant brings back a known bug.
   for (const inv of ordered) {
     for (const { events, initial } of corpusTraces(o.corpusDirs ?? [], inv.id, { design: m.design.name, ...at })) {
-      const v = evaluate(inv, from(cell, initial), events).violation;
-      if (v && newOnMutant(inv, from(baseCell, initial), events)) return killed(inv, v.message, events, initial);
+      const v = evaluate(inv, fromStart(cell, initial), events).violation;
+      if (v && newOnMutant(inv, fromStart(baseCell, initial), events)) return killed(inv, v.message, events, initial);
     }
   }
   // A violation counts only where the base holds the invariant, and the search goes on past the
   // others (so the base's own flaw does not hide the mutant's). The base's search decides which
   // invariants it fails, but a finite search can miss a flaw the mutant's search then meets.
-  const accept: Accept = (inv, events, a) => newOnMutant(inv, from(baseCell, a?.initial), events, a?.quick);
+  const accept: Accept = (inv, events, a) => newOnMutant(inv, fromStart(baseCell, a?.initial), events, a?.quick);
   const r = searchGroup(ordered, cell, o.seed, o.runs, { ...o.search, accept });
   const killer = ordered.find((inv) => r.found.has(inv.id));
   const f = killer ? r.found.get(killer.id) : undefined;

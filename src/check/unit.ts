@@ -18,6 +18,7 @@ import type { Unit } from './plan.ts';
 import { searchGroup } from './search.ts';
 import type { Tracker } from './tracker.ts';
 import { readText } from './validate.ts';
+import { fromStart } from './worlds.ts';
 import { InputError } from './errors.ts';
 import { inputErrors } from './errors.ts';
 
@@ -78,7 +79,7 @@ function replaySaved(outDir: string, u: Unit, inv: Invariant, cell: CellRun, war
       continue;
     }
     const initial = initialOf(ce, file);
-    if (evaluate(inv, initial ? { ...cell, initial } : cell, toTraceEvents(ce.events, file)).violation) {
+    if (evaluate(inv, fromStart(cell, initial), toTraceEvents(ce.events, file)).violation) {
       return { invariant: inv.id, verdict: 'violated', source: 'saved', saved: { file, length: ce.events.length } };
     }
   }

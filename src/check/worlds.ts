@@ -33,6 +33,11 @@ export const WORLDS: readonly World[] = [
   { id: 'task2-64', initial: { task2Is64: true }, extraLevels: 1, loops: false, label: ', task 2 64-bit' },
 ];
 
+/** `cell` started from a trace's own overrides (a saved file's, a find's start); `cell` itself when there are none. */
+export function fromStart(cell: CellRun, initial: InitialOverrides | undefined): CellRun {
+  return initial ? { ...cell, initial } : cell;
+}
+
 /** A cell's initial overrides as an option object (empty when it has none): search.ts Accept's `initial`. */
 export function startOf(cell: CellRun): { initial?: InitialOverrides } {
   return cell.initial ? { initial: cell.initial } : {};

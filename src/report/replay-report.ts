@@ -5,6 +5,7 @@
  * JSON for tools carries values (src/report/fields.ts: 64-bit values as hex strings, segments
  * and tasks as objects); text for people shows them through `display`.
  */
+import { initialField } from '../check/counterexample.ts';
 import type { TraceRun } from '../check/session.ts';
 import { isInternal, type Event, type MicroRecord, type Observation } from '../model/index.ts';
 import { briefMessage } from './brief.ts';
@@ -89,9 +90,8 @@ export function microByEvent(run: TraceRun): Map<number, Array<{ index: number; 
  * start of `run`'s exploration, check/worlds.ts), and the names of any other overrides.
  */
 export function startText(run: TraceRun): string {
-  const o = run.initial;
-  const set = Object.entries(o).filter(([k, v]) => k !== 'task2Is64' && v !== undefined && !(typeof v === 'object' && Object.keys(v as object).length === 0));
-  return `${o.task2Is64 ? '; task 2 a 64-bit process' : ''}${set.length > 0 ? `; initial ${set.map(([k]) => k).join(', ')} set by the trace` : ''}`;
+  const set = Object.keys(initialField(run.initial).initial ?? {}).filter((k) => k !== 'task2Is64');
+  return `${run.initial.task2Is64 ? '; task 2 a 64-bit process' : ''}${set.length > 0 ? `; initial ${set.join(', ')} set by the trace` : ''}`;
 }
 
 /** Builds the structured report; micro-steps are included when the run recorded them and `verbose`. */

@@ -253,7 +253,7 @@ export function explore(o: ExploreOptions): ExploreResult {
 function signalled(j: Judgement): boolean {
   const r = j.run;
   for (let i = r.obsStart[r.events.length - 1] ?? r.observations.length; i < r.observations.length; i++) {
-    if ((r.observations[i] as { o: { kind: string } }).o.kind === 'signal') return true;
+    if (r.observations[i]?.o.kind === 'signal') return true;
   }
   return false;
 }
