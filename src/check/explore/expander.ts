@@ -9,7 +9,7 @@ import type { Event } from '../../model/index.ts';
 import { judge, type CellRun, type Continuation, type Violation } from '../evaluate.ts';
 import type { Invariant } from '../invariant.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { judgeOn, traceFingerprint } from './explore.ts';
+import { judgeOn, traceFingerprint } from './judging.ts';
 
 /** What judging one trace gave (fp is null when it violated something: it is not extended). */
 export interface Outcome {

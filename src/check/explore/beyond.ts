@@ -1,0 +1,93 @@
+/**
+ * The exploration past its depth, beyond the claim (explore.ts runs this after the levels): the
+ * levels that follow what the last event enabled or opened, and the loops through a signal
+ * handler. Neither adds to what "no violation up to depth k" promises; both reach chains a
+ * bounded depth cannot, at the cost of the few traces that open a window.
+ */
+import type { MachineState } from '../../model/index.ts';
+import type { Continuation, Judgement } from '../evaluate.ts';
+import type { RawEvent } from '../trace-file.ts';
+import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newStop } from '../gen/enabled.ts';
+import type { ExploreOptions } from './explore.ts';
+import { traceFingerprint, type Judging } from './judging.ts';
+
+/** A trace at the depth that enabled new actions: `before` is what its level compares with, `prev` its prefix's mask. */
+export interface Opened {
+  readonly raw: RawEvent[];
+  readonly cont: Continuation | null;
+  readonly mask: number;
+  readonly before: number;
+  readonly prev: number;
+}
+
+/** The enabling mask of a judged trace's settled end. */
+export const maskOf = (j: Judgement): number => enabledMask(j.run.states[j.run.states.length - 1] as MachineState);
+
+/**
+ * The levels past the depth. Level 1: actions the last event enabled. Level 2: actions the
+ * initial state does not have (a tracer's, on a tracee that stops again after each). Level 3 and
+ * on (while `extraLevels` lasts): only the windows the last event opened, so a chain goes on
+ * while each step ends somewhere new: a call that gives up the CPU to a task the last event left
+ * waiting in the kernel, a tracer's action on a tracee stopped for a new reason
+ * (gen/enabled.ts newlyRunnable, newStop), and at level 3 a system call of a task the tracer just
+ * began to single-step (newStep). Returns true when the exploration is over.
+ */
+export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Opened[], rootMask: number): boolean {
+  const levels = o.extraLevels ?? 1;
+  let frontier = opened;
+  for (let lvl = 1; lvl <= levels && frontier.length > 0; lvl++) {
+    const next: Opened[] = [];
+    const last = lvl === levels;
+    for (const { raw: prefix, cont, mask, before, prev } of frontier) {
+      for (const a of o.alphabet) {
+        const follows = (lvl <= 2 && newRelease(a, mask, prev)) || (lvl === 1 && newlyPreempted(a, mask, before)) || (lvl >= 3
+          ? newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before))
+          : newlyEnabled(a, mask, before));
+        if (!follows) continue;
+        const raw = [...prefix, a];
+        const { j, hits, refused } = J.judgeOne(raw, cont, !last);
+        if (J.over()) return true;
+        // The last level extends nothing: no fingerprint needed.
+        if (hits.length > 0 || refused || last) continue;
+        const fp = traceFingerprint(j, raw.length);
+        if (J.seen.has(fp)) continue;
+        J.seen.add(fp);
+        next.push({ raw, cont: j.next, mask: maskOf(j), before: lvl + 1 >= 3 ? mask : rootMask, prev: mask });
+      }
+    }
+    frontier = next;
+  }
+  return false;
+}
+
+/**
+ * The loops: two more rounds of each signalled trace's events, the second from the first's
+ * continuation. A round that meets a state seen before is not taken further. Returns true when
+ * the exploration is over.
+ */
+export function loopRounds(J: Judging, loops: ReadonlyArray<{ readonly raw: RawEvent[]; readonly cont: Continuation | null }>): boolean {
+  for (const { raw: body, cont } of loops) {
+    let from = cont;
+    let raw = body;
+    for (let round = 1; round <= 2 && from !== null; round++) {
+      raw = [...raw, ...body];
+      const { j, hits, refused } = J.judgeOne(raw, from, round === 1);
+      if (J.over()) return true;
+      if (hits.length > 0 || refused || round === 2) break;
+      const fp = traceFingerprint(j, raw.length);
+      if (J.seen.has(fp)) break;
+      J.seen.add(fp);
+      from = j.next;
+    }
+  }
+  return false;
+}
+
+/** Whether the last event of a judged trace (with the drain after it) delivered a signal to user mode. */
+export function signalled(j: Judgement): boolean {
+  const r = j.run;
+  for (let i = r.obsStart[r.events.length - 1] ?? r.observations.length; i < r.observations.length; i++) {
+    if (r.observations[i]?.o.kind === 'signal') return true;
+  }
+  return false;
+}
