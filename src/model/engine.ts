@@ -82,7 +82,9 @@ export function microStep(w: Machine, K: KernelImpl): void {
   if (edges !== null) {
     // AFL-style edge coverage: where the kernel went from, to, and how deeply nested it was.
     const key = (Math.imul(rec.prevStep, 0x9e3779b1) ^ s.id ^ (depth0 << 13)) & (EDGE_MAP_SIZE - 1);
-    if (edges[key] !== 255) edges[key] = (edges[key] as number) + 1;
+    const n = edges[key] as number;
+    if (n === 0) (rec.touched as number[]).push(key);
+    if (n !== 255) edges[key] = n + 1;
     rec.prevStep = s.id;
   }
   let out;

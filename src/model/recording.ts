@@ -67,6 +67,8 @@ export interface Recording {
   maxDepth: number;
   /** Edge coverage counters (see RunOptions.edges), or null; `prevStep` is the last step's id. */
   readonly edges: Uint8Array | null;
+  /** The indices of `edges` that went from 0 to 1 in this replay, when the map has such a list ({@link touchedOf}). */
+  readonly touched: number[] | null;
   prevStep: number;
   /** Decision coverage log (see RunOptions.decisions), or null. */
   readonly decisions: DecisionLog | null;
@@ -75,11 +77,23 @@ export interface Recording {
 /** Size of an edge-coverage map: a power of two, so a hash masks into it. */
 export const EDGE_MAP_SIZE = 1 << 16;
 
+// An edge map's list of the counters a replay made non-zero, so its reader visits those alone
+// instead of scanning the whole map after every trace (gen/features.ts).
+const touchedLists = new WeakMap<Uint8Array, number[]>();
+
+/** The list of touched counters of `edges`, made on first use; its reader empties it with the map. */
+export function touchedOf(edges: Uint8Array): number[] {
+  let t = touchedLists.get(edges);
+  if (t === undefined) touchedLists.set(edges, t = []);
+  return t;
+}
+
 /** A fresh recording. */
 export function newRecording(o: { micro?: boolean; forks?: boolean; probes?: readonly Probe[]; edges?: Uint8Array; decisions?: DecisionLog } = {}): Recording {
   return {
     event: 0, microSteps: 0, obsBase: 0, micro: o.micro ? [] : null, forks: o.forks === false ? null : [],
     probes: o.probes ?? [], probeFailures: [], probeFailed: [], openFork: null, entries: {}, maxDepth: 0,
-    probeBefore: (o.probes ?? []).some((p) => p.before), edges: o.edges ?? null, prevStep: 0, decisions: o.decisions ?? null,
+    probeBefore: (o.probes ?? []).some((p) => p.before), edges: o.edges ?? null,
+    touched: o.edges ? touchedOf(o.edges) : null, prevStep: 0, decisions: o.decisions ?? null,
   };
 }

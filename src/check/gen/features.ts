@@ -9,7 +9,7 @@
  * a bug: any decision the kernel takes shows as an edge, any set-up as a state.
  */
 import { rf } from '../../isa/index.ts';
-import { EDGE_MAP_SIZE, type MachineState, type Observation, type Run, type Task } from '../../model/index.ts';
+import { EDGE_MAP_SIZE, touchedOf, type MachineState, type Observation, type Run, type Task } from '../../model/index.ts';
 
 const SEMANTIC_SIZE = 1 << 14;
 
@@ -86,17 +86,16 @@ export class FeatureMap {
    */
   absorb(edges: Uint8Array, run: Run): { edges: number; semantic: number; firstAt: number } {
     let fresh = 0;
-    const words = new Uint32Array(edges.buffer, edges.byteOffset, edges.length >> 2);
-    for (let w = 0; w < words.length; w++) {
-      if (words[w] === 0) continue;
-      for (let i = w << 2; i < (w << 2) + 4; i++) {
-        const b = BUCKET[edges[i] as number] as number;
-        if (b === 0) continue;
-        const seen = this.edgesSeen[i] as number;
-        if ((seen & b) === 0) { this.edgesSeen[i] = seen | b; fresh++; }
-      }
-      words[w] = 0;
+    // Only the counters this replay made non-zero (the engine lists them): the map is 64 KiB.
+    const touched = touchedOf(edges);
+    for (let t = 0; t < touched.length; t++) {
+      const i = touched[t] as number;
+      const b = BUCKET[edges[i] as number] as number;
+      const seen = this.edgesSeen[i] as number;
+      if ((seen & b) === 0) { this.edgesSeen[i] = seen | b; fresh++; }
+      edges[i] = 0;
     }
+    touched.length = 0;
     const edgeNew = fresh;
     let prev = 0;
     let firstAt = -1;
