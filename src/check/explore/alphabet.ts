@@ -89,6 +89,11 @@ const RUN_EXTRA: readonly RawEvent[] = [
   // VM cannot be set from user mode.
   ...([{ cs: USER_CS }, { ss: 0x7 }, { rflags: '0x302' }, { rflags: '0x10202' }, { rip: '$landing_pad-0x2' }, { rip: '$landing_pad+0x10000' }] as Array<Record<string, string | number>>)
     .map((moved): RawEvent => ({ type: 'user.syscall', nr: 'rt_sigreturn', frame: compatFrame(moved) })),
+  // RCX one bit away from RIP at bit 63 as well as at bit 32 (BASE): a comparison of 48 or 57
+  // bits, or of the canonical part, calls them equal while the RIP bound still passes, and
+  // SYSRET then jumps to a non-canonical RCX; the bit-32 frame keeps RCX canonical, for a 32-bit
+  // comparison whose bound is tested on RCX.
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rcx: '$next+0x8000000000000000' }) },
   // A machine check at the first boundaries of the next event too, like the IRQ and the NMI: an
   // exception no instruction raises, which lands wherever the hardware is (a SYSCALL entry before
   // its stack switch included), and which only an IST stack makes survivable there.

@@ -1,0 +1,51 @@
+/**
+ * The SYSRET test RCX == RIP written with a narrower comparison: run's alphabet has a frame with
+ * RCX one bit away from RIP at bit 32 (RCX still canonical) and one at bit 63 (every comparison
+ * of fewer than 64 bits calls them equal). A 48-bit or 57-bit compare with the RIP bound on RIP
+ * is caught only by the second (SYSRET then jumps to a non-canonical RCX: a #GP in kernel mode
+ * on Intel, CVE-2012-0217's shape), a 32-bit compare with the bound on RCX only by the first.
+ */
+import { describe, expect, it } from 'vitest';
+import { discoverInvariants } from '../../src/check/discover.ts';
+import { runExploration } from '../../src/check/explore/alphabet.ts';
+import { explore } from '../../src/check/explore/explore.ts';
+import { kernelOf } from '../../src/check/session.ts';
+import { findDesign, type Design, type ExitFacts } from '../../src/kernel/index.ts';
+
+const base = findDesign('linux-6.7') as Design;
+const invariants = (await discoverInvariants()).map((d) => d.invariant).filter((i) => !i.sanity);
+const CS = 0x33n;
+const DS = 0x2bn;
+const RF_TF = 0x10100n;
+
+/** linux-6.7's SYSRET checks with RCX == RIP compared under `mask`, and the bound tested on `bound`'s register. */
+function narrowed(name: string, mask: bigint, bound: 'rip' | 'rcx'): Design {
+  const sysretEligible = ({ regs }: ExitFacts): boolean => (regs.rcx & mask) === (regs.rip & mask) && regs.r11 === regs.rflags &&
+    regs.cs === CS && regs.ss === DS && (regs.rflags & RF_TF) === 0n && regs[bound] < (1n << 47n) - 4096n;
+  return { ...base, name, overrides: { sysretEligible } };
+}
+
+const explored = (d: Design, vendor: 'intel' | 'amd') =>
+  explore({ invariants, cell: { kernel: kernelOf(d), vendor, paging: 4 }, ...runExploration(), depth: 2 }).found;
+
+describe('RCX == RIP compared in fewer than 64 bits', () => {
+  for (const [bits, mask] of [[48, (1n << 48n) - 1n], [57, (1n << 57n) - 1n]] as const) {
+    it(`is caught in 1 event when compared in ${bits} bits (the frame with RCX one bit away at bit 63), on Intel and AMD`, () => {
+      for (const vendor of ['intel', 'amd'] as const) {
+        const found = explored(narrowed(`rcx-${bits}`, mask, 'rip'), vendor);
+        expect(found?.raw.length, `[FAIL] ${vendor}: expected a violation in 1 event, got ${found ? found.raw.length : 'none'}`).toBe(1);
+        expect((found?.raw[0] as { frame?: { rcx?: string } }).frame?.rcx).toBe('$next+0x8000000000000000');
+      }
+    });
+  }
+
+  it('is caught when compared in 32 bits with the bound tested on RCX (the frame with RCX one bit away at bit 32)', () => {
+    const found = explored(narrowed('rcx-32-bound-rcx', (1n << 32n) - 1n, 'rcx'), 'intel');
+    expect(found?.raw.length, '[FAIL] expected a violation in 1 event').toBe(1);
+    expect((found?.raw[0] as { frame?: { rcx?: string } }).frame?.rcx).toBe('$next+0x100000000');
+  });
+
+  it('finds nothing on linux-6.7, which compares all 64 bits', () => {
+    expect(explored(base, 'intel')).toBeNull();
+  });
+});
