@@ -121,6 +121,7 @@ describe('a task preempted inside a kernel path', () => {
     const before = maskAfter([SYSENTER], 'pf-trap-gate');
     expect(newlyPreempted(ACCESS, preempted, before), '[FAIL] expected a fault entry of the other task to act on it').toBe(true);
     expect(newlyPreempted(GETPID, preempted, before)).toBe(true);
+    expect(newlyPreempted({ type: 'sched.signal', task: 1, signal: 10 }, preempted, before), '[FAIL] expected a signal to act on it').toBe(true);
     expect(newlyPreempted({ type: 'user.nop' }, preempted, before)).toBe(false);
     expect(newlyPreempted({ type: 'user.syscall', nr: 'rt_sigreturn', frame: {} }, preempted, before)).toBe(false);
     expect(newlyPreempted(ACCESS, preempted, preempted), 'not new').toBe(false);
@@ -135,6 +136,18 @@ describe('a task preempted inside a kernel path', () => {
     expect(found, '[FAIL] expected the CR2 clobber').not.toBeNull();
     expect(found?.raw.map((e) => e.type)).toContain('user.access');
     expect(on('linux-6.7')).toBeNull();
+  });
+});
+
+describe('a signal sent while a task is preempted in its exit path', () => {
+  it('lets run\'s exploration find linux-4.16 testing the exit work with IRQs on (B21\'s shape): the task goes back to user mode with SIGPENDING; nothing on linux-4.16', async () => {
+    const exitWork = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'exit-work');
+    const on = (d: Design) => explore({ invariants: exitWork, cell: { kernel: kernelOf(d), vendor: 'intel', paging: 4 }, ...runExploration(), depth: 2 }).found;
+    const found = on(variant(design('linux-4.16'), 'linux-4.16-check-irqs-on', { exitWork: 'check-irqs-on' }));
+    expect(found, '[FAIL] expected exit-work: work pending while user code runs').not.toBeNull();
+    expect(found?.raw.map((e) => e.type)).toContain('sched.signal');
+    expect(found?.failure.message).toContain('SIGPENDING');
+    expect(on(design('linux-4.16'))).toBeNull();
   });
 });
 

@@ -124,13 +124,16 @@ export function newlyRunnable(e: RawEvent, mask: number, before: number): boolea
 
 /**
  * Whether `e` may enter the kernel (a system call without a forged frame, a breakpoint, a user
- * access that may fault) just after a task was preempted inside a kernel path (PREEMPTED, not so
- * under `before`): the entry rewrites per-CPU state (CR2, the scratch slot, the per-CPU stack)
- * that the preempted path may still read once a yield switches back to it.
+ * access that may fault) or send a signal just after a task was preempted inside a kernel path
+ * (PREEMPTED, not so under `before`): the entry rewrites per-CPU state (CR2, the scratch slot,
+ * the per-CPU stack) that the preempted path may still read once a yield switches back to it,
+ * and the signal sets work (SIGPENDING) that a path stopped between its test of the work flags
+ * and the return acting on them would take back to user mode (the exit-to-user loop must test
+ * them with IRQs off: linux-entry-history 6.2, E1).
  */
 export function newlyPreempted(e: RawEvent, mask: number, before: number): boolean {
   return mask >= 0 && (mask & USER) !== 0 && (PREEMPTED & mask & ~before) !== 0 && !('frame' in e)
-    && (entersKernel(e) || e.type === 'user.int3' || e.type === 'user.access');
+    && (entersKernel(e) || e.type === 'user.int3' || e.type === 'user.access' || e.type === 'sched.signal');
 }
 
 /**
