@@ -94,6 +94,12 @@ const RUN_EXTRA: readonly RawEvent[] = [
   // SYSRET then jumps to a non-canonical RCX; the bit-32 frame keeps RCX canonical, for a 32-bit
   // comparison whose bound is tested on RCX.
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rcx: '$next+0x8000000000000000' }) },
+  // R11 one bit away from RFLAGS the same way, at the two bits where a narrower R11 == RFLAGS
+  // test goes wrong: RF (set in RFLAGS only: SYSRET cannot restore it, so a test that masks RF
+  // out, or reads it from R11, returns with RF lost) and ID, the highest flag SYSRET loads from
+  // R11 (a comparison of fewer than 22 bits calls them equal). SDM Vol. 2B SYSRET.
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rflags: '0x10202', r11: '0x202' }) },
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ r11: '0x200202' }) },
   // A machine check at the first boundaries of the next event too, like the IRQ and the NMI: an
   // exception no instruction raises, which lands wherever the hardware is (a SYSCALL entry before
   // its stack switch included), and which only an IST stack makes survivable there.

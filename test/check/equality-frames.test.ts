@@ -1,9 +1,11 @@
 /**
- * The SYSRET test RCX == RIP written with a narrower comparison: run's alphabet has a frame with
+ * The SYSRET equalities written narrower. RCX == RIP: run's alphabet has a frame with
  * RCX one bit away from RIP at bit 32 (RCX still canonical) and one at bit 63 (every comparison
  * of fewer than 64 bits calls them equal). A 48-bit or 57-bit compare with the RIP bound on RIP
  * is caught only by the second (SYSRET then jumps to a non-canonical RCX: a #GP in kernel mode
  * on Intel, CVE-2012-0217's shape), a 32-bit compare with the bound on RCX only by the first.
+ * R11 == RFLAGS: frames with R11 one bit away at RF (set in RFLAGS only) and at ID (the highest
+ * flag SYSRET loads from R11).
  */
 import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
@@ -47,5 +49,30 @@ describe('RCX == RIP compared in fewer than 64 bits', () => {
 
   it('finds nothing on linux-6.7, which compares all 64 bits', () => {
     expect(explored(base, 'intel')).toBeNull();
+  });
+});
+
+/** linux-6.7's SYSRET checks with R11 == RFLAGS compared under `mask`, and the RF and TF test read from `flags`. */
+function flagsNarrowed(name: string, mask: bigint, flags: 'rflags' | 'r11'): Design {
+  const sysretEligible = ({ regs }: ExitFacts): boolean => regs.rcx === regs.rip && (regs.r11 & mask) === (regs.rflags & mask) &&
+    regs.cs === CS && regs.ss === DS && (regs[flags] & RF_TF) === 0n && regs.rip < (1n << 47n) - 4096n;
+  return { ...base, name, overrides: { sysretEligible } };
+}
+
+describe('R11 == RFLAGS compared narrower', () => {
+  it('is caught in 1 event when RF is masked out of it and tested on R11 (RF lost by SYSRET), on Intel and AMD', () => {
+    for (const vendor of ['intel', 'amd'] as const) {
+      const found = explored(flagsNarrowed('r11-but-rf', ~0x10000n & ((1n << 64n) - 1n), 'r11'), vendor);
+      expect(found?.raw.length, `[FAIL] ${vendor}: expected a violation in 1 event, got ${found ? found.raw.length : 'none'}`).toBe(1);
+      expect((found?.raw[0] as { frame?: { r11?: string } }).frame?.r11).toBe('0x202');
+    }
+  });
+
+  it('is caught in 1 event when compared in 16 bits (the frame with R11 one bit away at ID), on Intel and AMD', () => {
+    for (const vendor of ['intel', 'amd'] as const) {
+      const found = explored(flagsNarrowed('r11-16', 0xffffn, 'rflags'), vendor);
+      expect(found?.raw.length, `[FAIL] ${vendor}: expected a violation in 1 event, got ${found ? found.raw.length : 'none'}`).toBe(1);
+      expect((found?.raw[0] as { frame?: { r11?: string } }).frame?.r11).toBe('0x200202');
+    }
   });
 });
