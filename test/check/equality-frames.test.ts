@@ -5,7 +5,8 @@
  * is caught only by the second (SYSRET then jumps to a non-canonical RCX: a #GP in kernel mode
  * on Intel, CVE-2012-0217's shape), a 32-bit compare with the bound on RCX only by the first.
  * R11 == RFLAGS: frames with R11 one bit away at RF (set in RFLAGS only) and at ID (the highest
- * flag SYSRET loads from R11).
+ * flag SYSRET loads from R11). CS == __USER_CS and SS == __USER_DS: frames with each one bit away
+ * at TI (the same index in the LDT).
  */
 import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
@@ -75,4 +76,22 @@ describe('R11 == RFLAGS compared narrower', () => {
       expect((found?.raw[0] as { frame?: { r11?: string } }).frame?.r11).toBe('0x200202');
     }
   });
+});
+
+describe('CS and SS compared without their TI bit', () => {
+  const noTi = (name: string, reg: 'cs' | 'ss'): Design => ({
+    ...base, name, overrides: {
+      sysretEligible: ({ regs }: ExitFacts): boolean => regs.rcx === regs.rip && regs.r11 === regs.rflags && (regs.rflags & RF_TF) === 0n &&
+        regs.rip < (1n << 47n) - 4096n && (reg === 'cs' ? (regs.cs & ~4n) === CS && regs.ss === DS : regs.cs === CS && (regs.ss & ~4n) === DS),
+    },
+  });
+  for (const reg of ['cs', 'ss'] as const) {
+    it(`is caught in 1 event for ${reg.toUpperCase()} (the frame with ${reg.toUpperCase()} naming the same index in the LDT), on Intel and AMD`, () => {
+      for (const vendor of ['intel', 'amd'] as const) {
+        const found = explored(noTi(`${reg}-no-ti`, reg), vendor);
+        expect(found?.raw.length, `[FAIL] ${vendor}: expected a violation in 1 event, got ${found ? found.raw.length : 'none'}`).toBe(1);
+        expect((found?.raw[0] as { frame?: Record<string, unknown> }).frame?.[reg]).toBe(reg === 'cs' ? 0x37 : 0x2f);
+      }
+    });
+  }
 });

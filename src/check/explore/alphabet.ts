@@ -100,6 +100,10 @@ const RUN_EXTRA: readonly RawEvent[] = [
   // R11 (a comparison of fewer than 22 bits calls them equal). SDM Vol. 2B SYSRET.
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rflags: '0x10202', r11: '0x202' }) },
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ r11: '0x200202' }) },
+  // CS and SS one bit away from the user's at TI: the same descriptor index in the LDT (empty
+  // here, so IRET faults), which a selector test that leaves TI out takes for the user's.
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ cs: USER_CS | 4 }) },
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ ss: USER_DS | 4 }) },
   // A machine check at the first boundaries of the next event too, like the IRQ and the NMI: an
   // exception no instruction raises, which lands wherever the hardware is (a SYSCALL entry before
   // its stack switch included), and which only an IST stack makes survivable there.
