@@ -49,8 +49,9 @@ export function exploreStarts(invs: readonly Invariant[], cell: CellRun, o: Star
   for (const w of starts) {
     if (o.depth === 0 || pending.length === 0) break;
     const from: CellRun = Object.keys(w.initial).length === 0 || w.initial === cell.initial ? cell : { ...cell, initial: w.initial };
+    const run = runExploration();
     const x = explore({
-      invariants: pending, cell: from, ...runExploration(),
+      invariants: pending, cell: from, ...run, ...(w.frames === false ? { alphabet: run.alphabet.filter((a) => !('frame' in a)) } : {}),
       ...(w.extraLevels !== undefined ? { extraLevels: w.extraLevels } : {}), ...(w.loops !== undefined ? { loops: w.loops } : {}),
       depth: o.depth, all: true, decisions: o.decisions, ...(o.track ? { track: o.track } : {}), ...(o.accept ? { accept: o.accept } : {}),
     });
