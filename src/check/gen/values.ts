@@ -62,15 +62,13 @@ export const RFLAGS_VALUES: readonly string[] = [...new Set([
 /**
  * Segment selectors: every descriptor slot the model's GDT uses (NULL, the kernel's, the user's,
  * one beyond) and the LDT's first slots, each with every RPL, so RPL/DPL/TI checks see each
- * answer (reference/x86-semantics.md sections 3.1 and 4.5); and the user slots' indices with TI
- * set, each with every RPL: one bit away from the selectors user code holds, which a test that
- * leaves TI out of its comparison takes for them.
+ * answer (reference/x86-semantics.md sections 3.1 and 4.5).
  */
 export const SELECTORS: readonly number[] = (() => {
   const slots = [0, KERNEL32_CS >> 3, KERNEL_CS >> 3, KERNEL_DS >> 3, USER32_CS >> 3, USER_DS >> 3, USER_CS >> 3, 7, 8];
   const out: number[] = [];
   for (const s of slots) for (let rpl = 0; rpl < 4; rpl++) out.push((s << 3) | rpl);
-  for (const s of [0, 1, 2, 3, USER32_CS >> 3, USER_DS >> 3, USER_CS >> 3]) for (let rpl = 0; rpl < 4; rpl++) out.push((s << 3) | 4 | rpl);
+  for (let s = 0; s < 4; s++) for (let rpl = 0; rpl < 4; rpl++) out.push((s << 3) | 4 | rpl);
   return out;
 })();
 
