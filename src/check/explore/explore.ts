@@ -9,7 +9,7 @@
  * memo (which the fingerprint covers), not re-read the history.
  */
 import type { DecisionLog, Event } from '../../model/index.ts';
-import { judge, type CellRun, type Continuation, type Violation } from '../evaluate.ts';
+import type { CellRun, Continuation, Violation } from '../evaluate.ts';
 import type { Invariant } from '../invariant.ts';
 import type { Accept, Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
@@ -101,7 +101,7 @@ export function explore(o: ExploreOptions): ExploreResult {
   const masks = new Map<readonly RawEvent[], number>();
   const EMPTY = (level[0] as { raw: RawEvent[] }).raw;
   const opened: Opened[] = [];
-  const root = judge(J.invs, o.cell, [], { ...(o.track ? { track: o.track } : {}), ...(o.decisions ? { decisions: o.decisions } : {}), continuable: true });
+  const root = J.judgeRoot();
   (level[0] as { cont: Continuation | null }).cont = root.next;
   seen.add(traceFingerprint(root, 0));
   if (o.extendNewlyEnabled) masks.set(EMPTY, maskOf(root));

@@ -43,7 +43,6 @@ export function judgeOn(invs: readonly Invariant[], cell: CellRun, raw: readonly
     : judge(invs, cell, raw.map(resolve), o);
 }
 
-
 /** One judged trace: its judgement, the violations counted, and whether `accept` refused one. */
 export interface Judged {
   readonly j: Judgement;
@@ -63,7 +62,7 @@ export class Judging {
   readonly errorTraces = new Map<string, readonly RawEvent[]>();
   private readonly t0 = performance.now();
   private readonly opts: { track?: ExploreOptions['track']; decisions?: ExploreOptions['decisions'] };
-  private readonly start;
+  private readonly start: ReturnType<typeof startOf>;
 
   constructor(private readonly o: ExploreOptions) {
     this.invs = o.invariants.slice();
@@ -76,15 +75,20 @@ export class Judging {
     return performance.now() - this.t0;
   }
 
+  /** Judges the empty trace (the initial state, run to user mode), to go on from. */
+  judgeRoot(): Judgement {
+    return judge(this.invs, this.o.cell, [], { ...this.opts, continuable: true });
+  }
+
   /** Judges `raw` (going on from `from`): records what threw and what it violates. */
   judgeOne(raw: RawEvent[], from: Continuation | null, continuable: boolean): Judged {
-    const { o, start } = this;
-    const j = judgeOn(this.invs, o.cell, raw, from, { ...this.opts, continuable });
+    const { cell, accept } = this.o;
+    const j = judgeOn(this.invs, cell, raw, from, { ...this.opts, continuable });
     this.traces++;
     for (const [id, msg] of j.errors) { this.errors.set(id, msg); this.errorTraces.set(id, raw); }
     if (j.errors.size > 0) this.invs = this.invs.filter((inv) => !j.errors.has(inv.id));
     const violated = this.invs.filter((inv) => j.violations.has(inv.id));
-    const hits = o.accept === undefined ? violated : violated.filter((inv) => (o.accept as NonNullable<typeof o.accept>)(inv, j.run.events, start));
+    const hits = accept === undefined ? violated : violated.filter((inv) => accept(inv, j.run.events, this.start));
     for (const hit of hits) this.foundAll.set(hit.id, { invariant: hit.id, raw, events: j.run.events, failure: j.violations.get(hit.id) as Violation });
     // Later fingerprints hold fewer memos, so they never match earlier ones: pruning stays sound.
     if (hits.length > 0) this.invs = this.invs.filter((inv) => !hits.includes(inv));
