@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { FLAG_NAMES } from '../isa/rflags.ts';
-import { knobsSchema, type Design, type Knobs } from '../kernel/index.ts';
+import { knobsSchema, OPTIONAL_KNOB_DEFAULTS, type Design, type Knobs } from '../kernel/index.ts';
 
 /**
  * Knobs that switch a feature or describe the environment rather than decide a check: changing
@@ -42,6 +42,8 @@ function flagName(bit: bigint): string {
   return FLAG_NAMES.find(([b]) => b === bit)?.[1] ?? `bit ${bit.toString(2).length - 1}`;
 }
 
+const defaultOf = (knob: string): unknown => (OPTIONAL_KNOB_DEFAULTS as Record<string, unknown>)[knob];
+
 /** Every single-knob change of `knobs` the schema allows, as [path, new value, description]. */
 function changes(schema: z.ZodType, value: unknown, path: Path): Array<readonly [Path, unknown, string]> {
   const at = path.join('.');
@@ -52,7 +54,11 @@ function changes(schema: z.ZodType, value: unknown, path: Path): Array<readonly 
       return Object.keys(shape).filter((k) => !(path.length === 0 && FEATURE_KNOBS.has(k)))
         .flatMap((k) => changes(shape[k] as z.ZodType, (value as Record<string, unknown>)?.[k], [...path, k]));
     }
-    case 'optional': return value === undefined ? [] : changes(def.innerType as z.ZodType, value, path);
+    // An absent optional knob is mutated from what its absence means (a top-level knob only).
+    case 'optional': {
+      const v = value ?? (path.length === 1 ? defaultOf(path[0] as string) : undefined);
+      return v === undefined ? [] : changes(def.innerType as z.ZodType, v, path);
+    }
     case 'boolean': return [[path, !value, `${at}: ${show(value)} -> ${show(!value)}`]];
     case 'enum': {
       const order = Object.values(def.entries ?? {});

@@ -122,6 +122,17 @@ export const knobsSchema = z.strictObject({
 /** Design knobs. */
 export type Knobs = z.infer<typeof knobsSchema>;
 
+/**
+ * What an optional knob means when a design leaves it out (each one's comment above says so;
+ * the kernel reads it the same way). Mutation testing mutates an absent knob from this value, so
+ * a check every preset has by default (espfix64) is removed like any other.
+ */
+export const OPTIONAL_KNOB_DEFAULTS: { readonly [K in keyof Knobs as undefined extends Knobs[K] ? K : never]-?: NonNullable<Knobs[K]> } = {
+  kernelWatchpointSignal: true,
+  espfix64: true,
+  syscallNrInt: false,
+};
+
 /** What an eligibility predicate sees: the final pt_regs and the facts it may test. */
 export interface ExitFacts {
   readonly regs: PtRegs;

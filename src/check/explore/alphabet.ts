@@ -81,6 +81,10 @@ export function defaultAlphabet(window = 2): RawEvent[] {
  */
 const RUN_EXTRA: readonly RawEvent[] = [
   { type: 'user.access', addr: '$user_demand', write: false }, { type: 'user.jump', target: '$rseq_cs' },
+  // modify_ldt's third attribute at its edge beside BASE's two: a present 16-bit data descriptor.
+  // An IRET to a 16-bit SS loads only SP[15:0] (SDM Vol. 2A IRET), which is what a return to an
+  // LDT stack segment must not let the kernel's RSP bits 31:16 through (espfix64, reference B9).
+  { type: 'user.syscall', nr: 'modify_ldt', args: ['0x1', '0x0', '0x5'] },
   // In 32-bit code (after the CS = __USER32_CS frame above, or once the 32-bit task runs), the
   // vDSO's rt_sigreturn with a frame the compat exit would return by SYSRETL/SYSEXIT but for one
   // condition at its edge: CS (the 64-bit user CS), SS (LDT slot 0), TF, RF, the IP at the
