@@ -43,6 +43,12 @@ export default defineInvariant({
       // call through __kernel_vsyscall) is no restart, even when the result equals the number.
       const normal = o.rip === o.act.insn + 2n || o.rip === ctx.kernel.vdso.landingPad;
       if (nr === undefined || (o.pt.rax ?? -1n) !== nr || (o.pt.orig_rax ?? -1n) !== nr || normal) continue;
+      // A restart point inside the rseq critical section is moved to its abort handler by the
+      // same exit (rseq_ip_fixup after arch_do_signal_or_restart, kernel/entry/common.c): the
+      // abort handler runs instead, as rseq(2) promises. A system call there is the user's
+      // mistake (CONFIG_DEBUG_RSEQ kills the task for it), not the kernel's.
+      const { rseq } = ctx.kernel;
+      if (o.rip === rseq.abort && o.act.insn >= rseq.start && o.act.insn < rseq.end) continue;
       const there = codeAt(o.rip);
       if (there === undefined && o.rip !== o.act.insn) continue; // not a restart: a normal return elsewhere
       if (there !== 'user.syscall' && there !== 'user.int80') {

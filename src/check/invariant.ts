@@ -45,6 +45,11 @@ export interface CheckKernel {
    * `int80` (the `int $0x80` after it) and `landingPad` (where a compat fast return lands).
    */
   readonly vdso: KernelImpl['vdso'];
+  /**
+   * Task 1's rseq critical section [`start`, `end`) and its `abort` handler: a return to user
+   * mode from inside the section goes to `abort` instead (rseq_ip_fixup, kernel/rseq.c).
+   */
+  readonly rseq: KernelImpl['rseq'];
 }
 
 /**

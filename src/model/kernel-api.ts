@@ -73,6 +73,8 @@ export interface KernelImpl {
    * after it, and the landing pad after that (vdso32/system_call.S).
    */
   readonly vdso: { readonly fastcall: bigint; readonly int80: bigint; readonly landingPad: bigint };
+  /** Task 1's registered rseq critical section [start, end) and its abort handler (kernel/rseq.c). */
+  readonly rseq: { readonly start: bigint; readonly end: bigint; readonly abort: bigint };
   /** GS base the kernel's per-CPU data lives at. */
   readonly percpuBase: bigint;
   /** True for an address inside some kernel stack (thread, IST, entry stacks). */
