@@ -25,8 +25,10 @@ const CLOBBERED: Readonly<Record<string, readonly string[]>> = { sysretl: ['rcx'
 
 function withoutCompatUndefined(obs: readonly Observation[], via: string): Observation[] {
   const skip = [...COMPAT_UNDEFINED, ...(CLOBBERED[via] ?? [])];
+  // Every later view of the task's registers, a return with no pt_regs restored (an NMI's from
+  // user mode) included: the registers stay as the exit left them until the task writes them.
   return obs.map((o) => {
-    if (o.kind !== 'return-to-user') return o;
+    if (o.kind !== 'return-to-user' && o.kind !== 'user-resume') return o;
     const regs = { ...o.view.regs };
     for (const r of skip) delete regs[r];
     return { ...o, view: { ...o.view, regs } };
