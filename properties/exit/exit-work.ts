@@ -59,8 +59,11 @@ export default defineInvariant({
       if (cur?.stepped && cur.traps !== 1 && !reportedAtHandler) return `expected one single-step report for task ${o.task}'s instruction at 0x${cur.rip.toString(16)}, got ${cur.traps}`;
       // The next instruction counts if it completes, is not a MOV SS, and its task was being
       // stepped when it began (the state before this event).
+      // A task id a dead task held is a new task's (fork reuses the slot): the dead one's flags
+      // say nothing of it.
       const counts = o.kind === 'user-insn' && !o.faulted && o.insn !== 'movSs';
-      const stepped = counts && ((t.before.k.tasks[o.task]?.tif ?? 0) & TIF.SINGLESTEP) !== 0;
+      const was = t.before.k.tasks[o.task];
+      const stepped = counts && was !== undefined && was.mode !== 'dead' && (was.tif & TIF.SINGLESTEP) !== 0;
       open.set(o.task, counts ? { rip: o.rip, insn: o.insn, stepped, traps: 0 } : null);
     }
     // A tracer that stops stepping a task (detach, PTRACE_CONT: user_disable_single_step) while
@@ -71,6 +74,8 @@ export default defineInvariant({
         if (cur?.stepped && cur.traps === 0 && ((t.after.k.tasks[id]?.tif ?? 0) & TIF.SINGLESTEP) === 0) open.set(id, { ...cur, stepped: false });
       }
     }
+    // A task that died owes no report for the instruction it was on.
+    for (const id of open.keys()) if (t.after.k.tasks[id]?.mode === 'dead') open.delete(id);
     return true;
   },
 });

@@ -112,3 +112,22 @@ describe('exit-work when a machine check outranks a single-step trap', () => {
     expect(judgeOn(findDesign('linux-6.7') as Design, [...stepped, next]).violations.get('exit-work')).toBeUndefined();
   });
 });
+
+describe('exit-work when a dead task\'s id goes to a fork child', () => {
+  // Found by run --runs 20000 --seed 21 on linux-4.16 intel-4: a single-stepped 32-bit task dies
+  // of a SIGSEGV (its vDSO stack at 0x2), the other task forks, and the child takes the dead
+  // task's slot (task 1). The child's first instruction was taken for the dead task's stepped
+  // one, which owed a report. A dead task owes none, and a new task is not the dead one.
+  const trace: RawEvent[] = [
+    { type: 'tracer.attach', options: { syscalls: true } }, { type: 'user.sysenter', nr: 'sched_yield', ebp: '0x2' },
+    { type: 'tracer.singleStep' }, { type: 'user.int', vector: 4, form: 'into' }, { type: 'user.syscall', nr: 'fork' },
+    { type: 'hw.irq', after: 35 }, { type: 'user.access', addr: '0x600000', write: false }, { type: 'user.popf', flags: '0x202' },
+  ];
+  it('holds on linux-4.16 (intel, 4-level): the child is not the stepped task that died', () => {
+    const j = judgeOn(findDesign('linux-4.16') as Design, trace);
+    const died = j.run.observations.some((x) => x.o.kind === 'signal' && x.o.task === 1 && x.o.fatal);
+    const child = j.run.observations.some((x) => x.o.kind === 'return-to-user' && x.o.task === 1 && x.o.via === 'sysretl');
+    expect(died && child, '[FAIL] expected task 1 to die and a fork child to run as task 1').toBe(true);
+    expect(j.violations.get('exit-work'), '[FAIL] expected no violation').toBeUndefined();
+  });
+});
