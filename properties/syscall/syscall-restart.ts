@@ -18,8 +18,15 @@ export default defineInvariant({
   source: 'linux-entry-history 2.3 (landing pad: "regs->ip -= 2 lands back on an int $0x80"), selftest ptrace_syscall.c',
   // The instruction user code last executed at each address; per task, the frame of a signal
   // just delivered to a handler (the return to user that follows enters the handler).
-  init: () => ({ code: new Map<bigint, string>(), frames: new Map<number, bigint>() }),
-  check(t, ctx, { code, frames }) {
+  // `moved`: tasks whose RIP a tracer wrote while they were stopped (their next return goes where
+  // the tracer said, so a result that equals the call's number is no sign of a restart there).
+  init: () => ({ code: new Map<bigint, string>(), frames: new Map<number, bigint>(), moved: new Set<number>() }),
+  check(t, ctx, { code, frames, moved }) {
+    if (t.event?.type === 'tracer.setRegs' && t.event.regs.rip !== undefined) {
+      // The kernel runs to the stop within this step, so the tracee is stopped after it.
+      const tracee = t.after.k.tasks.find((x) => x.ptrace.attached && x.mode === 'stopped');
+      if (tracee !== undefined) moved.add(tracee.id);
+    }
     // What user code has at `rip`: the last instruction executed there before this point (a
     // trace may run another one there after the return, as code rewritten), else the first one
     // this step runs there, else the vDSO's own `int $0x80` before the landing pad.
@@ -34,6 +41,7 @@ export default defineInvariant({
       // The handler entry the delivery set up runs on its frame (regs->sp = frame).
       const handler = frames.get(o.task) === o.rsp;
       frames.delete(o.task);
+      if (moved.delete(o.task)) continue;
       if (handler || !o.act?.args || o.act.insn === undefined) continue;
       const nr = o.act.args.rax;
       const compat = !o.view.cs.l;
