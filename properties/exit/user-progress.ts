@@ -20,6 +20,10 @@ export default defineInvariant({
   check(t, _ctx, m) {
     for (const o of t.observations) {
       if (o.kind === 'return-to-user') m.resumed.set(o.task, o.rip);
+      // A signal delivered to a handler is a new frame, and a stepped task reports the step at
+      // the handler (signal_setup_done): with SA_NODEFER a second signal may come before the
+      // handler's first instruction and report there again. Each report is a new frame's.
+      else if (o.kind === 'signal' && o.frame !== undefined) m.last.delete(o.task);
       else if (o.kind === 'user-insn') {
         m.last.set(o.task, null);
         m.resumed.set(o.task, null);

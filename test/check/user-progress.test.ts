@@ -39,3 +39,22 @@ describe('user-progress with a tracer that rewrites RIP', () => {
     expect(j.violations.get('user-progress')?.message ?? '', '[FAIL] expected B4\'s trap loop').toMatch(/two traps|get past/);
   });
 });
+
+describe('user-progress when a second signal comes before the handler runs', () => {
+  // Found by run --runs 20000 --seed 22 on linux-4.16 intel-4: a stepped 32-bit task gets SIGUSR2
+  // (the step is reported at the handler), and SIGUSR2 again before the handler's first
+  // instruction (SA_NODEFER, as the test program installs it): a second frame, a second report
+  // at the same handler address. Each report belongs to a new frame: no trap loop.
+  const trace: RawEvent[] = [
+    { type: 'hw.irq', after: 0 }, { type: 'tracer.attach', options: { syscalls: true } }, { type: 'user.sysenter', nr: 'sigaltstack', ebp: '0x2884efc0864c1f77' },
+    { type: 'tracer.singleStep' }, { type: 'sched.signal', task: 2, signal: 12 }, { type: 'tracer.singleStep' }, { type: 'sched.signal', task: 2, signal: 12 },
+    { type: 'tracer.singleStep' },
+  ];
+  it('holds on linux-4.16 (intel, 4-level): two deliveries, two reports at the handler', () => {
+    const j = judge(inv, { kernel: kernelOf(findDesign('linux-4.16') as Design), vendor: 'intel', paging: 4 }, toTraceEvents(trace, 'test'));
+    const delivered = j.run.observations.filter((x) => x.o.kind === 'signal' && x.o.task === 2 && x.o.frame !== undefined).length;
+    const traps = j.run.observations.filter((x) => x.o.kind === 'trap' && x.o.task === 2 && x.o.rip === 0x8048e00n).length;
+    expect([delivered, traps], '[FAIL] expected two deliveries and two reports at the handler').toEqual([2, 2]);
+    expect(j.violations.get('user-progress'), '[FAIL] expected no violation').toBeUndefined();
+  });
+});
