@@ -6,6 +6,7 @@ export type {
   Invariant, InvariantSpec, Verdict, CheckContext, CheckKernel, Transition, MicroTransition, Fork,
   StateInvariantSpec, StepInvariantSpec, DifferentialInvariantSpec,
 } from './check/invariant.ts';
+export { ripWrittenByTracer } from './check/tracer-rip.ts';
 export { evaluate, judge, type Evaluation, type Judgement, type Violation } from './check/evaluate.ts';
 export { visible, visibleSequence, viewDiff, viewText, sameAsPt } from './check/visible.ts';
 export { runEvents, runTraceFile, designByName } from './check/session.ts';

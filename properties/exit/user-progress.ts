@@ -7,7 +7,7 @@
  * that writes the same bad RIP before each step gets the same SIGSEGV and the same step report
  * at the handler each time, as Linux gives it: signal_setup_done reports the step at the handler).
  */
-import { defineInvariant } from '../../src/index.ts';
+import { defineInvariant, ripWrittenByTracer } from '../../src/index.ts';
 
 export default defineInvariant({
   id: 'user-progress',
@@ -38,13 +38,10 @@ export default defineInvariant({
       }
     }
     // After what the kernel ran first (the observations above), the tracer's write of a RIP.
-    if (t.event.type === 'tracer.setRegs' && !t.skipped && t.event.regs.rip !== undefined) {
-      for (const task of t.after.k.tasks) {
-        if (!task.ptrace.attached) continue;
-        m.last.delete(task.id);
-        m.resumed.delete(task.id);
-        m.stuck.delete(task.id);
-      }
+    for (const id of ripWrittenByTracer(t)) {
+      m.last.delete(id);
+      m.resumed.delete(id);
+      m.stuck.delete(id);
     }
     return true;
   },

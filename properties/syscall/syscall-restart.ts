@@ -6,7 +6,7 @@
  * The return that enters a signal handler is no restart: the handler's RAX is 0 (64-bit) or the
  * signal number (ia32), set by setup_rt_frame (arch/x86/kernel/signal_64.c), whatever the call.
  */
-import { defineInvariant } from '../../src/index.ts';
+import { defineInvariant, ripWrittenByTracer } from '../../src/index.ts';
 
 const ARGS64 = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'];
 const ARGS32 = ['rbx', 'rcx', 'rdx', 'rsi', 'rdi'];
@@ -22,11 +22,7 @@ export default defineInvariant({
   // the tracer said, so a result that equals the call's number is no sign of a restart there).
   init: () => ({ code: new Map<bigint, string>(), frames: new Map<number, bigint>(), moved: new Set<number>() }),
   check(t, ctx, { code, frames, moved }) {
-    if (t.event?.type === 'tracer.setRegs' && t.event.regs.rip !== undefined) {
-      // The kernel runs to the stop within this step, so the tracee is stopped after it.
-      const tracee = t.after.k.tasks.find((x) => x.ptrace.attached && x.mode === 'stopped');
-      if (tracee !== undefined) moved.add(tracee.id);
-    }
+    for (const id of ripWrittenByTracer(t)) moved.add(id);
     // What user code has at `rip`: the last instruction executed there before this point (a
     // trace may run another one there after the return, as code rewritten), else the first one
     // this step runs there, else the vDSO's own `int $0x80` before the landing pad.

@@ -133,6 +133,10 @@ export const OPTIONAL_KNOB_DEFAULTS: { readonly [K in keyof Knobs as undefined e
   syscallNrInt: false,
 };
 
+type OptionalKnob = keyof typeof OPTIONAL_KNOB_DEFAULTS;
+/** An optional knob's value, its default when the design leaves it out: the one place absence is read. */
+export const knobOf = <K extends OptionalKnob>(k: Knobs, name: K): (typeof OPTIONAL_KNOB_DEFAULTS)[K] => k[name] ?? OPTIONAL_KNOB_DEFAULTS[name];
+
 /** What an eligibility predicate sees: the final pt_regs and the facts it may test. */
 export interface ExitFacts {
   readonly regs: PtRegs;

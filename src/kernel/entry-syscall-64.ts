@@ -12,6 +12,7 @@
  */
 import { USER_CS, USER_DS } from '../isa/index.ts';
 import { TIF, type MachineState } from '../model/index.ts';
+import { knobOf } from './design.ts';
 import { ENOSYS, GPR_PUSH_ORDER, push, stiStep, swapgsStep, sysEntries, type Ctx } from './ctx.ts';
 import { act, call, cur, jump, note, setPercpu, setRegs, tif, writePt } from './ops.ts';
 import { label, step, type Item, type Program } from './program.ts';
@@ -62,7 +63,7 @@ export function syscall64(c: Ctx): Program[] {
       // line 116) to do_syscall_64(regs, int nr): RAX bits 63:32 are ignored, also for an orig_ax
       // a tracer wrote (selftests/x86/syscall_numbering.c at 15c82d98a0f7: "The MSB is ... ignored").
       const orig = cur(w).regs.orig_rax;
-      const name = syscallName(d.syscallNrInt === true ? BigInt.asIntN(32, orig) : orig, false);
+      const name = syscallName(knobOf(d, 'syscallNrInt') ? BigInt.asIntN(32, orig) : orig, false);
       if (name === undefined) { note(w, { nr: 'unknown', ret: ENOSYS }); return; }
       note(w, { nr: name });
       call(w, sysEntry(name), x.next);

@@ -11,13 +11,14 @@
 import { KERNEL_CS, readQ } from '../isa/index.ts';
 import { type Machine, type PtRegs } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
+import { knobOf } from './design.ts';
 import { frameOf } from './entry-idt.ts';
 import { ESPFIX_BASE, isEspfix, ptRegsAddr } from './layout.ts';
 import { act, halt, jump, setCpu, setRegs, swapGsBases } from './ops.ts';
 import { step, type StepSpec } from './program.ts';
 
 /** The design has espfix64 (knob `espfix64`; absent means yes, as in every Linux since 3.16). */
-export const hasEspfix = (c: Ctx): boolean => c.d.espfix64 !== false;
+export const hasEspfix = (c: Ctx): boolean => knobOf(c.d, 'espfix64');
 
 /** The IRET frame's address on the espfix stack for a return to user RSP `rsp` (bits 31:16 its own). */
 export const espfixFrame = (rsp: bigint): bigint => ESPFIX_BASE | (rsp & 0xffff_0000n) | 0xfc0n;

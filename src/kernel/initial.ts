@@ -8,6 +8,7 @@ import { EMPTY_MEMORY, makeCpu, userHalfEnd, VEC, USER_CS, USER_DS, USER32_CS, K
 import { copyKernel, copyPt, copyTask, mapRange, NO_PAGES, PT_COMPLETE, PT_FIELDS, SA, SIG, type MachineState, type PageKind, type PtRegs, type SigAction, type Task, type UserReg } from '../model/index.ts';
 import type { BuiltKernel } from './build.ts';
 import { IST_SLOT } from './build.ts';
+import { knobOf } from './design.ts';
 import {
   COMPAT_CODE, COMPAT_STACK_TOP, ENTRY_STACK_TOP, ESPFIX_BASE, ESPFIX_END, istTop, PERCPU_BASE, ptRegsAddr, stackTop, USER_CODE, USER_DATA,
   USER_DEMAND, USER_STACK_TOP, VDSO32, SIG_HANDLER, TASK1_STACK,
@@ -92,7 +93,7 @@ function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: Initial
       fsgsbase: d.fsgsbase,
       // CR4.SMAP: on since 3.7 (every preset); espfix64's alias is mapped read-only.
       smap: true,
-      writeProtected: d.espfix64 !== false ? [[ESPFIX_BASE, ESPFIX_END]] : [],
+      writeProtected: knobOf(d, 'espfix64') ? [[ESPFIX_BASE, ESPFIX_END]] : [],
     },
   });
   const handled = o.handled ?? [SIG.SIGILL, SIG.SIGTRAP, SIG.SIGBUS, SIG.SIGUSR1, SIG.SIGSEGV, SIG.SIGUSR2];

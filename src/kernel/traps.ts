@@ -10,6 +10,7 @@
 import { rf } from '../isa/index.ts';
 import { SI, SIG, TIF, type Machine, type MachineState } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
+import { knobOf } from './design.ts';
 import { frameOf } from './entry-idt.ts';
 import { act, call, cur, halt, note, ret, setCpu, tif, warn, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
@@ -59,7 +60,7 @@ export function trapHandlers(c: Ctx): Program[] {
         // v5.10 exc_debug_kernel only lets ptrace_triggered record it in the virtual DR6 (no
         // signal; co-simulation on a real 6.18 kernel agrees). Before, do_debug ended in
         // send_sigtrap: a forced SIGTRAP whose si_addr is NULL, the regs being kernel mode.
-        if (d.kernelWatchpointSignal !== false) faultSignal(w, { nr: 1, error: 0n }, SIG.SIGTRAP, SI.TRAP_HWBKPT, 0n);
+        if (knobOf(d, 'kernelWatchpointSignal')) faultSignal(w, { nr: 1, error: 0n }, SIG.SIGTRAP, SI.TRAP_HWBKPT, 0n);
         return;
       }
       if (T.within(f.rip, 'entry_SYSENTER_compat', 'entry_SYSENTER_compat.tf_cleared')) return;

@@ -12,7 +12,7 @@ import { runExploration } from '../../src/check/explore/alphabet.ts';
 import { explore } from '../../src/check/explore/explore.ts';
 import { mutantsOf } from '../../src/check/mutants.ts';
 import { kernelOf } from '../../src/check/session.ts';
-import { findDesign, variant, type Design } from '../../src/kernel/index.ts';
+import { findDesign, knobOf, variant, type Design } from '../../src/kernel/index.ts';
 
 const base = findDesign('linux-6.7') as Design;
 const invariants = (await discoverInvariants()).map((d) => d.invariant).filter((i) => !i.sanity);
@@ -29,6 +29,12 @@ describe('a return to a 16-bit LDT stack segment', () => {
       expect(found?.raw[0]).toEqual({ type: 'user.syscall', nr: 'modify_ldt', args: ['0x1', '0x0', '0x5'] });
       expect(found?.failure.message).toMatch(/rsp = 0x7fffffffe000 \(pt_regs\), got 0xe000/);
     }
+  });
+
+  it('reads an absent espfix64 as on, the one default the kernel and mutate share', () => {
+    expect(base.knobs.espfix64, 'the preset leaves the knob out').toBeUndefined();
+    expect(knobOf(base.knobs, 'espfix64')).toBe(true);
+    expect(knobOf(variant(base, 'no-espfix64', { espfix64: false }).knobs, 'espfix64')).toBe(false);
   });
 
   it('is mutated by mutate although no preset names the knob', () => {
