@@ -56,8 +56,14 @@ int probe(FILE *out) {
   /* int $0x80 from a 64-bit task: getpid (20) returns the pid unless IA32 emulation is off. */
   r = run_line("0 I 14 0 0");
   int int80 = r != NULL && strcmp(r->status, "ok") == 0 && r->rec[0].nsig == 0 && r->rec[0].regs.rax == (unsigned long long)r->pid;
+  /* POPF at CPL 3 sets NT (SDM Vol. 2B POPF: NT is loaded at every CPL), and the single-step stop
+   * after it returns by IRET, which loads NT back from the frame. A host that loses it there (seen
+   * on a paravirtualized guest, whose user mode the hypervisor runs) does not run user code as
+   * the architecture says, and nothing compared on it is evidence about the model. */
+  r = run_line("0 F 4202;N");
+  int nt = r != NULL && strcmp(r->status, "ok") == 0 && r->nrec == 2 && (r->rec[1].regs.eflags & 0x4000) != 0;
   /* The 32-bit vDSO (compat.c): where its entry and landing pad are, if it could be mapped. */
-  fprintf(out, "{\"ok\":true,\"int80\":%s,\"vdso\":", int80 ? "true" : "false");
+  fprintf(out, "{\"ok\":true,\"int80\":%s,\"nt\":%s,\"vdso\":", int80 ? "true" : "false", nt ? "true" : "false");
   if (vdso.ok)
     fprintf(out, "{\"vsyscall\":\"0x%llx\",\"fastcall\":\"0x%llx\",\"int80\":\"0x%llx\",\"landing\":\"0x%llx\",\"end\":\"0x%llx\"}",
             (unsigned long long)vdso.vsyscall, (unsigned long long)vdso.fastcall, (unsigned long long)vdso.int80,

@@ -26,7 +26,11 @@ export type Platform =
     /** The 32-bit vDSO mapped at the model's address, or null where it cannot be. */
     readonly vdso: VdsoAddrs | null;
   }
-  | { readonly ok: false; readonly reason: string };
+  | {
+    readonly ok: false; readonly reason: string;
+    /** The harness and its int $0x80 answer, when it runs here but the host is not the architecture: its guard is still tested. */
+    readonly harness?: string; readonly int80?: boolean;
+  };
 
 /** Vendor, paging mode and model name from /proc/cpuinfo text. */
 export function parseCpuinfo(text: string): { vendor: Vendor | null; paging: Paging; cpu: string; umip: boolean } {
@@ -36,6 +40,9 @@ export function parseCpuinfo(text: string): { vendor: Vendor | null; paging: Pag
   const flags = field('flags').split(/\s+/);
   return { vendor, paging: flags.includes('la57') ? 5 : 4, cpu: field('model name'), umip: flags.includes('umip') };
 }
+
+/** Why co-simulation does not run on a host whose user mode is not the architecture's. */
+export const NOT_ARCHITECTURAL = 'user mode here does not run as the architecture says (RFLAGS.NT set by POPF was lost at the next single-step stop: a paravirtualized guest?), so a difference would be the host\'s, not the model\'s';
 
 let cached: Platform | undefined;
 
@@ -65,14 +72,22 @@ function detect(): Platform {
     const stdout = String((e as { stdout?: string }).stdout ?? '');
     out = stdout || JSON.stringify({ ok: false, detail: (e as Error).message.split('\n')[0] });
   }
-  let probe: { ok: boolean; int80?: boolean; detail?: string; vdso?: Record<keyof VdsoAddrs, string> | null };
+  return platformOfProbe(out, built.path, { ...info, vendor: info.vendor });
+}
+
+/** The platform a harness probe's output (its first line, JSON) describes, on a CPU read from /proc/cpuinfo. */
+export function platformOfProbe(out: string, harness: string, info: { vendor: Vendor; paging: Paging; cpu: string; umip: boolean }): Platform {
+  let probe: { ok: boolean; int80?: boolean; nt?: boolean; detail?: string; vdso?: Record<keyof VdsoAddrs, string> | null };
   try {
     probe = JSON.parse(out.trim().split('\n')[0] ?? '') as typeof probe;
   } catch {
     return { ok: false, reason: `the harness probe failed: ${out.slice(0, 100)}` };
   }
   if (!probe.ok) return { ok: false, reason: `no ptrace permission or no usable child process (${probe.detail ?? 'probe failed'})` };
+  // User code must run on the CPU as the SDM says, or a difference is the host's, not the model's:
+  // a paravirtualized guest's hypervisor runs its user mode and loses RFLAGS.NT (native/harness.c).
+  if (probe.nt === false) return { ok: false, reason: NOT_ARCHITECTURAL, harness, int80: probe.int80 === true };
   const v = probe.vdso;
   const vdso = v ? { vsyscall: BigInt(v.vsyscall), fastcall: BigInt(v.fastcall), int80: BigInt(v.int80), landing: BigInt(v.landing) } : null;
-  return { ok: true, harness: built.path, vendor: info.vendor, paging: info.paging, int80: probe.int80 === true, cpu: info.cpu, umip: info.umip, vdso };
+  return { ok: true, harness, vendor: info.vendor, paging: info.paging, int80: probe.int80 === true, cpu: info.cpu, umip: info.umip, vdso };
 }

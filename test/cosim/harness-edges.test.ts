@@ -52,7 +52,7 @@ describe(`co-simulation harness: issue 10 events and comparisons (${vendor})`, (
     expect(v.real.records[1]?.regs?.[0]).toBe(5n);
   });
 
-  it.skipIf(!platform.ok || platform.vdso === null)('runs 32-bit code and a call through the 32-bit vDSO, which returns by SYSRETL', async () => {
+  it.skipIf(!platform.ok || !platform.int80 || platform.vdso === null)('runs 32-bit code and a call through the 32-bit vDSO, which returns by SYSRETL', async () => {
     const enter = { rip: 0x804_8100n, rsp: 0xffff_c000n, cs: 0x23, ss: 0x2b, rflags: 0x202n, rcx: 0x10n, rdx: 0x20n, rbp: 0x30n };
     const v = await run([int3, { type: 'user.syscall', nr: 'rt_sigreturn', frame: enter }, { type: 'user.syscall', nr: 'getpid' }, nop,
       { type: 'user.int80', nr: 'getpid' }, nop]);
@@ -63,7 +63,7 @@ describe(`co-simulation harness: issue 10 events and comparisons (${vendor})`, (
     expect(v.real.records[3]?.regs?.[RIP]).toBe(0x804_8102n);
   });
 
-  it.skipIf(!platform.ok)('the 32-bit rt_sigreturn by int $0x80 loads a 32-bit frame', async () => {
+  it.skipIf(!platform.ok || !platform.int80)('the 32-bit rt_sigreturn by int $0x80 loads a 32-bit frame', async () => {
     const frame = { rip: 0x804_8200n, rsp: 0xffff_b000n, cs: 0x23, ss: 0x2b, rflags: 0x246n, rax: 7n, rbx: 8n, rcx: 9n, rdx: 10n, rsi: 11n, rdi: 12n, rbp: 13n };
     const v = await run([{ type: 'user.setReg', reg: 'rsp', value: 0xffff_c000n }, { type: 'user.int80', nr: 'rt_sigreturn', frame }, nop]);
     expect(v.real.records[1]?.regs?.[RIP]).toBe(0x804_8200n);
