@@ -4,7 +4,7 @@
  * that enables them a step earlier gets its hot spot a step earlier, with no knob read.
  */
 import { describe, expect, it } from 'vitest';
-import { hotSpots } from '../../src/check/gen/hot-spots.ts';
+import { hotSpots, interruptSpots } from '../../src/check/gen/hot-spots.ts';
 import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf } from '../../src/check/session.ts';
 import { findDesign, initialState, variant, type Design } from '../../src/kernel/index.ts';
@@ -66,5 +66,36 @@ describe('hotSpots after a decision', () => {
     } }] });
     const after = (r.micro[at]?.after.clock ?? NaN) - start.clock;
     expect(spots, `[FAIL] expected the boundary after the flags test (${after})`).toContain(after);
+  });
+});
+
+describe('interruptSpots: boundaries in an interrupt shadow', () => {
+  // linux-3.19's compat SYSENTER return is `swapgs; sti; sysexit`: the boundary before SYSEXIT is
+  // in the STI shadow (SDM Vol. 3 6.8.3). An IRQ and an NMI both pending there: the NMI goes
+  // first, its IRET ends the shadow, and the IRQ enters in kernel mode with the user GS.
+  const prefix = [{ type: 'hw.irq', after: 0 }, { type: 'user.syscall', nr: 'getpid' }] as const;
+  async function atShadows(name: string): Promise<{ shadowed: readonly number[]; failing: number[] }> {
+    const { discoverInvariants } = await import('../../src/check/discover.ts');
+    const { judge } = await import('../../src/check/evaluate.ts');
+    const gs = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'kernel-gs-and-stack');
+    const K = kernelOf(findDesign(name) as Design);
+    const evs = toTraceEvents([...prefix, { type: 'user.nop' }], 'test');
+    const start = replay(initialState(K, 'intel', 4), evs.slice(0, 2), K).states[2]!;
+    const { shadowed } = interruptSpots(start, evs[2]!, K);
+    const failing = shadowed.filter((after) => judge(gs, { kernel: K, vendor: 'intel', paging: 4 },
+      toTraceEvents([...prefix, { type: 'hw.irq', after }, { type: 'hw.nmi', after }, { type: 'user.nop' }], 'test')).violations.size > 0);
+    return { shadowed, failing };
+  }
+
+  it('lists the boundary after each STI, and the pair there breaks sti; sysexit', async () => {
+    const old = await atShadows('linux-3.19');
+    expect(old.shadowed.length, '[FAIL] expected the entry\'s STI and the exit\'s').toBeGreaterThanOrEqual(2);
+    expect(old.failing.length, `[FAIL] expected a shadowed boundary where IRQ + NMI break kernel GS, got ${old.shadowed.join(',')}`).toBe(1);
+  });
+
+  it('finds no such boundary on linux-4.16, whose SYSENTER returns by SYSRETL', async () => {
+    const fixed = await atShadows('linux-4.16');
+    expect(fixed.shadowed.length, '[FAIL] expected the entry\'s STI to be listed on 4.16 too').toBeGreaterThan(0);
+    expect(fixed.failing, '[FAIL] expected kernel GS to hold at every shadowed boundary').toEqual([]);
   });
 });

@@ -6,10 +6,12 @@
 import { variant } from '../../src/kernel/index.ts';
 import { preset, withKnobs, type BugCase } from './design-helpers.ts';
 
-// linux-3.19 also has CVE-2018-8897 (an oops, also a kernel-health violation): the CVE-2006-0744
-// and CVE-2014-4699 cases use 3.19 with that later fix applied, so buggy and fixed differ only by
-// the bug under test.
-const base319 = withKnobs('linux-3.19', 'linux-3.19+bp-off-ist', { ist: { ...preset('linux-3.19').knobs.ist, bp: false } });
+// linux-3.19 also has CVE-2018-8897 (an oops, also a kernel-health violation) and, on Intel, the
+// `swapgs; sti; sysexit` race (an NMI in the STI shadow lets a held IRQ in with the user GS): the
+// CVE-2006-0744 and CVE-2014-4699 cases use 3.19 with both later fixes applied (#BP off its IST
+// stack; SYSENTER returning by SYSRETL, reference S7), so buggy and fixed differ only by the bug
+// under test.
+const base319 = withKnobs('linux-3.19', 'linux-3.19+bp-off-ist+sysretl', { ist: { ...preset('linux-3.19').knobs.ist, bp: false }, sysenterReturn: 'sysretl' });
 
 /** Every bug the model can express. */
 export const BUGS: readonly BugCase[] = [

@@ -16,7 +16,7 @@ import type { RawEvent } from '../trace-file.ts';
 import { contextOf, enabledArbitrary, enabledMask, enabledTypes } from './enabled.ts';
 import { after as afterArb, eventArbitrary, EVENT_GENERATORS, generatorsFor } from './events.ts';
 import { FeatureMap } from './features.ts';
-import { hotSpots } from './hot-spots.ts';
+import { interruptSpots, type InterruptSpots } from './hot-spots.ts';
 
 /** A corpus trace, the instruction boundaries each of its events spanned, and its run's states. */
 interface Entry {
@@ -42,7 +42,7 @@ export class GuidedSearch {
   readonly decisions: DecisionLog = new Map();
   private vectors = 0;
   private readonly fresh: fc.Arbitrary<RawEvent[]>;
-  private readonly hot = new WeakMap<Entry, Map<number, readonly number[]>>();
+  private readonly hot = new WeakMap<Entry, Map<number, InterruptSpots>>();
 
   /**
    * `kernel`, when given, lets mutations draw only events enabled where they are put (the state of
@@ -157,26 +157,38 @@ export class GuidedSearch {
   /**
    * An interrupt or NMI at a boundary of one event (user instruction or kernel micro-step): half
    * the time uniformly, half at a boundary where the interrupt-relevant state just changed
-   * (hot-spots.ts), so a one-step window is hit as often as a long stretch.
+   * (hot-spots.ts), so a one-step window is hit as often as a long stretch. When the event
+   * passes through an STI or MOV SS shadow, one time in four both at once at a boundary in it:
+   * the CPU takes the NMI first (SDM Vol. 3 6.9), and the NMI's handling ends the shadow that
+   * held the IRQ back (6.8.3), so the IRQ lands where the shadow was meant to keep it out.
    */
   private interrupt(t: RawEvent[], e: Entry): void {
+    if (this.int(0, 3) === 0) {
+      const inShadow: Array<readonly [number, number]> = [];
+      for (let k = 0; k < e.trace.length; k++) for (const b of this.spotsOf(e, k)?.shadowed ?? []) inShadow.push([k, b]);
+      if (inShadow.length > 0) {
+        const [k, after] = inShadow[this.int(0, inShadow.length - 1)] as readonly [number, number];
+        t.splice(k, 0, { type: 'hw.irq', after }, { type: 'hw.nmi', after });
+        return;
+      }
+    }
     const i = this.int(0, Math.max(0, t.length - 1));
     const span = e.spans[i] ?? 0;
-    const hot = this.int(0, 1) === 0 ? this.hotSpotsOf(e, i) : [];
+    const hot = this.int(0, 1) === 0 ? this.spotsOf(e, i)?.hot ?? [] : [];
     const after = hot.length > 0 ? hot[this.int(0, hot.length - 1)] as number : span > 0 ? this.int(0, span - 1) : this.draw(afterArb);
     t.splice(i, 0, this.int(0, 1) === 0 ? { type: 'hw.irq', after } : { type: 'hw.nmi', after });
   }
 
   /** The hot spots of event `i` of `e` (its parent's run there), computed once per entry and event. */
-  private hotSpotsOf(e: Entry, i: number): readonly number[] {
+  private spotsOf(e: Entry, i: number): InterruptSpots | undefined {
     const K = this.kernel;
     const start = e.states[i];
     const raw = e.trace[i];
-    if (K === undefined || start === undefined || raw === undefined) return [];
+    if (K === undefined || start === undefined || raw === undefined) return undefined;
     let byEvent = this.hot.get(e);
     if (byEvent === undefined) this.hot.set(e, byEvent = new Map());
     let spots = byEvent.get(i);
-    if (spots === undefined) byEvent.set(i, spots = hotSpots(start, toTraceEvent(raw, i, 'search'), K));
+    if (spots === undefined) byEvent.set(i, spots = interruptSpots(start, toTraceEvent(raw, i, 'search'), K));
     return spots;
   }
 

@@ -29,6 +29,13 @@ class TimedLog extends Map<string, DecisionSeen> {
   }
 }
 
+/** An event's hot spots, and the boundaries it reaches inside an STI or MOV SS interrupt shadow. */
+export interface InterruptSpots {
+  readonly hot: readonly number[];
+  /** Boundaries where the shadow holds back a pending IRQ (SDM Vol. 3 6.8.3): where an NMI's handling, which ends the shadow, decides when the IRQ lands. */
+  readonly shadowed: readonly number[];
+}
+
 /**
  * The `after` values (boundaries counted from `start`) at which an interrupt armed before `event`
  * meets a state whose reception key differs from the boundary before, or comes right after a
@@ -36,13 +43,20 @@ class TimedLog extends Map<string, DecisionSeen> {
  * in all, in order.
  */
 export function hotSpots(start: MachineState, event: TraceEvent, K: KernelImpl, limit = 32): number[] {
+  return [...interruptSpots(start, event, K, limit).hot];
+}
+
+/** hotSpots, and the boundaries in an interrupt shadow, from one run of the event. */
+export function interruptSpots(start: MachineState, event: TraceEvent, K: KernelImpl, limit = 32): InterruptSpots {
   const log = new TimedLog();
   const r = step(start, event, K, { micro: true, forks: false, decisions: log, probes: [{ before: false, check: () => { log.done++; return true; } }] });
   const spots = new Set<number>([0]);
+  const shadowed: number[] = [];
   let prev = receptionKey(start, K);
   for (const m of r.micro) {
     const key = receptionKey(m.after, K);
     if (key !== prev) spots.add(m.after.clock - start.clock);
+    if (m.after.cpu.shadow !== 'none') shadowed.push(m.after.clock - start.clock);
     prev = key;
   }
   // A decision taken during micro-step i (i steps done before it): right after that step.
@@ -50,5 +64,5 @@ export function hotSpots(start: MachineState, event: TraceEvent, K: KernelImpl, 
     const m = r.micro[i];
     if (m !== undefined) spots.add(m.after.clock - start.clock);
   }
-  return [...spots].sort((a, b) => a - b).slice(0, limit);
+  return { hot: [...spots].sort((a, b) => a - b).slice(0, limit), shadowed };
 }
