@@ -95,3 +95,30 @@ describe('CS and SS compared without their TI bit', () => {
     });
   }
 });
+
+/** linux-6.7's SYSRET checks with the RIP bound written as `ripOk`. */
+function bounded(name: string, ripOk: (rip: bigint) => boolean): Design {
+  const sysretEligible = ({ regs }: ExitFacts): boolean => regs.rcx === regs.rip && regs.r11 === regs.rflags &&
+    regs.cs === CS && regs.ss === DS && (regs.rflags & RF_TF) === 0n && ripOk(regs.rip);
+  return { ...base, name, overrides: { sysretEligible } };
+}
+
+describe('the RIP bound at the other side of the non-canonical hole', () => {
+  // Both pass every address with bit 63 set that is not canonical (0x8000000000000000 among
+  // them); the frames at the user half's end and at TASK_SIZE_MAX do not tell them from the right
+  // test. SYSRET to such an RCX is a #GP at CPL 0 on Intel, a #GP in user mode on AMD.
+  const TSM = (1n << 47n) - 4096n;
+  const cases = [
+    ['compared as a signed number', (rip: bigint) => BigInt.asIntN(64, rip) < TSM],
+    ['masked without bit 63', (rip: bigint) => (rip & 0x7fff_8000_0000_0000n) === 0n],
+  ] as const;
+  for (const [what, ripOk] of cases) {
+    it(`is caught in 1 event when ${what} (the frame with RIP = RCX = 2^63), on Intel and AMD`, () => {
+      for (const vendor of ['intel', 'amd'] as const) {
+        const found = explored(bounded(what, ripOk), vendor);
+        expect(found?.raw.length, `[FAIL] ${vendor}: expected a violation in 1 event, got ${found ? found.raw.length : 'none'}`).toBe(1);
+        expect((found?.raw[0] as { frame?: { rip?: string } }).frame?.rip).toBe('0x8000000000000000');
+      }
+    });
+  }
+});

@@ -98,6 +98,10 @@ const RUN_EXTRA: readonly RawEvent[] = [
   // SYSRET then jumps to a non-canonical RCX; the bit-32 frame keeps RCX canonical, for a 32-bit
   // comparison whose bound is tested on RCX.
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rcx: '$next+0x8000000000000000' }) },
+  // RIP and RCX at 2^63 beside BASE's user-half end: the other side of the non-canonical hole
+  // from the user's, and where a bound compared as a signed number (or a mask that leaves bit 63
+  // out) passes what the unsigned test refuses; SYSRET to it #GPs at CPL 0 on Intel (SDM SYSRET).
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ rip: '0x8000000000000000', rcx: '0x8000000000000000' }) },
   // R11 one bit away from RFLAGS the same way, at the two bits where a narrower R11 == RFLAGS
   // test goes wrong: RF (set in RFLAGS only: SYSRET cannot restore it, so a test that masks RF
   // out, or reads it from R11, returns with RF lost) and ID, the highest flag SYSRET loads from
