@@ -53,7 +53,11 @@ export default defineInvariant({
       // mistake (CONFIG_DEBUG_RSEQ kills the task for it), not the kernel's.
       const { rseq } = ctx.kernel;
       if (o.rip === rseq.abort && o.act.insn >= rseq.start && o.act.insn < rseq.end) continue;
-      const there = codeAt(o.rip);
+      // At the call's own address, the call's own instruction: another task sharing the memory
+      // (a CLONE_VM child) may have run something else there since, which is the user's rewrite.
+      const byIntr = o.act.cause === 'idt' && o.act.vector === 0x80;
+      const own = o.rip === o.act.insn && (byIntr || o.act.cause === 'syscall64' || o.act.cause === 'syscall32');
+      const there = own ? (byIntr ? 'user.int80' : 'user.syscall') : codeAt(o.rip);
       if (there === undefined && o.rip !== o.act.insn) continue; // not a restart: a normal return elsewhere
       if (there !== 'user.syscall' && there !== 'user.int80') {
         return `expected a restarted syscall of task ${o.task} to resume at a SYSCALL or INT $0x80 instruction, got ${there ?? 'no instruction'} at 0x${o.rip.toString(16)}`;
