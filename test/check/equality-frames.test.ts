@@ -122,3 +122,39 @@ describe('the RIP bound at the other side of the non-canonical hole', () => {
     });
   }
 });
+
+describe('selector tests at the NULL selector (SYSRET) and at TI (SYSRETL too)', () => {
+  const U32 = 0x23n;
+  const VM = 1n << 17n;
+  type Sel = (sel: bigint) => boolean;
+  // linux-6.7's compat checks with the CS or SS test written as `cs` / `ss`.
+  const compatWith = (name: string, cs: Sel, ss: Sel): Design => ({
+    ...base, name, overrides: {
+      compatFastEligible: ({ regs, landingPad }: ExitFacts): boolean => cs(regs.cs) && ss(regs.ss) && regs.rip === landingPad &&
+        (regs.rflags & RF_TF) === 0n && (regs.rflags & VM) === 0n,
+    },
+  });
+  const sysretWith = (name: string, ss: Sel): Design => ({
+    ...base, name, overrides: {
+      sysretEligible: ({ regs }: ExitFacts): boolean => regs.rcx === regs.rip && regs.r11 === regs.rflags && regs.cs === CS && ss(regs.ss) &&
+        (regs.rflags & RF_TF) === 0n && regs.rip < (1n << 47n) - 4096n,
+    },
+  });
+  // Each lets through a selector IRET refuses (a NULL SS at CPL 3, an empty LDT slot) and SYSRET
+  // or SYSRETL never loads; sigreturn keeps RPL 3, so a test that ignores only the RPL is not one.
+  const orNull: Sel = (s) => s === DS || (s & ~3n) === 0n;
+  const cases: Array<[string, Design, number]> = [
+    ['SYSRET with an SS test that also takes the NULL selector', sysretWith('ss-or-null', orNull), 1],
+    ['SYSRETL with an SS test by descriptor index (TI ignored)', compatWith('compat-ss-index', (c) => c === U32, (s) => s >> 3n === DS >> 3n), 2],
+    ['SYSRETL with a CS test by descriptor index (TI ignored)', compatWith('compat-cs-index', (c) => c >> 3n === U32 >> 3n, (s) => s === DS), 2],
+  ];
+  for (const [what, d, events] of cases) {
+    it(`catches ${what} within ${events} event(s), on Intel and AMD`, () => {
+      for (const vendor of ['intel', 'amd'] as const) {
+        const found = explored(d, vendor);
+        expect(found?.raw.length, `[FAIL] ${vendor}: expected a violation within ${events} events, got ${found ? found.raw.length : 'none'}`).toBeLessThanOrEqual(events);
+        expect(found).not.toBeNull();
+      }
+    });
+  }
+});

@@ -91,7 +91,9 @@ const RUN_EXTRA: readonly RawEvent[] = [
   // int $0x80 before the landing pad, and the IP one bit away above its low half (bit 16: only a
   // comparison of all 32 bits tells it from the landing pad, as RCX above bit 31 does for 64).
   // VM cannot be set from user mode.
-  ...([{ cs: USER_CS }, { ss: 0x7 }, { rflags: '0x302' }, { rflags: '0x10202' }, { rip: '$landing_pad-0x2' }, { rip: '$landing_pad+0x10000' }] as Array<Record<string, string | number>>)
+  // CS and SS also one bit away at TI, as for the 64-bit frames below.
+  ...([{ cs: USER_CS }, { ss: 0x7 }, { rflags: '0x302' }, { rflags: '0x10202' }, { rip: '$landing_pad-0x2' }, { rip: '$landing_pad+0x10000' },
+    { cs: USER32_CS | 4 }, { ss: USER_DS | 4 }] as Array<Record<string, string | number>>)
     .map((moved): RawEvent => ({ type: 'user.syscall', nr: 'rt_sigreturn', frame: compatFrame(moved) })),
   // RCX one bit away from RIP at bit 63 as well as at bit 32 (BASE): a comparison of 48 or 57
   // bits, or of the canonical part, calls them equal while the RIP bound still passes, and
@@ -112,6 +114,10 @@ const RUN_EXTRA: readonly RawEvent[] = [
   // here, so IRET faults), which a selector test that leaves TI out takes for the user's.
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ cs: USER_CS | 4 }) },
   { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ ss: USER_DS | 4 }) },
+  // SS the NULL selector (RPL 3, as sigreturn leaves it): the selector the architecture treats
+  // apart, which IRET to CPL 3 refuses (#GP, SDM Vol. 2A IRET) and SYSRET never loads, so an SS
+  // test that lets it through (taking it for AMD's NULL SS after an interrupt) is told apart.
+  { type: 'user.syscall', nr: 'rt_sigreturn', frame: frame({ ss: 0x3 }) },
   // A machine check at the first boundaries of the next event too, like the IRQ and the NMI: an
   // exception no instruction raises, which lands wherever the hardware is (a SYSCALL entry before
   // its stack switch included), and which only an IST stack makes survivable there.
