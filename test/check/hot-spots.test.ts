@@ -15,7 +15,7 @@ const base = findDesign('linux-6.7') as Design;
 const early = variant(base, 'early-sti', { syscallIrqEnable: 'asm-after-scratch' });
 
 /** The SYSCALL's kernel path (run by the event after it): its hot spots and the offset where IF turns on in kernel mode. */
-function spotsOf(d: Design): { spots: number[]; ifOn: number; span: number } {
+function spotsOf(d: Design): { spots: readonly number[]; ifOn: number; span: number } {
   const K = kernelOf(d);
   const [sys, nop] = toTraceEvents([{ type: 'user.syscall', nr: 'getpid' }, { type: 'user.nop' }], 'test');
   const start = replay(initialState(K, 'intel', 4), [sys!], K).states[1]!;

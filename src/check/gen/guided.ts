@@ -157,10 +157,11 @@ export class GuidedSearch {
   /**
    * An interrupt or NMI at a boundary of one event (user instruction or kernel micro-step): half
    * the time uniformly, half at a boundary where the interrupt-relevant state just changed
-   * (hot-spots.ts), so a one-step window is hit as often as a long stretch. When the event
-   * passes through an STI or MOV SS shadow, one time in four both at once at a boundary in it:
-   * the CPU takes the NMI first (SDM Vol. 3 6.9), and the NMI's handling ends the shadow that
-   * held the IRQ back (6.8.3), so the IRQ lands where the shadow was meant to keep it out.
+   * (hot-spots.ts), so a one-step window is hit as often as a long stretch. One time in four,
+   * when any event of the parent passes through an STI or MOV SS shadow, both at once at one of
+   * those boundaries instead: the CPU takes the NMI first (SDM Vol. 3 6.9), and the NMI's
+   * handling ends the shadow that held the IRQ back (6.8.3), so the IRQ lands where the shadow
+   * was meant to keep it out.
    */
   private interrupt(t: RawEvent[], e: Entry): void {
     if (this.int(0, 3) === 0) {
@@ -179,7 +180,7 @@ export class GuidedSearch {
     t.splice(i, 0, this.int(0, 1) === 0 ? { type: 'hw.irq', after } : { type: 'hw.nmi', after });
   }
 
-  /** The hot spots of event `i` of `e` (its parent's run there), computed once per entry and event. */
+  /** The hot spots and shadowed boundaries of event `i` of `e` (its parent's run there), computed once per entry and event. */
   private spotsOf(e: Entry, i: number): InterruptSpots | undefined {
     const K = this.kernel;
     const start = e.states[i];

@@ -42,8 +42,8 @@ export interface InterruptSpots {
  * decision: the first boundary (where a pending entry has not run a step) and at most `limit`
  * in all, in order.
  */
-export function hotSpots(start: MachineState, event: TraceEvent, K: KernelImpl, limit = 32): number[] {
-  return [...interruptSpots(start, event, K, limit).hot];
+export function hotSpots(start: MachineState, event: TraceEvent, K: KernelImpl, limit = 32): readonly number[] {
+  return interruptSpots(start, event, K, limit).hot;
 }
 
 /** hotSpots, and the boundaries in an interrupt shadow, from one run of the event. */
