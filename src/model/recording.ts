@@ -72,6 +72,12 @@ export interface Recording {
   prevStep: number;
   /** Decision coverage log (see RunOptions.decisions), or null. */
   readonly decisions: DecisionLog | null;
+  /**
+   * With RunOptions.shadows: each boundary inside an STI or MOV SS shadow at which the instruction
+   * the shadow covers changed the CPL, IF or the GS base, as [event, clock]: only an IRQ held
+   * there and released by an NMI's IRET meets that state (engine.ts). Otherwise null.
+   */
+  readonly shadowed: Array<readonly [number, number]> | null;
 }
 
 /** Size of an edge-coverage map: a power of two, so a hash masks into it. */
@@ -89,11 +95,12 @@ export function touchedOf(edges: Uint8Array): number[] {
 }
 
 /** A fresh recording. */
-export function newRecording(o: { micro?: boolean; forks?: boolean; probes?: readonly Probe[]; edges?: Uint8Array; decisions?: DecisionLog } = {}): Recording {
+export function newRecording(o: { micro?: boolean; forks?: boolean; probes?: readonly Probe[]; edges?: Uint8Array; decisions?: DecisionLog; shadows?: boolean } = {}): Recording {
   return {
     event: 0, microSteps: 0, obsBase: 0, micro: o.micro ? [] : null, forks: o.forks === false ? null : [],
     probes: o.probes ?? [], probeFailures: [], probeFailed: [], openFork: null, entries: {}, maxDepth: 0,
     probeBefore: (o.probes ?? []).some((p) => p.before), edges: o.edges ?? null,
     touched: o.edges ? touchedOf(o.edges) : null, prevStep: 0, decisions: o.decisions ?? null,
+    shadowed: o.shadows === true ? [] : null,
   };
 }

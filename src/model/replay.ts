@@ -33,6 +33,8 @@ export interface Run {
   readonly forks: readonly ForkPoint[];
   /** Every micro-transition, when the run was asked to record them; otherwise null. */
   readonly micro: readonly MicroRecord[] | null;
+  /** With `shadows`: the shadowed boundaries an IRQ and NMI pair can reach, as [event, clock] (Recording.shadowed); otherwise null. */
+  readonly shadowed: ReadonlyArray<readonly [number, number]> | null;
   readonly probeFailures: readonly ProbeFailure[];
   readonly microSteps: number;
   /** Kernel entries started, by kind ("syscall64", "idt:14"), and the deepest nesting on one task. */
@@ -137,7 +139,7 @@ export function replay(initial: MachineState, events: readonly TraceEvent[], K: 
     states.push(w.snapshot());
   }
   return {
-    events: applied, skipped, states, observations, obsStart, forks: p ? [...p.forks, ...rec.forks ?? []] : rec.forks ?? [], micro: rec.micro,
+    events: applied, skipped, states, observations, obsStart, forks: p ? [...p.forks, ...rec.forks ?? []] : rec.forks ?? [], micro: rec.micro, shadowed: rec.shadowed,
     probeFailures: rec.probeFailures, microSteps: rec.microSteps, entries: rec.entries, maxDepth: rec.maxDepth,
     final: states[states.length - 1] as MachineState,
   };

@@ -36,6 +36,8 @@ export interface RunOptions {
   readonly edges?: Uint8Array;
   /** Decision coverage: the kernel's decisions record their condition vectors here (decisions.ts). */
   readonly decisions?: DecisionLog;
+  /** Record the boundaries inside an interrupt shadow whose held-back IRQ would meet another state than one boundary later (Recording.shadowed). */
+  readonly shadows?: boolean;
 }
 
 /** True when the current task's user code is the next thing the CPU runs. */

@@ -136,6 +136,6 @@ export function runAlphabet(): RawEvent[] {
  * resumes and steps goes on while each ends somewhere new (explore.ts; the acceptance tests use
  * the same, so they measure what `run` does).
  */
-export function runExploration(): Pick<ExploreOptions, 'alphabet' | 'extendNewlyEnabled' | 'extraLevels' | 'loops'> {
-  return { alphabet: runAlphabet(), extendNewlyEnabled: true, extraLevels: 6, loops: true };
+export function runExploration(): Pick<ExploreOptions, 'alphabet' | 'extendNewlyEnabled' | 'extraLevels' | 'loops' | 'shadowPairs'> {
+  return { alphabet: runAlphabet(), extendNewlyEnabled: true, extraLevels: 6, loops: true, shadowPairs: 2 };
 }

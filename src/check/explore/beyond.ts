@@ -83,6 +83,42 @@ export function loopRounds(J: Judging, loops: ReadonlyArray<{ readonly raw: RawE
   return false;
 }
 
+/** A short trace whose drain passes through shadowed boundaries (explore.ts collects them). */
+export interface Shadowed {
+  readonly raw: RawEvent[];
+  readonly cont: Continuation | null;
+  /** The boundaries, counted from the end of the trace's last event (hw events' `after`). */
+  readonly afters: readonly number[];
+}
+
+/** The drain's shadowed boundaries of a trace judged with `shadows`, counted from its last event's end. */
+export function drainShadows(j: Judgement, length: number): number[] {
+  const r = j.run;
+  const from = (r.states[length] as MachineState).clock;
+  const out: number[] = [];
+  for (const [event, clock] of r.shadowed ?? []) if (event === length) out.push(clock - from);
+  return out;
+}
+
+/**
+ * The IRQ and NMI pair at every interrupt-shadow boundary of each short trace's drain, where the
+ * instruction the shadow covers changes the CPL, IF or the GS base: `trace` + [IRQ, NMI], both
+ * due there. With both pending the CPU takes the NMI first (SDM Vol. 3 6.9); the shadow held the
+ * IRQ back (6.8.3) and the NMI's IRET ends it, so the IRQ lands before that instruction, in a
+ * state no single interrupt meets (an `sti; sysexit` exit at CPL 0 with the user's GS, say).
+ * Read off the model's micro-steps (model Recording.shadowed). Returns true when the exploration
+ * is over.
+ */
+export function shadowPairs(J: Judging, short: readonly Shadowed[]): boolean {
+  for (const { raw, cont, afters } of short) {
+    for (const after of afters) {
+      J.judgeOne([...raw, { type: 'hw.irq', after }, { type: 'hw.nmi', after }], cont, false);
+      if (J.over()) return true;
+    }
+  }
+  return false;
+}
+
 /** Whether the last event of a judged trace (with the drain after it) delivered a signal to user mode. */
 export function signalled(j: Judgement): boolean {
   const r = j.run;

@@ -14,7 +14,7 @@ import type { Invariant } from '../invariant.ts';
 import type { Accept, Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { newlyEnabled } from '../gen/enabled.ts';
-import { followWindows, loopRounds, maskOf, signalled, type Opened } from './beyond.ts';
+import { drainShadows, followWindows, loopRounds, maskOf, shadowPairs, signalled, type Opened, type Shadowed } from './beyond.ts';
 import { Judging, traceFingerprint } from './judging.ts';
 
 /** What to explore. */
@@ -49,6 +49,12 @@ export interface ExploreOptions {
    * a trap that comes back each round shows only in the second). Beyond the claim.
    */
   readonly loops?: boolean;
+  /**
+   * After the loops: each trace of up to this many events whose final kernel run passes through
+   * an STI or MOV SS shadow is judged with an IRQ and an NMI due together at each shadowed
+   * boundary (beyond.ts shadowPairs). Beyond the claim.
+   */
+  readonly shadowPairs?: number;
   readonly onProgress?: (p: ExploreProgress) => void;
 }
 
@@ -109,6 +115,9 @@ export function explore(o: ExploreOptions): ExploreResult {
     o.onProgress?.({ depth, states: seen.size, traces: J.traces, queue, ms: J.ms });
   // With `loops`: the traces whose last event delivered a signal, with their continuations.
   const loops: Array<{ raw: RawEvent[]; cont: Continuation | null }> = [];
+  // With `shadowPairs`: the short traces (new states only) whose drain reaches a shadowed boundary.
+  const short: Shadowed[] = [];
+  const pairDepth = o.shadowPairs ?? 0;
   for (let d = 1; d <= o.depth; d++) {
     const next: typeof level = [];
     // Only a trace that may be extended needs a continuation.
@@ -118,11 +127,15 @@ export function explore(o: ExploreOptions): ExploreResult {
       for (let i = 0; i < o.alphabet.length; i++) {
         if (d === 1 && o.shard && i % o.shard.count !== o.shard.index) continue;
         const raw = [...prefix, o.alphabet[i] as RawEvent];
-        const { j, hits, refused } = J.judgeOne(raw, cont, continuable);
+        const { j, hits, refused } = J.judgeOne(raw, cont, continuable, d <= pairDepth);
         if (hits.length > 0 && !o.all) return J.result(J.foundAll.get((hits[0] as Invariant).id) ?? null, d - 1);
         if (hits.length > 0 && J.invs.length === 0) return J.result(J.first(), d - 1);
         if (hits.length > 0 || refused) continue;
         if (o.loops && signalled(j)) loops.push({ raw, cont: j.next });
+        if (d <= pairDepth) {
+          const afters = drainShadows(j, raw.length);
+          if (afters.length > 0) short.push({ raw, cont: j.next, afters });
+        }
         // At the last depth of an extending exploration only a trace that enabled new actions goes
         // on: the others need no fingerprint (the state count is not reported there).
         const mask = o.extendNewlyEnabled ? maskOf(j) : -1;
@@ -144,6 +157,7 @@ export function explore(o: ExploreOptions): ExploreResult {
     level = next;
   }
   if (followWindows(o, J, opened, masks.get(EMPTY) ?? -1)) return J.result(J.first(), o.depth);
-  loopRounds(J, loops);
+  if (loopRounds(J, loops)) return J.result(J.first(), o.depth);
+  shadowPairs(J, short);
   return J.result(J.first(), o.depth);
 }
