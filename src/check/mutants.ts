@@ -25,6 +25,9 @@ export interface Mutant {
   /** What changed, for people ("sysretChecks.csIsUserCs: true -> false"). */
   readonly change: string;
   readonly design: Design;
+  /** The knob changed (its path in the knobs) and its new value; a pair (pairOf) has its second one's. */
+  readonly path: readonly string[];
+  readonly value: unknown;
 }
 
 type Path = readonly string[];
@@ -79,9 +82,25 @@ function changes(schema: z.ZodType, value: unknown, path: Path): Array<readonly 
 
 /** The single-condition mutants of `base`, in knob-schema order. */
 export function mutantsOf(base: Design): Mutant[] {
-  return changes(knobsSchema, base.knobs, []).map(([path, v, change]) => ({
-    name: `${base.name}__${slug(path.join('.'))}-${slug(show(v))}`,
-    change,
-    design: { ...base, name: `${base.name}__${slug(path.join('.'))}-${slug(show(v))}`, source: `${base.name} with ${change}`, knobs: setAt(base.knobs as unknown as Record<string, unknown>, path, v) as unknown as Knobs },
-  }));
+  return changes(knobsSchema, base.knobs, []).map(([path, v, change]) => {
+    const name = `${base.name}__${slug(path.join('.'))}-${slug(show(v))}`;
+    return { name, change, path, value: v, design: { ...base, name, source: `${base.name} with ${change}`, knobs: setAt(base.knobs as unknown as Record<string, unknown>, path, v) as unknown as Knobs } };
+  });
+}
+
+/**
+ * Mutants `a` and `b` of one base changed together: a flaw that needs both changes (each alone
+ * harmless, or unseen) is a double mutant. Two changes of one mask knob clear both bits; two of
+ * another knob cannot be made together (null).
+ */
+export function pairOf(a: Mutant, b: Mutant): Mutant | null {
+  let value = b.value;
+  if (a.path.join('.') === b.path.join('.')) {
+    if (typeof a.value !== 'bigint' || typeof b.value !== 'bigint') return null;
+    value = a.value & b.value;
+  }
+  const name = `${a.name}+${b.name.slice(b.name.indexOf('__') + 2)}`;
+  const change = `${a.change} and ${b.change}`;
+  const knobs = setAt(a.design.knobs as unknown as Record<string, unknown>, b.path, value) as unknown as Knobs;
+  return { name, change, path: b.path, value, design: { ...a.design, name, source: `${a.design.source} and ${b.change}`, knobs } };
 }

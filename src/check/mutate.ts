@@ -20,7 +20,7 @@ import { corpusTraces } from './corpus-replay.ts';
 import { evaluate, type CellRun } from './evaluate.ts';
 import type { Invariant } from './invariant.ts';
 import { runAlphabet } from './explore/alphabet.ts';
-import { mutantsOf, type Mutant } from './mutants.ts';
+import { mutantsOf, pairOf, type Mutant } from './mutants.ts';
 import { toTraceEvents } from './operands.ts';
 import { sampleTraces, searchGroup, type Accept, type SearchOptions } from './search.ts';
 import { shifted } from './shifted.ts';
@@ -64,6 +64,8 @@ export interface MutantResult {
    * the base's disfavour); `differs` is a shortest such trace, and this the invariant on it.
    */
   readonly repairs?: string;
+  /** A pair of mutants each suspected equivalent alone on this cell, changed together (MutateOptions.pairs). */
+  readonly pair?: boolean;
 }
 
 /** What to score. */
@@ -78,6 +80,11 @@ export interface MutateOptions {
   readonly corpusDirs?: readonly string[];
   /** Only the mutants whose name contains one of these (all when absent). */
   readonly only?: readonly string[];
+  /**
+   * Also score, on each cell, every pair of the mutants suspected equivalent there, changed
+   * together (mutants.ts pairOf): a flaw that needs two changes, each harmless or unseen alone.
+   */
+  readonly pairs?: boolean;
   readonly onProgress?: (done: number, total: number, r: MutantResult) => void;
 }
 
@@ -102,7 +109,7 @@ function allTraces(alphabet: readonly RawEvent[], depth: number): RawEvent[][] {
 export function mutate(o: MutateOptions): MutantResult[] {
   const mutants = mutantsOf(o.base).filter((m) => o.only === undefined || o.only.some((s) => m.name.includes(s)));
   const out: MutantResult[] = [];
-  const total = mutants.length * o.cells.length;
+  let total = mutants.length * o.cells.length;
   for (const { vendor, paging } of o.cells) {
     const baseCell: CellRun = { kernel: kernelOf(o.base), vendor, paging };
     // Every invariant kills only by a trace the base holds it on (newOnMutant); those the base's
@@ -121,8 +128,18 @@ export function mutate(o: MutateOptions): MutantResult[] {
       }
       return v;
     };
+    const equivalent: Mutant[] = [];
     for (const m of mutants) {
       const r = score(m, judges, failing, { cell: baseCell, shows: onBaseOf }, { vendor, paging }, o);
+      out.push(r);
+      if (r.status === 'equivalent') equivalent.push(m);
+      o.onProgress?.(out.length, total, r);
+    }
+    if (!o.pairs) continue;
+    const pairs = equivalent.flatMap((a, i) => equivalent.slice(i + 1).map((b) => pairOf(a, b))).filter((p): p is Mutant => p !== null);
+    total += pairs.length;
+    for (const p of pairs) {
+      const r: MutantResult = { ...score(p, judges, failing, { cell: baseCell, shows: onBaseOf }, { vendor, paging }, o), pair: true };
       out.push(r);
       o.onProgress?.(out.length, total, r);
     }

@@ -46,6 +46,8 @@ const mutantSchema = z.strictObject({
   differs: z.array(eventSchema).optional(),
   /** Repair: on every trace where they differ the base fails an invariant the mutant holds; this one on `differs`. */
   repairs: z.string().optional(),
+  /** A pair of mutants each suspected equivalent alone, changed together (`--pairs`). */
+  pair: z.boolean().optional(),
 });
 
 /** `entrycheck mutate --json`. */
@@ -61,5 +63,10 @@ export const mutateOutputSchema = z.strictObject({
   score: z.number(),
   /** killed / (killed + survived): an upper bound (some timing-only survivors are flaws). */
   withoutTiming: z.number(),
+  /** The single-condition mutants (the counts and scores above are theirs). */
   mutants: z.array(mutantSchema),
+  /** With `--pairs`: each pair of mutants suspected equivalent alone, scored changed together. */
+  pairs: z.array(mutantSchema).optional(),
+  /** With `--pairs`: the pairs' counts and score, as above. */
+  pairScore: z.strictObject({ killed: int, survived: int, timing: int, equivalent: int, repair: int, shifted: int, score: z.number(), withoutTiming: z.number() }).optional(),
 });

@@ -32,6 +32,7 @@ export interface MutateCliOptions {
   readonly exploreDepth?: string;
   readonly seed?: string;
   readonly only?: string[];
+  readonly pairs?: boolean;
   readonly json?: boolean;
   /** false with --no-corpus. */
   readonly corpus?: boolean;
@@ -47,6 +48,16 @@ const line = (r: MutantResult): string => {
   return `  equivalent? ${r.change} (${at}): no difference user mode can see on the traces tried`;
 };
 
+/** The rows (survivors first, then what needs a look, then the rest; a stable sort keeps their order within each) and the summary line. */
+function table(results: readonly MutantResult[]): string {
+  const rank: Readonly<Record<MutantResult['status'], number>> = { survived: 0, timing: 0, repair: 1, shifted: 2, equivalent: 3, killed: 4 };
+  const rows = [...results].sort((a, b) => rank[a.status] - rank[b.status]).map(line);
+  const score = mutationScore(results);
+  return `${rows.join('\n')}\n` +
+    `${score.killed} killed, ${score.survived + score.timing} survived (${score.timing} of them only with hardware events), ${score.repair > 0 ? `${score.repair} repair a flaw of the base, ` : ''}${score.shifted} equivalent up to where interrupts land, ${score.equivalent} suspected equivalent: ` +
+    `${(score.score * 100).toFixed(1)}% of the mutants with a visible difference killed (${(score.withoutTiming * 100).toFixed(1)}% leaving out those ${score.timing})\n`;
+}
+
 /** Runs mutation testing of one design. */
 export async function mutateCommand(o: MutateCliOptions): Promise<number> {
   const base = designNamed(o.design);
@@ -59,22 +70,23 @@ export async function mutateCommand(o: MutateCliOptions): Promise<number> {
   const pagings = o.paging === 'both' ? ([4, 5] as const) : [Number(o.paging) as 4 | 5];
   const cells = vendors.flatMap((vendor) => pagings.map((paging) => ({ vendor, paging })));
   const results = mutate({
-    base, invariants, cells, runs, seed, search: { exploreDepth }, ...(o.only ? { only: o.only } : {}),
+    base, invariants, cells, runs, seed, search: { exploreDepth }, ...(o.only ? { only: o.only } : {}), ...(o.pairs ? { pairs: true } : {}),
     corpusDirs: o.corpus === false ? [] : [CORPUS_DIR],
     onProgress: (done, total, r) => { if (!o.json) process.stderr.write(`[mutate] ${done}/${total} ${r.status} ${r.change}\n`); },
   });
-  const score = mutationScore(results);
+  const singles = results.filter((r) => r.pair !== true);
+  const pairs = results.filter((r) => r.pair === true);
+  const score = mutationScore(singles);
+  const pairScore = mutationScore(pairs);
   if (o.json) {
-    process.stdout.write(stringify({ format: 'entrycheck/mutate@1', design: base.name, runs, seed, exploreDepth, ...score, mutants: results }));
+    process.stdout.write(stringify({
+      format: 'entrycheck/mutate@1', design: base.name, runs, seed, exploreDepth, ...score, mutants: singles, ...(o.pairs ? { pairs, pairScore } : {}),
+    }));
   } else {
-    // Survivors first, then what needs a look, then the rest (a stable sort keeps the mutants' order within each).
-    const rank: Readonly<Record<MutantResult['status'], number>> = { survived: 0, timing: 0, repair: 1, shifted: 2, equivalent: 3, killed: 4 };
-    const rows = [...results].sort((a, b) => rank[a.status] - rank[b.status]).map(line);
-    process.stdout.write(`Mutants of ${base.name} (${runs} runs, exploration to depth ${exploreDepth}, seed ${seed}):\n${rows.join('\n')}\n` +
-      `${score.killed} killed, ${score.survived + score.timing} survived (${score.timing} of them only with hardware events), ${score.repair > 0 ? `${score.repair} repair a flaw of the base, ` : ''}${score.shifted} equivalent up to where interrupts land, ${score.equivalent} suspected equivalent: ` +
-      `${(score.score * 100).toFixed(1)}% of the mutants with a visible difference killed (${(score.withoutTiming * 100).toFixed(1)}% leaving out those ${score.timing})\n`);
+    process.stdout.write(`Mutants of ${base.name} (${runs} runs, exploration to depth ${exploreDepth}, seed ${seed}):\n${table(singles)}`);
+    if (o.pairs) process.stdout.write(`Pairs of mutants suspected equivalent alone, changed together:\n${pairs.length > 0 ? table(pairs) : '  none (fewer than two suspected equivalent)\n'}`);
   }
-  return score.survived + score.timing > 0 ? 1 : 0;
+  return score.survived + score.timing + pairScore.survived + pairScore.timing > 0 ? 1 : 0;
 }
 
 /** The mutate command. */
@@ -91,6 +103,7 @@ export const mutateCli: CliCommand = {
       .option('--explore-depth <k>', `exhaustive phase per mutant and cell (default: ${DEFAULT_EXPLORE_DEPTH})`)
       .option('--seed <n>', `seed (default: ${DEFAULT_SEED})`)
       .option('--only <text...>', 'only the mutants whose name contains one of these')
+      .option('--pairs', 'also every pair of mutants suspected equivalent alone, changed together (a flaw that needs both changes)')
       .option('--no-corpus', 'do not first try the recorded counterexamples of counterexamples/ on each mutant: score the search alone')
       .option('--json', 'one JSON object on stdout (schemas/mutate-output.schema.json)')
       .addHelpText('after', exitHelp('a mutant survived (a visible change no invariant judged)'))

@@ -8,7 +8,7 @@ import { discoverInvariants } from '../../src/check/discover.ts';
 import { mutate, mutationScore, newOnMutant } from '../../src/check/mutate.ts';
 import { kernelOf } from '../../src/check/session.ts';
 import { defineInvariant } from '../../src/index.ts';
-import { FEATURE_KNOBS, mutantsOf } from '../../src/check/mutants.ts';
+import { FEATURE_KNOBS, mutantsOf, pairOf } from '../../src/check/mutants.ts';
 import { findDesign, type Design } from '../../src/kernel/index.ts';
 
 const linux67 = findDesign('linux-6.7') as Design;
@@ -36,6 +36,23 @@ describe('mutantsOf', () => {
       expect(FEATURE_KNOBS.has(diff[0] as string)).toBe(false);
     }
     expect(new Set(ms.map((m) => m.name)).size).toBe(ms.length);
+  });
+
+  it('pairs two mutants into one design with both changes; two FMASK drops clear both bits; two moves of one knob make no pair', () => {
+    const find = (c: string) => ms.find((m) => m.change.startsWith(c)) as (typeof ms)[number];
+    const p = pairOf(find('badIret'), find('dbShiftIst'));
+    expect(p?.design.knobs.badIret).toBe('legacy');
+    expect(p?.design.knobs.dbShiftIst).toBe(true);
+    expect(p?.change).toBe('badIret: fixup -> legacy and dbShiftIst: false -> true');
+    expect(p?.name).toBe('linux-6.7__badiret-legacy+dbshiftist-true');
+    // Neither of the mutants it came from changed.
+    expect(find('badIret').design.knobs.dbShiftIst).toBe(false);
+    const flags = pairOf(find('fmask: AC'), find('fmask: NT'));
+    expect(flags?.design.knobs.fmask).toBe(0x257fd5n & ~0x40000n & ~0x4000n);
+    // sysretWhere moved one step either way: the two cannot be made together.
+    const [down, up] = ms.filter((m) => m.change.startsWith('sysretWhere'));
+    expect(down?.change).not.toBe(up?.change);
+    expect(pairOf(down as (typeof ms)[number], up as (typeof ms)[number])).toBeNull();
   });
 });
 
