@@ -57,6 +57,19 @@ describe('mutantsOf', () => {
 });
 
 describe('mutate', () => {
+  it('with pairs, pairs only the mutants suspected equivalent alone on the cell, and scores each pair', () => {
+    const rs = mutate({
+      base: linux67, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 50, seed: 20261121, search: { exploreDepth: 1 },
+      only: ['switchtosavesscratch', 'dbshiftist', 'sysretchecks.csisusercs'], pairs: true,
+    });
+    const singles = rs.filter((r) => r.pair !== true);
+    expect(singles.map((r) => r.status).sort(), '[FAIL] expected the CS check killed and the two others suspected equivalent').toEqual(['equivalent', 'equivalent', 'killed']);
+    const pairs = rs.filter((r) => r.pair === true);
+    // The killed CS check is in no pair: one pair, of the two equivalent ones.
+    expect(pairs.map((r) => r.change)).toEqual(['switchToSavesScratch: false -> true and dbShiftIst: false -> true']);
+    expect(pairs[0]?.status).toBe('equivalent');
+  });
+
   it('kills the removed CS check by a 1-event trace and calls the weaker RIP test (guard page only) equivalent', () => {
     const rs = mutate({
       base: linux67, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 30, seed: 1, search: { exploreDepth: 1 },

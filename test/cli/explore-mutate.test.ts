@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mutateOutputSchema } from '../../src/check/output-schemas-search.ts';
 
 const BIN = new URL('../../bin/entrycheck.js', import.meta.url).pathname;
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -81,5 +82,13 @@ describe('entrycheck mutate', () => {
     expect(tf).toMatchObject({ status: 'killed' });
     expect(['exit-work', 'sysret-iret-equivalence']).toContain(tf?.killer?.invariant);
     expect(j).toMatchObject({ killed: 1, equivalent: 1 });
+  });
+
+  it('--pairs scores the pairs of mutants suspected equivalent alone, apart from the singles (the output its schema)', () => {
+    const r = cli('mutate', '--design', 'linux-6.7', '--no-corpus', '--only', 'switchtosavesscratch', 'dbshiftist', '--runs', '20', '--explore-depth', '1', '--pairs', '--json');
+    expect(r.status).toBe(0);
+    const j = mutateOutputSchema.parse(JSON.parse(r.stdout));
+    expect(j).toMatchObject({ equivalent: 2, pairScore: { equivalent: 1, killed: 0 } });
+    expect(j.pairs?.map((m) => [m.change, m.pair])).toEqual([['switchToSavesScratch: false -> true and dbShiftIst: false -> true', true]]);
   });
 });
