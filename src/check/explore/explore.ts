@@ -115,7 +115,8 @@ export function explore(o: ExploreOptions): ExploreResult {
     o.onProgress?.({ depth, states: seen.size, traces: J.traces, queue, ms: J.ms });
   // With `loops`: the traces whose last event delivered a signal, with their continuations.
   const loops: Array<{ raw: RawEvent[]; cont: Continuation | null }> = [];
-  // With `shadowPairs`: the short traces (new states only) whose drain reaches a shadowed boundary.
+  // With `shadowPairs`: the short traces whose drain reaches a shadowed boundary, each that held
+  // every invariant (taken before the fingerprint test: the last depth fingerprints few traces).
   const short: Shadowed[] = [];
   const pairDepth = o.shadowPairs ?? 0;
   for (let d = 1; d <= o.depth; d++) {
