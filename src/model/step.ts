@@ -90,13 +90,15 @@ export interface StepResult {
   readonly forks: readonly ForkPoint[];
   readonly probeFailures: readonly ProbeFailure[];
   readonly microSteps: number;
+  /** With `shadows`: the clocks of the event's shadowed boundaries (Recording.shadowed); otherwise empty. */
+  readonly shadowed: readonly number[];
 }
 
 function result(w: Machine, applied: Event, skipped: boolean): StepResult {
   const r = w.rec;
   return {
     state: w.snapshot(), applied, skipped, observations: w.takeObservations(), micro: r.micro ?? [], forks: r.forks ?? [],
-    probeFailures: r.probeFailures, microSteps: r.microSteps,
+    probeFailures: r.probeFailures, microSteps: r.microSteps, shadowed: r.shadowed?.map(([, clock]) => clock) ?? [],
   };
 }
 

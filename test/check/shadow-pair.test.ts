@@ -12,7 +12,7 @@ import { kernelOf } from '../../src/check/session.ts';
 import { findDesign, type Design } from '../../src/kernel/index.ts';
 
 const SEEDS = [4, 5, 6];
-const RUNS = 1500;
+const RUNS = 1000;
 const gs = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'kernel-gs-and-stack');
 const cellOf = (name: string) => ({ kernel: kernelOf(findDesign(name) as Design), vendor: 'intel' as const, paging: 4 as const });
 

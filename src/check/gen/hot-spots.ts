@@ -32,7 +32,12 @@ class TimedLog extends Map<string, DecisionSeen> {
 /** An event's hot spots, and the boundaries it reaches inside an STI or MOV SS interrupt shadow. */
 export interface InterruptSpots {
   readonly hot: readonly number[];
-  /** Boundaries where the shadow holds back a pending IRQ (SDM Vol. 3 6.8.3): where an NMI's handling, which ends the shadow, decides when the IRQ lands. */
+  /**
+   * Boundaries where the shadow holds back a pending IRQ (SDM Vol. 3 6.8.3) and the instruction
+   * it covers changes the CPL, IF or the GS base: only an NMI's handling, which ends the shadow,
+   * lets the IRQ meet the state there. The model's own record (Recording.shadowed), the one the
+   * exploration's pair reads too (explore/beyond.ts).
+   */
   readonly shadowed: readonly number[];
 }
 
@@ -49,14 +54,12 @@ export function hotSpots(start: MachineState, event: TraceEvent, K: KernelImpl, 
 /** hotSpots, and the boundaries in an interrupt shadow, from one run of the event. */
 export function interruptSpots(start: MachineState, event: TraceEvent, K: KernelImpl, limit = 32): InterruptSpots {
   const log = new TimedLog();
-  const r = step(start, event, K, { micro: true, forks: false, decisions: log, probes: [{ before: false, check: () => { log.done++; return true; } }] });
+  const r = step(start, event, K, { micro: true, forks: false, shadows: true, decisions: log, probes: [{ before: false, check: () => { log.done++; return true; } }] });
   const spots = new Set<number>([0]);
-  const shadowed: number[] = [];
   let prev = receptionKey(start, K);
   for (const m of r.micro) {
     const key = receptionKey(m.after, K);
     if (key !== prev) spots.add(m.after.clock - start.clock);
-    if (m.after.cpu.shadow !== 'none') shadowed.push(m.after.clock - start.clock);
     prev = key;
   }
   // A decision taken during micro-step i (i steps done before it): right after that step.
@@ -64,5 +67,5 @@ export function interruptSpots(start: MachineState, event: TraceEvent, K: Kernel
     const m = r.micro[i];
     if (m !== undefined) spots.add(m.after.clock - start.clock);
   }
-  return { hot: [...spots].sort((a, b) => a - b).slice(0, limit), shadowed };
+  return { hot: [...spots].sort((a, b) => a - b).slice(0, limit), shadowed: r.shadowed.map((clock) => clock - start.clock) };
 }
