@@ -12,7 +12,7 @@ import { nmiPrograms } from './entry-nmi.ts';
 import { syscall64 } from './entry-syscall-64.ts';
 import { exitPaths } from './exit-paths.ts';
 import { exitToUser } from './exit-to-user.ts';
-import { isKernelStack, LANDING_PAD, layoutSymbols, PERCPU_BASE, RSEQ_ABORT, RSEQ_CS_END, RSEQ_CS_START } from './layout.ts';
+import { isKernelStack, kernelStackOf, LANDING_PAD, layoutSymbols, PERCPU_BASE, RSEQ_ABORT, RSEQ_CS_END, RSEQ_CS_START } from './layout.ts';
 import { pageFault } from './page-fault.ts';
 import { Text, type Program } from './program.ts';
 import { environment, ptracePrograms } from './ptrace.ts';
@@ -113,6 +113,7 @@ export function buildKernel(design: Design): BuiltKernel {
     vdso: { fastcall: LANDING_PAD - 4n, int80: LANDING_PAD - 2n, landingPad: LANDING_PAD },
     rseq: { start: RSEQ_CS_START, end: RSEQ_CS_END, abort: RSEQ_ABORT },
     isKernelStack,
+    kernelStackOf,
     describe: (rip) => T.describe(rip),
     fixupFor: (rip) => T.fixupFor(rip),
     symbols: (paging) => SYMBOLS[paging],

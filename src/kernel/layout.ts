@@ -61,6 +61,19 @@ export function isKernelStack(addr: bigint): boolean {
   return (addr > ENTRY_BOTTOM && addr <= ENTRY_STACK_TOP) || isEspfix(addr);
 }
 
+/**
+ * Which kernel stack holds `addr`, as a number the same for every address of one stack: thread
+ * stack k is k + 1, IST area n is 64 + n, the entry stack 128, the espfix area 129; 0 if none.
+ */
+export function kernelStackOf(addr: bigint): number {
+  if (!isKernelStack(addr)) return 0;
+  if (addr <= THREAD_END) {
+    for (let k = 0; k < 16; k++) if (addr <= (TOPS[k] as bigint)) return k + 1;
+  }
+  if (addr > IST_STACKS && addr <= IST_END) return 64 + istOf(addr);
+  return isEspfix(addr) ? 129 : 128;
+}
+
 /** The IST slot whose area holds `addr` (0 if none). */
 export function istOf(addr: bigint): number {
   if (addr <= IST_STACKS || addr > istTop(7)) return 0;

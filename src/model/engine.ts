@@ -8,6 +8,7 @@ import { cpl, retireOwned, rf, type CpuState } from '../isa/index.ts';
 import { boundary, currentTask, deliverFault } from './delivery.ts';
 import { isStepFault, KernelCorruption, type KernelImpl, type MicroStep } from './kernel-api.ts';
 import type { Machine } from './machine.ts';
+import { receptionKey } from './reception.ts';
 import { EDGE_MAP_SIZE, type Recording } from './recording.ts';
 import type { Activation, MachineState, Task } from './state.ts';
 
@@ -87,8 +88,10 @@ export function microStep(w: Machine, K: KernelImpl): void {
     if (n !== 255) edges[key] = n + 1;
     rec.prevStep = s.id;
   }
-  // An instruction in an interrupt shadow: what a held IRQ would meet before it (see below).
-  const held = shadow0 !== 'none' && rec.shadowed !== null ? receptionBits(w, K) : -1;
+  // An instruction in an interrupt shadow: what a held IRQ would meet before it. Only an NMI's
+  // IRET, which ends the shadow, lets the IRQ in there (SDM Vol. 3 6.8.3, 6.9); it meets another
+  // state than one boundary later only if this instruction changes the reception key.
+  const held = shadow0 !== 'none' && rec.shadowed !== null ? receptionKey(w, K) : null;
   let out;
   let corrupt = false;
   try {
@@ -106,21 +109,11 @@ export function microStep(w: Machine, K: KernelImpl): void {
     if (!wasUser && (w.cpu.cs.sel & 3) === 3) returnedToUser(w);
     else if (s.insn && !wasUser && w.k.current === task0 && top0 !== undefined) resumedKernel(w, task0, depth0, top0);
   }
-  if (held >= 0 && receptionBits(w, K) !== held) rec.shadowed?.push([rec.event, w.clock]);
+  if (held !== null && receptionKey(w, K) !== held) rec.shadowed?.push([rec.event, w.clock]);
   w.clock += 1;
   rec.microSteps++;
   if (rec.micro !== null && before !== null) rec.micro.push({ event: rec.event, rip, step: s, before, after: w.snapshot() });
   if (rec.probes.length > 0) probe(w, rec, s, rip, before);
-}
-
-/**
- * CPL, IF and whether the GS base is the kernel's, as bits: an IRQ that an STI or MOV SS shadow
- * held back (SDM Vol. 3 6.8.3) lands at the next boundary unless an NMI's IRET ends the shadow
- * first; it meets another state there only when the shadowed instruction changed one of these.
- */
-function receptionBits(w: Machine, K: KernelImpl): number {
-  const c = w.cpu;
-  return (c.cs.sel & 3) | ((rf.flagBits(c.rflags) & rf.IF_BIT) === 0 ? 0 : 4) | (c.gsBase === K.percpuBase ? 8 : 0);
 }
 
 /** RF, the shadow and a pending single-step trap at the end of a kernel instruction (isa/result.ts retire). */

@@ -13,6 +13,7 @@ export * from './recording.ts';
 export * from './copy.ts';
 export * from './delivery.ts';
 export * from './engine.ts';
+export * from './reception.ts';
 export * from './operand.ts';
 export * from './user.ts';
 export * from './step.ts';

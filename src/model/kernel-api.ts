@@ -79,6 +79,8 @@ export interface KernelImpl {
   readonly percpuBase: bigint;
   /** True for an address inside some kernel stack (thread, IST, entry stacks). */
   isKernelStack(addr: bigint): boolean;
+  /** Which kernel stack holds `addr`: the same non-zero number for every address of one stack, 0 for none. */
+  kernelStackOf(addr: bigint): number;
   /** The exception-table fixup of a kernel RIP (where a fault there resumes), if any. */
   fixupFor(rip: bigint): bigint | undefined;
   /** "path+index name" for a kernel RIP, for traces people read. */

@@ -89,13 +89,13 @@ describe('interruptSpots: boundaries in an interrupt shadow', () => {
 
   it('lists the boundary before SYSEXIT, and the pair there breaks sti; sysexit', async () => {
     const old = await atShadows('linux-3.19');
-    // The entry's STI is followed by a kernel step that changes none of CPL, IF, GS: left out.
+    // The entry's STI is followed by a kernel step that changes none of CPL, IF, GS, stack, nesting: left out.
     expect(old.shadowed.length, `[FAIL] expected only the exit's STI, got ${old.shadowed.join(',')}`).toBe(1);
     expect(old.failing, `[FAIL] expected IRQ + NMI there to break kernel GS, got ${old.shadowed.join(',')}`).toEqual(old.shadowed);
   });
 
   it('lists no boundary on linux-4.16, whose SYSENTER returns by SYSRETL', async () => {
     const fixed = await atShadows('linux-4.16');
-    expect(fixed.shadowed, '[FAIL] expected no shadowed boundary where CPL, IF or GS changes').toEqual([]);
+    expect(fixed.shadowed, '[FAIL] expected no shadowed boundary where the reception changes').toEqual([]);
   });
 });

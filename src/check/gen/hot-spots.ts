@@ -8,16 +8,7 @@
  * micro-steps of the event as the model runs it, not from any design: a kernel that enables IRQs
  * one step early gets its interrupt there.
  */
-import { cpl, rf } from '../../isa/index.ts';
-import { step, type DecisionSeen, type KernelImpl, type MachineState, type TraceEvent } from '../../model/index.ts';
-
-/** The state an interrupt's handling depends on, as a key: equal keys, same reception. */
-function receptionKey(m: MachineState, K: KernelImpl): string {
-  const c = m.cpu;
-  const stack = K.isKernelStack(c.regs.rsp) ? `k${c.regs.rsp >> 12n}` : 'u';
-  const depth = m.k.tasks[m.k.current]?.acts.length ?? 0;
-  return `${rf.flagBits(c.rflags) & rf.IF_BIT}|${cpl(c)}|${c.gsBase === K.percpuBase}|${stack}|${depth}`;
-}
+import { receptionKey, step, type DecisionSeen, type KernelImpl, type MachineState, type TraceEvent } from '../../model/index.ts';
 
 /** A decision log that notes, for each decision taken, how many micro-steps had completed. */
 class TimedLog extends Map<string, DecisionSeen> {
@@ -34,7 +25,7 @@ export interface InterruptSpots {
   readonly hot: readonly number[];
   /**
    * Boundaries where the shadow holds back a pending IRQ (SDM Vol. 3 6.8.3) and the instruction
-   * it covers changes the CPL, IF or the GS base: only an NMI's handling, which ends the shadow,
+   * it covers changes the reception key (model/reception.ts): only an NMI's handling, which ends the shadow,
    * lets the IRQ meet the state there. The model's own record (Recording.shadowed), the one the
    * exploration's pair reads too (explore/beyond.ts).
    */
