@@ -159,9 +159,10 @@ export class GuidedSearch {
    * the time uniformly, half at a boundary where the interrupt-relevant state just changed
    * (hot-spots.ts), so a one-step window is hit as often as a long stretch. One time in four,
    * when an event of the parent has a boundary in an STI or MOV SS shadow whose instruction
-   * changes the interrupt's reception (IF, CPL, GS base, stack, nesting), both at once at one of those boundaries instead: the CPU
-   * takes the NMI first (SDM Vol. 3 6.9), and the NMI's handling ends the shadow that held the
-   * IRQ back (6.8.3), so the IRQ lands where the shadow was meant to keep it out.
+   * changes the interrupt's reception (IF, CPL, GS base, stack, nesting), both at once at one
+   * of those boundaries instead: the CPU takes the NMI first (SDM Vol. 3 6.9), and the NMI's
+   * handling ends the shadow that held the IRQ back (6.8.3), so the IRQ lands where the shadow
+   * was meant to keep it out.
    */
   private interrupt(t: RawEvent[], e: Entry): void {
     if (this.int(0, 3) === 0) {

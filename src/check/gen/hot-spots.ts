@@ -25,9 +25,9 @@ export interface InterruptSpots {
   readonly hot: readonly number[];
   /**
    * Boundaries where the shadow holds back a pending IRQ (SDM Vol. 3 6.8.3) and the instruction
-   * it covers changes the reception key (model/reception.ts): only an NMI's handling, which ends the shadow,
-   * lets the IRQ meet the state there. The model's own record (Recording.shadowed), the one the
-   * exploration's pair reads too (explore/beyond.ts).
+   * it covers changes the reception key (model/reception.ts): only an NMI's handling, which ends
+   * the shadow, lets the IRQ meet the state there. The model's own record (Recording.shadowed),
+   * the one the exploration's pair reads too (explore/beyond.ts).
    */
   readonly shadowed: readonly number[];
 }
