@@ -74,9 +74,9 @@ export interface Recording {
   readonly decisions: DecisionLog | null;
   /**
    * With RunOptions.shadows: each boundary inside an STI or MOV SS shadow at which the instruction
-   * the shadow covers changed what an interrupt's reception depends on (reception.ts: IF, the CPL,
-   * the GS base, the kernel stack, the nesting), as [event, clock]: only an IRQ held
-   * there and released by an NMI's IRET meets that state (engine.ts). Otherwise null.
+   * the shadow covers changed what an interrupt's reception depends on (reception.ts: IF, the
+   * CPL, the GS base, the kernel stack, the nesting), as [event, clock]: only an IRQ held there
+   * and released by an NMI's IRET meets that state (engine.ts). Otherwise null.
    */
   readonly shadowed: Array<readonly [number, number]> | null;
 }

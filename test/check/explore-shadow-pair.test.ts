@@ -1,8 +1,8 @@
 /**
  * The exploration's IRQ + NMI pair at the shadowed boundaries of each short trace's drain
  * (explore/beyond.ts shadowPairs, model Recording.shadowed). A shadowed boundary is recorded only
- * where the instruction the shadow covers changes the reception key (CPL, IF, GS base, stack, nesting): the `sti; sysexit`
- * of linux-4.1's compat SYSENTER return, not the entry's `sti` (local_irq_enable) that the next
+ * where the instruction the shadow covers changes the reception key (CPL, IF, GS base, stack,
+ * nesting): the `sti; sysexit` of linux-4.1's compat SYSENTER return, not the entry's `sti` (local_irq_enable) that the next
  * kernel step follows. With the pair there the exploration finds the race at depth 2, where no
  * single interrupt could; linux-4.16 returns from SYSENTER by SYSRETL and has no such boundary.
  */

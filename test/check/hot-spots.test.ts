@@ -89,7 +89,8 @@ describe('interruptSpots: boundaries in an interrupt shadow', () => {
 
   it('lists the boundary before SYSEXIT, and the pair there breaks sti; sysexit', async () => {
     const old = await atShadows('linux-3.19');
-    // The entry's STI is followed by a kernel step that changes none of CPL, IF, GS, stack, nesting: left out.
+    // The entry's STI is followed by a kernel step that changes none of CPL, IF, GS, stack and
+    // nesting: left out.
     expect(old.shadowed.length, `[FAIL] expected only the exit's STI, got ${old.shadowed.join(',')}`).toBe(1);
     expect(old.failing, `[FAIL] expected IRQ + NMI there to break kernel GS, got ${old.shadowed.join(',')}`).toEqual(old.shadowed);
   });
