@@ -128,9 +128,10 @@ export function mutate(o: MutateOptions): MutantResult[] {
       }
       return v;
     };
+    const scoreOn = (m: Mutant): MutantResult => score(m, judges, failing, { cell: baseCell, shows: onBaseOf }, { vendor, paging }, o);
     const equivalent: Mutant[] = [];
     for (const m of mutants) {
-      const r = score(m, judges, failing, { cell: baseCell, shows: onBaseOf }, { vendor, paging }, o);
+      const r = scoreOn(m);
       out.push(r);
       if (r.status === 'equivalent') equivalent.push(m);
       o.onProgress?.(out.length, total, r);
@@ -139,7 +140,7 @@ export function mutate(o: MutateOptions): MutantResult[] {
     const pairs = equivalent.flatMap((a, i) => equivalent.slice(i + 1).map((b) => pairOf(a, b))).filter((p): p is Mutant => p !== null);
     total += pairs.length;
     for (const p of pairs) {
-      const r: MutantResult = { ...score(p, judges, failing, { cell: baseCell, shows: onBaseOf }, { vendor, paging }, o), pair: true };
+      const r: MutantResult = { ...scoreOn(p), pair: true };
       out.push(r);
       o.onProgress?.(out.length, total, r);
     }

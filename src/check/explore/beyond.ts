@@ -103,11 +103,11 @@ export function drainShadows(j: Judgement, length: number): number[] {
 /**
  * The IRQ and NMI pair at every interrupt-shadow boundary of each short trace's drain, where the
  * instruction the shadow covers changes the reception key (model/reception.ts): `trace` +
- * [IRQ, NMI], both due there. With both pending the CPU takes the NMI first (SDM Vol. 3 6.9); the shadow held the
- * IRQ back (6.8.3) and the NMI's IRET ends it, so the IRQ lands before that instruction, in a
- * state no single interrupt meets (an `sti; sysexit` exit at CPL 0 with the user's GS, say).
- * Read off the model's micro-steps (model Recording.shadowed). Returns true when the exploration
- * is over.
+ * [IRQ, NMI], both due there. With both pending the CPU takes the NMI first (SDM Vol. 3 6.9);
+ * the shadow held the IRQ back (6.8.3) and the NMI's IRET ends it, so the IRQ lands before that
+ * instruction, in a state no single interrupt meets (an `sti; sysexit` exit at CPL 0 with the
+ * user's GS, say). Read off the model's micro-steps (model Recording.shadowed). Returns true
+ * when the exploration is over.
  */
 export function shadowPairs(J: Judging, short: readonly Shadowed[]): boolean {
   for (const { raw, cont, afters } of short) {
