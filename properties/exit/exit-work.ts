@@ -43,6 +43,8 @@ export default defineInvariant({
       if (o.kind === 'trap') {
         const cur = open.get(o.task);
         if (cur) cur.traps++;
+        // A second report is wrong whatever comes next: said now, a trace that ends on it shows it.
+        if (cur?.stepped && cur.traps > 1) return `expected one single-step report for task ${o.task}'s instruction at 0x${cur.rip.toString(16)}, got ${cur.traps}`;
         continue;
       }
       // A machine check taken at the boundary after a stepped instruction outranks its single-step

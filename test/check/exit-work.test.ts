@@ -131,3 +131,25 @@ describe('exit-work when a dead task\'s id goes to a fork child', () => {
     expect(j.violations.get('exit-work'), '[FAIL] expected no violation').toBeUndefined();
   });
 });
+
+describe('exit-work says a second report when it is made', () => {
+  // A stepped SYSCALL whose exit reports the step and then returns by SYSRET with TF set in R11
+  // (opportunistic-sysret-2015 has no TF test): the CPU traps again at the same RIP before any
+  // instruction runs. The trace ends there; the invariant used to wait for the task's next
+  // instruction, so exploration's six-event trace showed nothing and the cell needed ten events.
+  const trace: RawEvent[] = [
+    { type: 'tracer.attach', options: { syscalls: true } }, { type: 'user.syscall', nr: 'getpid' }, { type: 'tracer.singleStep' },
+    { type: 'tracer.singleStep' }, { type: 'user.syscall', nr: 'getpid' }, { type: 'tracer.singleStep' },
+  ];
+  it('is violated on opportunistic-sysret-2015 by a trace that ends on the second report', () => {
+    const j = judgeOn(findDesign('opportunistic-sysret-2015') as Design, trace);
+    expect(j.run.observations.at(-1)?.o.kind, '[FAIL] expected the trace to end with task 2 back in user mode').toBe('return-to-user');
+    expect(j.violations.get('exit-work'), '[FAIL] expected two reports for one instruction').toMatchObject({ step: 6, message: expect.stringMatching(/instruction at 0x400102, got 2$/) });
+  });
+
+  it('holds on linux-4.1, whose opportunistic SYSRET tests TF', () => {
+    const j = judgeOn(findDesign('linux-4.1') as Design, trace);
+    expect(j.run.observations.filter((x) => x.o.kind === 'trap').length, '[FAIL] expected one report per stepped instruction').toBe(2);
+    expect(j.violations.get('exit-work'), '[FAIL] expected no violation').toBeUndefined();
+  });
+});
