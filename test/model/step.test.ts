@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rf } from '../../src/isa/index.ts';
-import { STEP_BYTES } from '../../src/model/index.ts';
+import { STEP_BYTES, type MachineState, type TraceEvent } from '../../src/model/index.ts';
 import { variant } from '../../src/kernel/index.ts';
 import { design, ev, only, returns, run, task } from '../kernel/helpers.ts';
 
@@ -72,6 +72,15 @@ describe('events and the kernel', () => {
     expect(r.r.states).toHaveLength(3);
     expect(r.tagged.map((t) => [t.at, t.o.kind])).toEqual([[0, 'user-insn'], [1, 'return-to-user']]);
     expect(task(r.final, 1).mode).toBe('user');
+  });
+
+  // README, Values: a tracer's event resolves $rip where user code runs next, whichever task runs
+  // it. With the tracee stopped at its system call's entry, that is task 2 at 0x8048100.
+  it('resolves a tracer event\'s $rip at the task whose user code runs next, not the stopped tracee', () => {
+    const setRegs = { type: 'tracer.setRegs', regs: { rcx: { sym: 'rip', off: 0n } } } as TraceEvent;
+    const r = run('linux-6.7', [{ type: 'tracer.attach', options: { syscalls: true } }, ev.syscall('getpid'), setRegs]);
+    expect(r.r.events[2]).toEqual({ type: 'tracer.setRegs', regs: { rcx: 0x8048100n } });
+    expect(task(r.r.states[3] as MachineState, 1).regs.rcx).toBe(0x8048100n);
   });
 
   // A design without the SYSRET RIP test dies on Intel (CVE-2006-0744 class); nothing runs after.
