@@ -54,10 +54,24 @@ function encodable(w: Machine, e: Event): boolean {
 }
 const REX_ONLY: ReadonlySet<string> = new Set(['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15']);
 
+/**
+ * The RIP an event's `$rip` and `$next` are read at: the CPU's, except for a tracer's event while
+ * the tracee is not the task running user code. A tracer acts on the tracee's saved user
+ * registers (pt_regs, what PTRACE_GETREGS shows it), so `tracer.setRegs {rip: $rip+2}` skips the
+ * instruction the tracee stopped at, as a debugger does, whichever task runs meanwhile.
+ */
+function ripOf(w: Machine, e: TraceEvent): bigint {
+  if (e.type.startsWith('tracer.')) {
+    const t = w.k.tasks.find((x) => x.ptrace.attached && x.mode !== 'dead');
+    if (t !== undefined && !(t.id === w.k.current && atUserBoundary(w))) return t.regs.rip;
+  }
+  return w.cpu.regs.rip;
+}
+
 /** Applies one event to the working machine; returns it as it ran, and whether it was skipped. */
 export function applyEvent(w: Machine, e: TraceEvent, K: KernelImpl, maxSteps = DEFAULT_MAX_STEPS): { applied: Event; skipped: boolean } {
   const symbols = K.symbols(w.cpu.paging);
-  if (w.k.halted !== null) return { applied: resolveEvent(e, w.cpu.regs.rip, symbols), skipped: true };
+  if (w.k.halted !== null) return { applied: resolveEvent(e, ripOf(w, e), symbols), skipped: true };
   if (isHwEvent(e)) {
     const due = w.clock + e.after;
     const armed = e.type === 'hw.irq' ? { kind: 'irq' as const, vector: e.vector ?? 0x20, due }
@@ -68,7 +82,7 @@ export function applyEvent(w: Machine, e: TraceEvent, K: KernelImpl, maxSteps = 
     return { applied: e, skipped: false };
   }
   runKernel(w, K, maxSteps);
-  const applied = resolveEvent(e, w.cpu.regs.rip, symbols);
+  const applied = resolveEvent(e, ripOf(w, e), symbols);
   if (isUserEvent(applied)) {
     if (!atUserBoundary(w) || !encodable(w, applied)) return { applied, skipped: true };
     execUser(w, applied, K);

@@ -74,13 +74,20 @@ describe('events and the kernel', () => {
     expect(task(r.final, 1).mode).toBe('user');
   });
 
-  // README, Values: a tracer's event resolves $rip where user code runs next, whichever task runs
-  // it. With the tracee stopped at its system call's entry, that is task 2 at 0x8048100.
-  it('resolves a tracer event\'s $rip at the task whose user code runs next, not the stopped tracee', () => {
-    const setRegs = { type: 'tracer.setRegs', regs: { rcx: { sym: 'rip', off: 0n } } } as TraceEvent;
+  // README, Values: a tracer's event resolves $rip at the tracee's saved registers. Stopped at
+  // its system call's entry, task 1's pt_regs hold RIP 0x400102 while task 2 runs at 0x8048100.
+  it('resolves a tracer event\'s $rip at the stopped tracee\'s pt_regs, not at the task running meanwhile', () => {
+    const setRegs = { type: 'tracer.setRegs', regs: { rcx: { sym: 'rip', off: 0n }, rip: { sym: 'rip', off: 2n } } } as TraceEvent;
     const r = run('linux-6.7', [{ type: 'tracer.attach', options: { syscalls: true } }, ev.syscall('getpid'), setRegs]);
-    expect(r.r.events[2]).toEqual({ type: 'tracer.setRegs', regs: { rcx: 0x8048100n } });
-    expect(task(r.r.states[3] as MachineState, 1).regs.rcx).toBe(0x8048100n);
+    expect(r.r.states[3]?.cpu.regs.rip, '[FAIL] expected task 2 to run while the tracee is stopped').toBe(0x8048100n);
+    expect(r.r.events[2]).toEqual({ type: 'tracer.setRegs', regs: { rcx: 0x400102n, rip: 0x400104n } });
+    expect(task(r.r.states[3] as MachineState, 1).regs.rip).toBe(0x400104n);
+  });
+
+  it('resolves it at the CPU while the tracee is the task running user code', () => {
+    const brk = { type: 'tracer.break', addr: { sym: 'next', off: 0n } } as TraceEvent;
+    const r = run('linux-6.7', [{ type: 'tracer.attach', options: {} }, ev.nop, brk]);
+    expect(r.r.events[2]).toEqual({ type: 'tracer.break', addr: 0x400101n });
   });
 
   // A design without the SYSRET RIP test dies on Intel (CVE-2006-0744 class); nothing runs after.
