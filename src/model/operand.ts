@@ -1,9 +1,9 @@
 /**
  * Symbolic operands, evaluated by the model where the event runs: "$rip" is the address of the
  * instruction, "$next" the address after it (so `user.setReg rcx $next` is "RCX = the return
- * point of the SYSCALL that follows"), named addresses come from the kernel's layout. A trace
- * file's "0x..."/"$sym+off" strings are parsed into operands by src/check; nothing here reads
- * text.
+ * point of the SYSCALL that follows"; for a tracer's event, the tracee's RIP: step.ts ripOf),
+ * named addresses come from the kernel's layout. A trace file's "0x..."/"$sym+off" strings are
+ * parsed into operands by src/check; nothing here reads text.
  */
 import { insnLength, type Event, type Operand, type SigActionOf, type SigFrame, type SigFrameOf, type StackOf, type SyscallNrOf, type TraceEvent } from './events.ts';
 
