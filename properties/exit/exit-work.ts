@@ -20,6 +20,9 @@ interface Open {
   traps: number;
 }
 
+const miscount = (task: number, cur: Open): string =>
+  `expected one single-step report for task ${task}'s instruction at 0x${cur.rip.toString(16)}, got ${cur.traps}`;
+
 export default defineInvariant({
   id: 'exit-work',
   kind: 'step',
@@ -44,7 +47,7 @@ export default defineInvariant({
         const cur = open.get(o.task);
         if (cur) cur.traps++;
         // A second report is wrong whatever comes next: said now, a trace that ends on it shows it.
-        if (cur?.stepped && cur.traps > 1) return `expected one single-step report for task ${o.task}'s instruction at 0x${cur.rip.toString(16)}, got ${cur.traps}`;
+        if (cur?.stepped && cur.traps > 1) return miscount(o.task, cur);
         continue;
       }
       // A machine check taken at the boundary after a stepped instruction outranks its single-step
@@ -58,7 +61,7 @@ export default defineInvariant({
       if (o.kind !== 'user-insn' && o.kind !== 'signal') continue;
       const cur = open.get(o.task);
       const reportedAtHandler = o.kind === 'signal' && cur?.insn === 'int' && cur.traps === 0;
-      if (cur?.stepped && cur.traps !== 1 && !reportedAtHandler) return `expected one single-step report for task ${o.task}'s instruction at 0x${cur.rip.toString(16)}, got ${cur.traps}`;
+      if (cur?.stepped && cur.traps !== 1 && !reportedAtHandler) return miscount(o.task, cur);
       // The next instruction counts if it completes, is not a MOV SS, and its task was being
       // stepped when it began (the state before this event).
       // A task id a dead task held is a new task's (fork reuses the slot): the dead one's flags

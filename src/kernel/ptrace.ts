@@ -7,7 +7,7 @@
  * next must cope with any register values (CVE-2014-4699).
  */
 import { rf, taskSizeMax } from '../isa/index.ts';
-import { pageOf, PT_FIELDS, TIF, type Machine, type MachineState, type PtRegs, type SchedEvent, type StopKind, type Task, type TracerEvent } from '../model/index.ts';
+import { pageOf, PT_FIELDS, TIF, traceeOf, type Machine, type PtRegs, type SchedEvent, type StopKind, type Task, type TracerEvent } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
 import { call, cur, patchTask, ret, setCpu, tif, writePt } from './ops.ts';
 import { step, type Program } from './program.ts';
@@ -56,11 +56,6 @@ export function ptracePrograms(c: Ctx): Program[] {
       step('ret', (w) => ret(w)),
     ],
   }));
-}
-
-/** The traced task, if any. */
-function tracee(m: MachineState): Task | undefined {
-  return m.k.tasks.find((t) => t.ptrace.attached && t.mode !== 'dead');
 }
 
 /** Resumes a stopped tracee, single-stepping or not. */
@@ -132,12 +127,12 @@ function act(c: Ctx, w: Machine, e: TracerEvent | SchedEvent): boolean {
   switch (e.type) {
     case 'tracer.attach': {
       const t = cur(w);
-      if (tracee(w) !== undefined || t.id === 0) return false;
+      if (traceeOf(w) !== undefined || t.id === 0) return false;
       patchTask(w, { ptrace: { attached: true, syscalls: e.options?.syscalls ?? false, fork: e.options?.fork ?? false, stop: null, stepping: false } }, t.id);
       return true;
     }
     case 'tracer.setRegs': {
-      const t = tracee(w);
+      const t = traceeOf(w);
       if (t === undefined || t.mode !== 'stopped') return false;
       // PTRACE_SETREGS: genregs_set calls putreg field by field in user_regs_struct order (the
       // pt_regs order) and stops at the first -EIO (a CS/SS without RPL 3), keeping the fields
@@ -160,13 +155,13 @@ function act(c: Ctx, w: Machine, e: TracerEvent | SchedEvent): boolean {
     }
     case 'tracer.singleStep':
     case 'tracer.cont': {
-      const t = tracee(w);
+      const t = traceeOf(w);
       if (t === undefined || t.mode !== 'stopped') return false;
       resume(c, w, t, e.type === 'tracer.singleStep');
       return true;
     }
     case 'tracer.watch': {
-      const t = tracee(w);
+      const t = traceeOf(w);
       if (t === undefined) return false;
       patchTask(w, { watch: e.addr }, t.id);
       if (t.id === w.k.current) setCpu(w, { watch: e.addr });
@@ -175,14 +170,14 @@ function act(c: Ctx, w: Machine, e: TracerEvent | SchedEvent): boolean {
     case 'tracer.break': {
       // A ptrace hw_breakpoint of type X86_BREAKPOINT_EXECUTE; arch_build_bp_info refuses a
       // kernel address for a user breakpoint (arch/x86/kernel/hw_breakpoint.c): only the user half.
-      const t = tracee(w);
+      const t = traceeOf(w);
       if (t === undefined || e.addr >= taskSizeMax(w.cpu.paging)) return false;
       patchTask(w, { breakAt: e.addr }, t.id);
       if (t.id === w.k.current) setCpu(w, { breakAt: e.addr });
       return true;
     }
     case 'tracer.detach': {
-      const t = tracee(w);
+      const t = traceeOf(w);
       if (t === undefined) return false;
       detach(c, w, t);
       return true;

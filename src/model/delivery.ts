@@ -16,6 +16,11 @@ export function currentTask(m: MachineState): Task {
   return m.k.tasks[m.k.current] as Task;
 }
 
+/** The task a tracer is attached to, if any (the model has one tracer; a dead tracee is gone). */
+export function traceeOf(m: MachineState): Task | undefined {
+  return m.k.tasks.find((t) => t.ptrace.attached && t.mode !== 'dead');
+}
+
 /** Fires the hardware countdowns that are due: an IRQ line asserted, an NMI latched, an LDT entry cleared. */
 function fireDue(w: Machine): void {
   const armed = w.hw.armed;

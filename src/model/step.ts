@@ -8,7 +8,7 @@
  */
 import type { DecisionLog } from './decisions.ts';
 import { cpl, is64 } from '../isa/index.ts';
-import { currentTask } from './delivery.ts';
+import { currentTask, traceeOf } from './delivery.ts';
 import { DEFAULT_MAX_STEPS, runKernel } from './engine.ts';
 import { isHwEvent, isUserEvent, type Event, type TraceEvent } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
@@ -62,7 +62,7 @@ const REX_ONLY: ReadonlySet<string> = new Set(['r8', 'r9', 'r10', 'r11', 'r12', 
  */
 function ripOf(w: Machine, e: TraceEvent): bigint {
   if (e.type.startsWith('tracer.')) {
-    const t = w.k.tasks.find((x) => x.ptrace.attached && x.mode !== 'dead');
+    const t = traceeOf(w);
     if (t !== undefined && !(t.id === w.k.current && atUserBoundary(w))) return t.regs.rip;
   }
   return w.cpu.regs.rip;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { is64, rf } from '../../isa/index.ts';
-import { atUserBoundary, type MachineState, type StopKind } from '../../model/index.ts';
+import { atUserBoundary, traceeOf, type MachineState, type StopKind } from '../../model/index.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { EVENT_GENERATORS, generatorsFor, type GenContext } from './events.ts';
 
@@ -51,7 +51,7 @@ const PREEMPTED = 32768;
 /** The enabling conditions a state meets, as a bit mask (0: nothing but hardware events). */
 export function enabledMask(m: MachineState): number {
   if (m.k.halted !== null) return -1;
-  const tracee = m.k.tasks.find((t) => t.ptrace.attached && t.mode !== 'dead');
+  const tracee = traceeOf(m);
   let mask = 0;
   if (atUserBoundary(m)) mask |= USER;
   if (tracee === undefined && m.k.current !== 0) mask |= ATTACHABLE;
