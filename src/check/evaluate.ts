@@ -77,6 +77,8 @@ export interface JudgeOptions {
   readonly decisions?: DecisionLog;
   /** Record the run's shadowed boundaries (model RunOptions.shadows). */
   readonly shadows?: boolean;
+  /** Record every kernel boundary and what it would take at once (model RunOptions.boundaries). */
+  readonly boundaries?: boolean;
   /** `trace` goes on from this judged prefix (whose every invariant in `invs` held): only the new events are replayed and judged. */
   readonly resume?: Continuation | null;
   /** Return a continuation in `next`. */
@@ -101,7 +103,7 @@ export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly Tr
   const full = r ? [...r.trace, ...trace] : trace;
   const run = replay(r ? (r.prefix.states[0] as MachineState) : initialState(K, c.vendor, c.paging, c.initial), trace, K, {
     probes: probed.map((inv) => probeOf(inv, ctx, errors)), forks: invs.some((inv) => inv.kind === 'differential'), micro: o.micro ?? false,
-    ...(o.edges ? { edges: o.edges } : {}), ...(o.decisions ? { decisions: o.decisions } : {}), ...(o.shadows ? { shadows: true } : {}), ...(r ? { resume: r.prefix } : {}),
+    ...(o.edges ? { edges: o.edges } : {}), ...(o.decisions ? { decisions: o.decisions } : {}), ...(o.shadows ? { shadows: true } : {}), ...(o.boundaries ? { boundaries: true } : {}), ...(r ? { resume: r.prefix } : {}),
   });
   const out = new Map<string, Violation>();
   for (const f of run.probeFailures) {

@@ -19,6 +19,8 @@ export const exploreOutputSchema = z.strictObject({
   start: z.string(),
   /** The depth asked for, the number of events in the alphabet, the shard explored. */
   depth: int, alphabet: int, shard: z.strictObject({ index: int, count: int }),
+  /** --every-boundary: each trace was also extended by an IRQ and an NMI at every boundary of its kernel run that takes one. */
+  everyBoundary: z.boolean(),
   /** Every trace up to `depth` was judged (false when a violation or --max-states stopped it). */
   complete: z.boolean(),
   depthDone: int,

@@ -34,6 +34,7 @@ export interface ExploreCliOptions {
   readonly paging: string;
   readonly depth?: string;
   readonly window?: string;
+  readonly everyBoundary?: boolean;
   readonly alphabet?: string;
   readonly start: string;
   readonly shard?: string;
@@ -65,15 +66,15 @@ function reporter(quiet: boolean): (p: ExploreProgress) => void {
 }
 
 /** The result as text for people. */
-function resultText(r: ExploreResult, depth: number, alphabet: number, file: string | null): string {
+function resultText(r: ExploreResult, depth: number, alphabet: string, file: string | null): string {
   const stats = `${r.states} distinct states, ${r.traces} traces judged in ${duration(r.ms / 1000)}`;
   if (r.found) {
     return `violation of ${r.found.invariant} by a trace of ${r.found.raw.length} event${r.found.raw.length === 1 ? '' : 's'} (no shorter trace violates any invariant): ` +
       `${r.found.failure.message}\n  ${stats}\n  saved ${file}\n`;
   }
   const errors = [...r.errors].map(([id, m]) => `\n  ${id} could not be judged: ${m}`).join('');
-  if (r.depthDone < depth) return `no violation in any trace of length <= ${r.depthDone} over the alphabet (${alphabet} events), stopped by --max-states: ${stats}${errors}\n`;
-  return `no violation in any trace of length <= ${depth} over the alphabet (${alphabet} events): ${stats}${errors}\n`;
+  if (r.depthDone < depth) return `no violation in any trace of length <= ${r.depthDone} over the alphabet (${alphabet}), stopped by --max-states: ${stats}${errors}\n`;
+  return `no violation in any trace of length <= ${depth} over the alphabet (${alphabet}): ${stats}${errors}\n`;
 }
 
 /** Runs one exploration. */
@@ -87,6 +88,7 @@ export async function exploreCommand(o: ExploreCliOptions): Promise<number> {
   const all = await loadInvariants();
   const invariants = (o.property ? selectInvariants(all, o.property) : all.filter((d) => d.invariant.sanity !== true)).map((d) => d.invariant);
   const paging = Number(o.paging) as 4 | 5;
+  const every = o.everyBoundary === true;
   const workers = intFlag('workers', o.workers, Math.max(1, Math.min(availableParallelism(), 8)), 1, 64);
   // Commander checks the choice: the start is one of worlds.ts's.
   const world = WORLDS.find((w) => w.id === o.start) as World;
@@ -94,8 +96,8 @@ export async function exploreCommand(o: ExploreCliOptions): Promise<number> {
   const cell = { kernel: kernelOf(design), vendor: o.vendor, paging, ...start };
   // Up to depth 2 a level is too short to share out: one lane, in this thread.
   const lanes: Lane[] = workers === 1 || depth <= 2
-    ? [localLane(invariants, cell, alphabet)]
-    : await threadLanes(workers, { design: design.name, vendor: o.vendor, paging, ...start, invariants: invariants.map((i) => i.id), alphabet });
+    ? [localLane(invariants, cell, alphabet, every)]
+    : await threadLanes(workers, { design: design.name, vendor: o.vendor, paging, ...start, invariants: invariants.map((i) => i.id), alphabet, everyBoundary: every });
   let r: ExploreResult;
   try {
     r = await exploreParallel({ invariants, alphabet, depth, lanes, maxStates, ...(shard.count > 1 ? { shard } : {}), onProgress: reporter(o.json === true) });
@@ -111,12 +113,12 @@ export async function exploreCommand(o: ExploreCliOptions): Promise<number> {
   }
   if (o.json) {
     process.stdout.write(stringify({
-      format: 'entrycheck/explore@1', design: design.name, vendor: o.vendor, paging, start: world.id, depth, alphabet: alphabet.length, shard,
+      format: 'entrycheck/explore@1', design: design.name, vendor: o.vendor, paging, start: world.id, depth, alphabet: alphabet.length, everyBoundary: every, shard,
       complete: r.depthDone === depth, depthDone: r.depthDone, states: r.states, traces: r.traces, ms: Math.round(r.ms),
       found: r.found ? { invariant: r.found.invariant, length: r.found.raw.length, message: r.found.failure.message, file } : null,
       errors: Object.fromEntries(r.errors),
     }));
-  } else process.stdout.write(resultText(r, depth, alphabet.length, file));
+  } else process.stdout.write(resultText(r, depth, `${alphabet.length} events${every ? ', and an IRQ and an NMI at every kernel boundary that takes one' : ''}`, file));
   return r.found || r.errors.size > 0 ? 1 : 0;
 }
 
@@ -131,6 +133,7 @@ export const exploreCli: CliCommand = {
       .addOption(new Option('--vendor <vendor>', 'CPU vendor').choices(['intel', 'amd']).default('intel'))
       .addOption(new Option('--paging <levels>', 'paging mode').choices(['4', '5']).default('4'))
       .option('--depth <k>', `longest trace (default: ${DEFAULT_DEPTH})`)
+      .option('--every-boundary', 'also extend each trace by an IRQ and an NMI at every boundary of its kernel run where one is taken at once (not only the first --window boundaries of the next event)')
       .option('--window <n>', `the default alphabet's IRQ and NMI at each of the first n boundaries of the next event (default: ${DEFAULT_WINDOW})`)
       .addOption(new Option('--start <start>', 'the machine the traces start from: the model\'s own (task 2 a 32-bit process) or task 2 a 64-bit process').choices(WORLDS.map((w) => w.id)).default('model'))
       .option('--alphabet <file>', 'a JSON list of events (trace-file form) to use instead of the default alphabet')

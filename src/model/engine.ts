@@ -4,7 +4,7 @@
  * What happened is data: observations in `w.out`, and in `w.rec` the micro-transitions, fork
  * points and probe verdicts the run asked for.
  */
-import { cpl, retireOwned, rf, type CpuState } from '../isa/index.ts';
+import { boundaryEvent, cpl, retireOwned, rf, type CpuState } from '../isa/index.ts';
 import { boundary, currentTask, deliverFault } from './delivery.ts';
 import { isStepFault, KernelCorruption, type KernelImpl, type MicroStep } from './kernel-api.ts';
 import type { Machine } from './machine.ts';
@@ -110,10 +110,16 @@ export function microStep(w: Machine, K: KernelImpl): void {
     else if (s.insn && !wasUser && w.k.current === task0 && top0 !== undefined) resumedKernel(w, task0, depth0, top0);
   }
   if (held !== null && receptionKey(w, K) !== held) rec.shadowed?.push([rec.event, w.clock]);
+  if (rec.boundaries !== null) rec.boundaries.push([rec.event, w.clock, takenAt(w.cpu)]);
   w.clock += 1;
   rec.microSteps++;
   if (rec.micro !== null && before !== null) rec.micro.push({ event: rec.event, rip, step: s, before, after: w.snapshot() });
   if (rec.probes.length > 0) probe(w, rec, s, rip, before);
+}
+
+/** Which interrupts the CPU would take at once at this boundary: bit 1 an IRQ, bit 2 an NMI. */
+function takenAt(c: CpuState): number {
+  return (boundaryEvent(c, false, true) === 'irq' ? 1 : 0) | (boundaryEvent(c, true, false) === 'nmi' ? 2 : 0);
 }
 
 /** RF, the shadow and a pending single-step trap at the end of a kernel instruction (isa/result.ts retire). */

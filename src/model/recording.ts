@@ -79,6 +79,13 @@ export interface Recording {
    * and released by an NMI's IRET meets that state (engine.ts). Otherwise null.
    */
   readonly shadowed: Array<readonly [number, number]> | null;
+  /**
+   * With RunOptions.boundaries: each kernel micro-step's boundary as [event, clock, taken], where
+   * `taken` has bit 1 set if an IRQ would be taken there at once and bit 2 if an NMI would
+   * (isa boundaryEvent): where an interrupt can land, for an exploration that places one at
+   * every boundary (check/explore/boundaries.ts). Otherwise null.
+   */
+  readonly boundaries: Array<readonly [number, number, number]> | null;
 }
 
 /** Size of an edge-coverage map: a power of two, so a hash masks into it. */
@@ -96,12 +103,12 @@ export function touchedOf(edges: Uint8Array): number[] {
 }
 
 /** A fresh recording. */
-export function newRecording(o: { micro?: boolean; forks?: boolean; probes?: readonly Probe[]; edges?: Uint8Array; decisions?: DecisionLog; shadows?: boolean } = {}): Recording {
+export function newRecording(o: { micro?: boolean; forks?: boolean; probes?: readonly Probe[]; edges?: Uint8Array; decisions?: DecisionLog; shadows?: boolean; boundaries?: boolean } = {}): Recording {
   return {
     event: 0, microSteps: 0, obsBase: 0, micro: o.micro ? [] : null, forks: o.forks === false ? null : [],
     probes: o.probes ?? [], probeFailures: [], probeFailed: [], openFork: null, entries: {}, maxDepth: 0,
     probeBefore: (o.probes ?? []).some((p) => p.before), edges: o.edges ?? null,
     touched: o.edges ? touchedOf(o.edges) : null, prevStep: 0, decisions: o.decisions ?? null,
-    shadowed: o.shadows === true ? [] : null,
+    shadowed: o.shadows === true ? [] : null, boundaries: o.boundaries === true ? [] : null,
   };
 }

@@ -35,6 +35,8 @@ export interface Run {
   readonly micro: readonly MicroRecord[] | null;
   /** With `shadows`: the shadowed boundaries an IRQ and NMI pair can reach, as [event, clock] (Recording.shadowed); otherwise null. */
   readonly shadowed: ReadonlyArray<readonly [number, number]> | null;
+  /** With `boundaries`: each kernel micro-step's boundary as [event, clock, taken] (Recording.boundaries); otherwise null. */
+  readonly boundaries: ReadonlyArray<readonly [number, number, number]> | null;
   readonly probeFailures: readonly ProbeFailure[];
   readonly microSteps: number;
   /** Kernel entries started, by kind ("syscall64", "idt:14"), and the deepest nesting on one task. */
@@ -139,7 +141,7 @@ export function replay(initial: MachineState, events: readonly TraceEvent[], K: 
     states.push(w.snapshot());
   }
   return {
-    events: applied, skipped, states, observations, obsStart, forks: p ? [...p.forks, ...rec.forks ?? []] : rec.forks ?? [], micro: rec.micro, shadowed: rec.shadowed,
+    events: applied, skipped, states, observations, obsStart, forks: p ? [...p.forks, ...rec.forks ?? []] : rec.forks ?? [], micro: rec.micro, shadowed: rec.shadowed, boundaries: rec.boundaries,
     probeFailures: rec.probeFailures, microSteps: rec.microSteps, entries: rec.entries, maxDepth: rec.maxDepth,
     final: states[states.length - 1] as MachineState,
   };

@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly decisions?: DecisionLog;
   /** Record the boundaries inside an interrupt shadow whose held-back IRQ would meet another state than one boundary later (Recording.shadowed). */
   readonly shadows?: boolean;
+  /** Record every kernel micro-step's boundary and the interrupts it would take at once (Recording.boundaries). */
+  readonly boundaries?: boolean;
 }
 
 /** True when the current task's user code is the next thing the CPU runs. */

@@ -61,6 +61,24 @@ describe('entrycheck explore', () => {
     expect(at('2')).toEqual(one);
   });
 
+  it('--every-boundary reaches the IRQ deep in irqs-on-syscall-entry\'s SYSCALL entry, the same on 1 worker and on 2 (depth 3)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ec-every-'));
+    const alphabet = join(dir, 'a.json');
+    writeFileSync(alphabet, JSON.stringify([
+      { type: 'user.syscall', nr: 'getpid' }, { type: 'user.sysenter', nr: 'getpid' }, { type: 'hw.irq', after: 0 }, { type: 'hw.irq', after: 1 },
+    ]));
+    const at = (workers: string, ...more: string[]) => {
+      const r = cli('explore', '--design', 'irqs-on-syscall-entry', '--property', 'pt-regs-coherence', '--depth', '3', '--alphabet', alphabet, '--workers', workers,
+        '--out', join(dir, workers), '--json', ...more);
+      const j = JSON.parse(r.stdout) as { everyBoundary: boolean; states: number; traces: number; found: { invariant: string; length: number } | null };
+      return { status: r.status, everyBoundary: j.everyBoundary, states: j.states, traces: j.traces, found: j.found && { invariant: j.found.invariant, length: j.found.length } };
+    };
+    const one = at('1', '--every-boundary');
+    expect(one).toMatchObject({ status: 1, everyBoundary: true, found: { invariant: 'pt-regs-coherence', length: 3 } });
+    expect(at('2', '--every-boundary')).toEqual(one);
+    expect(at('1')).toMatchObject({ status: 0, everyBoundary: false, found: null });
+  });
+
   it('rejects a bad depth, an unknown design and a malformed alphabet in one line, exit 2', () => {
     const bad = join(mkdtempSync(join(tmpdir(), 'ec-alpha-')), 'a.json');
     spawnSync('sh', ['-c', `printf '[{"type": "user.nope"}]' > ${bad}`]);

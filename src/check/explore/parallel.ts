@@ -25,9 +25,9 @@ export interface Lane {
 }
 
 /** A lane in this thread. */
-export function localLane(invariants: readonly Invariant[], cell: CellRun, alphabet: readonly RawEvent[]): Lane {
+export function localLane(invariants: readonly Invariant[], cell: CellRun, alphabet: readonly RawEvent[], everyBoundary = false): Lane {
   let judged = 0;
-  const x = new Expander(invariants, cell, alphabet, (n) => { judged += n; });
+  const x = new Expander(invariants, cell, alphabet, (n) => { judged += n; }, everyBoundary);
   return {
     root: async (ids) => x.root(ids),
     expand: async (r) => { judged = 0; return x.expand(r); },
@@ -73,19 +73,20 @@ export async function exploreParallel(o: ParallelOptions): Promise<ExploreResult
   try {
     for (let d = 1; d <= o.depth; d++) {
       const letters = o.alphabet.map((_, i) => i).filter((i) => d > 1 || !o.shard || i % o.shard.count === o.shard.index);
+      const extraShard = d === 1 && o.shard ? { extraShard: o.shard } : {};
       const keep = d < o.depth;
       depth = d;
       everyLane = d <= replicated(o.depth);
       const outcomes: Outcome[][] = new Array(level.length);
       if (everyLane) {
         const all = level.map((_, p) => p);
-        const res = await Promise.all(o.lanes.map((l) => l.expand({ positions: all, letters, invariants: ids, keep })));
+        const res = await Promise.all(o.lanes.map((l) => l.expand({ positions: all, letters, invariants: ids, keep, ...extraShard })));
         (res[0] as Outcome[][]).forEach((x, p) => { outcomes[p] = x; });
       } else {
         const mine: number[][] = o.lanes.map(() => []);
         owner.forEach((w, p) => (mine[w >= 0 ? w : p % n] as number[]).push(p));
         owner = owner.map((w, p) => (w >= 0 ? w : p % n));
-        const res = await Promise.all(o.lanes.map((l, k) => l.expand({ positions: mine[k] as number[], letters, invariants: ids, keep })));
+        const res = await Promise.all(o.lanes.map((l, k) => l.expand({ positions: mine[k] as number[], letters, invariants: ids, keep, ...extraShard })));
         res.forEach((r, k) => r.forEach((x, q) => { outcomes[(mine[k] as number[])[q] as number] = x; }));
       }
       const next: RawEvent[][] = [];
@@ -93,10 +94,10 @@ export async function exploreParallel(o: ParallelOptions): Promise<ExploreResult
       const pairs: Array<Array<readonly [number, number, number]>> = o.lanes.map(() => []);
       for (let p = 0; p < level.length; p++) {
         const row = outcomes[p] as Outcome[];
-        for (let k = 0; k < letters.length; k++) {
+        for (let k = 0; k < row.length; k++) {
           const out = row[k] as Outcome;
-          const i = letters[k] as number;
-          const raw = [...(level[p] as RawEvent[]), o.alphabet[i] as RawEvent];
+          const i = out.letter?.index ?? (letters[k] as number);
+          const raw = [...(level[p] as RawEvent[]), out.letter?.event ?? (o.alphabet[i] as RawEvent)];
           traces++;
           for (const [id, msg] of out.errors) if (!errors.has(id)) { errors.set(id, msg); errorTraces.set(id, raw); }
           const hit = out.hits.find((h) => !errors.has(h.id));

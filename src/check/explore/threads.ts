@@ -19,6 +19,8 @@ export interface LaneInit {
   readonly initial?: InitialOverrides;
   readonly invariants: readonly string[];
   readonly alphabet: readonly RawEvent[];
+  /** Extend each trace also by interrupts at every boundary of its kernel run (boundaries.ts). */
+  readonly everyBoundary?: boolean;
   /** Where the invariants are (default: the repository's properties/). */
   readonly propertiesDir?: string;
 }

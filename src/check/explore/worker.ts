@@ -16,7 +16,7 @@ export async function startExploreWorker(): Promise<void> {
   await loadDesigns(undefined, { tolerant: true });
   const invariants = (await discoverInvariants(init.propertiesDir, { tolerant: true })).map((d) => d.invariant);
   const cell = { kernel: kernelOf(designByName(init.design)), vendor: init.vendor, paging: init.paging, ...(init.initial ? { initial: init.initial } : {}) };
-  const x = new Expander(invariants, cell, init.alphabet, (n) => post({ kind: 'judged', n }));
+  const x = new Expander(invariants, cell, init.alphabet, (n) => post({ kind: 'judged', n }), init.everyBoundary === true);
   parentPort?.on('message', (req: LaneRequest) => {
     try {
       if (req.kind === 'root') post({ kind: 'done', value: x.root(req.ids) });
