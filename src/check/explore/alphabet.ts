@@ -3,8 +3,9 @@
  * vocabulary with a small domain of boundary values (gen/values.ts says where the predicates
  * change their answer). Interrupts and NMIs come at the first few boundaries of the next event
  * (`after` 0..window-1): with an interrupt counted as one event, a trace of length k reaches an
- * interrupt at any of those boundaries of any of its instructions. A user may pass their own
- * alphabet as a JSON file (a list of events in the trace-file form).
+ * interrupt at any of those boundaries of any of its instructions; deeper in a kernel path only
+ * `explore --every-boundary` places one (boundaries.ts). A user may pass their own alphabet as a
+ * JSON file (a list of events in the trace-file form).
  */
 import { USER32_CS, USER_CS, USER_DS } from '../../isa/index.ts';
 import type { RawEvent } from '../trace-file.ts';
