@@ -110,8 +110,10 @@ export function microStep(w: Machine, K: KernelImpl): void {
     else if (s.insn && !wasUser && w.k.current === task0 && top0 !== undefined) resumedKernel(w, task0, depth0, top0);
   }
   if (held !== null && receptionKey(w, K) !== held) rec.shadowed?.push([rec.event, w.clock]);
-  if (rec.boundaries !== null) rec.boundaries.push([rec.event, w.clock, takenAt(w.cpu)]);
   w.clock += 1;
+  // The boundary after this step has the clock the next step will run at (the clock an
+  // interrupt's `after` counts to, as for `shadowed`).
+  if (rec.boundaries !== null) rec.boundaries.push([rec.event, w.clock, takenAt(w.cpu)]);
   rec.microSteps++;
   if (rec.micro !== null && before !== null) rec.micro.push({ event: rec.event, rip, step: s, before, after: w.snapshot() });
   if (rec.probes.length > 0) probe(w, rec, s, rip, before);

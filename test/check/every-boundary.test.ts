@@ -70,14 +70,14 @@ describe('explore with interrupts at every boundary', () => {
   });
 
   it('reaches an IRQ deep in a SYSCALL entry that leaves interrupts on (irqs-on-syscall-entry), where the window alone finds nothing', async () => {
-    // An IRQ after the entry pushed five words preempts a half-built pt_regs; the other task's
-    // IRQ then lands on the same IST stack (docs/designs.md). Not a recipe: the letters are the
-    // boundaries of the SYSCALL's own kernel run, for any design.
+    // An IRQ five micro-steps into the entry (past the window the IRQ entry rewinds) preempts a
+    // half-built pt_regs; the other task's IRQ then lands on the same IST stack (docs/designs.md).
+    // Not a recipe: the letters are the boundaries of the SYSCALL's own kernel run, for any design.
     const A: RawEvent[] = [{ type: 'user.syscall', nr: 'getpid' }, { type: 'user.sysenter', nr: 'getpid' }, { type: 'hw.irq', after: 0 }, { type: 'hw.irq', after: 1 }];
     const pt = invariants.filter((i) => i.id === 'pt-regs-coherence');
     const run = (name: string, every: boolean) => exploreParallel({ invariants: pt, alphabet: A, depth: 3, lanes: [localLane(pt, cellOf(name), A, every)] });
     const found = (await run('irqs-on-syscall-entry', true)).found;
-    expect(found?.raw).toEqual([A[0], { type: 'hw.irq', after: 5 }, { type: 'hw.irq', after: 18 }]);
+    expect(found?.raw).toEqual([A[0], { type: 'hw.irq', after: 5 }, { type: 'hw.irq', after: 19 }]);
     expect((await run('irqs-on-syscall-entry', false)).found).toBeNull();
     expect((await run('linux-6.7', true)).found).toBeNull();
   });

@@ -46,4 +46,17 @@ describe('the boundaries a run records (linux-6.7)', () => {
     expect(inNmi.slice(0, -1).every((x) => (x.taken & NMI) === 0)).toBe(true);
     expect((inNmi[inNmi.length - 1] as { taken: number }).taken & NMI).toBe(NMI);
   });
+
+  it('an IRQ whose `after` is a recorded boundary\'s clock (counted from the event\'s end) is taken at that boundary', () => {
+    const raw = [{ type: 'user.syscall', nr: 'getpid' }, { type: 'user.nop' }] as const;
+    const r = replay(initialState(K, 'intel', 4), toTraceEvents([raw[0]], 'test'), K, { boundaries: true });
+    const from = (r.states[1] as { clock: number }).clock;
+    const open = (r.boundaries ?? []).filter(([event, , taken]) => event === 1 && (taken & IRQ) !== 0).map(([, clock]) => clock - from);
+    expect(open.length).toBeGreaterThan(3);
+    for (const after of open) {
+      const t = replay(initialState(K, 'intel', 4), toTraceEvents([raw[0], { type: 'hw.irq', after }, raw[1]], 'test'), K, { micro: true });
+      const entry = t.micro?.find((m) => K.describe(m.rip).startsWith('asm_irq_timer+0'));
+      expect(entry && entry.before.clock - from, `after ${after}`).toBe(after);
+    }
+  });
 });
