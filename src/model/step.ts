@@ -108,6 +108,8 @@ export interface StepResult {
   readonly microSteps: number;
   /** With `shadows`: the clocks of the event's shadowed boundaries (Recording.shadowed); otherwise empty. */
   readonly shadowed: readonly number[];
+  /** With `boundaries`: each kernel boundary of the event as [clock, taken] (Recording.boundaries); otherwise empty. */
+  readonly boundaries: ReadonlyArray<readonly [number, number]>;
 }
 
 function result(w: Machine, applied: Event, skipped: boolean): StepResult {
@@ -115,6 +117,7 @@ function result(w: Machine, applied: Event, skipped: boolean): StepResult {
   return {
     state: w.snapshot(), applied, skipped, observations: w.takeObservations(), micro: r.micro ?? [], forks: r.forks ?? [],
     probeFailures: r.probeFailures, microSteps: r.microSteps, shadowed: r.shadowed?.map(([, clock]) => clock) ?? [],
+    boundaries: r.boundaries?.map(([, clock, taken]) => [clock, taken] as const) ?? [],
   };
 }
 

@@ -156,8 +156,10 @@ export class GuidedSearch {
 
   /**
    * An interrupt or NMI at a boundary of one event (user instruction or kernel micro-step): half
-   * the time uniformly, half at a boundary where the interrupt-relevant state just changed
-   * (hot-spots.ts), so a one-step window is hit as often as a long stretch. One time in four,
+   * the time uniformly over the boundaries where the CPU takes that kind at once (an IRQ where IF
+   * is set and no shadow holds it, an NMI where NMIs are not blocked: the model's record), half at
+   * a boundary where the interrupt-relevant state just changed (hot-spots.ts), so a one-step
+   * window is hit as often as a long stretch. One time in four,
    * when an event of the parent has a boundary in an STI or MOV SS shadow whose instruction
    * changes the interrupt's reception (IF, CPL, GS base, stack, nesting), both at once at one
    * of those boundaries instead: the CPU takes the NMI first (SDM Vol. 3 6.9), and the NMI's
@@ -176,9 +178,14 @@ export class GuidedSearch {
     }
     const i = this.int(0, Math.max(0, t.length - 1));
     const span = e.spans[i] ?? 0;
-    const hot = this.int(0, 1) === 0 ? this.spotsOf(e, i)?.hot ?? [] : [];
-    const after = hot.length > 0 ? hot[this.int(0, hot.length - 1)] as number : span > 0 ? this.int(0, span - 1) : this.draw(afterArb);
-    t.splice(i, 0, this.int(0, 1) === 0 ? { type: 'hw.irq', after } : { type: 'hw.nmi', after });
+    const irq = this.int(0, 1) === 0;
+    const spots = this.spotsOf(e, i);
+    // Uniformly over the boundaries where the CPU takes this kind at once: one placed where it
+    // would be held lands at the next of those anyway.
+    const open = (irq ? spots?.irq : spots?.nmi) ?? [];
+    const pool = this.int(0, 1) === 0 ? spots?.hot ?? [] : open;
+    const after = pool.length > 0 ? pool[this.int(0, pool.length - 1)] as number : span > 0 ? this.int(0, span - 1) : this.draw(afterArb);
+    t.splice(i, 0, irq ? { type: 'hw.irq', after } : { type: 'hw.nmi', after });
   }
 
   /** The hot spots and shadowed boundaries of event `i` of `e` (its parent's run there), computed once per entry and event. */

@@ -30,6 +30,12 @@ export interface InterruptSpots {
    * the one the exploration's pair reads too (explore/beyond.ts).
    */
   readonly shadowed: readonly number[];
+  /**
+   * The boundaries where the CPU would take an IRQ at once, and those where it would take an NMI
+   * (model Recording.boundaries): where one placed lands as placed, not held for a later boundary.
+   */
+  readonly irq: readonly number[];
+  readonly nmi: readonly number[];
 }
 
 /**
@@ -45,7 +51,7 @@ export function hotSpots(start: MachineState, event: TraceEvent, K: KernelImpl, 
 /** hotSpots, and the boundaries in an interrupt shadow, from one run of the event. */
 export function interruptSpots(start: MachineState, event: TraceEvent, K: KernelImpl, limit = 32): InterruptSpots {
   const log = new TimedLog();
-  const r = step(start, event, K, { micro: true, forks: false, shadows: true, decisions: log, probes: [{ before: false, check: () => { log.done++; return true; } }] });
+  const r = step(start, event, K, { micro: true, forks: false, shadows: true, boundaries: true, decisions: log, probes: [{ before: false, check: () => { log.done++; return true; } }] });
   const spots = new Set<number>([0]);
   let prev = receptionKey(start, K);
   for (const m of r.micro) {
@@ -58,5 +64,6 @@ export function interruptSpots(start: MachineState, event: TraceEvent, K: Kernel
     const m = r.micro[i];
     if (m !== undefined) spots.add(m.after.clock - start.clock);
   }
-  return { hot: [...spots].sort((a, b) => a - b).slice(0, limit), shadowed: r.shadowed.map((clock) => clock - start.clock) };
+  const taken = (bit: number): number[] => r.boundaries.flatMap(([clock, t]) => ((t & bit) !== 0 ? [clock - start.clock] : []));
+  return { hot: [...spots].sort((a, b) => a - b).slice(0, limit), shadowed: r.shadowed.map((clock) => clock - start.clock), irq: taken(1), nmi: taken(2) };
 }
