@@ -9,7 +9,7 @@ import { boundary, currentTask, deliverFault } from './delivery.ts';
 import { isStepFault, KernelCorruption, type KernelImpl, type MicroStep } from './kernel-api.ts';
 import type { Machine } from './machine.ts';
 import { receptionKey } from './reception.ts';
-import { EDGE_MAP_SIZE, type Recording } from './recording.ts';
+import { EDGE_MAP_SIZE, TAKES_IRQ, TAKES_NMI, type Recording } from './recording.ts';
 import type { Activation, MachineState, Task } from './state.ts';
 
 /** Distance between consecutive micro-step addresses. */
@@ -119,9 +119,9 @@ export function microStep(w: Machine, K: KernelImpl): void {
   if (rec.probes.length > 0) probe(w, rec, s, rip, before);
 }
 
-/** Which interrupts the CPU would take at once at this boundary: bit 1 an IRQ, bit 2 an NMI. */
+/** Which interrupts the CPU would take at once at this boundary (Recording.boundaries' bits). */
 function takenAt(c: CpuState): number {
-  return (boundaryEvent(c, false, true) === 'irq' ? 1 : 0) | (boundaryEvent(c, true, false) === 'nmi' ? 2 : 0);
+  return (boundaryEvent(c, false, true) === 'irq' ? TAKES_IRQ : 0) | (boundaryEvent(c, true, false) === 'nmi' ? TAKES_NMI : 0);
 }
 
 /** RF, the shadow and a pending single-step trap at the end of a kernel instruction (isa/result.ts retire). */

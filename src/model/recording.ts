@@ -81,12 +81,16 @@ export interface Recording {
   readonly shadowed: Array<readonly [number, number]> | null;
   /**
    * With RunOptions.boundaries: each kernel micro-step's boundary as [event, clock, taken], where
-   * `taken` has bit 1 set if an IRQ would be taken there at once and bit 2 if an NMI would
+   * `taken` has TAKES_IRQ set if an IRQ would be taken there at once and TAKES_NMI if an NMI would
    * (isa boundaryEvent): where an interrupt can land, for an exploration that places one at
    * every boundary (check/explore/boundaries.ts). Otherwise null.
    */
   readonly boundaries: Array<readonly [number, number, number]> | null;
 }
+
+/** Recording.boundaries' `taken` bits: the CPU would take an IRQ at once at that boundary, an NMI. */
+export const TAKES_IRQ = 1;
+export const TAKES_NMI = 2;
 
 /** Size of an edge-coverage map: a power of two, so a hash masks into it. */
 export const EDGE_MAP_SIZE = 1 << 16;

@@ -9,12 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf } from '../../src/check/session.ts';
 import { initialState } from '../../src/kernel/index.ts';
-import { replay } from '../../src/model/index.ts';
+import { replay, TAKES_IRQ as IRQ, TAKES_NMI as NMI } from '../../src/model/index.ts';
 import { design } from '../kernel/helpers.ts';
 
 const K = kernelOf(design('linux-6.7'));
-const IRQ = 1;
-const NMI = 2;
 
 /** The boundaries of the kernel run after the last event of `raw`, with the name of the micro-step before each. */
 function lastRun(raw: Parameters<typeof toTraceEvents>[0]): Array<{ step: string; taken: number }> {

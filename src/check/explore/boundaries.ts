@@ -9,7 +9,7 @@
  * boundary where the interrupt would be held is left out: one placed there is taken at the first
  * boundary that lets it in, which the list already has.
  */
-import type { MachineState } from '../../model/index.ts';
+import { TAKES_IRQ, TAKES_NMI, type MachineState } from '../../model/index.ts';
 import type { Judgement } from '../evaluate.ts';
 import type { RawEvent } from '../trace-file.ts';
 
@@ -42,8 +42,8 @@ export function boundaryInterrupts(j: Judgement, length: number, alphabet: reado
   for (const [event, clock, taken] of r.boundaries) {
     if (event !== length) continue;
     const after = clock - end.clock;
-    if ((taken & 1) !== 0 && !have.irq.has(after)) irqs.push({ type: 'hw.irq', after });
-    if ((taken & 2) !== 0 && !have.nmi.has(after)) nmis.push({ type: 'hw.nmi', after });
+    if ((taken & TAKES_IRQ) !== 0 && !have.irq.has(after)) irqs.push({ type: 'hw.irq', after });
+    if ((taken & TAKES_NMI) !== 0 && !have.nmi.has(after)) nmis.push({ type: 'hw.nmi', after });
   }
   return [...irqs, ...nmis];
 }

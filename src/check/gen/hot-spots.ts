@@ -8,7 +8,7 @@
  * micro-steps of the event as the model runs it, not from any design: a kernel that enables IRQs
  * one step early gets its interrupt there.
  */
-import { receptionKey, step, type DecisionSeen, type KernelImpl, type MachineState, type TraceEvent } from '../../model/index.ts';
+import { receptionKey, step, TAKES_IRQ, TAKES_NMI, type DecisionSeen, type KernelImpl, type MachineState, type TraceEvent } from '../../model/index.ts';
 
 /** A decision log that notes, for each decision taken, how many micro-steps had completed. */
 class TimedLog extends Map<string, DecisionSeen> {
@@ -65,5 +65,5 @@ export function interruptSpots(start: MachineState, event: TraceEvent, K: Kernel
     if (m !== undefined) spots.add(m.after.clock - start.clock);
   }
   const taken = (bit: number): number[] => r.boundaries.flatMap(([clock, t]) => ((t & bit) !== 0 ? [clock - start.clock] : []));
-  return { hot: [...spots].sort((a, b) => a - b).slice(0, limit), shadowed: r.shadowed.map((clock) => clock - start.clock), irq: taken(1), nmi: taken(2) };
+  return { hot: [...spots].sort((a, b) => a - b).slice(0, limit), shadowed: r.shadowed.map((clock) => clock - start.clock), irq: taken(TAKES_IRQ), nmi: taken(TAKES_NMI) };
 }
