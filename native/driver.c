@@ -110,6 +110,7 @@ static void snapshot(const struct drv *d, struct record *rec) {
   rec->state = d->state;
   rec->stop = d->stop;
   rec->regs = d->regs;
+  rec->held = d->deferred;
   apply_rf(d, rec);
 }
 

@@ -108,6 +108,7 @@ struct record {
   struct user_regs_struct regs;
   const char *note;        /* harness remark (e.g. an emulated model abstraction) */
   int rf_probe;            /* RF was probed at this boundary by an execute breakpoint (debugreg.c) */
+  int held;                /* the child is held in its stop before a return whose RIP cannot be fetched (settle.c) */
 };
 
 enum { ST_BOUNDARY, ST_STOPPED, ST_DEAD };

@@ -4,7 +4,8 @@
  * stop kind, signals [signo, si_code, si_addr, rip, fatal, RSP, RSI, RDX at handler entry, and
  * the frame's fields in SC_* order (harness.h)], single-step traps, the 20 registers of the
  * model's frame order (16 GPRs, rip, rflags, cs, ss) as hex strings, "x2" with orig_rax,
- * fs_base, gs_base, ds, es, fs, gs, and "rf": 1 where RF was probed (debugreg.c).
+ * fs_base, gs_base, ds, es, fs, gs, "rf": 1 where RF was probed (debugreg.c), and "held": 1
+ * where the child is held in its stop before a return to a RIP it cannot fetch (settle.c).
  */
 #include <stdio.h>
 #include "harness.h"
@@ -48,6 +49,7 @@ static void print_record(FILE *out, const struct record *r) {
     for (unsigned k = 0; k < sizeof x2 / sizeof x2[0]; k++) fprintf(out, "%s\"0x%llx\"", k ? "," : "", x2[k]);
     fputc(']', out);
     if (r->rf_probe) fputs(",\"rf\":1", out);
+    if (r->held) fputs(",\"held\":1", out);
   }
   if (r->note) {
     fputs(",\"note\":", out);

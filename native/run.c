@@ -21,6 +21,7 @@ static void skip(struct drv *d, struct record *rec) {
   rec->state = d->state;
   rec->stop = d->stop;
   rec->regs = d->regs;
+  rec->held = d->deferred;
 }
 
 /* tracer.*: the model's ptrace tracer. The harness is the child's tracer all along; `attach`
@@ -67,6 +68,7 @@ static void exec_tracer(struct drv *d, const struct event *e, struct record *rec
   rec->state = d->state;
   rec->stop = d->stop;
   rec->regs = d->regs;
+  rec->held = d->deferred;
   apply_rf(d, rec);
 }
 

@@ -4,7 +4,7 @@
  * "Comparison rules"); the rules are in rules.ts under the same names.
  */
 import type { Event } from '../model/index.ts';
-import { FrameMap, sameInVdsoCall, sameValue, type RuleContext, type VdsoPair } from './rules.ts';
+import { FrameMap, sameHeldReturn, sameInVdsoCall, sameValue, type RuleContext, type VdsoPair } from './rules.ts';
 import { CTX_NAMES, EXTRA_NAMES, REG_NAMES, type EventRecord, type SideRun, type SigRecord } from './types.ts';
 
 /** One field that differs. */
@@ -84,6 +84,7 @@ function compareRecord(c: RuleContext, m: EventRecord, r: EventRecord, diff: Dif
     diff('trap', m.traps.map(hex).join() || '-', r.traps.map(hex).join() || '-');
   }
   if (m.state !== r.state || !m.regs || !r.regs) return;
+  const realCs = r.regs[REG_NAMES.indexOf('cs')] ?? 0n;
   REG_NAMES.forEach((name, k) => {
     let a = m.regs?.[k] ?? 0n;
     let b = r.regs?.[k] ?? 0n;
@@ -91,7 +92,8 @@ function compareRecord(c: RuleContext, m: EventRecord, r: EventRecord, diff: Dif
       a &= ~RF;
       b &= ~RF;
     }
-    if (!sameReg(c, name, a, b, m.vdsoCall)) diff(name, hex(a), hex(b));
+    if (sameReg(c, name, a, b, m.vdsoCall) || (r.held === true && sameHeldReturn(name, a, b, realCs))) return;
+    diff(name, hex(a), hex(b));
   });
   for (const name of EXTRA_NAMES) {
     const a = m.extra?.[name];

@@ -23,7 +23,7 @@ export interface HarnessOptions {
 
 type RawSig = [number, number, string, string, number, string, string, string, string[]?];
 interface RawEvent {
-  x: number; st: 'b' | 's' | 'd'; stop?: string; sig?: RawSig[]; trap?: string[]; regs?: string[]; x2?: string[]; rf?: number; note?: string;
+  x: number; st: 'b' | 's' | 'd'; stop?: string; sig?: RawSig[]; trap?: string[]; regs?: string[]; x2?: string[]; rf?: number; held?: number; note?: string;
 }
 interface RawResult { id: number; status: 'ok' | 'hang' | 'error' | 'refused'; detail: string; pid: number; exit: number; events: RawEvent[] }
 
@@ -44,6 +44,7 @@ function toRecord(e: RawEvent): EventRecord {
     // orig_rax means something only in a ptrace stop (at a boundary it is the driver int3's -1).
     ...(e.x2 ? { extra: Object.fromEntries(EXTRA_NAMES.map((n, i) => [n, BigInt(e.x2?.[i] ?? 0)]).filter(([n]) => n !== 'orig_rax' || e.st === 's')) } : {}),
     ...(e.rf === 1 ? { rfProbe: true } : {}),
+    ...(e.held === 1 ? { held: true } : {}),
     ...(e.note ? { note: e.note } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * to the registers it concerns (docs/cosim.md, "Comparison rules", same names). A value outside
  * a rule's registers is compared as it is.
  */
+import { USER32_CS } from '../isa/index.ts';
 import type { FrameRegs } from './types.ts';
 
 /** The model's pid of the co-simulated process (record.ts). */
@@ -112,4 +113,14 @@ export function sameInVdsoCall(reg: string, model: bigint, real: bigint, keptRbp
   if (reg === 'rsp' || reg === 'r8') return real + 16n === model;
   if (reg === 'rbp') return real === keptRbp;
   return false;
+}
+
+/**
+ * Rule "held return": where the real child is held in its stop before a return to a RIP it
+ * cannot fetch (native/settle.c), its registers are pt_regs, and the return's IRETQ has not run.
+ * Returning to 32-bit code on a 32-bit stack, that IRETQ leaves only ESP (isa/iret.ts iretRsp,
+ * which the model's boundary already shows), so RSP is compared by its low half there.
+ */
+export function sameHeldReturn(reg: string, model: bigint, real: bigint, realCs: bigint): boolean {
+  return reg === 'rsp' && realCs === BigInt(USER32_CS) && model === (real & 0xffff_ffffn);
 }

@@ -74,6 +74,11 @@ export interface EventRecord {
   /** Real side: RF at this boundary was probed by an execute breakpoint (rflags holds it). */
   readonly rfProbe?: boolean;
   /**
+   * Real side: the child is held in its stop before a return to user mode whose RIP it cannot
+   * fetch (native/settle.c), so regs are pt_regs and the return has not run: rule "held return".
+   */
+  readonly held?: boolean;
+  /**
    * Model side: a call through the 32-bit vDSO is in progress (the model does not make the
    * vDSO's pushes; rbp is the caller's EBP it keeps aside): rule "vDSO call" in compare.ts.
    */

@@ -4,7 +4,7 @@
  * event says (setup, not an instruction boundary), forges the signal frame or the structure a
  * pointer argument points at, and starts the activation.
  */
-import { low32, syscall, sysenter, wrap64, type CpuState } from '../isa/index.ts';
+import { low32, stackFault, syscall, sysenter, wrap64, type CpuState } from '../isa/index.ts';
 import { currentTask, deliverFault, pushActivation } from './delivery.ts';
 import { insnLength, type SigActionOf, type SigFrame, type StackOf, type SyscallNrOf, type UserEvent, type UserReg } from './events.ts';
 import type { KernelImpl } from './kernel-api.ts';
@@ -139,10 +139,12 @@ export function loadInt80(w: Machine, e: Extract<UserEvent, { type: 'user.int80'
  * its own address. The model makes no pushes (it keeps what they would hold aside, in
  * task.vsyscall), but the 16 bytes below ESP must be writable: otherwise the call's push faults
  * at the call site (#PF), as it would (the vDSO's own pushes come later: an approximation).
+ * Under RFLAGS.AC a misaligned ESP faults the same push with #AC(0) (SDM Vol. 3 6.15, Interrupt
+ * 17: stack references are checked too; co-simulation on AMD saw the SIGBUS at the vDSO's push).
  */
 export function viaVdso(w: Machine, e: Extract<UserEvent, { type: 'user.syscall' | 'user.sysenter' }>, K: KernelImpl, rip: bigint): boolean {
   const below = low32(w.cpu.regs.rsp - 16n);
-  const f = rangeFault(w.k, w.cpu.paging, below, 16, 'write', true);
+  const f = stackFault(w.cpu, low32(w.cpu.regs.rsp - 4n), 4n) ?? rangeFault(w.k, w.cpu.paging, below, 16, 'write', true);
   if (f) { deliverFault(w, f, rip); return true; }
   loadArgs(w, nrOf(K, e.nr, true), e.args, true);
   if (e.type === 'user.syscall') setUserStruct(w, e);

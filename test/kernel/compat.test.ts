@@ -149,3 +149,22 @@ describe('__kernel_vsyscall from 32-bit code with 64-bit values left in register
     expect(task(stored.after, 1).regs.rcx).toBe(5n);
   });
 });
+
+describe('__kernel_vsyscall under RFLAGS.AC with a misaligned ESP', () => {
+  // SDM Vol. 3 6.15, Interrupt 17 (#AC): at CPL 3 with CR0.AM (Linux's CR0_STATE) and RFLAGS.AC,
+  // a misaligned stack reference faults too; the call's push of its return address is the first.
+  // exc_alignment_check: SIGBUS, BUS_ADRALN, no address (co-simulation on AMD 6.18 saw it).
+  const frame = (rsp: bigint) => ({ rip: 0x40_0400n, cs: 0x23, ss: 0x2b, rsp, rflags: 0x202n | rf.AC });
+  it.each(['intel', 'amd'] as const)('%s: the call faults with #AC at its call site, and no system call is made', (vendor) => {
+    const r = run('linux-6.7', [ev.syscall('rt_sigreturn', undefined, frame(0xffff_b002n)), { type: 'user.syscall', nr: 'getpid' }, ev.nop], { vendor });
+    expect(failures(r)).toEqual([]);
+    expect(signals(r)).toEqual([expect.objectContaining({ signal: SIG.SIGBUS, code: 1, siAddr: 0n, rip: 0x40_0400n })]);
+    expect(stepsOf(r, vendor === 'intel' ? 'entry_SYSENTER_compat' : 'entry_SYSCALL_compat')).toEqual([]);
+  });
+  it('an aligned ESP under AC makes the call as usual', () => {
+    const r = run('linux-6.7', [ev.syscall('rt_sigreturn', undefined, frame(0xffff_b000n)), { type: 'user.syscall', nr: 'getpid' }, ev.nop], { vendor: 'amd' });
+    expect(signals(r)).toEqual([]);
+    expect(stepsOf(r, 'entry_SYSCALL_compat').length).toBeGreaterThan(0);
+  });
+});
+

@@ -32,6 +32,7 @@ export interface MenuOptions {
 }
 
 const TF = 0x100n;
+const AC = 0x4_0000n;
 const HANDLED = [4, 5, 7, 10, 11, 12];
 const GPR64 = USER_REGS.filter((r) => r !== 'rsp') as UserReg[];
 /** Registers 32-bit code can load (no REX: r8-r15 are out of reach). */
@@ -150,8 +151,11 @@ export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
 /** The menu at a 32-bit user boundary (CS = __USER32_CS). */
 export function menu32(r: Rng, o: MenuOptions, g: Guide): Chunk {
   // A vDSO call: on the compat stack, not single-stepped (any R12-R15 and upper halves: gaps
-  // sysretl-r12-r15 and vdso-pops-32-bit, fixed).
-  const canCall = o.vdso && !g.vdsoCall && (g.rflags & TF) === 0n && g.rsp >= 0xfffd_f000n && g.rsp <= 0xffff_d000n;
+  // sysretl-r12-r15 and vdso-pops-32-bit, fixed). Not under AC with ESP misaligned: the model's
+  // call faults with #AC at the call site, but the harness makes the call by ptrace, so the
+  // machine's #AC comes at the vDSO's own push (docs/cosim.md, Known limits).
+  const misaligned = (g.rflags & AC) !== 0n && (g.rsp & 3n) !== 0n;
+  const canCall = o.vdso && !g.vdsoCall && (g.rflags & TF) === 0n && !misaligned && g.rsp >= 0xfffd_f000n && g.rsp <= 0xffff_d000n;
   return r.weighted<() => Chunk>([
     [6, () => [ev(r.weighted<Event>([
       [4, { type: 'user.setReg', reg: r.pick(GPR32), value: value32(r) }],
