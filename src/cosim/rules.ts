@@ -108,10 +108,13 @@ export function sameValue(c: RuleContext, reg: string, model: bigint, real: bigi
  * pt_regs->bp is the caller's EBP read back from it; the model makes no pushes and keeps the
  * caller's EBP aside. So RSP (and R8, where entry_SYSCALL_compat stashes the user ESP) is 16
  * lower on the real side, and RBP is the one the model kept. Only where the values differ.
+ * Where a tracer's RIP or a sigreturn keeps the vDSO's epilogue from running, the pushes stay
+ * on the real stack and the model still holds the call: a later copy of ESP into EBP (SYSENTER's
+ * EBP = ESP convention) is then 16 lower too (seed 12, 2026-12-02).
  */
 export function sameInVdsoCall(reg: string, model: bigint, real: bigint, keptRbp: bigint): boolean {
   if (reg === 'rsp' || reg === 'r8') return real + 16n === model;
-  if (reg === 'rbp') return real === keptRbp;
+  if (reg === 'rbp') return real === keptRbp || real + 16n === model;
   return false;
 }
 

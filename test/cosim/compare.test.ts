@@ -52,6 +52,13 @@ describe('co-simulation comparison rules', () => {
     const r = [rec({ regs: regs({ rsp: 0xffffbff0n, rbp: 0x1234n }) })];
     expect(fields(m(true), r)).toEqual([]);
     expect(fields(m(false), r)).toEqual(['rbp', 'rsp']);
+    // ESP copied into EBP while the call is held (seed 12: SYSENTER's EBP = ESP after a tracer
+    // sent the call elsewhere): 16 lower too, and nothing else is.
+    const copied = [rec({ regs: regs({ rsp: 0xffffbff0n, rbp: 0xffffbff0n }) })];
+    const held = (rbp: bigint): EventRecord[] => [rec({ regs: regs({ rsp: 0xffffc000n, rbp }), vdsoCall: { rbp: 0x1234n } })];
+    expect(fields(held(0xffffc000n), copied)).toEqual([]);
+    expect(fields(held(0xffffc008n), copied)).toEqual(['rbp']);
+    expect(fields(m(false), copied)).toEqual(['rbp', 'rsp']);
   });
 
   // Seed 8 on AMD 6.18: a 64-bit rt_sigreturn to CS 0x23 with RSP 0x7fffffff5418 at an unmapped
