@@ -2,7 +2,8 @@
  * The tracer's hardware breakpoints (PTRACE_POKEUSER into u_debugreg, arch/x86/kernel/ptrace.c):
  *   DR0  execute, one-shot: the RF probe at the RIP where user mode is about to resume;
  *   DR1  read/write, 1 byte: the model tracer's watchpoint (tracer.watch, MOV SS);
- *   DR2  execute, for the whole trace: the vDSO's int80_landing_pad.
+ *   DR2  execute, for the whole trace: the vDSO's int80_landing_pad;
+ *   DR3  execute: the model tracer's breakpoint (tracer.break), whose hits are the child's SIGTRAPs.
  * RF is invisible to user code (every completed instruction clears it, PUSHF stores it as 0),
  * but an instruction breakpoint at the resume RIP fires only when RF is 0 (SDM Vol. 3 17.3.1.1,
  * reference x86-semantics 5.3): that is how the harness sees the RF an exit path left.
@@ -13,7 +14,6 @@
 #include <sys/ptrace.h>
 #include "driver.h"
 
-#define RF 0x10000ULL
 
 /* DR7: Ln enable at bit 2n; R/Wn at 16 + 4n (00 execute, 11 read/write); LENn at 18 + 4n. */
 #define DR7_L(n) (1ULL << (2 * (n)))
@@ -83,8 +83,9 @@ void apply_rf(const struct drv *d, struct record *rec) {
 
 /*
  * A #DB from one of the harness's execute breakpoints (si_code TRAP_HWBKPT). Returns 1 when the
- * stop is the RF probe (the caller resumes at once, the breakpoint spent), 2 when it is the
- * landing pad (a boundary), 0 otherwise (the watchpoint: the model's tracer's).
+ * stop is the RF probe (the caller resumes at once, the breakpoint spent), 2 when it is a
+ * boundary (the landing pad, or the model tracer's breakpoint met at a driver int3), 0 otherwise
+ * (the watchpoint, or the tracer's breakpoint on an event's instruction: the child's SIGTRAP).
  */
 int dr_stop(struct drv *d) {
   int hits = dr_hits(d);
@@ -102,6 +103,16 @@ int dr_stop(struct drv *d) {
     /* Arrived at int80_landing_pad with RF = 0; RF stays set in pt_regs to pass DR2 next time. */
     d->rf_known = 0;
     d->rf_rip = d->regs.rip;
+    rf_probe_disarm(d);
+    return 2;
+  }
+  if ((hits & 8) && !d->brk_now && code_byte(d->regs.rip) == 0xcc && d->regs.rip != d->event_int3) {
+    /* The tracer's breakpoint is on the driver int3 that ends this event: the instruction it
+     * guards belongs to the next event, and the model takes the #DB with it, as it takes a
+     * fetch fault. The kernel set RF in pt_regs to step over the breakpoint; clear it, so the
+     * next event's resume meets the breakpoint again, RF being 0 here (the #DB fired). */
+    d->regs.eflags &= ~RF;
+    set_regs(d);
     rf_probe_disarm(d);
     return 2;
   }

@@ -142,6 +142,15 @@ int exec_user(struct drv *d, const struct trace *t, int i, struct result *res) {
     snapshot(d, rec);
     return 1;
   }
+  if (d->brk_set && rip == d->brk && (d->regs.eflags & RF) == 0) {
+    /* The tracer's breakpoint is on this event's instruction, with RF clear: the #DB comes
+     * before the event does anything (the model takes it so, as it takes a fetch fault). */
+    d->brk_now = 1;
+    settle(d, rec, resume_request(d));
+    d->brk_now = 0;
+    snapshot(d, rec);
+    return 1;
+  }
   if (in_vdso(rip)) {
     rec->note = "the vDSO's own code ran (int80_landing_pad: pops and ret)";
     run_vdso(d, rec);
@@ -153,6 +162,11 @@ int exec_user(struct drv *d, const struct trace *t, int i, struct result *res) {
     unsigned char byte;
     mem_read(d->pid, addr, &byte, 1);
     rec->note = "demand page filled by the tracer; the model does not retire the instruction";
+    /* The model's access faulted and its #PF returned by IRET from a frame with RF set (a
+     * fault's image has RF = 1, SDM Vol. 3 17.3.1.1): the next instruction runs with RF set,
+     * past an execute breakpoint on it. */
+    d->regs.eflags |= RF;
+    set_regs(d);
     snapshot(d, rec);
     return 1;
   }

@@ -18,6 +18,9 @@ struct drv {
                                      faults on fetch: the model takes that fault with the next
                                      user event, so the harness resumes only then */
   uint64_t watch;                 /* watched address (0: none) */
+  int brk_set;                    /* the model's tracer set an execute breakpoint (DR3) at brk */
+  uint64_t brk;
+  int brk_now;                    /* this event's own instruction meets it: the #DB is the child's */
   uint64_t event_int3;            /* the current event's own int3 (not a driver breakpoint) */
   int popf_restore;               /* RSP to put back after a POPFQ from the scratch slot */
   uint64_t popf_rsp;
@@ -50,6 +53,7 @@ int mem_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 int page_present(pid_t pid, uint64_t addr);
 int signal_pending(pid_t pid);
 int in_code(uint64_t addr, uint64_t len);
+int code_byte(uint64_t addr);
 int fetchable(uint64_t addr);
 void put_code(uint64_t addr, const unsigned char *bytes, size_t len);
 int wait_child(struct drv *d, int *status);

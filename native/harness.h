@@ -25,6 +25,10 @@
 #define DEMAND_BASE 0x700000ULL
 #define DEMAND_SIZE 0x10000ULL
 #define STACK_TOP 0x7ffffffff000ULL
+/* TASK_SIZE_MAX on 4-level paging: the top of the user half less its guard page. */
+#define TASK_SIZE_MAX_4 0x7ffffffff000ULL
+/* RFLAGS.RF: an instruction breakpoint does not fire on the next instruction. */
+#define RF 0x10000ULL
 #define STACK_SIZE 0x21000ULL
 /* 32-bit code, stack and vDSO (the model's COMPAT_CODE, COMPAT_STACK_TOP, VDSO32). The vDSO is
  * the kernel's own 32-bit image, mapped there with arch_prctl(ARCH_MAP_VDSO_32) (compat.c). */
@@ -62,7 +66,7 @@ enum { F_RAX, F_RBX, F_RCX, F_RDX, F_RSI, F_RDI, F_RBP, F_RSP, F_R8, F_R9, F_R10
 enum ev_kind { EV_SETREG = 'R', EV_POPF = 'F', EV_NOP = 'N', EV_ACCESS = 'A', EV_MOVSS = 'M',
   EV_SYSCALL = 'S', EV_INT80 = 'I', EV_INT3 = 'B', EV_ATTACH = 'a', EV_SETREGS = 'r',
   EV_STEP = 's', EV_CONT = 'c', EV_WATCH = 'w', EV_JUMP = 'J', EV_WRGSBASE = 'G', EV_SYSENTER = 'E',
-  EV_INT = 'T', EV_CLI = 'C', EV_PUSHF = 'P', EV_POP = 'O' };
+  EV_INT = 'T', EV_CLI = 'C', EV_PUSHF = 'P', EV_POP = 'O', EV_BREAK = 'k' };
 
 /* Encodings of user.int (the event's flag): CD ib, CC, F1 (ICEBP), CE (INTO). */
 enum int_form { INT_CD, INT_CC, INT_ICEBP, INT_INTO };

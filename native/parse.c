@@ -20,6 +20,7 @@
  *   r mask f..           tracer.setRegs
  *   s / c                tracer.singleStep / tracer.cont
  *   w addr               tracer.watch
+ *   k addr               tracer.break
  * A compact line keeps the per-trace cost of the pipe and the parser negligible.
  */
 #include <errno.h>
@@ -58,7 +59,7 @@ static int parse_event(char *s, struct event *e) {
     if (next_hex(&s, &v) || v >= 16) return -1;
     e->reg = (int)v;
     return next_hex(&s, &e->value);
-  case EV_POPF: case EV_WATCH: case EV_JUMP: case EV_WRGSBASE:
+  case EV_POPF: case EV_WATCH: case EV_BREAK: case EV_JUMP: case EV_WRGSBASE:
     return next_hex(&s, &e->value);
   case EV_INT:
     if (next_hex(&s, &e->value) || e->value > 0xff || next_hex(&s, &v) || v > INT_INTO) return -1;

@@ -42,6 +42,14 @@ static void exec_tracer(struct drv *d, const struct event *e, struct record *rec
     d->watch = e->value;
     break;
   }
+  case EV_BREAK:
+    /* The model's tracer's execute breakpoint (kernel/ptrace.ts): a user-half address only, as
+     * arch_build_bp_info requires; a later one replaces it. Its hit is a SIGTRAP (TRAP_HWBKPT)
+     * that settle() passes on to the child like any signal of the child's. */
+    if (!d->attached || d->state == ST_DEAD || e->value >= TASK_SIZE_MAX_4 || dr_arm(d, 3, e->value, 0) != 0) { skip(d, rec); return; }
+    d->brk_set = 1;
+    d->brk = e->value;
+    break;
   case EV_SETREGS:
     if (!stopped) { skip(d, rec); return; }
     for (int f = 0; f < F_COUNT; f++)

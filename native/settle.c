@@ -151,6 +151,7 @@ void settle(struct drv *d, struct record *rec, int request) {
           if (defer_if_fetch_faults(d)) return;
           static const unsigned char int3 = 0xcc;
           put_code(d->regs.rip, &int3, 1);
+          rf_probe_arm(d, d->regs.rip, d->regs.eflags); /* RF as the return leaves it (DR3 reads it) */
         }
         request = resume_request(d);
         continue;
@@ -173,7 +174,13 @@ void settle(struct drv *d, struct record *rec, int request) {
       if (at_driver && d->regs.rip - 1 == d->probe_rip) { d->rf_known = 1; d->rf_rip = d->probe_rip; }
       rf_probe_disarm(d);
     }
-    if (at_driver) { boundary(d); return; }
+    if (at_driver) {
+      /* The probe's int3 ran there, so the CPU cleared RF; put back the RF it found (1), so the
+       * next event's instruction runs as it would have: past the tracer's breakpoint (DR3). */
+      if (d->rf_known == 1 && d->rf_rip == d->regs.rip - 1) d->regs.eflags |= RF;
+      boundary(d);
+      return;
+    }
     if (d->internal_step && s == SIGTRAP && si.si_code == TRAP_TRACE) {
       /* The harness's own step: through the vDSO's epilogue, or a jump that ends at its target. */
       if (in_vdso(d->regs.rip)) { request = PTRACE_SINGLESTEP; continue; }

@@ -79,6 +79,13 @@ int fetchable(uint64_t addr) {
 }
 
 /* The code regions are shared with the child, so placing code is a memcpy. */
+/* The byte the harness placed at `addr` in a code region (0xcc: a driver int3, the filler). */
+int code_byte(uint64_t addr) {
+  if (in_range(addr, 1, CODE_BASE, CODE_SIZE)) return code_view[addr - CODE_BASE];
+  if (in_range(addr, 1, COMPAT_BASE, COMPAT_SIZE)) return compat_view[addr - COMPAT_BASE];
+  return -1;
+}
+
 void put_code(uint64_t addr, const unsigned char *bytes, size_t len) {
   if (in_range(addr, len, CODE_BASE, CODE_SIZE)) memcpy(code_view + (addr - CODE_BASE), bytes, len);
   else if (in_range(addr, len, COMPAT_BASE, COMPAT_SIZE)) memcpy(compat_view + (addr - COMPAT_BASE), bytes, len);

@@ -76,6 +76,7 @@ export function eventToken(e: Event): string {
     case 'tracer.singleStep': return 's';
     case 'tracer.cont': return 'c';
     case 'tracer.watch': return `w ${hex(e.addr)}`;
+    case 'tracer.break': return `k ${hex(e.addr)}`;
     default: throw new UnsupportedEvent(`event ${e.type} is not in the co-simulation subset`);
   }
 }

@@ -33,6 +33,8 @@ export interface MenuOptions {
 
 const TF = 0x100n;
 const AC = 0x4_0000n;
+/** Where signal handlers start (native/harness.h HANDLER): the harness stops there by an int3 of its own, so no tracer breakpoint. */
+const HANDLER_ENTRY = 0x40_0e00n;
 const HANDLED = [4, 5, 7, 10, 11, 12];
 const GPR64 = USER_REGS.filter((r) => r !== 'rsp') as UserReg[];
 /** Registers 32-bit code can load (no REX: r8-r15 are out of reach). */
@@ -124,12 +126,34 @@ export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
     [4, () => [ev(syscall64(r))]],
     [8, () => signalChunk(r, o, false)],
     [g.attached ? 0 : 1, () => [ev({ type: 'tracer.attach', options: { syscalls: r.chance(0.7) } })]],
-    [2, () => [
+    // Not while a tracer breakpoint is set: see docs/cosim.md, Known limits (MOV SS and a
+    // breakpoint on the instruction in its shadow).
+    [g.breaking ? 0 : 2, () => [
       ...(g.attached ? [] : [ev({ type: 'tracer.attach', options: { syscalls: false } })]),
       ...(g.watching ? [] : [(h: Guide) => (h.attached ? { type: 'tracer.watch', addr: 0x60_f800n } as Event : null)]),
       ev({ type: 'user.movSs', watched: r.chance(0.7) }),
       ev(r.pick<Event>([syscall('getpid'), { type: 'user.nop' }, { type: 'user.int3' }, ...(o.int80 ? [{ type: 'user.int80', nr: 'getpid' } as Event] : [])])),
     ]],
+    // The tracer's execute breakpoint (DR3 on the machine) on the next instruction or the one
+    // after: a #DB before it runs, SIGTRAP TRAP_HWBKPT, RF set in the handler's frame.
+    [1.5, () => [
+      ...(g.attached ? [] : [ev({ type: 'tracer.attach', options: { syscalls: r.chance(0.5) } })]),
+      (h: Guide) => {
+        const addr = h.rip + BigInt(r.pick([0, 0, 1]));
+        return h.attached && inCode(h.rip) && addr !== HANDLER_ENTRY ? { type: 'tracer.break', addr } as Event : null;
+      },
+      ev(r.pick<Event>([{ type: 'user.nop' }, { type: 'user.nop' }, syscall('getpid'), { type: 'user.int3' }, { type: 'user.popf', flags: 0x302n }])),
+    ]],
+    // A sigreturn to a breakpoint with RF set or clear in the frame: IRET restores RF and the
+    // instruction runs; with RF clear the breakpoint fires (SDM Vol. 3 17.3.1.1), and SYSRET,
+    // which cannot restore RF, is taken only then.
+    [g.attached ? 2 : 0, () => {
+      const drawn = codeAddr(r);
+      const at = drawn === HANDLER_ENTRY ? drawn + 2n : drawn;
+      const rflags = r.chance(0.5) ? 0x10246n : 0x246n;
+      const set = user((h) => (h.attached && !h.compat ? { type: 'tracer.break', addr: at } as Event : null));
+      return [...trigger(r, o, false), ...body(r), set, sigreturn(r, () => ({ rip: at, rcx: at, rflags, r11: rflags })), ev({ type: 'user.nop' })];
+    }],
     // Non-canonical targets #GP on the jump itself (gap jump-non-canonical, fixed).
     [2, () => [ev({ type: 'user.jump', target: r.chance(0.6) ? codeAddr(r) : r.pick(EDGE_RIPS) })]],
     [1, () => [ev({ type: 'user.wrgsbase', value: r.pick([0n, 0x60_0000n, 0x7fff_ffff_f000n, ...NON_CANONICAL, r.u64()]) })]],
