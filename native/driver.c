@@ -106,7 +106,8 @@ static size_t prepare(struct drv *d, const struct event *e, uint64_t rip, int co
   return encode(e, rip, ss_src, compat, out);
 }
 
-static void snapshot(const struct drv *d, struct record *rec) {
+/* The record of where an event left the child: its state, stop, registers, and what is known of RF. */
+void snapshot(const struct drv *d, struct record *rec) {
   rec->state = d->state;
   rec->stop = d->stop;
   rec->regs = d->regs;
@@ -142,7 +143,7 @@ int exec_user(struct drv *d, const struct trace *t, int i, struct result *res) {
     snapshot(d, rec);
     return 1;
   }
-  if (d->brk_set && rip == d->brk && (d->regs.eflags & RF) == 0) {
+  if (d->brk != 0 && rip == d->brk && (d->regs.eflags & RF) == 0) {
     /* The tracer's breakpoint is on this event's instruction, with RF clear: the #DB comes
      * before the event does anything (the model takes it so, as it takes a fetch fault). */
     d->brk_now = 1;

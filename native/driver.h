@@ -18,8 +18,7 @@ struct drv {
                                      faults on fetch: the model takes that fault with the next
                                      user event, so the harness resumes only then */
   uint64_t watch;                 /* watched address (0: none) */
-  int brk_set;                    /* the model's tracer set an execute breakpoint (DR3) at brk */
-  uint64_t brk;
+  uint64_t brk;                   /* the model's tracer's execute breakpoint, DR3 (0: none) */
   int brk_now;                    /* this event's own instruction meets it: the #DB is the child's */
   uint64_t event_int3;            /* the current event's own int3 (not a driver breakpoint) */
   int popf_restore;               /* RSP to put back after a POPFQ from the scratch slot */
@@ -54,6 +53,9 @@ int page_present(pid_t pid, uint64_t addr);
 int signal_pending(pid_t pid);
 int in_code(uint64_t addr, uint64_t len);
 int code_byte(uint64_t addr);
+
+/* driver.c */
+void snapshot(const struct drv *d, struct record *rec);
 int fetchable(uint64_t addr);
 void put_code(uint64_t addr, const unsigned char *bytes, size_t len);
 int wait_child(struct drv *d, int *status);

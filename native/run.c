@@ -47,7 +47,6 @@ static void exec_tracer(struct drv *d, const struct event *e, struct record *rec
      * arch_build_bp_info requires; a later one replaces it. Its hit is a SIGTRAP (TRAP_HWBKPT)
      * that settle() passes on to the child like any signal of the child's. */
     if (!d->attached || d->state == ST_DEAD || e->value >= TASK_SIZE_MAX_4 || dr_arm(d, 3, e->value, 0) != 0) { skip(d, rec); return; }
-    d->brk_set = 1;
     d->brk = e->value;
     break;
   case EV_SETREGS:
@@ -73,11 +72,7 @@ static void exec_tracer(struct drv *d, const struct event *e, struct record *rec
     break;
   }
   }
-  rec->state = d->state;
-  rec->stop = d->stop;
-  rec->regs = d->regs;
-  rec->held = d->deferred;
-  apply_rf(d, rec);
+  snapshot(d, rec);
 }
 
 /* The model's initial task 1: RIP 0x400100, RSP 0x7fffffffe000, RFLAGS IF, other GPRs 0. */
