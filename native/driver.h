@@ -57,6 +57,7 @@ int code_byte(uint64_t addr);
 /* driver.c */
 void snapshot(const struct drv *d, struct record *rec);
 int fetchable(uint64_t addr);
+int intel_cpu(void);
 void put_code(uint64_t addr, const unsigned char *bytes, size_t len);
 int wait_child(struct drv *d, int *status);
 

@@ -62,8 +62,15 @@ int probe(FILE *out) {
    * the architecture says, and nothing compared on it is evidence about the model. */
   r = run_line("0 F 4202;N");
   int nt = r != NULL && strcmp(r->status, "ok") == 0 && r->nrec == 2 && (r->rec[1].regs.eflags & 0x4000) != 0;
+  /* int3 from the initial RSP: how far below it the kernel puts a handler's stack. The signal
+   * frame holds the CPU's XSAVE area (fpu__alloc_mathframe, arch/x86/kernel/fpu/signal.c), so its
+   * size is the host's, and the model takes it (model-run.ts). 0: not learned. */
+  r = run_line("0 B");
+  unsigned long long drop = r != NULL && strcmp(r->status, "ok") == 0 && r->nrec == 1 && r->rec[0].nsig == 1
+      && r->rec[0].regs.rip == HANDLER ? TASK1_RSP - r->rec[0].regs.rsp : 0;
   /* The 32-bit vDSO (compat.c): where its entry and landing pad are, if it could be mapped. */
-  fprintf(out, "{\"ok\":true,\"int80\":%s,\"nt\":%s,\"vdso\":", int80 ? "true" : "false", nt ? "true" : "false");
+  fprintf(out, "{\"ok\":true,\"int80\":%s,\"nt\":%s,\"sigframe\":\"0x%llx\",\"vdso\":", int80 ? "true" : "false",
+          nt ? "true" : "false", drop);
   if (vdso.ok)
     fprintf(out, "{\"vsyscall\":\"0x%llx\",\"fastcall\":\"0x%llx\",\"int80\":\"0x%llx\",\"landing\":\"0x%llx\",\"end\":\"0x%llx\"}",
             (unsigned long long)vdso.vsyscall, (unsigned long long)vdso.fastcall, (unsigned long long)vdso.int80,

@@ -34,9 +34,11 @@ static int handled(int sig) {
 int defer_if_fetch_faults(struct drv *d) {
   uint64_t rip = d->regs.rip;
   int canonical = (int64_t)(rip << 16) >> 16 == (int64_t)rip;
-  /* 32-bit code: IRET checks RIP against the 4 GiB CS limit, in the kernel. */
-  int returns = d->regs.cs == USER_CS ? canonical : d->regs.cs == USER32_CS && rip >> 32 == 0;
-  if (fetchable(rip) || !returns || d->regs.ss != USER_DS) return 0;
+  /* 32-bit code: AMD's IRET checks RIP against the 4 GiB CS limit, in the kernel; Intel's checks
+   * that it is canonical and returns to its low half (src/isa/iret.ts). */
+  int returns = d->regs.cs == USER_CS ? canonical
+      : d->regs.cs == USER32_CS && (intel_cpu() ? canonical : rip >> 32 == 0);
+  if (fetchable(d->regs.cs == USER32_CS ? (uint32_t)rip : rip) || !returns || d->regs.ss != USER_DS) return 0;
   /* A pending signal is delivered on the way out, before any fetch: nothing to defer. */
   if (signal_pending(d->pid)) return 0;
   d->deferred = 1;

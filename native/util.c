@@ -2,6 +2,7 @@
  * Small ptrace and memory helpers for the driver.
  */
 #define _GNU_SOURCE
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -74,6 +75,16 @@ int in_code(uint64_t addr, uint64_t len) {
 }
 
 /* Whether an instruction fetch at `addr` succeeds: the code regions and the vDSO's text. */
+/* The CPU is Intel's (CPUID leaf 0: "GenuineIntel"), where IRET to 32-bit code differs (settle.c). */
+int intel_cpu(void) {
+  static int known = -1;
+  if (known < 0) {
+    unsigned a, b, c, d;
+    known = __get_cpuid(0, &a, &b, &c, &d) && b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e;
+  }
+  return known;
+}
+
 int fetchable(uint64_t addr) {
   return in_code(addr, 1) || in_vdso(addr);
 }

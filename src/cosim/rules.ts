@@ -122,8 +122,9 @@ export function sameInVdsoCall(reg: string, model: bigint, real: bigint, keptRbp
  * Rule "held return": where the real child is held in its stop before a return to a RIP it
  * cannot fetch (native/settle.c), its registers are pt_regs, and the return's IRETQ has not run.
  * Returning to 32-bit code on a 32-bit stack, that IRETQ leaves only ESP (isa/iret.ts iretRsp,
- * which the model's boundary already shows), so RSP is compared by its low half there.
+ * which the model's boundary already shows), so RSP is compared by its low half there; on Intel
+ * it also leaves only EIP of a canonical RIP above 4 GiB (iretq), so RIP is compared the same way.
  */
 export function sameHeldReturn(reg: string, model: bigint, real: bigint, realCs: bigint): boolean {
-  return reg === 'rsp' && realCs === BigInt(USER32_CS) && model === (real & 0xffff_ffffn);
+  return (reg === 'rsp' || reg === 'rip') && realCs === BigInt(USER32_CS) && model === (real & 0xffff_ffffn);
 }

@@ -12,7 +12,7 @@ import type { GeneratedTrace } from './gen/generate.ts';
 import { generateAll, generateOne, GUIDE_DESIGN, type GenSetup } from './gen/pool.ts';
 import { runOnHarness, type HarnessFeed } from './harness.ts';
 import { traceLine } from './line.ts';
-import { ModelCursor, runModel } from './model-run.ts';
+import { ModelCursor, runModel, type HostFeatures } from './model-run.ts';
 import type { VdsoPair } from './rules.ts';
 import { addTrace, emptyStats, type CosimStats } from './stats.ts';
 import { saveDisagreement } from './store.ts';
@@ -83,9 +83,12 @@ export function vdsoPair(platform: OkPlatform, design: Design): VdsoPair | undef
   return p;
 }
 
+/** What of the host the model takes: UMIP's instruction read, the signal frame's size. */
+const hostOf = (p: OkPlatform): HostFeatures => ({ umip: p.umip, sigframe: p.sigframe });
+
 /** The model's run of a trace on `design`, and the verdict (`strict`: no pending gap masked). */
 function verdict(platform: OkPlatform, design: Design, index: number, events: readonly Event[], real: SideRun, model?: SideRun, strict = false): TraceVerdict {
-  const m = model ?? runModel(design, platform.vendor, platform.paging, events, { umip: platform.umip });
+  const m = model ?? runModel(design, platform.vendor, platform.paging, events, hostOf(platform));
   return { index, events, model: m, real, comparison: compareRuns(events, m, real, { vdso: vdsoPair(platform, design), strict }) };
 }
 
@@ -100,7 +103,7 @@ export async function cosimTraces(platform: OkPlatform, design: Design, traces: 
 
 /** What generation needs from the platform and the run. */
 function setupOf(platform: OkPlatform, seed: number, includePending: boolean): GenSetup {
-  return { seed, vendor: platform.vendor, paging: platform.paging, int80: platform.int80, vdso: platform.vdso !== null, umip: platform.umip, includePending };
+  return { seed, vendor: platform.vendor, paging: platform.paging, int80: platform.int80, vdso: platform.vdso !== null, umip: platform.umip, sigframe: platform.sigframe, includePending };
 }
 
 /** Trace `index` of a run with `seed` on this platform (deterministic), with the guide design's model run. */

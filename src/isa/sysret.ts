@@ -36,7 +36,10 @@ export function sysret(cpu: CpuState, mem: Memory, rexW: boolean): ExecResult {
   const csSel = ((rexW ? base + 16 : base) | 3) & 0xffff;
   const ssSel = ((base + 8) | 3) & 0xffff;
   const rflags = fixRflags(cpu.regs.r11 & SYSRET_RFLAGS_MASK);
-  const next = cpuAt(cpu, rexW ? cpu.regs.rcx : low32(cpu.regs.rcx));
+  // SYSRETL leaves ESP alone as the RSP 32-bit code shows: the upper half reads 0 at the next
+  // boundary, as after an IRET to compatibility mode (iret.ts iretRsp). Seen by co-simulation on
+  // Intel (SYSENTER from 64-bit code, whose pt_regs->sp is RBP's 64 bits; docs/cosim.md).
+  const next = rexW ? cpuAt(cpu, cpu.regs.rcx) : cpuAt(cpu, low32(cpu.regs.rcx), low32(cpu.regs.rsp));
   next.rflags = rflags;
   next.cs = flatCode(csSel, 3, rexW);
   next.ss = cpu.vendor === 'intel' ? flatData(ssSel, 3) : { ...cpu.ss, sel: ssSel };

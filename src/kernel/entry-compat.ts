@@ -13,7 +13,7 @@
 import { fixRflags, popf, rf, USER32_CS, USER_DS } from '../isa/index.ts';
 import { readUser } from '../model/index.ts';
 import { uaccess } from './uaccess.ts';
-import { EFAULT, ENOSYS, GPR_PUSH_ORDER, push, pushAllRegs, stiStep, swapgsStep, sysEntries, type Ctx } from './ctx.ts';
+import { cliStep, EFAULT, ENOSYS, GPR_PUSH_ORDER, push, pushAllRegs, stiStep, swapgsStep, sysEntries, type Ctx } from './ctx.ts';
 import { frameOf } from './entry-idt.ts';
 import { topOfStack } from './entry-syscall-64.ts';
 import { LANDING_PAD, ptRegsAddr } from './layout.ts';
@@ -35,15 +35,17 @@ function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
     ...(fast ? [
       // "Fetch EBP from where the vDSO stashed it": __get_user(*(u32 *)&regs->bp,
       // (u32 __user *)(unsigned long)(u32)regs->sp) (arch/x86/entry/common.c @ 00351340): the low
-      // half of regs->bp from the user stack. With a call through __kernel_vsyscall in progress
-      // the word there is the caller's EBP the vDSO pushed last (kept in task.vsyscall: the
-      // model makes no pushes); otherwise whatever user code stored (pending gap sysenter64-ebp).
+      // half of regs->bp from the user stack. For a call through __kernel_vsyscall (this entry's
+      // instruction is the vDSO's) the word there is the caller's EBP the vDSO pushed last (kept
+      // in task.vsyscall: the model makes no pushes); for any other SYSENTER, even one made while
+      // such a call is held, whatever user code stored (co-simulation on Intel).
       step('__get_user(regs->bp, (u32 __user *)regs->sp): arg 6 from the vDSO stack', (w) => {
         const t = cur(w);
         const at = t.regs.rsp & 0xffff_ffffn;
         const f = uaccess(w, at, 'read');
         if (f !== undefined) return f;
-        const word = t.vsyscall !== null ? t.vsyscall.rbp & 0xffff_ffffn : readUser(w.k, at, 4);
+        const held = act(w)?.hw.insn === LANDING_PAD - 4n ? t.vsyscall : null;
+        const word = held !== null ? held.rbp & 0xffff_ffffn : readUser(w.k, at, 4);
         writePt(w, { rbp: (t.regs.rbp & ~0xffff_ffffn) | word });
       }, { fixup: `${prefix}.efault` }),
     ] : []),
@@ -67,12 +69,18 @@ function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
     ...(fast ? [
       label(`${prefix}.efault`),
       step('regs->ax = -EFAULT; use IRET', (w) => {
-        writePt(w, { rax: EFAULT });
+        // A faulting __get_user sets its destination to 0 ("On error, the variable @x is set to
+        // zero", uaccess.h): the low half of regs->bp (found by co-simulation on Intel).
+        writePt(w, { rax: EFAULT, rbp: cur(w).regs.rbp & ~0xffff_ffffn });
         // "User code screwed up": do_fast_syscall_32 returns false, so the exit is IRET under
         // every policy (common.c @ v6.7); `slow` alone only spoke to the pre-2015 fast path.
         note(w, { slow: true, iretOnly: true });
-        jump(w, T.addr('syscall_exit_to_user_mode'));
       }),
+      // ... then local_irq_disable and irqentry_exit_to_user_mode, not syscall_exit_to_user_mode:
+      // the entry work never ran, so no syscall-exit stop or step report either (syscall_32.c
+      // @ v6.18, common.c @ v6.7; found by co-simulation on Intel, a PTRACE_SYSCALL tracee).
+      cliStep('local_irq_disable'),
+      step('irqentry_exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode'))),
     ] : []),
   ];
 }

@@ -41,7 +41,7 @@ export function onSigStack(t: Task, sp: bigint): boolean {
  * expects. null when a frame on the alternate stack would not fit in it ("return an always-bogus
  * address instead so we will die with SIGSEGV").
  */
-function frameAddress(t: Task, regs: PtRegs, onstack: boolean, ia32: boolean): bigint | null {
+function frameAddress(t: Task, regs: PtRegs, onstack: boolean, ia32: boolean, size: bigint): bigint | null {
   const nested = onSigStack(t, regs.rsp);
   let sp = ia32 ? regs.rsp : regs.rsp - 128n;
   let entering = false;
@@ -49,7 +49,7 @@ function frameAddress(t: Task, regs: PtRegs, onstack: boolean, ia32: boolean): b
     sp = t.sig.altstack.sp + t.sig.altstack.size;
     entering = true;
   }
-  sp -= FRAME_SIZE;
+  sp -= size;
   sp = ia32 ? ((sp + 4n) & ~15n) - 4n : (sp & ~15n) - 8n;
   sp = BigInt.asUintN(64, sp);
   if ((nested || entering) && !onSigStack(t, sp)) return null;
@@ -57,8 +57,8 @@ function frameAddress(t: Task, regs: PtRegs, onstack: boolean, ia32: boolean): b
 }
 
 /** True when the frame at `addr` cannot be written (not mapped, or mapped read-only). */
-function unwritable(m: MachineState, addr: bigint): boolean {
-  for (const a of [addr, addr + FRAME_SIZE - 1n]) {
+function unwritable(m: MachineState, addr: bigint, size: bigint): boolean {
+  for (const a of [addr, addr + size - 1n]) {
     if (accessFault(m.k, m.cpu.paging, a, 'write', false) !== null && pageOf(m.k, a) !== 'demand') return true;
   }
   return false;
@@ -156,8 +156,10 @@ function deliverToHandler(c: Ctx, w: Machine, t: Task, sig: number, info: SigInf
   if (inSyscall) Object.assign(regs, restart(t.regs, true, action.flags, t.tsCompat));
   regs.rflags &= ~forcedTf;
   const ia32 = action.ia32;
-  const frame = frameAddress(t, regs, (action.flags & SA.ONSTACK) !== 0n, ia32);
-  if (frame === null || unwritable(w, frame)) {
+  // The machine's XSAVE size when one is given (the 64-bit frame's; an ia32 frame keeps the model's).
+  const size = ia32 ? FRAME_SIZE : w.k.sigframe ?? FRAME_SIZE;
+  const frame = frameAddress(t, regs, (action.flags & SA.ONSTACK) !== 0n, ia32, size);
+  if (frame === null || unwritable(w, frame, size)) {
     // force_sigsegv: SIGSEGV for another signal (delivered next), fatal for SIGSEGV itself.
     writePt(w, regs);
     if (sig === SIG.SIGSEGV) {

@@ -232,6 +232,12 @@ export interface KernelState {
    */
   readonly touched?: readonly number[];
   readonly nextActId: number;
+  /**
+   * Bytes a 64-bit signal frame takes below the red zone, its XSAVE area included: the CPU's
+   * XSAVE size decides it (fpu__alloc_mathframe). Absent: the model's own (signal-delivery.ts
+   * FRAME_SIZE); co-simulation sets the host's.
+   */
+  readonly sigframe?: bigint;
   /** The CPU is in the idle loop's HLT. */
   readonly idle: boolean;
   /** The kernel died: nothing runs any more. */

@@ -14,7 +14,7 @@ const here = detectPlatform();
 describe(`platformOfProbe (this machine: ${here.ok ? `${here.vendor}, co-simulation runs` : `no co-simulation: ${here.reason}`})`, () => {
   it('runs where POPF\'s NT survives the single-step stop', () => {
     const p = platformOfProbe(line({ nt: true }), '/h', cpu);
-    expect(p.ok, `[FAIL] expected ok, got ${JSON.stringify(p)}`).toBe(true);
+    expect(p.ok, `[FAIL] expected ok, got ${p.ok ? "ok" : p.reason}`).toBe(true);
   });
 
   it('refuses, with the reason, where NT was lost (the host is not the architecture)', () => {
@@ -25,6 +25,15 @@ describe(`platformOfProbe (this machine: ${here.ok ? `${here.vendor}, co-simulat
     const p = platformOfProbe(line({ nt: true, int80: false }), '/h', cpu);
     expect(p.ok && p.int80).toBe(false);
     expect(p.ok).toBe(true);
+  });
+
+  it('reads the host\'s handler drop (the signal frame with its XSAVE area), 0 when absent or malformed', () => {
+    const p = platformOfProbe(line({ nt: true, sigframe: '0xd88' }), '/h', cpu);
+    expect(p.ok && p.sigframe).toBe(0xd88n);
+    const none = platformOfProbe(line({ nt: true }), '/h', cpu);
+    expect(none.ok && none.sigframe).toBe(0n);
+    const bad = platformOfProbe(line({ nt: true, sigframe: 'lots' }), '/h', cpu);
+    expect(bad.ok && bad.sigframe).toBe(0n);
   });
 
   it('names a probe that printed no JSON', () => {

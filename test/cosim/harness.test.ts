@@ -68,12 +68,16 @@ describe('co-simulation harness', () => {
     expect(v?.real.records.map((r) => r.stop ?? r.state)).toEqual(['boundary', 'syscall-entry', 'syscall-exit', 'boundary', 'boundary']);
   });
 
-  it.skipIf(!canRun)('sees the real pid where the model has 1, and real signal frames where the model has its own', async () => {
+  it.skipIf(!canRun)('sees the real pid where the model has 1, and a handler where the machine puts it', async () => {
     const [v] = await runFixed([[{ type: 'user.syscall', nr: 'getpid' }, { type: 'user.int3' }, nop]]);
     expect(v?.comparison.agree).toBe(true);
     expect(v?.real.records[0]?.regs?.[0]).toBe(BigInt(v?.real.pid ?? 0));
     expect(v?.model.records[0]?.regs?.[0]).toBe(1n);
-    expect(v?.real.records[1]?.signals[0]?.frame?.rsp).not.toBe(v?.model.records[1]?.signals[0]?.frame?.rsp);
+    // The model takes the host's signal frame size (the probe's int3, detect.ts): the handler's
+    // RSP is the machine's, whatever the host's XSAVE area holds.
+    const RSP = 7;
+    expect(platform.ok && platform.sigframe).toBeGreaterThan(0n);
+    expect(v?.model.records[1]?.regs?.[RSP]).toBe(v?.real.records[1]?.regs?.[RSP]);
   });
 });
 

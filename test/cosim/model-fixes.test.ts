@@ -16,6 +16,8 @@ const design = (name: string): Design => {
 const model = (events: Event[], name = 'linux-6.7'): SideRun => runModel(design(name), 'intel', 4, events);
 const sigs = (r: SideRun) => r.records.flatMap((x) => x.signals.map((s) => ({ signo: s.signo, code: s.code, addr: s.addr })));
 const states = (r: SideRun) => r.records.map((x) => (x.state === 'stopped' ? `stopped:${x.stop}` : x.state));
+const RBP = 6;
+const RSP = 7;
 const RFLAGS = 17;
 const RIP = 16;
 
@@ -100,6 +102,37 @@ describe('model fixes found by co-simulation', () => {
     const umip = runModel(design('linux-6.7'), 'intel', 4, events, { umip: true });
     expect(plain.records[2]?.regs?.[RIP]).toBe(0x400e00n); // the model's demand fault: not retired
     expect(umip.records[2]?.regs?.[RIP]).toBe(0x400e09n); // the page is present: the read retires
+  });
+
+  // The frame holds the CPU's XSAVE area (fpu__alloc_mathframe), so its size is the host's: an
+  // AVX-512 Intel host put the handler 0xd88 below RSP where the model's own frame is 0x4c8.
+  it('co-simulation takes the host\'s signal frame size: the handler\'s RSP, and a frame that no longer fits', () => {
+    const int3: Event = { type: 'user.int3' };
+    const own = runModel(design('linux-6.7'), 'intel', 4, [int3]);
+    const host = runModel(design('linux-6.7'), 'intel', 4, [int3], { sigframe: 0xd88n });
+    expect(own.records[0]?.regs?.[RSP]).toBe(0x7fff_ffff_e000n - 0x4c8n);
+    expect(host.records[0]?.regs?.[RSP]).toBe(0x7fff_ffff_e000n - 0xd88n);
+    // 0xd00 above the data region's bottom: the model's frame fits, the host's does not (SIGSEGV, fatal).
+    const low: Event[] = [{ type: 'user.setReg', reg: 'rsp', value: 0x60_0d00n }, int3];
+    expect(runModel(design('linux-6.7'), 'intel', 4, low).records[1]?.state).toBe('boundary');
+    expect(runModel(design('linux-6.7'), 'intel', 4, low, { sigframe: 0xd88n }).records[1]?.state).toBe('dead');
+  });
+
+  // do_fast_syscall_32 reads arg 6 at (u32)regs->sp whatever made the call: the EBP the vDSO
+  // pushed is there only for the vDSO's own SYSENTER, not for one from 64-bit code while the
+  // handler of a signal that cut such a call short runs (co-simulation on Intel).
+  it('SYSENTER from 64-bit code during a held vDSO call reads arg 6 from memory, not the held EBP', () => {
+    const events: Event[] = [
+      attach(true), { type: 'user.int3' },
+      { type: 'user.syscall', nr: 'rt_sigreturn', frame: { rip: 0x80484ban, rsp: 0xffff_c000n, cs: 0x23, ss: 0x2b, rflags: 0x287n, rbp: 0x6696n } },
+      { type: 'tracer.cont' }, { type: 'tracer.cont' },
+      getpid, { type: 'tracer.cont' }, { type: 'tracer.setRegs', regs: { ss: 0x1b } }, { type: 'tracer.cont' },
+      { type: 'user.setReg', reg: 'rsp', value: 0x60_94cfn }, { type: 'user.sysenter', nr: 'getpid' },
+    ];
+    const r = model(events);
+    expect(r.records[8]?.regs?.[RIP], '[FAIL] expected the #GP handler in 64-bit code').toBe(0x400e00n);
+    expect(states(r)[10]).toBe('stopped:syscall-entry');
+    expect(r.records[10]?.regs?.[RBP]).toBe(0n); // the data region's word, not the vDSO caller's 0x6696
   });
 
   it('a step into a signal handler stops at its first instruction (signal_setup_done -> ptrace_notify)', () => {

@@ -55,6 +55,31 @@ describe('IRETQ', () => {
     expect(iretq(kernelCpu('intel', 5, { regs: k.regs }), frame({ rip: 1n << 47n })).fault).toBeNull();
   });
 
+  // Ref 4.5 gives two orders: IA-32e-MODE-RETURN tests the RIP with the NULL selectors, but
+  // RETURN-TO-OUTER-PRIVILEGE-LEVEL only after SS. Co-simulation: Intel reports SS (#GP(0x20) for
+  // RIP 2^56 with SS 0x23); on AMD 800,000 traces agreed with the RIP first.
+  it('a non-canonical RIP with a bad SS: #GP(SS) on Intel, #GP(0) on AMD', () => {
+    const both = frame({ rip: 1n << 56n, ss: 0x23 });
+    expect(iretq(atIret(), both).fault).toEqual({ vector: VEC.GP, error: 0x20 });
+    const amd = { ...kernelCpu('amd', 4), regs: { ...kernelCpu('amd', 4).regs, rsp: AT } };
+    expect(iretq(amd, both).fault).toEqual({ vector: VEC.GP, error: 0 });
+    // A good SS leaves the RIP's #GP(0) on both.
+    expect(iretq(atIret(), frame({ rip: 1n << 56n })).fault).toEqual({ vector: VEC.GP, error: 0 });
+  });
+
+  // Ref 4.5: to compatibility mode the SDM tests "tempEIP" against the CS limit. Co-simulation:
+  // Intel returned to 0xffffffff for an image of 0x7fffffffffff and raised #GP(0) for 2^57 (its
+  // canonical test); on AMD the #GP(0) for anything above 4 GiB agreed.
+  it('to compatibility mode with RIP above 4 GiB: Intel keeps EIP of a canonical RIP, AMD raises #GP(0)', () => {
+    const high = frame({ cs: USER32_CS, rip: 0x7fff_ffff_ffffn });
+    const intel = iretq(atIret(), high);
+    expect(intel.fault).toBeNull();
+    expect(intel.cpu.regs.rip).toBe(0xffff_ffffn);
+    expect(iretq(atIret(), frame({ cs: USER32_CS, rip: 1n << 57n })).fault).toEqual({ vector: VEC.GP, error: 0 });
+    const amd = { ...kernelCpu('amd', 4), regs: { ...kernelCpu('amd', 4).regs, rsp: AT } };
+    expect(iretq(amd, high).fault).toEqual({ vector: VEC.GP, error: 0 });
+  });
+
   // Ref 4.5: tempSS NULL and returning to CPL 3: #GP(0) (any RPL of the NULL selector).
   it('NULL SS returning to CPL 3: #GP(0)', () => {
     for (const ss of [0, 3]) expect(iretq(atIret(), frame({ ss })).fault).toEqual({ vector: VEC.GP, error: 0 });

@@ -52,6 +52,16 @@ describe('SYSRET', () => {
       expect(r.cpu.ss.sel).toBe(USER_DS);
     });
 
+    // 32-bit code sees ESP alone after SYSRETL, as after IRET to compatibility mode: co-simulation
+    // on Intel (SYSENTER from 64-bit code, pt_regs->sp = RBP's 64 bits) read 0x6003e9 for
+    // 0x7fff006003e9 at the landing pad (docs/cosim.md).
+    it(`${vendor}: after SYSRETL the upper half of RSP reads 0; SYSRETQ keeps all 64 bits`, () => {
+      const k = beforeSysret(vendor, 0x0804_9000n);
+      const high = { ...k, regs: { ...k.regs, rsp: 0x7fff_0060_03e9n } };
+      expect(sysret(high, EMPTY_MEMORY, false).cpu.regs.rsp).toBe(0x60_03e9n);
+      expect(sysret({ ...high, regs: { ...high.regs, rcx: USER_RIP } }, EMPTY_MEMORY, true).cpu.regs.rsp).toBe(0x7fff_0060_03e9n);
+    });
+
     // Ref 4.2: RFLAGS <- (R11 & 0x3C7FD7) | 2: RF and VM forced to 0, reserved bits fixed.
     it(`${vendor}: RFLAGS = (R11 & 0x3C7FD7) | 2, so RF and VM are forced to 0`, () => {
       expect(SYSRET_RFLAGS_MASK).toBe(0x3c_7fd7n);

@@ -128,6 +128,26 @@ describe('a failed read of the sixth argument returns by IRET (defect 1)', () =>
     expect(back?.pt.rax).toBe((1n << 64n) - 14n);
   });
 
+  // The failed __get_user zeroes what it was to load: the low half of regs->bp (uaccess.h).
+  it('the failed read leaves EBP 0 and RBP\'s upper half as it was (Intel)', () => {
+    const r = run('linux-6.7', [ev.setReg('rsp', 0x7fff_ffff_f000n), sysenter(), ev.nop]);
+    expect(failures(r)).toEqual([]);
+    const back = returns(r)[0];
+    expect(back, '[FAIL] expected the -EFAULT return by iret').toMatchObject({ via: 'iret', rip: LANDING_PAD });
+    expect(back?.pt.rbp).toBe(0x7fff_0000_0000n);
+  });
+
+  // The fault path leaves by irqentry_exit_to_user_mode: syscall_enter_from_user_mode_work never
+  // ran, and syscall_exit_to_user_mode's work does not run either (syscall_32.c @ v6.18).
+  it('a PTRACE_SYSCALL tracer sees neither an entry nor an exit stop for that call (Intel)', () => {
+    const attach: Event = { type: 'tracer.attach', options: { syscalls: true } };
+    const r = run('linux-6.7', [attach, ev.setReg('rsp', 0xffff_ffffn), sysenter(), ev.nop]);
+    expect(failures(r)).toEqual([]);
+    expect(only(r, 'ptrace-stop'), '[FAIL] expected no syscall stop').toEqual([]);
+    expect(returns(r)[0]).toMatchObject({ via: 'iret', rip: LANDING_PAD, cs: 0x23 });
+    expect(returns(r)[0]?.pt.rax).toBe((1n << 64n) - 14n);
+  });
+
   it('the same through entry_SYSCALL_compat on AMD (compat SYSCALL with ESP = 0xffffffff)', () => {
     const r = run('linux-6.7', [toTask2, ev.setReg('rsp', 0xffff_ffffn), { type: 'user.syscall', nr: 'getpid', raw: true } as Event, ev.nop], { vendor: 'amd' });
     expect(failures(r)).toEqual([]);

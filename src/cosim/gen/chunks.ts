@@ -11,7 +11,7 @@ import type { Guide } from './guide.ts';
 import type { Rng } from './rng.ts';
 import {
   accessAddr, accessAddr32, anyValue, BENIGN_FLAGS, codeAddr, compatCodeAddr, compatStack, EDGE_RIPS, EDGE_VALUES, FAULTING,
-  goodStack, inCode, NON_CANONICAL, onStack, RFLAGS_VALUES, value32,
+  goodStack, inCode, NON_CANONICAL, onStack, RFLAGS_VALUES, sysenterStack, value32,
 } from './values.ts';
 import { pushPop, softInt } from './insns.ts';
 
@@ -159,13 +159,18 @@ export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
     [1, () => [ev({ type: 'user.wrgsbase', value: r.pick([0n, 0x60_0000n, 0x7fff_ffff_f000n, ...NON_CANONICAL, r.u64()]) })]],
     [o.int80 ? 2 : 0, () => [ev({ type: 'user.int80', nr: r.pick(['getpid', 'sched_yield'] as const) })]],
     [o.int80 ? 1 : 0, () => [ia32Sigreturn(r)]],
-    [g.frameAtRsp ? 0 : sysenter ? 1 : o.vendor === 'amd' ? 1 : 0, () => [
-      // SYSENTER from 64-bit code (Intel) returns to the landing pad in 32-bit code; with RSP 0
-      // the stack read of EBP fails (-EFAULT, returned by IRET) alike on both sides: the words a
-      // real stack holds there are not the model's (abstract memory).
-      ...(sysenter ? [ev({ type: 'user.setReg', reg: 'rsp', value: 0n })] : []),
-      ev({ type: 'user.sysenter', nr: 'getpid' }),
-    ]],
+    [g.frameAtRsp ? 0 : sysenter ? (g.vdsoCall ? 0 : 3) : o.vendor === 'amd' ? 1 : 0, () => {
+      // SYSENTER from 64-bit code (Intel) returns to the landing pad in 32-bit code, by SYSRETL,
+      // or by IRET with -EFAULT when the read of EBP at (u32)RSP fails. The SYSENTER waits for
+      // RSP to be the drawn one: a pending fetch fault can take the setReg's place. Not while a
+      // vDSO call is held: the model runs the landing pad's epilogue for that call only.
+      const sp = sysenter ? sysenterStack(r) : undefined;
+      const nr = r.pick(['getpid', 'getpid', 'sched_yield'] as const);
+      return [
+        ...(sp !== undefined ? [ev({ type: 'user.setReg', reg: 'rsp', value: sp })] : []),
+        user((h) => (sp === undefined || h.rsp === sp ? { type: 'user.sysenter', nr } : null)),
+      ];
+    }],
     [0.3, () => [ev(syscall('kill', [r.pick([0n, 1n]), 15n]))]],
     [1.5, () => softInt(r)],
     [1, () => pushPop(r, GPR64)],

@@ -19,6 +19,8 @@ export interface GenSetup {
   readonly int80: boolean;
   readonly vdso: boolean;
   readonly umip: boolean;
+  /** The host's handler drop (detect.ts). */
+  readonly sigframe: bigint;
   readonly includePending: boolean;
 }
 
@@ -32,7 +34,7 @@ export interface GenRequest {
 export function generateOne(s: GenSetup, index: number): GeneratedTrace {
   const guide = findDesign(GUIDE_DESIGN) as Design;
   return generateTrace(traceSeed(s.seed, index), guide, s.vendor, {
-    vendor: s.vendor, paging: s.paging, int80: s.int80, vdso: s.vdso, includePending: s.includePending, host: { umip: s.umip },
+    vendor: s.vendor, paging: s.paging, int80: s.int80, vdso: s.vdso, includePending: s.includePending, host: { umip: s.umip, sigframe: s.sigframe },
   });
 }
 

@@ -104,3 +104,20 @@ export function accessAddr32(r: Rng): bigint {
     [2, () => r.pick([0n, 0x1000n, 0x50_0000n, 0xffff_f000n, 0x8000_0000n])],
   ])();
 }
+
+/**
+ * RSP for a SYSENTER from 64-bit code. do_SYSENTER_32 takes RSP from RBP (here RSP, as the vDSO's
+ * `movl %esp, %ebp` would) and reads arg 6 at its low half: 0 and two unmapped pages fault
+ * (-EFAULT by IRET); the data region holds only what the trace stored, alike on both sides (the
+ * stacks hold signal frames whose bytes the model does not keep), 16 KiB up for a signal frame
+ * (the machine's XSAVE area is larger than the model's) and away from the watched 0x60f800;
+ * an upper half the read truncates and SYSRETL keeps in RSP.
+ */
+export function sysenterStack(r: Rng): bigint {
+  const data = USER_DATA + 0x4000n + BigInt(r.int(0xa000));
+  return r.weighted<() => bigint>([
+    [1, () => 0n], [1, () => r.pick([0xffff_f000n, 0x1000n])], [4, () => data],
+    [1, () => r.pick([1n << 32n, 0x7fff_0000_0000n, CANON, 0xffff_8000_0000_0000n]) | data],
+  ])();
+}
+
