@@ -84,7 +84,7 @@ export function vdsoPair(platform: OkPlatform, design: Design): VdsoPair | undef
 }
 
 /** What of the host the model takes: UMIP's instruction read, the signal frame's size. */
-const hostOf = (p: OkPlatform): HostFeatures => ({ umip: p.umip, sigframe: p.sigframe });
+export const hostOf = (p: OkPlatform): HostFeatures => ({ umip: p.umip, sigframe: p.sigframe });
 
 /** The model's run of a trace on `design`, and the verdict (`strict`: no pending gap masked). */
 function verdict(platform: OkPlatform, design: Design, index: number, events: readonly Event[], real: SideRun, model?: SideRun, strict = false): TraceVerdict {

@@ -11,7 +11,7 @@ import { compareRuns, type Comparison } from '../../src/cosim/compare.ts';
 import { detectPlatform } from '../../src/cosim/detect.ts';
 import { runModel } from '../../src/cosim/model-run.ts';
 import { MUTANTS, type Mutant } from '../../src/cosim/mutants.ts';
-import { runGenerated, vdsoPair } from '../../src/cosim/run.ts';
+import { hostOf, runGenerated, vdsoPair } from '../../src/cosim/run.ts';
 import type { SideRun } from '../../src/cosim/types.ts';
 
 const platform = detectPlatform();
@@ -40,7 +40,7 @@ async function mutate(): Promise<{ base: number; outcomes: Outcome[] }> {
     if (!compareRuns(g.events, g.model, real, { vdso: vdsoPair(platform, outcomes[0]?.mutant.design ?? MUTANTS[0]!.design) }).agree) base++;
     for (const o of outcomes) {
       if (o.detectedAt !== null) continue;
-      const model = runModel(o.mutant.design, platform.vendor, platform.paging, g.events, { umip: platform.umip });
+      const model = runModel(o.mutant.design, platform.vendor, platform.paging, g.events, hostOf(platform));
       if (exitsOf(model) !== exitsOf(g.model)) o.exitDiffers++;
       const c = compareRuns(g.events, model, real, { vdso: vdsoPair(platform, o.mutant.design) });
       if (!c.agree) Object.assign(o, { detectedAt: index, first: c, firstModel: model, firstReal: real });

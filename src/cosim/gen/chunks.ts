@@ -126,9 +126,9 @@ export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
     [4, () => [ev(syscall64(r))]],
     [8, () => signalChunk(r, o, false)],
     [g.attached ? 0 : 1, () => [ev({ type: 'tracer.attach', options: { syscalls: r.chance(0.7) } })]],
-    // Not while a tracer breakpoint is set: see docs/cosim.md, Known limits (MOV SS and a
-    // breakpoint on the instruction in its shadow).
-    [g.breaking ? 0 : 2, () => [
+    // Not while a tracer breakpoint is set on AMD: see docs/cosim.md, Known limits (MOV SS and
+    // a breakpoint on the instruction in its shadow; Intel holds it back as the model does).
+    [g.breaking && o.vendor === 'amd' ? 0 : 2, () => [
       ...(g.attached ? [] : [ev({ type: 'tracer.attach', options: { syscalls: false } })]),
       ...(g.watching ? [] : [(h: Guide) => (h.attached ? { type: 'tracer.watch', addr: 0x60_f800n } as Event : null)]),
       ev({ type: 'user.movSs', watched: r.chance(0.7) }),
@@ -172,7 +172,7 @@ export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
       ];
     }],
     [0.3, () => [ev(syscall('kill', [r.pick([0n, 1n]), 15n]))]],
-    [1.5, () => softInt(r)],
+    [1.5, () => softInt(r, o.vendor)],
     [1, () => pushPop(r, GPR64)],
   ])();
 }
@@ -204,7 +204,7 @@ export function menu32(r: Rng, o: MenuOptions, g: Guide): Chunk {
     [o.int80 ? 1 : 0, () => [ia32Sigreturn(r)]],
     [4, () => signalChunk(r, o, true)],
     [1, () => [ev({ type: 'user.jump', target: compatCodeAddr(r) })]],
-    [1.5, () => softInt(r)],
+    [1.5, () => softInt(r, o.vendor)],
     [1, () => pushPop(r, GPR32)],
   ])();
 }
