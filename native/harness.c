@@ -46,6 +46,36 @@ static const struct result *run_line(const char *text) {
   return &result;
 }
 
+/* How far below `rsp` an int3's SIGTRAP handler starts, or -1. */
+static long long handler_drop(uint64_t rsp) {
+  char line[64];
+  snprintf(line, sizeof line, "0 R 7 %llx;B", (unsigned long long)rsp);
+  const struct result *r = run_line(line);
+  if (r == NULL || strcmp(r->status, "ok") != 0 || r->nrec != 2 || r->rec[1].nsig != 1 || r->rec[1].regs.rip != HANDLER) return -1;
+  return (long long)(rsp - r->rec[1].regs.rsp);
+}
+
+/*
+ * The XSAVE area's size M in a 64-bit signal frame (fpstate->user_size + FP_XSTATE_MAGIC2_SIZE):
+ * the CPU's features decide it, and the model takes it (src/kernel/signal-delivery.ts). Linux puts
+ * the area at round_down(RSP - 128 - M, 64) and the 440-byte rt_sigframe under it, 16-aligned - 8
+ * (get_sigframe, fpu__alloc_mathframe), so from a page-aligned RSP the drop is 584 + M rounded up
+ * to 64; RSP t bytes lower keeps that drop less t while t <= (that rounding), which a binary
+ * search over t in 0..63 finds. 0: not learned.
+ */
+static long long xstate_size(void) {
+  long long d0 = handler_drop(TASK1_RSP);
+  if (d0 < 584 + 64 || (d0 - 584) % 64 != 0) return 0;
+  int lo = 0, hi = 64; /* lo: the rounding is >= lo; hi: it is < hi */
+  while (hi - lo > 1) {
+    int t = (lo + hi) / 2;
+    long long d = handler_drop(TASK1_RSP - (uint64_t)t);
+    if (d < 0) return 0;
+    if (d == d0 - t) lo = t; else hi = t;
+  }
+  return d0 - 584 - lo;
+}
+
 int probe(FILE *out) {
   const struct result *r = run_line("0 N");
   if (r == NULL || strcmp(r->status, "ok") != 0 || r->nrec != 1 || r->rec[0].regs.rip != TASK1_RIP + 1) {
@@ -62,15 +92,10 @@ int probe(FILE *out) {
    * the architecture says, and nothing compared on it is evidence about the model. */
   r = run_line("0 F 4202;N");
   int nt = r != NULL && strcmp(r->status, "ok") == 0 && r->nrec == 2 && (r->rec[1].regs.eflags & 0x4000) != 0;
-  /* int3 from the initial RSP: how far below it the kernel puts a handler's stack. The signal
-   * frame holds the CPU's XSAVE area (fpu__alloc_mathframe, arch/x86/kernel/fpu/signal.c), so its
-   * size is the host's, and the model takes it (model-run.ts). 0: not learned. */
-  r = run_line("0 B");
-  unsigned long long drop = r != NULL && strcmp(r->status, "ok") == 0 && r->nrec == 1 && r->rec[0].nsig == 1
-      && r->rec[0].regs.rip == HANDLER ? TASK1_RSP - r->rec[0].regs.rsp : 0;
+  long long xstate = xstate_size();
   /* The 32-bit vDSO (compat.c): where its entry and landing pad are, if it could be mapped. */
-  fprintf(out, "{\"ok\":true,\"int80\":%s,\"nt\":%s,\"sigframe\":\"0x%llx\",\"vdso\":", int80 ? "true" : "false",
-          nt ? "true" : "false", drop);
+  fprintf(out, "{\"ok\":true,\"int80\":%s,\"nt\":%s,\"xstate\":\"0x%llx\",\"vdso\":", int80 ? "true" : "false",
+          nt ? "true" : "false", xstate);
   if (vdso.ok)
     fprintf(out, "{\"vsyscall\":\"0x%llx\",\"fastcall\":\"0x%llx\",\"int80\":\"0x%llx\",\"landing\":\"0x%llx\",\"end\":\"0x%llx\"}",
             (unsigned long long)vdso.vsyscall, (unsigned long long)vdso.fastcall, (unsigned long long)vdso.int80,

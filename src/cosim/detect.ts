@@ -25,8 +25,8 @@ export type Platform =
     readonly umip: boolean;
     /** The 32-bit vDSO mapped at the model's address, or null where it cannot be. */
     readonly vdso: VdsoAddrs | null;
-    /** How far below the interrupted RSP a signal handler starts here (0: not learned). */
-    readonly sigframe: bigint;
+    /** The XSAVE area's size in this host's 64-bit signal frames, as the probe measured it (0: not learned). */
+    readonly xstate: bigint;
   }
   | {
     readonly ok: false; readonly reason: string;
@@ -79,7 +79,7 @@ function detect(): Platform {
 
 /** The platform a harness probe's output (its first line, JSON) describes, on a CPU read from /proc/cpuinfo. */
 export function platformOfProbe(out: string, harness: string, info: { vendor: Vendor; paging: Paging; cpu: string; umip: boolean }): Platform {
-  let probe: { ok: boolean; int80?: boolean; nt?: boolean; sigframe?: string; detail?: string; vdso?: Record<keyof VdsoAddrs, string> | null };
+  let probe: { ok: boolean; int80?: boolean; nt?: boolean; xstate?: string; detail?: string; vdso?: Record<keyof VdsoAddrs, string> | null };
   try {
     probe = JSON.parse(out.trim().split('\n')[0] ?? '') as typeof probe;
   } catch {
@@ -91,6 +91,6 @@ export function platformOfProbe(out: string, harness: string, info: { vendor: Ve
   if (probe.nt === false) return { ok: false, reason: NOT_ARCHITECTURAL, harness, int80: probe.int80 === true };
   const v = probe.vdso;
   const vdso = v ? { vsyscall: BigInt(v.vsyscall), fastcall: BigInt(v.fastcall), int80: BigInt(v.int80), landing: BigInt(v.landing) } : null;
-  const sigframe = /^0x[0-9a-f]{1,8}$/.test(probe.sigframe ?? '') ? BigInt(probe.sigframe as string) : 0n;
-  return { ok: true, harness, vendor: info.vendor, paging: info.paging, int80: probe.int80 === true, cpu: info.cpu, umip: info.umip, vdso, sigframe };
+  const xstate = /^0x[0-9a-f]{1,8}$/.test(probe.xstate ?? '') ? BigInt(probe.xstate as string) : 0n;
+  return { ok: true, harness, vendor: info.vendor, paging: info.paging, int80: probe.int80 === true, cpu: info.cpu, umip: info.umip, vdso, xstate };
 }

@@ -24,16 +24,7 @@ export function cosimInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, hos
   const m = initialState(K, vendor, paging);
   const tasks = m.k.tasks.map((t) => (t.id === 2 ? { ...t, mode: 'dead' as const, acts: [], resume: null }
     : t.id === MODEL_PID ? { ...t, rseq: false } : t));
-  return { ...m, k: { ...m.k, tasks, runq: [], sigframe: frameBytes(host.sigframe) } };
-}
-
-/**
- * The model's frame size for the host's handler drop: the red zone (128) and align_sigframe's 8
- * come off, so that a handler entered from a page-aligned RSP gets the machine's very RSP (the
- * drop is 8 mod 16: the ABI's function-entry alignment). Unknown or implausible: the model's own.
- */
-export function frameBytes(drop: bigint | undefined): bigint | undefined {
-  return drop !== undefined && drop >= 0x400n && drop < 0x10000n && drop % 16n === 8n ? drop - 136n : undefined;
+  return { ...m, k: { ...m.k, tasks, runq: [], xstate: host.xstate !== undefined && host.xstate > 0n ? host.xstate : undefined } };
 }
 
 /** Host CPU features the model does not describe, whose effects co-simulation applies. */
@@ -43,8 +34,8 @@ export interface HostFeatures {
    * user instruction (insn_fetch_from_user, up to 15 bytes): a demand page at RIP gets filled.
    */
   readonly umip?: boolean;
-  /** How far below the interrupted RSP a 64-bit handler starts (the harness probe's int3): the XSAVE size shows in it. */
-  readonly sigframe?: bigint;
+  /** The XSAVE area's size in a 64-bit signal frame, as the harness probe measured it (0: unknown). */
+  readonly xstate?: bigint;
 }
 
 /** A user #GP (SIGSEGV, SI_KERNEL, delivered) under UMIP: the kernel read the bytes at RIP. */

@@ -32,7 +32,7 @@ export function agreementPct(s: CosimSummary): number {
 
 function machine(p: Extract<Platform, { ok: true }>): string {
   const vdso = p.vdso ? `32-bit vDSO at 0x${(p.vdso.vsyscall & ~0xfffn).toString(16)}` : 'no 32-bit vDSO';
-  const frame = p.sigframe > 0n ? `, handlers 0x${p.sigframe.toString(16)} below RSP` : '';
+  const frame = p.xstate > 0n ? `, a ${p.xstate}-byte XSAVE area in signal frames` : '';
   return `${p.cpu || 'unknown CPU'} (${p.vendor}, ${p.paging}-level paging), Linux ${release()}${p.int80 ? '' : ', no int $0x80'}, ${vdso}${frame}`;
 }
 

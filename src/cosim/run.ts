@@ -84,7 +84,7 @@ export function vdsoPair(platform: OkPlatform, design: Design): VdsoPair | undef
 }
 
 /** What of the host the model takes: UMIP's instruction read, the signal frame's size. */
-export const hostOf = (p: OkPlatform): HostFeatures => ({ umip: p.umip, sigframe: p.sigframe });
+export const hostOf = (p: OkPlatform): HostFeatures => ({ umip: p.umip, xstate: p.xstate });
 
 /** The model's run of a trace on `design`, and the verdict (`strict`: no pending gap masked). */
 function verdict(platform: OkPlatform, design: Design, index: number, events: readonly Event[], real: SideRun, model?: SideRun, strict = false): TraceVerdict {
@@ -103,7 +103,7 @@ export async function cosimTraces(platform: OkPlatform, design: Design, traces: 
 
 /** What generation needs from the platform and the run. */
 function setupOf(platform: OkPlatform, seed: number, includePending: boolean): GenSetup {
-  return { seed, vendor: platform.vendor, paging: platform.paging, int80: platform.int80, vdso: platform.vdso !== null, umip: platform.umip, sigframe: platform.sigframe, includePending };
+  return { seed, vendor: platform.vendor, paging: platform.paging, int80: platform.int80, vdso: platform.vdso !== null, umip: platform.umip, xstate: platform.xstate, includePending };
 }
 
 /** Trace `index` of a run with `seed` on this platform (deterministic), with the guide design's model run. */

@@ -129,7 +129,7 @@ function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: Initial
     k: copyKernel({
       current: 1, tasks: [idle, task1, task2].map(copyTask), runq: [2],
       percpu: { rspScratch: 0n, nmiState: 'idle', nmiExecuting: false, nmiRepeat: false, nmiCr2: 0n, preemptCount: 0, next: 0, nmiHandled: 0, nmiLastHandled: -1 },
-      pages, bytes: {}, nextActId: 1, sigframe: undefined, idle: false, halted: null,
+      pages, bytes: {}, nextActId: 1, xstate: undefined, idle: false, halted: null,
     }),
     hw: { armed: [], irq: [], nmi: false, mce: false, mcip: false, nmiDelivered: 0, nmiLastDelivered: -1 },
     clock: 0,

@@ -35,13 +35,19 @@ export function onSigStack(t: Task, sp: bigint): boolean {
   return a !== null && sp > a.sp && sp - a.sp <= a.size;
 }
 
+/** sizeof(struct rt_sigframe) on x86-64: pretcode, the ucontext (304), the siginfo (128). */
+const RT_SIGFRAME = 440n;
+
 /**
  * get_sigframe (arch/x86/kernel/signal.c): below the 128-byte red zone (64-bit), or at the top of
  * the alternate stack for SA_ONSTACK when not already on it; aligned as each ABI's function entry
  * expects. null when a frame on the alternate stack would not fit in it ("return an always-bogus
- * address instead so we will die with SIGSEGV").
+ * address instead so we will die with SIGSEGV"). With the machine's XSAVE size (`xstate`, a
+ * 64-bit frame), Linux's layout: the XSAVE area 64-byte aligned below the red zone
+ * (fpu__alloc_mathframe), the rt_sigframe under it; otherwise the model's own (FRAME_SIZE).
+ * Returns the frame's address and how many bytes from there up the delivery writes.
  */
-function frameAddress(t: Task, regs: PtRegs, onstack: boolean, ia32: boolean, size: bigint): bigint | null {
+function frameAddress(t: Task, regs: PtRegs, onstack: boolean, ia32: boolean, xstate: bigint | undefined): { at: bigint; size: bigint } | null {
   const nested = onSigStack(t, regs.rsp);
   let sp = ia32 ? regs.rsp : regs.rsp - 128n;
   let entering = false;
@@ -49,11 +55,13 @@ function frameAddress(t: Task, regs: PtRegs, onstack: boolean, ia32: boolean, si
     sp = t.sig.altstack.sp + t.sig.altstack.size;
     entering = true;
   }
-  sp -= size;
+  const top = sp;
+  if (!ia32 && xstate !== undefined) sp = ((sp - xstate) & ~63n) - RT_SIGFRAME;
+  else sp -= FRAME_SIZE;
   sp = ia32 ? ((sp + 4n) & ~15n) - 4n : (sp & ~15n) - 8n;
   sp = BigInt.asUintN(64, sp);
   if ((nested || entering) && !onSigStack(t, sp)) return null;
-  return sp;
+  return { at: sp, size: !ia32 && xstate !== undefined ? top - sp : FRAME_SIZE };
 }
 
 /** True when the frame at `addr` cannot be written (not mapped, or mapped read-only). */
@@ -156,10 +164,8 @@ function deliverToHandler(c: Ctx, w: Machine, t: Task, sig: number, info: SigInf
   if (inSyscall) Object.assign(regs, restart(t.regs, true, action.flags, t.tsCompat));
   regs.rflags &= ~forcedTf;
   const ia32 = action.ia32;
-  // The machine's XSAVE size when one is given (the 64-bit frame's; an ia32 frame keeps the model's).
-  const size = ia32 ? FRAME_SIZE : w.k.sigframe ?? FRAME_SIZE;
-  const frame = frameAddress(t, regs, (action.flags & SA.ONSTACK) !== 0n, ia32, size);
-  if (frame === null || unwritable(w, frame, size)) {
+  const placed = frameAddress(t, regs, (action.flags & SA.ONSTACK) !== 0n, ia32, w.k.xstate);
+  if (placed === null || unwritable(w, placed.at, placed.size)) {
     // force_sigsegv: SIGSEGV for another signal (delivered next), fatal for SIGSEGV itself.
     writePt(w, regs);
     if (sig === SIG.SIGSEGV) {
@@ -171,6 +177,7 @@ function deliverToHandler(c: Ctx, w: Machine, t: Task, sig: number, info: SigInf
     forceSig(w, SIG.SIGSEGV, SI.KERNEL, 0n);
     return;
   }
+  const frame = placed.at;
   const saved = savedContext(regs, ucFlags(regs, ia32), t.trapInfo.error, BigInt(t.trapInfo.trapNr), t.trapInfo.cr2, t.sig.blocked, ia32);
   w.emit(delivered(t, sig, info, frame, saved));
   if (accessFault(w.k, w.cpu.paging, frame, 'write', false) !== null) w.setPage(frame, 'data');

@@ -51,7 +51,7 @@ export function copyKernel(k: KernelState): Mut<KernelState> {
   if (k.touched !== undefined) return withTouched(k, k.touched);
   return {
     current: k.current, tasks: k.tasks, runq: k.runq, percpu: k.percpu, pages: k.pages, bytes: k.bytes, nextActId: k.nextActId,
-    sigframe: k.sigframe, idle: k.idle, halted: k.halted,
+    xstate: k.xstate, idle: k.idle, halted: k.halted,
   };
 }
 
@@ -62,7 +62,7 @@ function withTouched(k: KernelState, touched: readonly number[]): Mut<KernelStat
   if (last !== 'touched') return { ...k };
   return {
     current: k.current, tasks: k.tasks, runq: k.runq, percpu: k.percpu, pages: k.pages, bytes: k.bytes, nextActId: k.nextActId,
-    sigframe: k.sigframe, idle: k.idle, halted: k.halted, touched,
+    xstate: k.xstate, idle: k.idle, halted: k.halted, touched,
   };
 }
 

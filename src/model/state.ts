@@ -233,11 +233,11 @@ export interface KernelState {
   readonly touched?: readonly number[];
   readonly nextActId: number;
   /**
-   * Bytes a 64-bit signal frame takes below the red zone, its XSAVE area included: the CPU's
-   * XSAVE size decides it (fpu__alloc_mathframe). Absent: the model's own (signal-delivery.ts
-   * FRAME_SIZE); co-simulation sets the host's.
+   * The XSAVE area's size in a 64-bit signal frame (fpstate->user_size + FP_XSTATE_MAGIC2_SIZE,
+   * fpu__alloc_mathframe): the CPU's features decide it. Absent: the model's own frame layout
+   * (signal-delivery.ts FRAME_SIZE); co-simulation sets the host's.
    */
-  readonly sigframe?: bigint;
+  readonly xstate?: bigint;
   /** The CPU is in the idle loop's HLT. */
   readonly idle: boolean;
   /** The kernel died: nothing runs any more. */

@@ -97,7 +97,7 @@ describe('--json outputs', () => {
     const { reportJson } = await import('../../src/cosim/report.ts');
     const { emptyStats } = await import('../../src/cosim/stats.ts');
     const report = reportJson({
-      platform: { ok: true, harness: '/h', vendor: 'intel', paging: 4, int80: true, cpu: 'cpu', umip: false, vdso: null, sigframe: 0n }, design: 'linux-6.7', seed: 1, out: 'cosim', minAgreement: 99.9,
+      platform: { ok: true, harness: '/h', vendor: 'intel', paging: 4, int80: true, cpu: 'cpu', umip: false, vdso: null, xstate: 0n }, design: 'linux-6.7', seed: 1, out: 'cosim', minAgreement: 99.9,
       summary: {
         traces: 2, agreed: 1, classes: new Map([['user.syscall rax', { cls: 'user.syscall rax', count: 1, example: 'cosim/x.json', firstIndex: 0 }]]), files: [], elapsedMs: 5,
         stats: emptyStats(), masked: { 'orig-rax-at-delivery': 2 }, tracesMasked: 1,

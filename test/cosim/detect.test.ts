@@ -27,13 +27,13 @@ describe(`platformOfProbe (this machine: ${here.ok ? `${here.vendor}, co-simulat
     expect(p.ok).toBe(true);
   });
 
-  it('reads the host\'s handler drop (the signal frame with its XSAVE area), 0 when absent or malformed', () => {
-    const p = platformOfProbe(line({ nt: true, sigframe: '0xd88' }), '/h', cpu);
-    expect(p.ok && p.sigframe).toBe(0xd88n);
+  it('reads the host\'s XSAVE area size in signal frames, 0 when absent or malformed', () => {
+    const p = platformOfProbe(line({ nt: true, xstate: '0xb04' }), '/h', cpu);
+    expect(p.ok && p.xstate).toBe(0xb04n);
     const none = platformOfProbe(line({ nt: true }), '/h', cpu);
-    expect(none.ok && none.sigframe).toBe(0n);
-    const bad = platformOfProbe(line({ nt: true, sigframe: 'lots' }), '/h', cpu);
-    expect(bad.ok && bad.sigframe).toBe(0n);
+    expect(none.ok && none.xstate).toBe(0n);
+    const bad = platformOfProbe(line({ nt: true, xstate: 'lots' }), '/h', cpu);
+    expect(bad.ok && bad.xstate).toBe(0n);
   });
 
   it('names a probe that printed no JSON', () => {

@@ -14,7 +14,7 @@ import type { Event } from '../../src/model/index.ts';
 
 const N = 600;
 const setup = (vendor: 'intel' | 'amd', includePending = false): GenSetup =>
-  ({ seed: 5, vendor, paging: 4, int80: true, vdso: true, umip: true, sigframe: 0n, includePending });
+  ({ seed: 5, vendor, paging: 4, int80: true, vdso: true, umip: true, xstate: 0n, includePending });
 
 for (const vendor of ['intel', 'amd'] as const) {
   describe(`cosim generation (${vendor} model)`, () => {

@@ -73,10 +73,10 @@ describe('co-simulation harness', () => {
     expect(v?.comparison.agree).toBe(true);
     expect(v?.real.records[0]?.regs?.[0]).toBe(BigInt(v?.real.pid ?? 0));
     expect(v?.model.records[0]?.regs?.[0]).toBe(1n);
-    // The model takes the host's signal frame size (the probe's int3, detect.ts): the handler's
-    // RSP is the machine's, whatever the host's XSAVE area holds.
+    // The model takes the host's XSAVE size (the probe's int3s, detect.ts) and Linux's frame
+    // layout with it: the handler's RSP is the machine's, whatever the host's XSAVE area holds.
     const RSP = 7;
-    expect(platform.ok && platform.sigframe).toBeGreaterThan(0n);
+    expect(platform.ok && platform.xstate).toBeGreaterThan(0n);
     expect(v?.model.records[1]?.regs?.[RSP]).toBe(v?.real.records[1]?.regs?.[RSP]);
   });
 });

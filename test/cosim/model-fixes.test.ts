@@ -105,17 +105,19 @@ describe('model fixes found by co-simulation', () => {
   });
 
   // The frame holds the CPU's XSAVE area (fpu__alloc_mathframe), so its size is the host's: an
-  // AVX-512 Intel host put the handler 0xd88 below RSP where the model's own frame is 0x4c8.
-  it('co-simulation takes the host\'s signal frame size: the handler\'s RSP, and a frame that no longer fits', () => {
+  // Intel host with AVX-512 and AMX's TILECFG (0xb04 bytes with the magic) put the handler 0xd88
+  // below a page-aligned RSP, and 0xd80 below 0x600db8 (the area is 64-byte aligned), where the
+  // model's own frame is 0x4c8 below.
+  it('co-simulation takes the host\'s XSAVE size and Linux\'s layout: the handler\'s RSP, and a frame that no longer fits', () => {
     const int3: Event = { type: 'user.int3' };
-    const own = runModel(design('linux-6.7'), 'intel', 4, [int3]);
-    const host = runModel(design('linux-6.7'), 'intel', 4, [int3], { sigframe: 0xd88n });
-    expect(own.records[0]?.regs?.[RSP]).toBe(0x7fff_ffff_e000n - 0x4c8n);
-    expect(host.records[0]?.regs?.[RSP]).toBe(0x7fff_ffff_e000n - 0xd88n);
-    // 0xd00 above the data region's bottom: the model's frame fits, the host's does not (SIGSEGV, fatal).
-    const low: Event[] = [{ type: 'user.setReg', reg: 'rsp', value: 0x60_0d00n }, int3];
-    expect(runModel(design('linux-6.7'), 'intel', 4, low).records[1]?.state).toBe('boundary');
-    expect(runModel(design('linux-6.7'), 'intel', 4, low, { sigframe: 0xd88n }).records[1]?.state).toBe('dead');
+    const host = { xstate: 0xb04n };
+    expect(runModel(design('linux-6.7'), 'intel', 4, [int3]).records[0]?.regs?.[RSP]).toBe(0x7fff_ffff_e000n - 0x4c8n);
+    expect(runModel(design('linux-6.7'), 'intel', 4, [int3], host).records[0]?.regs?.[RSP]).toBe(0x7fff_ffff_e000n - 0xd88n);
+    const at = (rsp: bigint): Event[] => [{ type: 'user.setReg', reg: 'rsp', value: rsp }, int3];
+    expect(runModel(design('linux-6.7'), 'intel', 4, at(0x60_0db8n), host).records[1]?.regs?.[RSP]).toBe(0x60_0038n);
+    // 0xd00 above the data region's bottom: the model's own frame fits, the host's does not (SIGSEGV, fatal).
+    expect(runModel(design('linux-6.7'), 'intel', 4, at(0x60_0d00n)).records[1]?.state).toBe('boundary');
+    expect(runModel(design('linux-6.7'), 'intel', 4, at(0x60_0d00n), host).records[1]?.state).toBe('dead');
   });
 
   // do_fast_syscall_32 reads arg 6 at (u32)regs->sp whatever made the call: the EBP the vDSO

@@ -131,7 +131,9 @@ export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
     [g.breaking && o.vendor === 'amd' ? 0 : 2, () => [
       ...(g.attached ? [] : [ev({ type: 'tracer.attach', options: { syscalls: false } })]),
       ...(g.watching ? [] : [(h: Guide) => (h.attached ? { type: 'tracer.watch', addr: 0x60_f800n } as Event : null)]),
-      ev({ type: 'user.movSs', watched: r.chance(0.7) }),
+      // Not the watched byte while a breakpoint is set (Intel): its held #DB merges with a
+      // breakpoint on the next instruction, which is where the harness ends the event.
+      ev({ type: 'user.movSs', watched: !g.breaking && r.chance(0.7) }),
       ev(r.pick<Event>([syscall('getpid'), { type: 'user.nop' }, { type: 'user.int3' }, ...(o.int80 ? [{ type: 'user.int80', nr: 'getpid' } as Event] : [])])),
     ]],
     // The tracer's execute breakpoint (DR3 on the machine) on the next instruction or the one
@@ -166,8 +168,14 @@ export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
       // vDSO call is held: the model runs the landing pad's epilogue for that call only.
       const sp = sysenter ? sysenterStack(r) : undefined;
       const nr = r.pick(['getpid', 'getpid', 'sched_yield'] as const);
+      // Half the time a byte is stored where arg 6 is read first (user.access stores RAX's low
+      // byte: a drawn one, not a pid the two sides see differently).
+      const at = (sp ?? 0n) & 0xffff_ffffn;
+      const store = at >= 0x60_0000n && at < 0x61_0000n && r.chance(0.5)
+        ? [ev({ type: 'user.setReg', reg: 'rax', value: BigInt(r.int(0x100)) }), ev({ type: 'user.access', addr: at, write: true })] : [];
       return [
         ...(sp !== undefined ? [ev({ type: 'user.setReg', reg: 'rsp', value: sp })] : []),
+        ...store,
         user((h) => (sp === undefined || h.rsp === sp ? { type: 'user.sysenter', nr } : null)),
       ];
     }],

@@ -19,8 +19,8 @@ export interface GenSetup {
   readonly int80: boolean;
   readonly vdso: boolean;
   readonly umip: boolean;
-  /** The host's handler drop (detect.ts). */
-  readonly sigframe: bigint;
+  /** The XSAVE area's size in the host's signal frames (detect.ts; 0: unknown). */
+  readonly xstate: bigint;
   readonly includePending: boolean;
 }
 
@@ -34,7 +34,7 @@ export interface GenRequest {
 export function generateOne(s: GenSetup, index: number): GeneratedTrace {
   const guide = findDesign(GUIDE_DESIGN) as Design;
   return generateTrace(traceSeed(s.seed, index), guide, s.vendor, {
-    vendor: s.vendor, paging: s.paging, int80: s.int80, vdso: s.vdso, includePending: s.includePending, host: { umip: s.umip, sigframe: s.sigframe },
+    vendor: s.vendor, paging: s.paging, int80: s.int80, vdso: s.vdso, includePending: s.includePending, host: { umip: s.umip, xstate: s.xstate },
   });
 }
 

@@ -90,17 +90,24 @@ export function value32(r: Rng): bigint {
   ])();
 }
 
+/**
+ * Where user.access touches the data region: its low 20 KiB. SYSENTER stacks lie higher
+ * (sysenterStack), and a signal frame written below one holds bytes the model does not keep, so
+ * a read there could see them on the machine only.
+ */
+const dataAddr = (r: Rng): bigint => USER_DATA + BigInt(r.int(0x5000));
+
 /** An address user.access may touch: data, demand, or one that faults the same way on both sides. */
 export function accessAddr(r: Rng): bigint {
   return r.weighted<() => bigint>([
-    [2, () => USER_DATA + BigInt(r.int(0xf000))], [2, () => USER_DEMAND + BigInt(r.int(0x10000))], [3, () => r.pick(FAULTING)],
+    [2, () => dataAddr(r)], [2, () => USER_DEMAND + BigInt(r.int(0x10000))], [3, () => r.pick(FAULTING)],
   ])();
 }
 
 /** An address 32-bit code may touch (below 4 GiB). */
 export function accessAddr32(r: Rng): bigint {
   return r.weighted<() => bigint>([
-    [2, () => USER_DATA + BigInt(r.int(0xf000))], [2, () => USER_DEMAND + BigInt(r.int(0x10000))],
+    [2, () => dataAddr(r)], [2, () => USER_DEMAND + BigInt(r.int(0x10000))],
     [2, () => r.pick([0n, 0x1000n, 0x50_0000n, 0xffff_f000n, 0x8000_0000n])],
   ])();
 }
@@ -109,12 +116,12 @@ export function accessAddr32(r: Rng): bigint {
  * RSP for a SYSENTER from 64-bit code. do_SYSENTER_32 takes RSP from RBP (here RSP, as the vDSO's
  * `movl %esp, %ebp` would) and reads arg 6 at its low half: 0 and two unmapped pages fault
  * (-EFAULT by IRET); the data region holds only what the trace stored, alike on both sides (the
- * stacks hold signal frames whose bytes the model does not keep), 16 KiB up for a signal frame
- * (the machine's XSAVE area is larger than the model's) and away from the watched 0x60f800;
- * an upper half the read truncates and SYSRETL keeps in RSP.
+ * stacks hold signal frames whose bytes the model does not keep): 40 to 56 KiB up, above where
+ * user.access goes (dataAddr) with room for nested signal frames between, and away from the
+ * watched 0x60f800; an upper half the read truncates and SYSRETL drops.
  */
 export function sysenterStack(r: Rng): bigint {
-  const data = USER_DATA + 0x4000n + BigInt(r.int(0xa000));
+  const data = USER_DATA + 0xa000n + BigInt(r.int(0x4000));
   return r.weighted<() => bigint>([
     [1, () => 0n], [1, () => r.pick([0xffff_f000n, 0x1000n])], [4, () => data],
     [1, () => r.pick([1n << 32n, 0x7fff_0000_0000n, CANON, 0xffff_8000_0000_0000n]) | data],
