@@ -61,6 +61,9 @@ const sigreturn = (r: Rng, frame: () => SigFrame | undefined): Step => user((g) 
   return { type: 'user.syscall', nr: 'rt_sigreturn', ...(f ? { frame: f } : {}) };
 });
 
+/** `addr` may hold a signal frame's bytes: within 4 KiB above a frame the model wrote (an XSAVE area and the rt_sigframe fit). */
+const nearFrame = (g: Guide, addr: bigint): boolean => g.frames.some((f) => addr + 4n > f && addr < f + 0x1000n);
+
 /** A short handler body that leaves RSP alone. */
 function body(r: Rng): Step[] {
   return Array.from({ length: r.int(3) }, () => user((g) => (g.compat ? null : r.weighted<Event>([
@@ -176,7 +179,7 @@ export function menu64(r: Rng, o: MenuOptions, g: Guide): Chunk {
       return [
         ...(sp !== undefined ? [ev({ type: 'user.setReg', reg: 'rsp', value: sp })] : []),
         ...store,
-        user((h) => (sp === undefined || h.rsp === sp ? { type: 'user.sysenter', nr } : null)),
+        user((h) => (sp === undefined || (h.rsp === sp && !nearFrame(h, at)) ? { type: 'user.sysenter', nr } : null)),
       ];
     }],
     [0.3, () => [ev(syscall('kill', [r.pick([0n, 1n]), 15n]))]],

@@ -37,12 +37,15 @@ export interface Guide {
   readonly breaking: boolean;
   /** The tracer single-steps the task (PTRACE_SINGLESTEP). */
   readonly stepping: boolean;
+  /** Where the model's signal frames were written (the machine's bytes there are not the model's). */
+  readonly frames: readonly bigint[];
 }
 
 /** Reads the guide from a model state. */
 export function guideOf(m: MachineState): Guide {
   const t = m.k.tasks[MODEL_PID] as Task;
-  const common = { attached: t.ptrace.attached, syscalls: t.ptrace.syscalls, vdsoCall: t.vsyscall !== null, watching: t.watch !== null, breaking: t.breakAt !== null, stepping: t.ptrace.stepping };
+  const common = { attached: t.ptrace.attached, syscalls: t.ptrace.syscalls, vdsoCall: t.vsyscall !== null, watching: t.watch !== null, breaking: t.breakAt !== null, stepping: t.ptrace.stepping,
+    frames: Object.keys(t.sigframes).map((k) => BigInt(`0x${k}`)) };
   const zero = Object.fromEntries(USER_REGS.map((r) => [r, 0n])) as Record<UserReg, bigint>;
   const none = { stop: null, rip: 0n, rsp: 0n, rflags: 0n, cs: 0, compat: false, regs: zero, frameAtRsp: false, frameFrom32: false, orig: -1n };
   const frame = (rsp: bigint): { frameAtRsp: boolean; frameFrom32: boolean } => {
