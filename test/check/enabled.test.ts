@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
 import { defaultAlphabet, runExploration } from '../../src/check/explore/alphabet.ts';
 import { explore } from '../../src/check/explore/explore.ts';
-import { enabledMask, newlyEnabled, newlyPreempted, newRelease, newStep, newStop } from '../../src/check/gen/enabled.ts';
+import { enabledMask, newlyEnabled, newlyPreempted, newRelease, newStep, newStop, preemptedSetup } from '../../src/check/gen/enabled.ts';
 import { bitAway } from '../../src/check/gen/events.ts';
 import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf } from '../../src/check/session.ts';
@@ -134,7 +134,32 @@ describe('a task preempted inside a kernel path', () => {
     const on = (name: string) => explore({ invariants: cr2, cell: { kernel: kernelOf(design(name)), vendor: 'intel', paging: 4 }, ...runExploration(), depth: 2 }).found;
     const found = on('pf-trap-gate');
     expect(found, '[FAIL] expected the CR2 clobber').not.toBeNull();
-    expect(found?.raw.map((e) => e.type)).toContain('user.access');
+    expect(found?.raw.map((e) => e.type).slice(0, 2), '[FAIL] expected an entry preempted by an IRQ first').toEqual(['user.sysenter', 'hw.irq']);
+    expect(found?.failure.message).toContain('#PF handler of task 1');
+    expect(on('linux-6.7')).toBeNull();
+  });
+
+  it('is a window the other task\'s register writes set up for its next entry; an entry, a nop or a state not newly preempted is not', () => {
+    const preempted = maskAfter([SYSENTER, IRQ], 'pf-trap-gate');
+    const before = maskAfter([SYSENTER], 'pf-trap-gate');
+    const RSP0: RawEvent = { type: 'user.setReg', reg: 'rsp', value: '0x0' };
+    expect(preemptedSetup(RSP0, preempted, before), '[FAIL] expected a register write to set up the next entry').toBe(true);
+    expect(preemptedSetup({ type: 'user.popf', flags: '0x302' }, preempted, before), 'flags: measured and left out').toBe(false);
+    expect(preemptedSetup(GETPID, preempted, before), 'an entry is followed by newlyPreempted').toBe(false);
+    expect(preemptedSetup({ type: 'user.nop' }, preempted, before)).toBe(false);
+    expect(preemptedSetup(RSP0, preempted, preempted), 'not new').toBe(false);
+  });
+
+  it('lets run\'s exploration find pf-trap-gate\'s CR2 clobber on AMD too: an IRQ at the third boundary of a fault entry, the other task\'s RSP written, its call through the vDSO faults; nothing on linux-6.7', async () => {
+    // AMD has no SYSENTER in 64-bit code, so the other task's own #PF must come from user mode
+    // (the vDSO call's push with RSP 0), after the setup the window now follows.
+    const cr2 = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'cr2-coherence');
+    const on = (name: string) => explore({ invariants: cr2, cell: { kernel: kernelOf(design(name)), vendor: 'amd', paging: 4 }, ...runExploration(), depth: 2 }).found;
+    const found = on('pf-trap-gate');
+    // RSP on the NMI stack or 0: either way the vDSO call's push faults in user mode.
+    expect(found?.raw.map((e) => e.type), '[FAIL] expected the CR2 clobber through the setup window').toEqual(['user.access', 'hw.irq', 'user.setReg', 'user.syscall']);
+    expect(found?.raw[1]).toEqual({ type: 'hw.irq', after: 2 });
+    expect(found?.failure.message).toContain('#PF handler of task 1');
     expect(on('linux-6.7')).toBeNull();
   });
 });

@@ -127,8 +127,8 @@ describe('one level more where new actions are enabled (extendNewlyEnabled)', ()
     expect(x.found?.raw.map((e) => e.type), '[FAIL] expected attach, a system call, detach').toEqual(['tracer.attach', expect.stringMatching(/^user\./), 'tracer.detach']);
     // Only traces whose last event stopped the tracee (or attached it), opened a window,
     // switched a task out inside the kernel or preempted one inside a kernel path (then the
-    // other task's entries: about 150 of them) were extended.
-    expect(x.traces - at(false).traces).toBeLessThan(600);
+    // other task's entries and register writes: about 200 of them) were extended.
+    expect(x.traces - at(false).traces).toBeLessThan(700);
   });
 });
 

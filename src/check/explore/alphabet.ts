@@ -123,6 +123,10 @@ const RUN_EXTRA: readonly RawEvent[] = [
   // exception no instruction raises, which lands wherever the hardware is (a SYSCALL entry before
   // its stack switch included), and which only an IST stack makes survivable there.
   { type: 'hw.mce', after: 0 }, { type: 'hw.mce', after: 1 },
+  // An IRQ at the third boundary as well: a fault entry's first two boundaries (before the
+  // faulting instruction, at the entry's first instruction) come before it has switched to the
+  // kernel's GS, so only the third lands inside the entry proper (a trap gate's, say).
+  { type: 'hw.irq', after: 2 },
 ];
 
 /** The alphabet of `run`'s exploration (and of mutate's and the acceptance tests' searches). */

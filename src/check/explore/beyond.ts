@@ -7,7 +7,7 @@
 import type { MachineState } from '../../model/index.ts';
 import type { Continuation, Judgement } from '../evaluate.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newStop } from '../gen/enabled.ts';
+import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newStop, preemptedSetup, setsUp } from '../gen/enabled.ts';
 import type { ExploreOptions } from './explore.ts';
 import { traceFingerprint, type Judging } from './judging.ts';
 
@@ -30,7 +30,9 @@ export const maskOf = (j: Judgement): number => enabledMask(j.run.states[j.run.s
  * while each step ends somewhere new: a call that gives up the CPU to a task the last event left
  * waiting in the kernel, a tracer's action on a tracee stopped for a new reason
  * (gen/enabled.ts newlyRunnable, newStop), and at level 3 a system call of a task the tracer just
- * began to single-step (newStep). Returns true when the exploration is over.
+ * began to single-step (newStep). Just after a task was preempted inside a kernel path, level 1
+ * takes the other task's entries and also its register writes (preemptedSetup), and level 2
+ * its entries after such a write. Returns true when the exploration is over.
  */
 export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Opened[], rootMask: number): boolean {
   const levels = o.extraLevels ?? 1;
@@ -40,7 +42,9 @@ export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Op
     const last = lvl === levels;
     for (const { raw: prefix, cont, mask, before, prev } of frontier) {
       for (const a of o.alphabet) {
-        const follows = (lvl <= 2 && newRelease(a, mask, prev)) || (lvl === 1 && newlyPreempted(a, mask, before)) || (lvl >= 3
+        const follows = (lvl <= 2 && newRelease(a, mask, prev)) || (lvl === 1 && newlyPreempted(a, mask, before))
+          || (lvl === 1 && preemptedSetup(a, mask, before))
+          || (lvl === 2 && setsUp(prefix[prefix.length - 1]) && newlyPreempted(a, mask, before)) || (lvl >= 3
           ? newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before))
           : newlyEnabled(a, mask, before));
         if (!follows) continue;

@@ -137,6 +137,21 @@ export function newlyPreempted(e: RawEvent, mask: number, before: number): boole
 }
 
 /**
+ * Whether `e` is a user register write just after a task was preempted inside a kernel path
+ * (PREEMPTED, not so under `before`): the task now running sets up what its next entry reads
+ * before saving anything (the stack it pushes to, the RSP its arguments are read through), so
+ * the window's entries are followed once more after it (explore/beyond.ts).
+ */
+export function preemptedSetup(e: RawEvent, mask: number, before: number): boolean {
+  return mask >= 0 && (mask & USER) !== 0 && (PREEMPTED & mask & ~before) !== 0 && setsUp(e);
+}
+
+/** A user register write: it changes what the next entry meets without entering the kernel. */
+export function setsUp(e: RawEvent | undefined): boolean {
+  return e?.type === 'user.setReg';
+}
+
+/**
  * Conditions an event acts on beyond what it needs: any instruction runs in a pending trap's
  * window; a watched access hits the watchpoint; an armed NMI lands in the next kernel entry's
  * first micro-steps or has another NMI land in its handler.
