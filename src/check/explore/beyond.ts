@@ -42,8 +42,8 @@ export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Op
     const last = lvl === levels;
     for (const { raw: prefix, cont, mask, before, prev } of frontier) {
       for (const a of o.alphabet) {
-        const follows = (lvl <= 2 && newRelease(a, mask, prev)) || (lvl === 1 && newlyPreempted(a, mask, before))
-          || (lvl === 1 && preemptedSetup(a, mask, before))
+        const follows = (lvl <= 2 && newRelease(a, mask, prev))
+          || (lvl === 1 && (newlyPreempted(a, mask, before) || preemptedSetup(a, mask, before)))
           || (lvl === 2 && setsUp(prefix[prefix.length - 1]) && newlyPreempted(a, mask, before)) || (lvl >= 3
           ? newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before))
           : newlyEnabled(a, mask, before));

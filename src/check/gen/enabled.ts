@@ -132,8 +132,13 @@ export function newlyRunnable(e: RawEvent, mask: number, before: number): boolea
  * them with IRQs off: linux-entry-history 6.2, E1).
  */
 export function newlyPreempted(e: RawEvent, mask: number, before: number): boolean {
-  return mask >= 0 && (mask & USER) !== 0 && (PREEMPTED & mask & ~before) !== 0 && !('frame' in e)
+  return preemptedSince(mask, before) && !('frame' in e)
     && (entersKernel(e) || e.type === 'user.int3' || e.type === 'user.access' || e.type === 'sched.signal');
+}
+
+/** User code runs while a task waits preempted inside a kernel path, which it did not under `before`. */
+function preemptedSince(mask: number, before: number): boolean {
+  return mask >= 0 && (mask & USER) !== 0 && (PREEMPTED & mask & ~before) !== 0;
 }
 
 /**
@@ -143,7 +148,7 @@ export function newlyPreempted(e: RawEvent, mask: number, before: number): boole
  * the window's entries are followed once more after it (explore/beyond.ts).
  */
 export function preemptedSetup(e: RawEvent, mask: number, before: number): boolean {
-  return mask >= 0 && (mask & USER) !== 0 && (PREEMPTED & mask & ~before) !== 0 && setsUp(e);
+  return preemptedSince(mask, before) && setsUp(e);
 }
 
 /** A user register write: it changes what the next entry meets without entering the kernel. */
