@@ -9,7 +9,7 @@ import { boundary, currentTask, deliverFault } from './delivery.ts';
 import { isStepFault, KernelCorruption, type KernelImpl, type MicroStep } from './kernel-api.ts';
 import type { Machine } from './machine.ts';
 import { receptionKey } from './reception.ts';
-import { EDGE_MAP_SIZE, TAKES_IRQ, TAKES_NMI, type Recording } from './recording.ts';
+import { EDGE_MAP_SIZE, ENTERS_PROGRAM, TAKES_IRQ, TAKES_NMI, type Recording } from './recording.ts';
 import type { Activation, MachineState, Task } from './state.ts';
 
 /** Distance between consecutive micro-step addresses. */
@@ -58,6 +58,7 @@ export function microStep(w: Machine, K: KernelImpl): void {
     return;
   }
   w.lastStep = s;
+  if (rec.boundaries !== null && last !== undefined && last.path !== s.path) programBoundary(rec.boundaries, w.clock);
   if (s.percpu && w.cpu.gsBase !== K.percpuBase) {
     w.halt({ kind: 'kernel-failure', what: 'user-gs', detail: `${K.describe(rip)} uses per-CPU data with GS base 0x${w.cpu.gsBase.toString(16)}` });
     return;
@@ -117,6 +118,12 @@ export function microStep(w: Machine, K: KernelImpl): void {
   rec.microSteps++;
   if (rec.micro !== null && before !== null) rec.micro.push({ event: rec.event, rip, step: s, before, after: w.snapshot() });
   if (rec.probes.length > 0) probe(w, rec, s, rip, before);
+}
+
+/** Marks the boundary at `clock`, just recorded after the last step, as one between two programs. */
+function programBoundary(bs: Array<readonly [number, number, number]>, clock: number): void {
+  const b = bs[bs.length - 1];
+  if (b !== undefined && b[1] === clock) bs[bs.length - 1] = [b[0], b[1], b[2] | ENTERS_PROGRAM];
 }
 
 /** Which interrupts the CPU would take at once at this boundary (Recording.boundaries' bits). */

@@ -82,7 +82,7 @@ export interface Recording {
   /**
    * With RunOptions.boundaries: each kernel micro-step's boundary as [event, clock, taken], where
    * `taken` has TAKES_IRQ set if an IRQ would be taken there at once and TAKES_NMI if an NMI would
-   * (isa boundaryEvent): where an interrupt can land, for an exploration that places one at
+   * (isa boundaryEvent), and ENTERS_PROGRAM if the next step is of another program: where an interrupt can land, for an exploration that places one at
    * every boundary (check/explore/boundaries.ts). Otherwise null.
    */
   readonly boundaries: Array<readonly [number, number, number]> | null;
@@ -91,6 +91,12 @@ export interface Recording {
 /** Recording.boundaries' `taken` bits: the CPU would take an IRQ at once at that boundary, an NMI. */
 export const TAKES_IRQ = 1;
 export const TAKES_NMI = 2;
+/**
+ * Recording.boundaries' bit for a boundary between two programs (the step after it belongs to
+ * another kernel path than the step before: a call, a return, a jump to the exit): where one
+ * path hands a half-done operation to the next, so an interrupt there meets it between the two.
+ */
+export const ENTERS_PROGRAM = 4;
 
 /** Size of an edge-coverage map: a power of two, so a hash masks into it. */
 export const EDGE_MAP_SIZE = 1 << 16;

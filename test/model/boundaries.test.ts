@@ -9,19 +9,19 @@ import { describe, expect, it } from 'vitest';
 import { toTraceEvents } from '../../src/check/operands.ts';
 import { kernelOf } from '../../src/check/session.ts';
 import { initialState } from '../../src/kernel/index.ts';
-import { replay, TAKES_IRQ as IRQ, TAKES_NMI as NMI } from '../../src/model/index.ts';
+import { ENTERS_PROGRAM as CALL, replay, TAKES_IRQ as IRQ, TAKES_NMI as NMI } from '../../src/model/index.ts';
 import { design } from '../kernel/helpers.ts';
 
 const K = kernelOf(design('linux-6.7'));
 
-/** The boundaries of the kernel run after the last event of `raw`, with the name of the micro-step before each. */
-function lastRun(raw: Parameters<typeof toTraceEvents>[0]): Array<{ step: string; taken: number }> {
+/** The boundaries of the kernel run after the last event of `raw`, with the name and program of the micro-step before each. */
+function lastRun(raw: Parameters<typeof toTraceEvents>[0]): Array<{ step: string; path: string; taken: number }> {
   const r = replay(initialState(K, 'intel', 4), toTraceEvents(raw, 'test'), K, { micro: true, boundaries: true });
   const n = raw.length;
   const micro = r.micro?.filter((m) => m.event === n) ?? [];
   const bounds = (r.boundaries ?? []).filter(([event]) => event === n);
   expect(bounds).toHaveLength(micro.length);
-  return bounds.map(([, , taken], i) => ({ step: K.describe(micro[i]?.rip ?? 0n), taken }));
+  return bounds.map(([, , taken], i) => ({ step: K.describe(micro[i]?.rip ?? 0n), path: micro[i]?.step.path ?? '', taken }));
 }
 
 describe('the boundaries a run records (linux-6.7)', () => {
@@ -43,6 +43,19 @@ describe('the boundaries a run records (linux-6.7)', () => {
     // The last boundary is after the NMI's IRET, which unblocks NMIs.
     expect(inNmi.slice(0, -1).every((x) => (x.taken & NMI) === 0)).toBe(true);
     expect((inNmi[inNmi.length - 1] as { taken: number }).taken & NMI).toBe(NMI);
+  });
+
+  it('marks the boundaries between two programs: the dispatch into sys_getpid, its return, the jumps to the exit and to SYSRET', () => {
+    const b = lastRun([{ type: 'user.syscall', nr: 'getpid' }]);
+    const marked = b.flatMap((x, i) => ((x.taken & CALL) !== 0 ? [i] : []));
+    // Exactly where the next micro-step's program differs from this one's.
+    b.slice(0, -1).forEach((x, i) => expect((x.taken & CALL) !== 0, `${i} ${x.step}`).toBe(x.path !== b[i + 1]?.path));
+    expect(marked.map((i) => `${b[i]?.path} -> ${b[i + 1]?.path}`)).toEqual([
+      'entry_SYSCALL_64 -> sys_getpid', 'sys_getpid -> entry_SYSCALL_64', 'entry_SYSCALL_64 -> syscall_exit_to_user_mode',
+      'syscall_exit_to_user_mode -> exit_to_user_mode', 'exit_to_user_mode -> sysret_exit',
+    ]);
+    // The dispatch into the system call is one where an IRQ is taken (IRQs are on from the C entry to the exit's mask).
+    expect((b[marked[0] as number] as { taken: number }).taken & IRQ).toBe(IRQ);
   });
 
   it('an IRQ whose `after` is a recorded boundary\'s clock (counted from the event\'s end) is taken at that boundary', () => {

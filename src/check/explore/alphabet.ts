@@ -141,6 +141,6 @@ export function runAlphabet(): RawEvent[] {
  * resumes and steps goes on while each ends somewhere new (explore.ts; the acceptance tests use
  * the same, so they measure what `run` does).
  */
-export function runExploration(): Pick<ExploreOptions, 'alphabet' | 'extendNewlyEnabled' | 'extraLevels' | 'loops' | 'shadowPairs'> {
-  return { alphabet: runAlphabet(), extendNewlyEnabled: true, extraLevels: 6, loops: true, shadowPairs: 2 };
+export function runExploration(): Pick<ExploreOptions, 'alphabet' | 'extendNewlyEnabled' | 'extraLevels' | 'loops' | 'shadowPairs' | 'programIrqs'> {
+  return { alphabet: runAlphabet(), extendNewlyEnabled: true, extraLevels: 6, loops: true, shadowPairs: 2, programIrqs: 1 };
 }

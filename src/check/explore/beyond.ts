@@ -7,7 +7,7 @@
 import type { MachineState } from '../../model/index.ts';
 import type { Continuation, Judgement } from '../evaluate.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newStop, preemptedSetup, setsUp } from '../gen/enabled.ts';
+import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newStop, preemptedNested, preemptedSetup, setsUp } from '../gen/enabled.ts';
 import type { ExploreOptions } from './explore.ts';
 import { traceFingerprint, type Judging } from './judging.ts';
 
@@ -18,6 +18,8 @@ export interface Opened {
   readonly mask: number;
   readonly before: number;
   readonly prev: number;
+  /** Opened by an IRQ past the alphabet (explore.ts programIrqs): followed only as a preemption's window. */
+  readonly preemptedOnly?: boolean;
 }
 
 /** The enabling mask of a judged trace's settled end. */
@@ -32,31 +34,37 @@ export const maskOf = (j: Judgement): number => enabledMask(j.run.states[j.run.s
  * (gen/enabled.ts newlyRunnable, newStop), and at level 3 a system call of a task the tracer just
  * began to single-step (newStep). Just after a task was preempted inside a kernel path, level 1
  * takes the other task's entries and also its register writes (preemptedSetup), and level 2
- * its entries after such a write. Returns true when the exploration is over.
+ * its entries after such a write and an IRQ in the first boundaries of such an entry
+ * (preemptedNested). A window opened by an IRQ past the alphabet (`preemptedOnly`) gets those
+ * two levels alone: the entries, and the IRQ in one. Returns true when the exploration is over.
  */
 export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Opened[], rootMask: number): boolean {
   const levels = o.extraLevels ?? 1;
   let frontier = opened;
   for (let lvl = 1; lvl <= levels && frontier.length > 0; lvl++) {
     const next: Opened[] = [];
-    const last = lvl === levels;
-    for (const { raw: prefix, cont, mask, before, prev } of frontier) {
+    const final = lvl === levels;
+    for (const { raw: prefix, cont, mask, before, prev, preemptedOnly } of frontier) {
+      const last = prefix[prefix.length - 1];
       for (const a of o.alphabet) {
-        const follows = (lvl <= 2 && newRelease(a, mask, prev))
+        const follows = preemptedOnly === true
+          ? (lvl === 1 && newlyPreempted(a, mask, before)) || (lvl === 2 && preemptedNested(a, last, mask, before))
+          : (lvl <= 2 && newRelease(a, mask, prev))
           || (lvl === 1 && (newlyPreempted(a, mask, before) || preemptedSetup(a, mask, before)))
-          || (lvl === 2 && setsUp(prefix[prefix.length - 1]) && newlyPreempted(a, mask, before)) || (lvl >= 3
-          ? newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before))
-          : newlyEnabled(a, mask, before));
+          || (lvl === 2 && ((setsUp(last) && newlyPreempted(a, mask, before)) || preemptedNested(a, last, mask, before))) || (lvl >= 3
+            ? newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before))
+            : newlyEnabled(a, mask, before));
         if (!follows) continue;
         const raw = [...prefix, a];
-        const { j, hits, refused } = J.judgeOne(raw, cont, !last);
+        // The final level extends nothing (no continuation, no fingerprint); nor does a preemption's window past level 2.
+        const ends = final || (preemptedOnly === true && lvl >= 2);
+        const { j, hits, refused } = J.judgeOne(raw, cont, !ends);
         if (J.over()) return true;
-        // The last level extends nothing: no fingerprint needed.
-        if (hits.length > 0 || refused || last) continue;
+        if (hits.length > 0 || refused || ends) continue;
         const fp = traceFingerprint(j, raw.length);
         if (J.seen.has(fp)) continue;
         J.seen.add(fp);
-        next.push({ raw, cont: j.next, mask: maskOf(j), before: lvl + 1 >= 3 ? mask : rootMask, prev: mask });
+        next.push({ raw, cont: j.next, mask: maskOf(j), before: lvl + 1 >= 3 ? mask : rootMask, prev: mask, ...(preemptedOnly === true ? { preemptedOnly } : {}) });
       }
     }
     frontier = next;

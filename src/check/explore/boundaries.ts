@@ -8,8 +8,10 @@
  * shadow), read off the model's own run (model Recording.boundaries), not from any design. A
  * boundary where the interrupt would be held is left out: one placed there is taken at the first
  * boundary that lets it in, which the list already has.
+ * `run`'s exploration takes a cheaper cut of the same list (programInterrupts): IRQs at the
+ * boundaries between two programs alone.
  */
-import { TAKES_IRQ, TAKES_NMI, type MachineState } from '../../model/index.ts';
+import { ENTERS_PROGRAM, TAKES_IRQ, TAKES_NMI, type MachineState } from '../../model/index.ts';
 import type { Judgement } from '../evaluate.ts';
 import type { RawEvent } from '../trace-file.ts';
 
@@ -29,9 +31,10 @@ const memo = new WeakMap<readonly RawEvent[], { irq: Set<number>; nmi: Set<numbe
 /**
  * The IRQs and NMIs at the boundaries of the final kernel run of `j` (a trace of `length` events
  * judged with `boundaries`), counted as `after` from the end of its last event, leaving out those
- * the alphabet already has. IRQs first, each list in order.
+ * the alphabet already has. IRQs first, each list in order. With `where`, only the boundaries
+ * that have those Recording.boundaries bits.
  */
-export function boundaryInterrupts(j: Judgement, length: number, alphabet: readonly RawEvent[]): RawEvent[] {
+export function boundaryInterrupts(j: Judgement, length: number, alphabet: readonly RawEvent[], where = 0): RawEvent[] {
   const r = j.run;
   const end = r.states[length] as MachineState | undefined;
   if (r.boundaries === null || end === undefined) return [];
@@ -40,10 +43,21 @@ export function boundaryInterrupts(j: Judgement, length: number, alphabet: reado
   const irqs: RawEvent[] = [];
   const nmis: RawEvent[] = [];
   for (const [event, clock, taken] of r.boundaries) {
-    if (event !== length) continue;
+    if (event !== length || (taken & where) !== where) continue;
     const after = clock - end.clock;
     if ((taken & TAKES_IRQ) !== 0 && !have.irq.has(after)) irqs.push({ type: 'hw.irq', after });
     if ((taken & TAKES_NMI) !== 0 && !have.nmi.has(after)) nmis.push({ type: 'hw.nmi', after });
   }
   return [...irqs, ...nmis];
+}
+
+/**
+ * The IRQs at the boundaries between two programs of the final kernel run of `j` (a call, a
+ * return, the jump to the exit) where an IRQ is taken at once, leaving out the alphabet's: a
+ * task preempted there is stopped between a path and the one it handed its work to (a system
+ * call dispatched but not yet run, say), the points a preemption race needs, at a few per
+ * kernel path where every boundary would cost tens (explore.ts `programIrqs`).
+ */
+export function programInterrupts(j: Judgement, length: number, alphabet: readonly RawEvent[]): RawEvent[] {
+  return boundaryInterrupts(j, length, alphabet, ENTERS_PROGRAM).filter((e) => e.type === 'hw.irq');
 }

@@ -15,6 +15,7 @@ import type { Accept, Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { newlyEnabled } from '../gen/enabled.ts';
 import { drainShadows, followWindows, loopRounds, maskOf, shadowPairs, signalled, type Opened, type Shadowed } from './beyond.ts';
+import { programInterrupts } from './boundaries.ts';
 import { Judging, traceFingerprint } from './judging.ts';
 
 /** What to explore. */
@@ -55,6 +56,13 @@ export interface ExploreOptions {
    * boundary (beyond.ts shadowPairs). Beyond the claim.
    */
   readonly shadowPairs?: number;
+  /**
+   * Traces of up to this many events (below `depth`) whose last event has no forged frame are
+   * also extended by an IRQ at each boundary between two programs of their final kernel run
+   * (boundaries.ts programInterrupts); a window such an IRQ opens is followed only as a
+   * preemption's (beyond.ts). The claim still covers every trace over the alphabet.
+   */
+  readonly programIrqs?: number;
   readonly onProgress?: (p: ExploreProgress) => void;
 }
 
@@ -102,7 +110,8 @@ export function explore(o: ExploreOptions): ExploreResult {
   const J = new Judging(o);
   const { seen } = J;
   // Each trace to extend, with where its judgement goes on from (replaying only the new event).
-  let level: Array<{ raw: RawEvent[]; cont: Continuation | null }> = [{ raw: [], cont: null }];
+  // `extra`: the letters past the alphabet a trace is also extended by (programIrqs).
+  let level: Array<{ raw: RawEvent[]; cont: Continuation | null; extra?: readonly RawEvent[] }> = [{ raw: [], cont: null }];
   // With extendNewlyEnabled: each kept trace's enabling mask, and the traces at `depth` to extend.
   const masks = new Map<readonly RawEvent[], number>();
   const EMPTY = (level[0] as { raw: RawEvent[] }).raw;
@@ -119,16 +128,19 @@ export function explore(o: ExploreOptions): ExploreResult {
   // every invariant (taken before the fingerprint test: the last depth fingerprints few traces).
   const short: Shadowed[] = [];
   const pairDepth = o.shadowPairs ?? 0;
+  const irqDepth = Math.min(o.programIrqs ?? 0, o.depth - 1);
   for (let d = 1; d <= o.depth; d++) {
     const next: typeof level = [];
     // Only a trace that may be extended needs a continuation.
     const continuable = d < o.depth || o.extendNewlyEnabled === true;
     for (let n = 0; n < level.length; n++) {
-      const { raw: prefix, cont } = level[n] as (typeof level)[number];
-      for (let i = 0; i < o.alphabet.length; i++) {
+      const { raw: prefix, cont, extra } = level[n] as (typeof level)[number];
+      const letters = extra === undefined ? o.alphabet : [...o.alphabet, ...extra];
+      for (let i = 0; i < letters.length; i++) {
         if (d === 1 && o.shard && i % o.shard.count !== o.shard.index) continue;
-        const raw = [...prefix, o.alphabet[i] as RawEvent];
-        const { j, hits, refused } = J.judgeOne(raw, cont, continuable, d <= pairDepth);
+        const a = letters[i] as RawEvent;
+        const raw = [...prefix, a];
+        const { j, hits, refused } = J.judgeOne(raw, cont, continuable, d <= pairDepth, d <= irqDepth && !('frame' in a));
         if (hits.length > 0 && !o.all) return J.result(J.foundAll.get((hits[0] as Invariant).id) ?? null, d - 1);
         if (hits.length > 0 && J.invs.length === 0) return J.result(J.first(), d - 1);
         if (hits.length > 0 || refused) continue;
@@ -145,10 +157,10 @@ export function explore(o: ExploreOptions): ExploreResult {
         const fp = traceFingerprint(j, raw.length, continuable);
         if (seen.has(fp)) continue;
         seen.add(fp);
-        if (d < o.depth) next.push({ raw, cont: j.next });
+        if (d < o.depth) next.push({ raw, cont: j.next, ...(j.run.boundaries === null ? {} : { extra: programInterrupts(j, d, o.alphabet) }) });
         if (o.extendNewlyEnabled) {
           if (d < o.depth) masks.set(raw, mask);
-          else opened.push({ raw, cont: j.next, mask, before, prev: before });
+          else opened.push({ raw, cont: j.next, mask, before, prev: before, ...(i >= o.alphabet.length ? { preemptedOnly: true } : {}) });
         }
         if (o.maxStates !== undefined && seen.size >= o.maxStates) return J.result(null, d - 1);
         if ((J.traces & 255) === 0) progress(d, level.length - n + next.length);

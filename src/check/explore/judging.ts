@@ -80,10 +80,10 @@ export class Judging {
     return judge(this.invs, this.o.cell, [], { ...this.opts, continuable: true });
   }
 
-  /** Judges `raw` (going on from `from`): records what threw and what it violates; `shadows` records the run's shadowed boundaries. */
-  judgeOne(raw: RawEvent[], from: Continuation | null, continuable: boolean, shadows = false): Judged {
+  /** Judges `raw` (going on from `from`): records what threw and what it violates; `shadows` records the run's shadowed boundaries, `boundaries` all its boundaries. */
+  judgeOne(raw: RawEvent[], from: Continuation | null, continuable: boolean, shadows = false, boundaries = false): Judged {
     const { cell, accept } = this.o;
-    const j = judgeOn(this.invs, cell, raw, from, { ...this.opts, continuable, ...(shadows ? { shadows } : {}) });
+    const j = judgeOn(this.invs, cell, raw, from, { ...this.opts, continuable, ...(shadows ? { shadows } : {}), ...(boundaries ? { boundaries } : {}) });
     this.traces++;
     for (const [id, msg] of j.errors) { this.errors.set(id, msg); this.errorTraces.set(id, raw); }
     if (j.errors.size > 0) this.invs = this.invs.filter((inv) => !j.errors.has(inv.id));

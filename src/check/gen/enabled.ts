@@ -136,6 +136,15 @@ export function newlyPreempted(e: RawEvent, mask: number, before: number): boole
     && (entersKernel(e) || e.type === 'user.int3' || e.type === 'user.access' || e.type === 'sched.signal');
 }
 
+/**
+ * Whether `e` is an IRQ just after `last`, an entry taken in the window `newlyPreempted` opened:
+ * the IRQ lands in the first boundaries of that entry and nests on what the preempted path still
+ * holds (an IST stack both use, the per-CPU scratch slot), where one entry alone leaves it intact.
+ */
+export function preemptedNested(e: RawEvent, last: RawEvent | undefined, mask: number, before: number): boolean {
+  return e.type === 'hw.irq' && last !== undefined && newlyPreempted(last, mask, before);
+}
+
 /** User code runs while a task waits preempted inside a kernel path, which it did not under `before`. */
 function preemptedSince(mask: number, before: number): boolean {
   return mask >= 0 && (mask & USER) !== 0 && (PREEMPTED & mask & ~before) !== 0;
