@@ -19,12 +19,12 @@ describe('a machine check in run\'s exploration alphabet', () => {
     expect(runAlphabet().filter((e) => e.type === 'hw.mce')).toEqual([{ type: 'hw.mce', after: 0 }, { type: 'hw.mce', after: 1 }]);
   });
 
-  it('finds #MC off its IST stack (a SYSCALL entry still on the user RSP) in 2 events, and nothing on linux-6.7', () => {
+  it('finds #MC off its IST stack (a SYSCALL entry still on the user RSP) in 2 events', () => {
+    // (linux-6.7 holds: reference-holds.test.ts)
     const run = (d: Design) => explore({ invariants, cell: { kernel: kernelOf(d), vendor: 'intel', paging: 4 }, ...runExploration(), depth: 2 });
     const noIst = run(variant(linux67, 'linux-6.7-mc-off-ist', { ist: { ...linux67.knobs.ist, mc: false } })).found;
     expect(noIst, '[FAIL] expected a violation with #MC off its IST stack').not.toBeNull();
     expect(noIst?.raw.map((e) => e.type)).toContain('hw.mce');
     expect(noIst?.raw.length).toBe(2);
-    expect(run(linux67).found, '[FAIL] expected nothing on linux-6.7').toBeNull();
   });
 });

@@ -69,8 +69,8 @@ describe('run\'s exploration on irqs-on-syscall-entry (AMD)', () => {
     expect(found?.failure.message).toContain('after SYSRET');
   });
 
-  it('does not find it without the program-boundary IRQs, and finds nothing on linux-6.7 with them', () => {
+  it('does not find it without the program-boundary IRQs', () => {
+    // (linux-6.7 holds: reference-holds.test.ts)
     expect(on('irqs-on-syscall-entry', 0), 'the alphabet alone never preempts a system call\'s body').toBeNull();
-    expect(on('linux-6.7')).toBeNull();
   });
 });
