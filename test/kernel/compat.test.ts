@@ -165,6 +165,18 @@ describe('a failed read of the sixth argument returns by IRET (defect 1)', () =>
     expect(signals(r).at(-1)).toMatchObject({ signal: SIG.SIGSEGV, rip: LANDING_PAD, fatal: true });
   });
 
+  it('the same on AMD: a 32-bit task single-stepped through a compat SYSCALL with ESP = 0xffffffff gets no step report for it', () => {
+    const attach: Event = { type: 'tracer.attach', options: { syscalls: true } };
+    const steps: Event[] = [toTask2, attach, ev.setReg('rsp', 0xffff_ffffn), ev.int80('getpid'), { type: 'tracer.singleStep' }, { type: 'tracer.singleStep' }];
+    const r = run('linux-6.7', [...steps, { type: 'user.syscall', nr: 'getpid', raw: true } as Event, ev.nop], { vendor: 'amd' });
+    expect(failures(r)).toEqual([]);
+    const from = r.obs.findIndex((o) => o.kind === 'user-insn' && o.task === 2 && o.insn === 'syscall');
+    const after = r.obs.slice(from + 1).filter((o) => 'task' in o && o.task === 2).map((o) => o.kind);
+    expect(from, '[FAIL] expected the stepped compat SYSCALL').toBeGreaterThan(0);
+    expect(after, '[FAIL] expected the -EFAULT return, the faulting pop and its SIGSEGV, no trap').toEqual(['return-to-user', 'user-insn', 'signal']);
+    expect(returns(r, 2).at(-1)).toMatchObject({ via: 'iret', rip: LANDING_PAD });
+  });
+
   it('the same through entry_SYSCALL_compat on AMD (compat SYSCALL with ESP = 0xffffffff)', () => {
     const r = run('linux-6.7', [toTask2, ev.setReg('rsp', 0xffff_ffffn), { type: 'user.syscall', nr: 'getpid', raw: true } as Event, ev.nop], { vendor: 'amd' });
     expect(failures(r)).toEqual([]);
