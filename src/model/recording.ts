@@ -82,8 +82,9 @@ export interface Recording {
   /**
    * With RunOptions.boundaries: each kernel micro-step's boundary as [event, clock, taken], where
    * `taken` has TAKES_IRQ set if an IRQ would be taken there at once and TAKES_NMI if an NMI would
-   * (isa boundaryEvent), and ENTERS_PROGRAM if the next step is of another program: where an interrupt can land, for an exploration that places one at
-   * every boundary (check/explore/boundaries.ts). Otherwise null.
+   * (isa boundaryEvent), and ENTERS_PROGRAM if the next step is of another program: where an
+   * interrupt can land, for an exploration that places one at every boundary, or at those
+   * between two programs (check/explore/boundaries.ts). Otherwise null.
    */
   readonly boundaries: Array<readonly [number, number, number]> | null;
 }

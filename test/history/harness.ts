@@ -38,6 +38,9 @@ const invariants = new Map((await discoverInvariants()).map((d) => [d.invariant.
 const fixedKey = (c: BugCase): string =>
   `${c.fixed.name} ${JSON.stringify(c.fixed.knobs, (_, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))} ${c.vendor} ${c.paging ?? 4}`;
 
+/** The cell a bug runs on for design `d`: the bug's vendor and paging. */
+const cellOf = (c: BugCase, d: Design) => ({ kernel: kernelOf(d), vendor: c.vendor, paging: c.paging ?? 4 });
+
 /** The bugs of one half of the corpus: whole fixed-side groups, the largest first, each to the half with less work so far. */
 export function half(which: 0 | 1): BugCase[] {
   const groups = new Map<string, BugCase[]>();
@@ -65,7 +68,7 @@ function fixedSide(c: BugCase): { run: ExploreResult; deep: ExploreResult } {
   let hit = explored.get(key);
   if (hit === undefined) {
     const invs = [...new Set(BUGS.filter((b) => fixedKey(b) === key).map((b) => b.invariant))].flatMap((id) => invariants.get(id) ?? []);
-    const cell = { kernel: kernelOf(c.fixed), vendor: c.vendor, paging: c.paging ?? 4 };
+    const cell = cellOf(c, c.fixed);
     hit = {
       run: explore({ invariants: invs, cell, ...runExploration(), depth: 2, all: true }),
       deep: explore({ invariants: invs, cell, alphabet: defaultAlphabet(), depth: DEPTH, all: true }),
@@ -79,14 +82,14 @@ function fixedSide(c: BugCase): { run: ExploreResult; deep: ExploreResult } {
 function fixedSearch(c: BugCase, inv: Invariant, seed: number): SearchResult {
   const key = `${fixedKey(c)} ${inv.id} ${seed}`;
   let hit = searched.get(key);
-  if (hit === undefined) searched.set(key, hit = search(inv, { kernel: kernelOf(c.fixed), vendor: c.vendor, paging: c.paging ?? 4 }, seed, RUNS, { exploreDepth: 0 }));
+  if (hit === undefined) searched.set(key, hit = search(inv, cellOf(c, c.fixed), seed, RUNS, { exploreDepth: 0 }));
   return hit;
 }
 
 /** Declares the acceptance tests of one bug. */
 export function acceptance(c: BugCase): void {
   const inv = invariants.get(c.invariant);
-  const cell = (d: Design) => ({ kernel: kernelOf(d), vendor: c.vendor, paging: c.paging ?? 4 });
+  const cell = (d: Design) => cellOf(c, d);
   const runs = c.search && 'runs' in c.search ? c.search.runs : RUNS;
   const notYet = c.search && 'notYet' in c.search ? c.search.notYet : null;
   const violates = (d: Design): boolean => inv !== undefined && judge([inv], cell(d), toTraceEvents(c.trace, c.id)).violations.has(inv.id);

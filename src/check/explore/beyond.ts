@@ -47,13 +47,13 @@ export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Op
     for (const { raw: prefix, cont, mask, before, prev, preemptedOnly } of frontier) {
       const last = prefix[prefix.length - 1];
       for (const a of o.alphabet) {
-        const follows = preemptedOnly === true
-          ? (lvl === 1 && newlyPreempted(a, mask, before)) || (lvl === 2 && preemptedNested(a, last, mask, before))
-          : (lvl <= 2 && newRelease(a, mask, prev))
-          || (lvl === 1 && (newlyPreempted(a, mask, before) || preemptedSetup(a, mask, before)))
-          || (lvl === 2 && ((setsUp(last) && newlyPreempted(a, mask, before)) || preemptedNested(a, last, mask, before))) || (lvl >= 3
-            ? newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before))
-            : newlyEnabled(a, mask, before));
+        // A preemption's window: the other task's entries, then an IRQ nested in one.
+        const preemption = (lvl === 1 && newlyPreempted(a, mask, before)) || (lvl === 2 && preemptedNested(a, last, mask, before));
+        const follows = preemption || (preemptedOnly !== true && ((lvl <= 2 && newRelease(a, mask, prev))
+          || (lvl === 1 && preemptedSetup(a, mask, before))
+          || (lvl === 2 && setsUp(last) && newlyPreempted(a, mask, before)) || (lvl >= 3
+          ? newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before))
+          : newlyEnabled(a, mask, before))));
         if (!follows) continue;
         const raw = [...prefix, a];
         // The final level extends nothing (no continuation, no fingerprint); nor does a preemption's window past level 2.
