@@ -117,6 +117,14 @@ export const knobsSchema = z.strictObject({
    * compared with the table size, as before.
    */
   syscallNrInt: z.boolean().optional(),
+  /**
+   * How the fast 32-bit system call returns -EFAULT when its fetch of arg 6 through EBP faults:
+   * by the interrupt exit, without the system call's exit work (`__do_fast_syscall_32`'s "User
+   * code screwed up", C entry since 710246df5804, v4.4), or by the system call exit with its work
+   * (3.x/4.1 asm: ia32_badarg jumps to ia32_sysret and int_ret_from_sys_call). Absent means
+   * irq-exit. Only syscall-exit makes the single-step report (docs/designs.md, the lost report).
+   */
+  fastFaultExit: z.enum(['irq-exit', 'syscall-exit']).optional(),
 });
 
 /** Design knobs. */
@@ -131,11 +139,13 @@ export const OPTIONAL_KNOB_DEFAULTS: { readonly [K in keyof Knobs as undefined e
   kernelWatchpointSignal: true,
   espfix64: true,
   syscallNrInt: false,
+  fastFaultExit: 'irq-exit' as const,
 };
 
 type OptionalKnob = keyof typeof OPTIONAL_KNOB_DEFAULTS;
 /** An optional knob's value, its default when the design leaves it out: the one place absence is read. */
-export const knobOf = <K extends OptionalKnob>(k: Knobs, name: K): (typeof OPTIONAL_KNOB_DEFAULTS)[K] => k[name] ?? OPTIONAL_KNOB_DEFAULTS[name];
+export const knobOf = <K extends OptionalKnob>(k: Knobs, name: K): (typeof OPTIONAL_KNOB_DEFAULTS)[K] =>
+  (k[name] ?? OPTIONAL_KNOB_DEFAULTS[name]) as (typeof OPTIONAL_KNOB_DEFAULTS)[K];
 
 /** What an eligibility predicate sees: the final pt_regs and the facts it may test. */
 export interface ExitFacts {

@@ -12,6 +12,7 @@
  */
 import { fixRflags, popf, rf, USER32_CS, USER_DS } from '../isa/index.ts';
 import { readUser } from '../model/index.ts';
+import { knobOf } from './design.ts';
 import { uaccess } from './uaccess.ts';
 import { cliStep, EFAULT, ENOSYS, GPR_PUSH_ORDER, push, pushAllRegs, stiStep, swapgsStep, sysEntries, type Ctx } from './ctx.ts';
 import { frameOf } from './entry-idt.ts';
@@ -79,8 +80,11 @@ function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
       // ... then local_irq_disable and irqentry_exit_to_user_mode, not syscall_exit_to_user_mode:
       // the entry work never ran, so no syscall-exit stop or step report either (syscall_32.c
       // @ v6.18, common.c @ v6.7; found by co-simulation on Intel, a PTRACE_SYSCALL tracee).
-      cliStep('local_irq_disable'),
-      step('irqentry_exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode'))),
+      // Before v4.4 (design knob fastFaultExit): ia32_badarg -> ia32_sysret ->
+      // int_ret_from_sys_call, the full system call exit, whose work reports a single step.
+      ...(knobOf(c.d, 'fastFaultExit') === 'syscall-exit'
+        ? [step('jmp ia32_sysret (int_ret_from_sys_call)', (w) => jump(w, T.addr('syscall_exit_to_user_mode')))]
+        : [cliStep('local_irq_disable'), step('irqentry_exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode')))]),
     ] : []),
   ];
 }

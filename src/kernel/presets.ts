@@ -80,6 +80,7 @@ const linux41: Knobs = {
   nestedNmi: 'rsp',
   nmiFromUser: 'ist',
   preemptKernel: true,
+  fastFaultExit: 'syscall-exit',
 };
 
 /** linux-3.19: SYSRET only on the untouched fast path; IRET whenever regs may have changed (S2, S3). */

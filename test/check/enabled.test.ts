@@ -75,15 +75,15 @@ describe('a task the tracer single-steps', () => {
     expect(newStep(GETPID, stepping(), stepping())).toBe(false);
   });
 
-  it('lets run\'s exploration find the lost step report: exit-work on B23 (linux-6.7 without it) and on ts-fastsyscall', async () => {
-    // (linux-6.7 holds: reference-holds.test.ts)
-    const exitWork = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'exit-work');
-    const run = (d: Design) => explore({ invariants: exitWork, cell: { kernel: kernelOf(d), vendor: 'amd', paging: 4 }, ...runExploration(), depth: 2 });
+  it('lets run\'s exploration find the lost step report: step-report on B23 (linux-6.7 without it) and on ts-fastsyscall', async () => {
+    // (linux-6.7 holds under this exploration: reference-holds.test.ts)
+    const stepReport = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.id === 'step-report');
+    const run = (d: Design) => explore({ invariants: stepReport, cell: { kernel: kernelOf(d), vendor: 'amd', paging: 4 }, ...runExploration(), depth: 2 });
     const b23 = run(variant(design('linux-6.7'), 'linux-6.7-no-step-report', { singleStepReport: false })).found;
-    expect(b23, '[FAIL] expected exit-work on B23').not.toBeNull();
+    expect(b23, '[FAIL] expected step-report on B23').not.toBeNull();
     expect(b23?.raw.length).toBe(4);
     const ts = run(design('ts-fastsyscall')).found;
-    expect(ts, '[FAIL] expected exit-work on ts-fastsyscall (a stepped call comes back by SYSRET with TF)').not.toBeNull();
+    expect(ts, '[FAIL] expected step-report on ts-fastsyscall (a stepped call comes back by SYSRET with TF)').not.toBeNull();
   });
 });
 

@@ -95,10 +95,10 @@ describe('entrycheck mutate', () => {
     const r = cli('mutate', '--design', 'linux-6.7', '--only', 'sysretchecks.tfclear', 'sysretchecks.rip', '--runs', '20', '--explore-depth', '1', '--json');
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout) as { killed: number; equivalent: number; mutants: Array<{ change: string; status: string; killer?: { invariant: string } }> };
-    // TF through SYSRET: the corpus's exit-work trace (two reports) or the search's early trap.
+    // TF through SYSRET: the corpus's step-report trace (two reports) or the search's early trap.
     const tf = j.mutants.find((m) => m.change.startsWith('sysretChecks.tfClear'));
     expect(tf).toMatchObject({ status: 'killed' });
-    expect(['exit-work', 'sysret-iret-equivalence']).toContain(tf?.killer?.invariant);
+    expect(['step-report', 'sysret-iret-equivalence']).toContain(tf?.killer?.invariant);
     expect(j).toMatchObject({ killed: 1, equivalent: 1 });
   });
 

@@ -151,7 +151,7 @@ describe('a failed read of the sixth argument returns by IRET (defect 1)', () =>
   // Nor does a single-step report: syscall_exit_work makes it (report_single_step), and the
   // fault path skips that work. The landing pad's first instruction then pops from the stack the
   // fetch could not read and faults: the SYSENTER, which completed, never gets its report
-  // (docs/designs.md, "Open": exit-work calls this a lost report, on every design).
+  // (docs/designs.md: step-report calls this a lost report, on every design from v4.4 on).
   it('a single-stepped SYSENTER whose fetch faults gets no step report; the next instruction faults (Intel)', () => {
     const attach: Event = { type: 'tracer.attach', options: { syscalls: true } };
     const steps: Event[] = [attach, ev.syscall('getpid'), { type: 'tracer.singleStep' }, { type: 'tracer.singleStep' }];
@@ -163,6 +163,22 @@ describe('a failed read of the sixth argument returns by IRET (defect 1)', () =>
     expect(after, '[FAIL] expected the -EFAULT return, the faulting pop and its SIGSEGV, no trap').toEqual(['return-to-user', 'user-insn', 'signal']);
     expect(returns(r).at(-1)).toMatchObject({ via: 'iret', rip: LANDING_PAD });
     expect(signals(r).at(-1)).toMatchObject({ signal: SIG.SIGSEGV, rip: LANDING_PAD, fatal: true });
+  });
+
+  // Before v4.4 the fault went to ia32_badarg, which returns through ia32_sysret and
+  // int_ret_from_sys_call: the system call exit, whose work (syscall_trace_leave) reports the
+  // step (design knob fastFaultExit = syscall-exit; ia32entry.S in 3.x).
+  it('linux-3.19 and linux-4.1: the same SYSENTER gets its step report before the landing pad faults (Intel)', () => {
+    const attach: Event = { type: 'tracer.attach', options: { syscalls: true } };
+    const steps: Event[] = [attach, ev.syscall('getpid'), { type: 'tracer.singleStep' }, { type: 'tracer.singleStep' }];
+    for (const design of ['linux-3.19', 'linux-4.1']) {
+      const r = run(design, [...steps, { type: 'user.sysenter', nr: 'getpid', ebp: 0x6f_fff8n }, { type: 'tracer.singleStep' }, ev.nop]);
+      expect(failures(r)).toEqual([]);
+      const from = r.obs.findIndex((o) => o.kind === 'user-insn' && o.insn === 'sysenter');
+      const after = r.obs.slice(from + 1).filter((o) => 'task' in o && o.task === 1).map((o) => o.kind);
+      expect(after.slice(0, 3), `[FAIL] ${design}: expected the step report, then the -EFAULT return`).toEqual(['ptrace-stop', 'trap', 'return-to-user']);
+      expect(returns(r).at(-1)).toMatchObject({ via: 'iret', rip: LANDING_PAD });
+    }
   });
 
   it('the same on AMD: a 32-bit task single-stepped through a compat SYSCALL with ESP = 0xffffffff gets no step report for it', () => {

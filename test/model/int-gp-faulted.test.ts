@@ -2,7 +2,7 @@
  * INT n through a gate whose DPL is below CPL raises #GP(vector * 8 + 2) instead of the
  * interrupt (SDM Vol. 3 6.12.1.1): the instruction does not complete, so its user-insn
  * observation is marked faulted, and a single-stepped task gets no trap for it (its report comes
- * at the signal handler's entry). Found by the search at --runs 600: exit-work expected a trap.
+ * at the signal handler's entry). Found by the search at --runs 600: exit-work (now step-report) expected a trap.
  */
 import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
@@ -23,7 +23,7 @@ describe('a faulting INT n', () => {
     expect(only(bp, 'user-insn')[0]?.faulted).toBeUndefined();
   });
 
-  it('single-stepped: exit-work holds (the report comes at the handler, not for the INT)', () => {
+  it('single-stepped: step-report holds (the report comes at the handler, not for the INT)', () => {
     const trace: Event[] = [
       { type: 'tracer.attach', options: { syscalls: true } },
       { type: 'user.syscall', nr: 'rt_sigaction', args: [11n], act: { handler: 0x40_0e00n, flags: 0x0400_0000n } },
@@ -31,8 +31,8 @@ describe('a faulting INT n', () => {
       { type: 'user.int', vector: 0x29 }, { type: 'tracer.singleStep' },
     ];
     for (const vendor of ['intel', 'amd'] as const) {
-      const k = review({ design: findDesign('linux-6.7') as Design, vendor, paging: 4, trace, invariants: invariants.filter((i) => i.id === 'exit-work'), micro: false });
-      expect(k.findings, `[FAIL] ${vendor}: expected exit-work to hold`).toEqual([]);
+      const k = review({ design: findDesign('linux-6.7') as Design, vendor, paging: 4, trace, invariants: invariants.filter((i) => i.id === 'step-report'), micro: false });
+      expect(k.findings, `[FAIL] ${vendor}: expected step-report to hold`).toEqual([]);
     }
   });
 });
