@@ -7,7 +7,7 @@
  * data, never recipes in the generator (docs/search.md).
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { InitialOverrides } from '../kernel/index.ts';
 import type { Event } from '../model/index.ts';
 import { initialOf, parseCounterexample } from './counterexample.ts';
@@ -30,20 +30,28 @@ export interface CorpusCell {
   readonly paging: number;
 }
 
-/** Saved files of `invariant` for this vendor and paging on other designs, sorted. */
-function otherDesigns(dir: string, at: CorpusCell, invariant: string): string[] {
+/**
+ * Saved files of `invariant` for this vendor and paging, sorted: those of other designs, and of
+ * this design too in a directory other than `own` (the --out directory, whose files of this cell
+ * the unit replays first): `run --out elsewhere` meets the repository's files of its cells.
+ */
+function savedFor(dir: string, at: CorpusCell, invariant: string, own: string | undefined): string[] {
   const d = join(dir, invariant);
   if (!existsSync(d)) return [];
   const suffix = new RegExp(`^(.+)-${at.vendor}-${at.paging}-[0-9a-f]+\\.json$`);
+  const mine = own !== undefined && resolve(dir) === resolve(own);
   return readdirSync(d).filter((f) => {
     const m = suffix.exec(f);
-    return m !== null && m[1] !== at.design;
+    return m !== null && (m[1] !== at.design || (own !== undefined && !mine));
   }).sort().map((f) => join(d, f));
 }
 
-/** The saved traces of `invariant` on other designs, with their files (unreadable ones skipped: their own cell sets them aside). */
-export function* corpusTraces(dirs: readonly string[], invariant: string, at: CorpusCell): Generator<{ file: string; events: Event[]; initial?: InitialOverrides }> {
-  for (const file of dirs.flatMap((d) => otherDesigns(d, at, invariant))) {
+/**
+ * The saved traces of `invariant` on other designs (and on this one outside `own`: savedFor),
+ * with their files (unreadable ones skipped: their own cell sets them aside).
+ */
+export function* corpusTraces(dirs: readonly string[], invariant: string, at: CorpusCell, own?: string): Generator<{ file: string; events: Event[]; initial?: InitialOverrides }> {
+  for (const file of dirs.flatMap((d) => savedFor(d, at, invariant, own))) {
     let events: Event[];
     let initial: InitialOverrides | undefined;
     try {
@@ -59,9 +67,9 @@ export function* corpusTraces(dirs: readonly string[], invariant: string, at: Co
   }
 }
 
-/** The first saved trace of another design that violates `inv` on this cell, as a found violation. */
-export function replayCorpus(dirs: readonly string[], u: Unit, inv: Invariant, cell: CellRun): CellOutcome | null {
-  for (const { file, events, initial } of corpusTraces(dirs, inv.id, u.group)) {
+/** The first saved trace of the corpus (corpusTraces; `out`: the run's --out) that violates `inv` on this cell, as a found violation. */
+export function replayCorpus(dirs: readonly string[], u: Unit, inv: Invariant, cell: CellRun, out: string): CellOutcome | null {
+  for (const { file, events, initial } of corpusTraces(dirs, inv.id, u.group, out)) {
     const v = evaluate(inv, fromStart(cell, initial), events).violation;
     if (v) {
       return {

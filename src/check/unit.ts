@@ -92,7 +92,7 @@ export function runUnit(u: Unit, invariants: readonly Invariant[], cell: CellRun
   const warnings: string[] = [];
   for (const inv of invariants) {
     try {
-      const saved = replaySaved(outDir, u, inv, cell, warnings) ?? replayCorpus(u.corpusDirs, u, inv, cell);
+      const saved = replaySaved(outDir, u, inv, cell, warnings) ?? replayCorpus(u.corpusDirs, u, inv, cell, outDir);
       if (saved) cells.set(inv.id, saved);
     } catch (e) {
       cells.set(inv.id, { invariant: inv.id, verdict: 'error', source: null, error: (e as Error).message });

@@ -21,8 +21,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const all = await discoverInvariants();
 const same319 = variant(findDesign('linux-3.19') as Design, 'same-as-3-19', {}, 'linux-3.19 under another name');
 
-const run = (out: string, corpusDirs: readonly string[]) => runSuite({
-  invariants: all.filter((d) => d.invariant.id === 'compat-status'), designs: [same319], vendors: ['intel'], pagings: [4],
+const run = (out: string, corpusDirs: readonly string[], design: Design = same319) => runSuite({
+  invariants: all.filter((d) => d.invariant.id === 'compat-status'), designs: [design], vendors: ['intel'], pagings: [4],
   runs: 1, exploreDepth: 0, seed: 1, outDir: out, workers: 0, expected: new Expected([]), renderTxt: counterexampleText, corpusDirs,
 });
 
@@ -39,5 +39,15 @@ describe('the corpus replayed across designs', () => {
   it('without it, the same budget does not find it', async () => {
     const r = await run(join(tmp, 'without'), []);
     expect(r.cells[0]?.verdict).toBe('holds');
+  });
+
+  // `run --out DIR` replays the cell's own saved files from DIR first; the repository's files of
+  // the same cell are corpus like any other, so the verdict does not depend on where --out is.
+  it('replays the repository\'s files of the cell itself when --out is elsewhere (linux-3.19 with one run)', async () => {
+    const r = await run(join(tmp, 'elsewhere'), [join(tmp, 'elsewhere'), CORPUS_DIR], findDesign('linux-3.19') as Design);
+    const cell = r.cells[0];
+    expect(cell?.verdict, '[FAIL] expected compat-status violated from counterexamples/').toBe('violated');
+    const file = cell?.counterexample?.file ?? '';
+    expect(parseCounterexample(readFileSync(file, 'utf8'), file).path).toMatch(/^corpus linux-3\.19-intel-4-[0-9a-f]+\.json$/);
   });
 });
