@@ -49,6 +49,15 @@ export default defineInvariant({
         if (cur?.stepped && cur.traps === 0) open.set(o.task, { ...cur, stepped: false });
         continue;
       }
+      // Any other return to user mode comes after the stepped instruction's report or never
+      // gets one: the trap of an instruction outranks interrupts at its boundary (SDM Vol. 3
+      // 6.9), and a system call's report is made by its exit, before the return. Said now, a
+      // trace that ends on the return shows it.
+      if (o.kind === 'return-to-user') {
+        const cur = open.get(o.task);
+        if (cur?.stepped && cur.traps === 0) return miscount(o.task, cur);
+        continue;
+      }
       if (o.kind !== 'user-insn' && o.kind !== 'signal') continue;
       const cur = open.get(o.task);
       const reportedAtHandler = o.kind === 'signal' && cur?.insn === 'int' && cur.traps === 0;

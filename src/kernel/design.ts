@@ -121,10 +121,12 @@ export const knobsSchema = z.strictObject({
    * How the fast 32-bit system call returns -EFAULT when its fetch of arg 6 through EBP faults:
    * by the interrupt exit, without the system call's exit work (`__do_fast_syscall_32`'s "User
    * code screwed up", C entry since 710246df5804, v4.4), or by the system call exit with its work
-   * (3.x/4.1 asm: ia32_badarg jumps to ia32_sysret and int_ret_from_sys_call). Absent means
-   * irq-exit. Only syscall-exit makes the single-step report (docs/designs.md, the lost report).
+   * (3.x/4.1 asm: ia32_badarg jumps to ia32_sysret and int_ret_from_sys_call), or by the exit
+   * work's single-step report alone and then the interrupt exit (step-report: a fix of both, no
+   * Linux has it). Absent means irq-exit. irq-exit loses the single-step report; syscall-exit
+   * makes a syscall-exit stop whose entry stop never came (docs/designs.md).
    */
-  fastFaultExit: z.enum(['irq-exit', 'syscall-exit']).optional(),
+  fastFaultExit: z.enum(['irq-exit', 'syscall-exit', 'step-report']).optional(),
 });
 
 /** Design knobs. */

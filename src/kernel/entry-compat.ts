@@ -81,10 +81,13 @@ function compatCall(c: Ctx, prefix: string, fast: boolean): Item[] {
       // the entry work never ran, so no syscall-exit stop or step report either (syscall_32.c
       // @ v6.18, common.c @ v6.7; found by co-simulation on Intel, a PTRACE_SYSCALL tracee).
       // Before v4.4 (design knob fastFaultExit): ia32_badarg -> ia32_sysret ->
-      // int_ret_from_sys_call, the full system call exit, whose work reports a single step.
-      ...(knobOf(c.d, 'fastFaultExit') === 'syscall-exit'
-        ? [step('jmp ia32_sysret (int_ret_from_sys_call)', (w) => jump(w, T.addr('syscall_exit_to_user_mode')))]
-        : [cliStep('local_irq_disable'), step('irqentry_exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode')))]),
+      // int_ret_from_sys_call, the full system call exit, whose work reports a single step (and
+      // a syscall-exit stop with no entry stop). step-report: that report alone, then the exit.
+      ...({
+        'syscall-exit': [step('jmp ia32_sysret (int_ret_from_sys_call)', (w) => jump(w, T.addr('syscall_exit_to_user_mode')))],
+        'step-report': [step('report a single step, then irqentry_exit_to_user_mode', (w) => jump(w, T.addr('syscall_exit_to_user_mode.step_report')))],
+        'irq-exit': [cliStep('local_irq_disable'), step('irqentry_exit_to_user_mode', (w) => jump(w, T.addr('exit_to_user_mode')))],
+      } as const)[knobOf(c.d, 'fastFaultExit')],
     ] : []),
   ];
 }

@@ -47,6 +47,9 @@ export function exitToUser(c: Ctx): Program[] {
       setScratch(w, { exitReported: true });
       call(w, T.addr('ptrace_stop.syscall-exit'), x.next);
     }),
+    // Where a fast 32-bit -EFAULT return reports a single step without a syscall stop
+    // (fastFaultExit step-report): the call's entry work never ran.
+    label('syscall_exit_to_user_mode.step_report'),
     step('syscall_exit_work: single-step report', (w, x) => {
       const t = cur(w);
       if (!d.singleStepReport || (t.tif & TIF.SINGLESTEP) === 0 || !t.ptrace.attached) return;

@@ -13,10 +13,9 @@ import { discoverInvariants } from '../../src/check/discover.ts';
 import { runExploration } from '../../src/check/explore/alphabet.ts';
 import { explore } from '../../src/check/explore/explore.ts';
 import { kernelOf } from '../../src/check/session.ts';
-import { findDesign, variant, type Design } from '../../src/kernel/index.ts';
+import { reference } from '../reference-design.ts';
 
 const invariants = (await discoverInvariants()).map((d) => d.invariant).filter((i) => i.sanity !== true);
-const reference = variant(findDesign('linux-6.7') as Design, 'linux-6.7+fast-fault-exit-work', { fastFaultExit: 'syscall-exit' });
 
 describe('linux-6.7 (with the lost step report fixed) under run\'s exploration (depth 2 and the windows past it, 4-level paging)', () => {
   for (const vendor of ['intel', 'amd'] as const) {

@@ -154,6 +154,13 @@ describe('step-report and the lost report of the fast 32-bit -EFAULT return (doc
     }
   });
 
+  // The missing report is said at the return to user mode: a trace that ends on the SYSENTER
+  // shows it (the default EBP of task 1, a 64-bit process, is its RSP truncated: unmapped).
+  it('says the missing report at the return to user mode, in a trace that ends on the SYSENTER', () => {
+    const v = on(findDesign('linux-6.7') as Design, 'intel', [...intel.slice(0, 4), { type: 'user.sysenter', nr: 'getpid' }]);
+    expect(v?.message ?? '', '[FAIL] expected a lost report').toMatch(/instruction at 0x400102, got 0$/);
+  });
+
   it('holds with the system call exit\'s work on that return: linux-3.19, linux-4.1, linux-6.7 with the fix', () => {
     for (const d of [findDesign('linux-3.19') as Design, findDesign('linux-4.1') as Design, fixed]) {
       expect(on(d, 'intel', intel), `[FAIL] ${d.name} intel: expected no violation`).toBeUndefined();
