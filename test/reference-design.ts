@@ -8,7 +8,7 @@ import { findDesign, variant, type Design } from '../src/kernel/index.ts';
 
 /** `d` with the fast 32-bit -EFAULT return making the single-step report, and no syscall stop. */
 export function withLostReportFixed(d: Design): Design {
-  return variant(d, `${d.name}+fast-fault-exit-work`, { fastFaultExit: 'step-report' });
+  return variant(d, `${d.name}+fast-fault-step-report`, { fastFaultExit: 'step-report' });
 }
 
 /** linux-6.7 with the lost step report fixed. */

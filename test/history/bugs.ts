@@ -4,6 +4,7 @@
  * minimal trace. Used by the acceptance tests and by `npm run bench`.
  */
 import { variant } from '../../src/kernel/index.ts';
+import { withLostReportFixed } from '../reference-design.ts';
 import { preset, withKnobs, type BugCase } from './design-helpers.ts';
 
 // linux-3.19 also has CVE-2018-8897 (an oops, also a kernel-health violation) and, on Intel, the
@@ -13,7 +14,7 @@ import { preset, withKnobs, type BugCase } from './design-helpers.ts';
 // under test.
 // linux-6.7 as it would be if its fast 32-bit -EFAULT return made the single-step report no Linux
 // from v4.4 on makes there, without 3.x's unpaired syscall-exit stop (ia32_badarg).
-const fastFaultFixed = withKnobs('linux-6.7', 'linux-6.7+fast-fault-exit-work', { fastFaultExit: 'step-report' });
+const fastFaultFixed = withLostReportFixed(preset('linux-6.7'));
 
 const base319 = withKnobs('linux-3.19', 'linux-3.19+bp-off-ist+sysretl', { ist: { ...preset('linux-3.19').knobs.ist, bp: false }, sysenterReturn: 'sysretl' });
 

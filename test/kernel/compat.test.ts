@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rf } from '../../src/isa/index.ts';
-import { LANDING_PAD, TASK2_RIP, TASK2_RSP, variant } from '../../src/kernel/index.ts';
+import { LANDING_PAD, TASK2_RIP, TASK2_RSP } from '../../src/kernel/index.ts';
 import { SI, SIG, TIF, type Event } from '../../src/model/index.ts';
-import { at, design, ev, failures, firstStep, only, returns, run, signals, stepsOf, task } from './helpers.ts';
+import { reference } from '../reference-design.ts';
+import { at, ev, failures, firstStep, only, returns, run, signals, stepsOf, task } from './helpers.ts';
 
 /** Task 1 yields, so task 2 (32-bit, in ret_from_fork) runs and is in user mode. */
 const toTask2 = ev.int80('sched_yield');
@@ -184,16 +185,15 @@ describe('a failed read of the sixth argument returns by IRET (defect 1)', () =>
   // The fix of both (fastFaultExit = step-report, no Linux has it): the step report alone from
   // the exit work, and no syscall-exit stop for a call whose entry stop never came.
   it('fastFaultExit = step-report: the stepped SYSENTER gets its report; a PTRACE_SYSCALL tracer gets no stop (Intel)', () => {
-    const fixed = variant(design('linux-6.7'), 'linux-6.7+step-report', { fastFaultExit: 'step-report' });
     const attach: Event = { type: 'tracer.attach', options: { syscalls: true } };
     const steps: Event[] = [attach, ev.syscall('getpid'), { type: 'tracer.singleStep' }, { type: 'tracer.singleStep' }];
-    const r = run(fixed, [...steps, { type: 'user.sysenter', nr: 'getpid', ebp: 0x6f_fff8n }, { type: 'tracer.singleStep' }, ev.nop]);
+    const r = run(reference, [...steps, { type: 'user.sysenter', nr: 'getpid', ebp: 0x6f_fff8n }, { type: 'tracer.singleStep' }, ev.nop]);
     expect(failures(r)).toEqual([]);
     const from = r.obs.findIndex((o) => o.kind === 'user-insn' && o.insn === 'sysenter');
     const after = r.obs.slice(from + 1).filter((o) => 'task' in o && o.task === 1);
     expect(after.slice(0, 3).map((o) => o.kind), '[FAIL] expected the step report, then the -EFAULT return').toEqual(['ptrace-stop', 'trap', 'return-to-user']);
     expect(after[0]).toMatchObject({ why: 'singlestep' });
-    const quiet = run(fixed, [attach, ev.setReg('rsp', 0xffff_ffffn), sysenter(), ev.nop]);
+    const quiet = run(reference, [attach, ev.setReg('rsp', 0xffff_ffffn), sysenter(), ev.nop]);
     expect(only(quiet, 'ptrace-stop'), '[FAIL] expected no syscall stop').toEqual([]);
     expect(returns(quiet)[0]).toMatchObject({ via: 'iret', rip: LANDING_PAD, cs: 0x23 });
   });
