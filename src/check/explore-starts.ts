@@ -11,7 +11,7 @@ import { explore, type ExploreFound } from './explore/explore.ts';
 import type { Invariant } from './invariant.ts';
 import type { Accept, Track } from './search.ts';
 import type { RawEvent } from './trace-file.ts';
-import { WORLDS, type World } from './worlds.ts';
+import { worldOf, WORLDS, type World } from './worlds.ts';
 
 /** A violation an exploration found, with where it started and when. */
 export interface StartFind extends ExploreFound {
@@ -44,15 +44,17 @@ export function exploreStarts(invs: readonly Invariant[], cell: CellRun, o: Star
   const t0 = performance.now();
   const found = new Map<string, StartFind>();
   const errors = new Map<string, StartError>();
-  const starts: readonly World[] = cell.initial === undefined ? WORLDS : [{ id: 'own', initial: cell.initial, label: '' }];
+  // A cell started from a start's own overrides (a find's replay, a test) is explored as that start.
+  const starts: readonly World[] = cell.initial === undefined ? WORLDS : [worldOf(cell.initial) ?? { id: 'own', initial: cell.initial, label: '' }];
   let pending = invs.slice();
   for (const w of starts) {
     if (o.depth === 0 || pending.length === 0) break;
     const from: CellRun = Object.keys(w.initial).length === 0 || w.initial === cell.initial ? cell : { ...cell, initial: w.initial };
     const run = runExploration();
     const x = explore({
-      invariants: pending, cell: from, ...run, ...(w.frames === false ? { alphabet: run.alphabet.filter((a) => !('frame' in a)) } : {}),
+      invariants: pending, cell: from, ...run, alphabet: [...(w.frames === false ? run.alphabet.filter((a) => !('frame' in a)) : run.alphabet), ...(w.letters ?? [])],
       ...(w.extraLevels !== undefined ? { extraLevels: w.extraLevels } : {}), ...(w.loops !== undefined ? { loops: w.loops } : {}),
+      ...(w.followAttach === true ? { followAttach: true } : {}),
       depth: o.depth, all: true, decisions: o.decisions, ...(o.track ? { track: o.track } : {}), ...(o.accept ? { accept: o.accept } : {}),
     });
     const ms = performance.now() - t0;

@@ -15,7 +15,7 @@ const paging = z.union([z.literal(4), z.literal(5)]);
 export const exploreOutputSchema = z.strictObject({
   format: z.literal('entrycheck/explore@1'),
   design: z.string(), vendor, paging,
-  /** The machine the traces start from (check/worlds.ts: `model`, or `task2-64` with task 2 a 64-bit process). */
+  /** The machine the traces start from (check/worlds.ts: `model`, `task2-64` with task 2 a 64-bit process, or `task1-32` with task 1 a 32-bit one and task 2 64-bit). */
   start: z.string(),
   /** The depth asked for, the number of events in the alphabet, the shard explored. */
   depth: int, alphabet: int, shard: z.strictObject({ index: int, count: int }),

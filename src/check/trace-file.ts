@@ -95,6 +95,7 @@ export const initialSchema = z.strictObject({
   gsBase: value.optional(),
   pages: z.array(z.strictObject({ start: value, end: value, kind: pageKind })).max(64).optional(),
   task2Is64: z.boolean().optional(),
+  task1Is32: z.boolean().optional(),
   handled: z.array(z.number().int().min(1).max(31)).optional(),
 });
 
@@ -162,6 +163,7 @@ export function resolveInitial(t: TraceFile, file: string): InitialOverrides {
     ...(i.gsBase ? { gsBase: v(i.gsBase, 'gsBase') } : {}),
     ...(i.pages ? { pages: i.pages.map((p, n) => ({ start: v(p.start, `pages[${n}].start`), end: v(p.end, `pages[${n}].end`), kind: p.kind })) } : {}),
     ...(i.task2Is64 !== undefined ? { task2Is64: i.task2Is64 } : {}),
+    ...(i.task1Is32 !== undefined ? { task1Is32: i.task1Is32 } : {}),
     ...(i.handled ? { handled: i.handled } : {}),
   };
 }

@@ -8,6 +8,7 @@
  */
 import type { InitialOverrides } from '../kernel/index.ts';
 import type { CellRun } from './evaluate.ts';
+import type { RawEvent } from './trace-file.ts';
 
 /** One start: its initial-state overrides, and how many levels past the depth it is followed. */
 export interface World {
@@ -21,6 +22,10 @@ export interface World {
   readonly loops?: boolean;
   /** Whether the alphabet keeps its forged register frames (undefined: it does). */
   readonly frames?: boolean;
+  /** Whether the first level past the depth follows an attach by the system calls (explore.ts followAttach). */
+  readonly followAttach?: boolean;
+  /** Letters this start adds to the alphabet. */
+  readonly letters?: readonly RawEvent[];
   /** What a report says of the start, after "explore depth N". */
   readonly label: string;
 }
@@ -35,7 +40,23 @@ export interface World {
 export const WORLDS: readonly World[] = [
   { id: 'model', initial: {}, label: '' },
   { id: 'task2-64', initial: { task2Is64: true }, extraLevels: 1, loops: false, frames: false, label: ', task 2 64-bit' },
+  {
+    id: 'task1-32', initial: { task1Is32: true, task2Is64: true }, extraLevels: 4, loops: false, frames: false, followAttach: true, label: ', task 1 32-bit',
+    letters: [{ type: 'user.syscall', nr: 'getpid', raw: true }, { type: 'user.sysenter', nr: 'getpid', raw: true }],
+  },
 ];
+
+/** The start whose overrides `initial` are (the same keys and values), if any. */
+export function worldOf(initial: InitialOverrides): World | undefined {
+  const key = (o: InitialOverrides): string => JSON.stringify(Object.entries(o).filter(([, v]) => v !== undefined).sort(), (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  return WORLDS.find((w) => Object.keys(w.initial).length > 0 && key(w.initial) === key(initial));
+}
+
+/** What a report says of a start's overrides after a trace's length ("with task 2 64-bit"), empty for the model's own. */
+export function startWords(initial: InitialOverrides | undefined): string {
+  const parts = [initial?.task1Is32 ? 'task 1 32-bit' : '', initial?.task2Is64 ? 'task 2 64-bit' : ''].filter((p) => p !== '');
+  return parts.length === 0 ? '' : ` with ${parts.join(' and ')}`;
+}
 
 /** `cell` started from a trace's own overrides (a saved file's, a find's start); `cell` itself when there are none. */
 export function fromStart(cell: CellRun, initial: InitialOverrides | undefined): CellRun {

@@ -84,7 +84,7 @@ export async function exploreCommand(o: ExploreCliOptions): Promise<number> {
   const window = intFlag('window', o.window, DEFAULT_WINDOW, 0, 200);
   const maxStates = intFlag('max-states', o.maxStates, 5_000_000, 1, 1_000_000_000);
   const shard = shardOf(o.shard);
-  const alphabet: RawEvent[] = o.alphabet ? validate(eventsSchema, parseJsonFile(readText(o.alphabet), o.alphabet), o.alphabet) : defaultAlphabet(window);
+
   const all = await loadInvariants();
   const invariants = (o.property ? selectInvariants(all, o.property) : all.filter((d) => d.invariant.sanity !== true)).map((d) => d.invariant);
   const paging = Number(o.paging) as 4 | 5;
@@ -92,6 +92,8 @@ export async function exploreCommand(o: ExploreCliOptions): Promise<number> {
   const workers = intFlag('workers', o.workers, Math.max(1, Math.min(availableParallelism(), 8)), 1, 64);
   // Commander checks the choice: the start is one of worlds.ts's.
   const world = WORLDS.find((w) => w.id === o.start) as World;
+  // A start's own letters join the default alphabet (a user's alphabet is taken as it stands).
+  const alphabet: RawEvent[] = o.alphabet ? validate(eventsSchema, parseJsonFile(readText(o.alphabet), o.alphabet), o.alphabet) : [...defaultAlphabet(window), ...(world.letters ?? [])];
   const start = Object.keys(world.initial).length > 0 ? { initial: world.initial } : {};
   const cell = { kernel: kernelOf(design), vendor: o.vendor, paging, ...start };
   // Up to depth 2 a level is too short to share out: one lane, in this thread.
@@ -135,7 +137,7 @@ export const exploreCli: CliCommand = {
       .option('--depth <k>', `longest trace (default: ${DEFAULT_DEPTH})`)
       .option('--every-boundary', 'also extend each trace by an IRQ and an NMI at every boundary of its kernel run where one is taken at once (not only the first --window boundaries of the next event)')
       .option('--window <n>', `the default alphabet's IRQ and NMI at each of the first n boundaries of the next event (default: ${DEFAULT_WINDOW})`)
-      .addOption(new Option('--start <start>', 'the machine the traces start from: the model\'s own (task 2 a 32-bit process) or task 2 a 64-bit process').choices(WORLDS.map((w) => w.id)).default('model'))
+      .addOption(new Option('--start <start>', 'the machine the traces start from: the model\'s own (task 1 a 64-bit process, task 2 a 32-bit one), task 2 a 64-bit process, or task 1 a 32-bit process and task 2 a 64-bit one (with the bare 32-bit SYSCALL and SYSENTER in the alphabet)').choices(WORLDS.map((w) => w.id)).default('model'))
       .option('--alphabet <file>', 'a JSON list of events (trace-file form) to use instead of the default alphabet')
       .option('--shard <i/n>', 'explore shard i of n: the traces whose first event is alphabet entry i, i+n, ... (default: 1/1)')
       .option('--max-states <n>', 'stop after this many distinct states (default: 5000000)')

@@ -11,6 +11,7 @@ import { CORPUS_DIR } from '../check/corpus-replay.ts';
 import { DEFAULT_EXPLORE_DEPTH } from '../check/explore-depth.ts';
 import { stringify } from '../check/json.ts';
 import { mutate, mutationScore, type MutantResult } from '../check/mutate.ts';
+import { startWords } from '../check/worlds.ts';
 import type { CliCommand } from './command.ts';
 import { designNamed, exitHelp, intFlag, loadInvariants, selectInvariants } from './common.ts';
 import { DEFAULT_SEED } from './run.ts';
@@ -40,7 +41,7 @@ export interface MutateCliOptions {
 
 const line = (r: MutantResult): string => {
   const at = `${r.vendor}-${r.paging}`;
-  if (r.status === 'killed' && r.killer) return `  killed      ${r.change} (${at}) by ${r.killer.invariant}${r.killer.baseFails ? ' (which the base fails elsewhere)' : ''}, ${r.killer.events.length} event${r.killer.events.length === 1 ? '' : 's'}${r.killer.initial?.task2Is64 ? ' with task 2 64-bit' : ''}`;
+  if (r.status === 'killed' && r.killer) return `  killed      ${r.change} (${at}) by ${r.killer.invariant}${r.killer.baseFails ? ' (which the base fails elsewhere)' : ''}, ${r.killer.events.length} event${r.killer.events.length === 1 ? '' : 's'}${startWords(r.killer.initial)}`;
   if (r.status === 'survived') return `  SURVIVED    ${r.change} (${at}): user mode sees a difference no invariant judges, e.g. ${JSON.stringify(r.differs)}`;
   if (r.status === 'timing') return `  SURVIVED    ${r.change} (${at}): user mode sees a difference only on traces with hardware events, and moving them does not make it go away (a flaw an interrupt reveals, or a difference an interrupt only brings to light), e.g. ${JSON.stringify(r.differs)}`;
   if (r.status === 'shifted') return `  shifted?    ${r.change} (${at}): user mode sees a difference only in where an interrupt lands (moved a few boundaries, each trace gives what the other design gave), e.g. ${JSON.stringify(r.differs)}`;

@@ -4,7 +4,7 @@
  * the int $0x80 fork that created it), and the idle task. The user address space, signal
  * handlers and rseq registration are what a test program would have set up.
  */
-import { EMPTY_MEMORY, makeCpu, userHalfEnd, VEC, USER_CS, USER_DS, USER32_CS, KERNEL_CS, fixRflags, rf, type Paging, type Vendor } from '../isa/index.ts';
+import { EMPTY_MEMORY, makeCpu, fromDescriptor, lookupDescriptor, LINUX_TABLES, type Descriptor, userHalfEnd, VEC, USER_CS, USER_DS, USER32_CS, KERNEL_CS, fixRflags, rf, type Paging, type Vendor } from '../isa/index.ts';
 import { copyKernel, copyPt, copyTask, mapRange, NO_PAGES, PT_COMPLETE, PT_FIELDS, SA, SIG, type MachineState, type PageKind, type PtRegs, type SigAction, type Task, type UserReg } from '../model/index.ts';
 import type { BuiltKernel } from './build.ts';
 import { IST_SLOT } from './build.ts';
@@ -24,6 +24,8 @@ export interface InitialOverrides {
   readonly pages?: ReadonlyArray<{ readonly start: bigint; readonly end: bigint; readonly kind: PageKind | 'unmapped' }>;
   /** Task 2 is a 64-bit process instead of a 32-bit one. */
   readonly task2Is64?: boolean;
+  /** Task 1 is a 32-bit process, running in 32-bit code (its stack below task 2's), instead of a 64-bit one. */
+  readonly task1Is32?: boolean;
   /** Signals with a user handler (default: SIGILL, SIGTRAP, SIGBUS, SIGUSR1, SIGSEGV, SIGUSR2). */
   readonly handled?: readonly number[];
 }
@@ -33,6 +35,9 @@ export const TASK1_RIP = USER_CODE + 0x100n;
 export const TASK1_RSP = TASK1_STACK;
 export const TASK2_RIP = COMPAT_CODE + 0x100n;
 export const TASK2_RSP = COMPAT_STACK_TOP - 0x800n;
+/** Task 1's as a 32-bit process: its code beside task 2's, its stack 14 KiB below (both in the mapped compat stack). */
+export const TASK1_RIP32 = COMPAT_CODE + 0x400n;
+export const TASK1_RSP32 = COMPAT_STACK_TOP - 0x4000n;
 
 
 function regsOf(values: Partial<Record<string, bigint>>): PtRegs {
@@ -73,7 +78,8 @@ function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: Initial
   ];
   const pages = ranges.reduce((t, [start, end, kind]) => mapRange(t, start, end, kind), NO_PAGES);
   const rflags = fixRflags(o.rflags ?? rf.IF);
-  const userRegs = { rsp: TASK1_RSP, rip: TASK1_RIP, ...o.regs };
+  const t1compat = o.task1Is32 === true;
+  const userRegs = { rsp: t1compat ? TASK1_RSP32 : TASK1_RSP, rip: t1compat ? TASK1_RIP32 : TASK1_RIP, ...o.regs };
   const ist = [0n, 1, 2, 3, 4, 5, 6, 7].map((n, i) => (i === 0 ? 0n : istTop(i)));
   void IST_SLOT;
   const cpu = makeCpu({
@@ -94,6 +100,8 @@ function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: Initial
       // CR4.SMAP: on since 3.7 (every preset); espfix64's alias is mapped read-only.
       smap: true,
       writeProtected: knobOf(d, 'espfix64') ? [[ESPFIX_BASE, ESPFIX_END]] : [],
+      // A 32-bit task 1 runs with the CS its last IRET loaded (__USER32_CS from the GDT).
+      ...(t1compat ? { cs: fromDescriptor(USER32_CS, lookupDescriptor(LINUX_TABLES, USER32_CS) as Descriptor) } : {}),
     },
   });
   const handled = o.handled ?? [SIG.SIGILL, SIG.SIGTRAP, SIG.SIGBUS, SIG.SIGUSR1, SIG.SIGSEGV, SIG.SIGUSR2];
@@ -110,17 +118,27 @@ function buildInitial(K: BuiltKernel, vendor: Vendor, paging: Paging, o: Initial
     usersp: 0n, gsBase: 0n, wait: null, rseq: false, vsyscall: null,
   });
   const idle: Task = { ...base(0, false), sig: { ...base(0, false).sig, actions: {} } };
-  const task1: Task = { ...base(1, false), mode: 'user', rseq: true, gsBase: o.gsBase ?? 0n };
+  const b1 = base(1, t1compat);
+  const task1: Task = {
+    ...b1, mode: 'user', rseq: true, gsBase: o.gsBase ?? 0n,
+    ...(t1compat ? { sig: { ...b1.sig, actions: actions(COMPAT_CODE + 0xe00n, true) } } : {}),
+  };
   const t2compat = !o.task2Is64;
   const t2regs = regsOf({
     rip: t2compat ? TASK2_RIP : USER_CODE + 0x200n, rsp: t2compat ? TASK2_RSP : TASK1_RSP - 0x8000n,
     cs: BigInt(t2compat ? USER32_CS : USER_CS), ss: BigInt(USER_DS), rflags: rf.IF | rf.FIXED, rax: 0n,
     orig_rax: t2compat ? 2n : 57n,
+    // A 64-bit task 2 was forked by SYSCALL: its pt_regs are its parent's, RCX = RIP, R11 = RFLAGS
+    // as the instruction left them (SDM Vol. 2B SYSCALL), which a SYSRET out of ret_from_fork uses.
+    ...(t2compat ? {} : { rcx: USER_CODE + 0x200n, r11: rf.IF | rf.FIXED }),
   });
   const b2 = base(2, t2compat);
   const task2: Task = {
     ...b2, mode: 'new', regs: t2regs, sig: { ...b2.sig, actions: actions(t2compat ? COMPAT_CODE + 0xe00n : SIG_HANDLER, t2compat) },
-    acts: [{ id: 0, cause: 'idt', vector: VEC.INT80, fromUser: true, frame: null, interrupted: t2regs.rip, hw: {}, notes: { userRegs: true, swapgs: true, slow: true } }],
+    acts: [{
+      id: 0, cause: t2compat ? 'idt' : 'syscall64', vector: t2compat ? VEC.INT80 : -1, fromUser: true, frame: null, interrupted: t2regs.rip,
+      hw: {}, notes: { userRegs: true, swapgs: true, slow: true },
+    }],
     resume: { rip: T.addr('ret_from_fork'), rsp: ptRegsAddr(2) },
   };
   return {

@@ -7,7 +7,7 @@
 import type { MachineState } from '../../model/index.ts';
 import type { Continuation, Judgement } from '../evaluate.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newStop, preemptedNested, preemptedSetup, setsUp } from '../gen/enabled.ts';
+import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newTrace, newStop, preemptedNested, preemptedSetup, setsUp } from '../gen/enabled.ts';
 import type { ExploreOptions } from './explore.ts';
 import { traceFingerprint, type Judging } from './judging.ts';
 
@@ -36,7 +36,9 @@ export const maskOf = (j: Judgement): number => enabledMask(j.run.states[j.run.s
  * takes the other task's entries and also its register writes (preemptedSetup), and level 2
  * its entries after such a write and an IRQ in the first boundaries of such an entry
  * (preemptedNested). A window opened by an IRQ past the alphabet (`preemptedOnly`) gets those
- * two levels alone: the entries, and the IRQ in one. Returns true when the exploration is over.
+ * two levels alone: the entries, and the IRQ in one. A start that follows attaches
+ * (`followAttach`) follows that one window instead (attachFollows). Returns true when the
+ * exploration is over.
  */
 export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Opened[], rootMask: number): boolean {
   const levels = o.extraLevels ?? 1;
@@ -44,17 +46,10 @@ export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Op
   for (let lvl = 1; lvl <= levels && frontier.length > 0; lvl++) {
     const next: Opened[] = [];
     const final = lvl === levels;
-    for (const { raw: prefix, cont, mask, before, prev, preemptedOnly } of frontier) {
-      const last = prefix[prefix.length - 1];
+    for (const e of frontier) {
+      const { raw: prefix, cont, preemptedOnly } = e;
       for (const a of o.alphabet) {
-        // A preemption's window: the other task's entries, then an IRQ nested in one.
-        const preemption = (lvl === 1 && newlyPreempted(a, mask, before)) || (lvl === 2 && preemptedNested(a, last, mask, before));
-        const follows = preemption || (preemptedOnly !== true && ((lvl <= 2 && newRelease(a, mask, prev))
-          || (lvl === 1 && preemptedSetup(a, mask, before))
-          || (lvl === 2 && setsUp(last) && newlyPreempted(a, mask, before)) || (lvl >= 3
-          ? newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before))
-          : newlyEnabled(a, mask, before))));
-        if (!follows) continue;
+        if (!(o.followAttach === true ? attachFollows(lvl, a, e) : follows(lvl, a, e))) continue;
         const raw = [...prefix, a];
         // The final level extends nothing (no continuation, no fingerprint); nor does a preemption's window past level 2.
         const ends = final || (preemptedOnly === true && lvl >= 2);
@@ -64,12 +59,38 @@ export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Op
         const fp = traceFingerprint(j, raw.length);
         if (J.seen.has(fp)) continue;
         J.seen.add(fp);
-        next.push({ raw, cont: j.next, mask: maskOf(j), before: lvl + 1 >= 3 ? mask : rootMask, prev: mask, ...(preemptedOnly === true ? { preemptedOnly } : {}) });
+        const mask = maskOf(j);
+        next.push({ raw, cont: j.next, mask, before: lvl + 1 >= 3 ? e.mask : rootMask, prev: e.mask, ...(preemptedOnly === true ? { preemptedOnly } : {}) });
       }
     }
     frontier = next;
   }
   return false;
+}
+
+/** Whether level `lvl` of followWindows extends `e` by `a` (the rules above). */
+function follows(lvl: number, a: RawEvent, e: Opened): boolean {
+  const { mask, before, prev } = e;
+  const last = e.raw[e.raw.length - 1];
+  // A preemption's window: the other task's entries, then an IRQ nested in one.
+  if ((lvl === 1 && newlyPreempted(a, mask, before)) || (lvl === 2 && preemptedNested(a, last, mask, before))) return true;
+  if (e.preemptedOnly === true) return false;
+  if (lvl <= 2 && newRelease(a, mask, prev)) return true;
+  if (lvl === 1) return preemptedSetup(a, mask, before) || newlyEnabled(a, mask, before);
+  if (lvl === 2) return (setsUp(last) && newlyPreempted(a, mask, before)) || newlyEnabled(a, mask, before);
+  return newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before));
+}
+
+/**
+ * The same for a start that follows attaches (explore.ts followAttach), which follows that window
+ * alone (the others are the first start's): the calls just after an attach, then the tracer's
+ * actions on what they stopped for, its actions on each new stop, and at level 4 a system call
+ * of a task it just began to single-step (level 3 of the rules above, one level later).
+ */
+function attachFollows(lvl: number, a: RawEvent, e: Opened): boolean {
+  if (lvl === 1) return newTrace(a, e.mask, e.prev);
+  if (lvl === 2) return newlyEnabled(a, e.mask, e.before);
+  return newStop(a, e.mask, e.before) || (lvl === 4 && newStep(a, e.mask, e.before));
 }
 
 /**

@@ -45,6 +45,12 @@ export interface ExploreOptions {
   /** Levels past `depth` (default 1): the first extends what the last event enabled, the second what the initial state lacks, later ones only the windows the last event opened (a switched-out task, a new stop). */
   readonly extraLevels?: number;
   /**
+   * At the first level past the depth, also follow each trace whose last event attached a tracer
+   * by the system calls without a forged frame (gen/enabled.ts newTrace): a start whose traces
+   * spend their first event on setting up the task's own state reaches the call only there.
+   */
+  readonly followAttach?: boolean;
+  /**
    * After the levels: each trace up to `depth` whose last event ended in a signal handler is
    * judged with its events once and twice more (the user program looping through the handler:
    * a trap that comes back each round shows only in the second). Beyond the claim.

@@ -104,6 +104,16 @@ export function newStep(e: RawEvent, mask: number, before: number): boolean {
 }
 
 /**
+ * Whether `e` is a system call without a forged frame just after a tracer attached (no tracee
+ * under `before`, one now): a traced task's calls take the entry and exit work's stop paths, so
+ * the first call after an attach shows what those paths do with it (followed at the first
+ * extension level only).
+ */
+export function newTrace(e: RawEvent, mask: number, before: number): boolean {
+  return mask >= 0 && before >= 0 && (mask & TRACED & ~before) !== 0 && !('frame' in e) && entersKernel(e);
+}
+
+/**
  * Whether `e` is a system call without a forged frame just after the tracer let go (a tracee was
  * attached under `before`, none is now): the end of a window is a change too, and the first call
  * after a detach shows whether the kernel still acts on what the stop left (a forced IRET, a flag).
