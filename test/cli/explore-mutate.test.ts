@@ -36,6 +36,21 @@ describe('entrycheck explore', () => {
     expect(cli('view', j.found.file, '-o', '-').stdout).toContain('4-level paging; task 2 a 64-bit process</p>');
   });
 
+  // AMD's compat SYSCALL reads arg 6 at ESP; 3.19 returns the fault through the full exit (ia32_badarg).
+  it('--start task1-32 explores from task 1 a 32-bit process with the bare 32-bit SYSCALL: 3.19\'s unpaired exit stop on AMD in 3 events', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ec-explore-'));
+    const r = cli('explore', '--design', 'linux-3.19', '--vendor', 'amd', '--property', 'syscall-stops', '--depth', '3', '--start', 'task1-32', '--out', out, '--json');
+    expect(r.status, r.stderr).toBe(1);
+    const j = JSON.parse(r.stdout) as { start: string; alphabet: number; found: { file: string; length: number } };
+    expect(j.start).toBe('task1-32');
+    expect(j.found.length).toBe(3);
+    const file = JSON.parse(readFileSync(j.found.file, 'utf8')) as { initial: unknown; events: Array<{ type: string; raw?: boolean }> };
+    expect(file).toMatchObject({ path: 'explore depth 3, task 1 32-bit', initial: { task1Is32: true, task2Is64: true } });
+    expect(file.events.at(-1)).toEqual({ type: 'user.syscall', nr: 'getpid', raw: true });
+    expect(readFileSync(j.found.file.replace(/\.json$/, '.txt'), 'utf8')).toContain('4-level paging; task 1 a 32-bit process; task 2 a 64-bit process\n');
+    expect(cli('replay', j.found.file).status).toBe(1);
+  });
+
   it('claims no violation up to the depth on linux-6.7, with the state count (exit 0)', () => {
     const r = cli('explore', '--design', 'linux-6.7', '--depth', '1', '--out', mkdtempSync(join(tmpdir(), 'ec-explore-')));
     expect(r.status).toBe(0);
