@@ -52,9 +52,20 @@ export function worldOf(initial: InitialOverrides): World | undefined {
   return WORLDS.find((w) => Object.keys(w.initial).length > 0 && key(w.initial) === key(initial));
 }
 
+/** The overrides that choose a task's ABI, with how reports name them: briefly, and in a header. */
+export const ABI_FLAGS = [
+  { key: 'task1Is32', brief: 'task 1 32-bit', header: 'task 1 a 32-bit process' },
+  { key: 'task2Is64', brief: 'task 2 64-bit', header: 'task 2 a 64-bit process' },
+] as const;
+
+/** The ABI overrides `initial` sets, in ABI_FLAGS order. */
+export function abiFlagsOf(initial: InitialOverrides | undefined): Array<(typeof ABI_FLAGS)[number]> {
+  return ABI_FLAGS.filter((f) => initial?.[f.key] === true);
+}
+
 /** What a report says of a start's overrides after a trace's length ("with task 2 64-bit"), empty for the model's own. */
 export function startWords(initial: InitialOverrides | undefined): string {
-  const parts = [initial?.task1Is32 ? 'task 1 32-bit' : '', initial?.task2Is64 ? 'task 2 64-bit' : ''].filter((p) => p !== '');
+  const parts = abiFlagsOf(initial).map((f) => f.brief);
   return parts.length === 0 ? '' : ` with ${parts.join(' and ')}`;
 }
 

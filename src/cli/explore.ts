@@ -84,7 +84,6 @@ export async function exploreCommand(o: ExploreCliOptions): Promise<number> {
   const window = intFlag('window', o.window, DEFAULT_WINDOW, 0, 200);
   const maxStates = intFlag('max-states', o.maxStates, 5_000_000, 1, 1_000_000_000);
   const shard = shardOf(o.shard);
-
   const all = await loadInvariants();
   const invariants = (o.property ? selectInvariants(all, o.property) : all.filter((d) => d.invariant.sanity !== true)).map((d) => d.invariant);
   const paging = Number(o.paging) as 4 | 5;

@@ -7,6 +7,7 @@
  */
 import { initialField } from '../check/counterexample.ts';
 import type { TraceRun } from '../check/session.ts';
+import { ABI_FLAGS, abiFlagsOf } from '../check/worlds.ts';
 import { isInternal, type Event, type MicroRecord, type Observation } from '../model/index.ts';
 import { briefMessage } from './brief.ts';
 import { eventText, observationText } from './event-text.ts';
@@ -90,8 +91,8 @@ export function microByEvent(run: TraceRun): Map<number, Array<{ index: number; 
  * start of `run`'s exploration, check/worlds.ts), and the names of any other overrides.
  */
 export function startText(run: TraceRun): string {
-  const set = Object.keys(initialField(run.initial).initial ?? {}).filter((k) => k !== 'task2Is64' && k !== 'task1Is32');
-  return `${run.initial.task1Is32 ? '; task 1 a 32-bit process' : ''}${run.initial.task2Is64 ? '; task 2 a 64-bit process' : ''}${set.length > 0 ? `; initial ${set.join(', ')} set by the trace` : ''}`;
+  const set = Object.keys(initialField(run.initial).initial ?? {}).filter((k) => !ABI_FLAGS.some((f) => f.key === k));
+  return `${abiFlagsOf(run.initial).map((f) => `; ${f.header}`).join('')}${set.length > 0 ? `; initial ${set.join(', ')} set by the trace` : ''}`;
 }
 
 /** Builds the structured report; micro-steps are included when the run recorded them and `verbose`. */
