@@ -33,6 +33,15 @@ describe('valueHash and dataHash', () => {
     expect(valueHash({ s: new Set([1, 2]) })).not.toBe(valueHash({ s: new Set([1, 3]) }));
   });
 
+  it('answers a key\'s last object from its one-entry cache, and hashes a new one under that key afresh', () => {
+    const leaf = { sel: 0x33n, rpl: 3 };
+    const a = valueHash({ cs: leaf, n: 1 });
+    expect(valueHash({ cs: leaf, n: 1 }), '[FAIL] the same object hashed twice gave two hashes').toBe(a);
+    expect(valueHash({ cs: { sel: 0x33n, rpl: 3 }, n: 1 }), '[FAIL] an equal copy hashed differently').toBe(a);
+    expect(valueHash({ cs: { sel: 0x2bn, rpl: 3 }, n: 1 }), '[FAIL] a new object under the key took the last one\'s hash').not.toBe(a);
+    expect(valueHash({ cs: leaf, n: 1 })).toBe(a);
+  });
+
   it('leaves out the keys sameFuture ignores (valueHash) but not in memos (dataHash)', () => {
     expect(valueHash({ a: 1, clock: 5 })).toBe(valueHash({ a: 1, clock: 9 }));
     expect(dataHash({ a: 1, clock: 5 }), '[FAIL] a memo key named clock was left out').not.toBe(dataHash({ a: 1, clock: 9 }));

@@ -21,8 +21,13 @@ const cache = new WeakMap<object, readonly [number, number]>();
 /** A leaf with this many keys is cached too: rehashing it costs more than an insertion (pt_regs, the register file). */
 const LEAF_CACHED = 8;
 const strings = new Map<string, readonly [number, number]>();
-/** An object key: its hash and whether sameFuture leaves it out (one lookup per key). */
-interface Key { readonly h1: number; readonly h2: number; readonly skip: boolean }
+/**
+ * An object key: its hash, whether sameFuture leaves it out (one lookup per key), and the last
+ * state object hashed under that key with its hash. Consecutive states share most objects, so
+ * this one-entry cache answers the small leaves (a selector, a task's ptrace state) that are not
+ * worth a WeakMap entry by one comparison.
+ */
+interface Key { readonly h1: number; readonly h2: number; readonly skip: boolean; last: object | null; l1: number; l2: number }
 const keys = new Map<string, Key>();
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -69,7 +74,7 @@ function keyOf(k: string): Key {
   const hit = keys.get(k);
   if (hit !== undefined) return hit;
   hashString(k);
-  const key = { h1: H1, h2: H2, skip: SKIP.has(k) };
+  const key: Key = { h1: H1, h2: H2, skip: SKIP.has(k), last: null, l1: 0, l2: 0 };
   // Records keyed by address or offset could grow the table without end.
   if (keys.size < 65536) keys.set(k, key);
   return key;
@@ -141,7 +146,21 @@ function hashInto(v: unknown, skip: boolean): void {
       if (skip && key.skip) continue;
       const k1 = key.h1;
       const k2 = key.h2;
-      hashInto((v as Record<string, unknown>)[k], skip);
+      const x = (v as Record<string, unknown>)[k];
+      if (skip && typeof x === 'object' && x !== null) {
+        if (key.last === x) {
+          H1 = key.l1;
+          H2 = key.l2;
+          ++visits;
+        } else {
+          hashInto(x, skip);
+          key.last = x;
+          key.l1 = H1;
+          key.l2 = H2;
+        }
+      } else {
+        hashInto(x, skip);
+      }
       a = (a + mix(k1 ^ Math.imul(H1, 0x85ebca6b) ^ H2)) | 0;
       b = (b + mix(k2 + Math.imul(H2, 0xc2b2ae35) + k1)) | 0;
       n++;
