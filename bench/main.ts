@@ -3,6 +3,7 @@
  * - the model: micro-steps per CPU second replaying random traces, alone and with every
  *   invariant judged in the same replay; traces per second; bytes allocated per micro-step; a
  *   1,000- and a 10,000-event trace (cost linear in length);
+ * - explore: distinct states per CPU second at depth 3 on linux-6.7 (one thread, warmed up);
  * - start-up: a worker thread ready to run units;
  * - search: per corpus bug and per expected violation, median over 5 seeds of the time to find
  *   and to shrink (not found counts as not found) and the minimal length;
@@ -20,6 +21,7 @@ import { discoverInvariants, PROPERTIES_DIR } from '../src/check/discover.ts';
 import { Expected } from '../src/check/expected.ts';
 import { designByName } from '../src/check/session.ts';
 import { BUGS } from '../test/history/bugs.ts';
+import { measureExplore } from './explore.ts';
 import { measureFind, type FindRow } from './find.ts';
 import { fmtInt, fmtMs, median } from './measure.ts';
 import { measureModel } from './model.ts';
@@ -35,6 +37,9 @@ const log = (s: string): void => { if (!json) process.stderr.write(`[bench] ${s}
 const invariants = (await discoverInvariants()).map((d) => d.invariant);
 log('model speed');
 const model = measureModel(invariants, REPEATS);
+
+log('explore speed (linux-6.7, depth 3, one thread)');
+const exploreSpeed = measureExplore(invariants, REPEATS);
 
 log('bytes per micro-step (child process, no GC during the measure)');
 const alloc = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1024', '--min-semi-space-size=1024', `${root}bin/run-ts.js`, `${root}bench/alloc.ts`], { encoding: 'utf8' });
@@ -101,7 +106,7 @@ const check3000 = skipCheck || quick ? null : suite(['--runs', '3000']);
 
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version };
 const figures = {
-  machine, model: { ...model, bytesPerStep }, startupMs: { runtime: startup, tsx: startupTsx }, find: rows,
+  machine, model: { ...model, bytesPerStep }, explore: exploreSpeed, startupMs: { runtime: startup, tsx: startupTsx }, find: rows,
   check: check ?? null, check3000: check3000 ?? null,
 };
 if (json) {
@@ -114,6 +119,8 @@ if (json) {
   row(`traces judged per CPU second`, fmtInt(model.tracesPerSecAllInvariants), `every invariant`);
   row(`bytes allocated per micro-step`, fmtInt(bytesPerStep), `replay, no GC during the measure`);
   row(`1,000 / 10,000 getpid events, judged`, `${fmtMs(model.long1k)} / ${fmtMs(model.long10k)}`, `CPU time; linear in length`);
+  row(`explore: distinct states per CPU second`, fmtInt(exploreSpeed.statesPerSec),
+    `linux-6.7 depth ${exploreSpeed.depth}, one thread: ${fmtInt(exploreSpeed.states)} states, ${fmtInt(exploreSpeed.traces)} traces in ${fmtMs(exploreSpeed.cpuMs)} CPU (${fmtInt(exploreSpeed.tracesPerSec)} traces/s), median of ${REPEATS} after warm-up`);
   row(`worker start-up (precompiled runtime)`, `${fmtMs(median(startup))}`, `wall, median of 3; through tsx: ${fmtMs(median(startupTsx))}`);
   for (const r of rows) row(r.label, `find ${fmtMs(r.find)}, shrink ${fmtMs(r.shrink)}`, `length ${Number.isFinite(r.length) ? r.length : '-'}; found ${r.found}/${r.seeds}`);
   if (check) row(`npm run check (${machine.cores} cores)`, `${fmtMs(check.wallMs)} wall`, `${fmtMs(check.cpuMs)} CPU; ${check.ok ? 'all cells match' : 'MISMATCH'}`);
