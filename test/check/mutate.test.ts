@@ -83,20 +83,29 @@ describe('mutate', () => {
     expect(mutationScore(rs)).toEqual({ killed: 1, survived: 0, timing: 0, shifted: 0, repair: 0, equivalent: 1, score: 1, withoutTiming: 1 });
   });
 
-  it('tells a survivor seen without hardware events (the guard page) from one seen only with them (linux-4.1\'s IRQ enable in C after the entry work)', () => {
+  it('tells a survivor seen without hardware events (the guard page) from one seen only with them (an NMI off its IST stack, judged by no invariant here)', () => {
     const guardOnly = mutate({ base: linux67, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 300, seed: 20261121, search: { exploreDepth: 0 }, only: ['guardpage'] });
     const guard = guardOnly.find((r) => r.change.startsWith('guardPage'));
     expect(guard?.status, '[FAIL] expected the mapped top page to be seen by a plain trace').toBe('survived');
     expect(guard?.differs?.some((e) => e.type.startsWith('hw.'))).toBe(false);
-    // What linux-4.16 and later do: a correct alternative that only a trace with IRQs tells
-    // apart. (SYSEXIT for SYSENTER played this part until co-simulation on Intel fixed SYSRETL's
-    // RSP: its difference in R11 now shows without interrupts.) Seed 4: 300 runs whose traces
-    // reach the difference (the default seed's do not since linux-4.1's fast -EFAULT return took
-    // the full system call exit on 2026-12-03, which moved the guided search).
-    const rs = mutate({ base: findDesign('linux-4.1') as Design, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 300, seed: 4, search: { exploreDepth: 0 }, only: ['c-after-entry-work'] });
+    // A flaw only an interrupt shows, with the invariants that would catch it left out: an NMI on
+    // the thread stack. Moving the NMI does not make either design show what the other did.
+    const judges = invariants.filter((i) => i.id === 'syscall-restart');
+    const rs = mutate({ base: linux67, invariants: judges, cells: [{ vendor: 'intel', paging: 4 }], runs: 300, seed: 20261121, search: { exploreDepth: 2 }, only: ['ist.nmi'] });
     expect(rs[0]?.status, '[FAIL] expected a difference only with hardware events').toBe('timing');
     expect(rs[0]?.differs?.some((e) => e.type.startsWith('hw.'))).toBe(true);
     expect(mutationScore([...guardOnly, ...rs])).toMatchObject({ killed: 0, survived: 1, timing: 1, score: 0, withoutTiming: 0 });
+  });
+
+  it('calls a correct alternative that moves where IRQs are enabled shifted, both ways (linux-6.7 with 4.1\'s asm enable, and 4.1 with 6.7\'s C enable)', () => {
+    // The first boundary that takes an IRQ moves by the C entry work's length, about 20 steps:
+    // past SHIFT, within the realignment's 2 x SHIFT.
+    const on67 = mutate({ base: linux67, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 300, seed: 20261121, search: { exploreDepth: 2 }, only: ['syscallirqenable'] });
+    expect(on67[0]?.status, '[FAIL] expected IRQs enabled in asm after the scratch save to be shifted').toBe('shifted');
+    // Seed 4: 300 runs whose traces reach the difference on 4.1.
+    const on41 = mutate({ base: findDesign('linux-4.1') as Design, invariants, cells: [{ vendor: 'intel', paging: 4 }], runs: 300, seed: 4, search: { exploreDepth: 0 }, only: ['c-after-entry-work'] });
+    expect(on41[0]?.status, '[FAIL] expected IRQs enabled in C after the entry work to be shifted').toBe('shifted');
+    expect(on41[0]?.differs?.some((e) => e.type.startsWith('hw.'))).toBe(true);
   });
 
   it('kills SYSEXIT for SYSENTER with every invariant: the guided search\'s IRQ and NMI pair in the STI shadow (no exploration)', () => {

@@ -16,6 +16,13 @@ describe('shifted', () => {
     expect(moves).not.toContain(3);
   });
 
+  it('moves as far as it is asked (mutate realigns a difference by twice SHIFT)', () => {
+    const moves = [...shifted([nop, { type: 'hw.irq', after: 100 }], 2 * SHIFT)].map((t) => (t[1] as E).after);
+    expect(moves).toHaveLength(4 * SHIFT);
+    expect(Math.min(...(moves as number[]))).toBe(100 - 2 * SHIFT);
+    expect(Math.max(...(moves as number[]))).toBe(100 + 2 * SHIFT);
+  });
+
   it('moves several together, and each alone, leaving the other events as they are', () => {
     const t: E[] = [{ type: 'hw.irq', after: 20 }, nop, { type: 'hw.nmi', after: 30 }];
     const moves = [...shifted(t)];
