@@ -50,4 +50,21 @@ describe('compat fast-return frames', () => {
     expect(found?.raw.length, '[FAIL] expected a violation within 2 events').toBe(2);
     expect((found?.raw.at(-1) as { frame?: { rip?: string } } | undefined)?.frame?.rip).toBe('$landing_pad+0x10000');
   });
+
+  it('hold RCX and RDX at the landing pad (SYSRETL\'s and SYSEXIT\'s return IP), so an IP test that reads RCX instead is caught in 2 events on both vendors', () => {
+    // SDM Vol. 2B: SYSRETL loads EIP from ECX, SYSEXIT from EDX; Linux loads both from pt_regs->ip.
+    const frames = fc.sample(generatorsFor({ ldt: [], compat: true })['user.syscall'][1], { numRuns: 400, seed: 1 })
+      .flatMap((e) => ('frame' in e && e.frame ? [e.frame as Record<string, unknown>] : []));
+    expect(frames.some((f) => f.rip !== '$landing_pad' && f.rcx === '$landing_pad' && f.cs === 0x23), '[FAIL] expected frames with the IP moved alone').toBe(true);
+    const rcxTest: Design = {
+      ...base, name: 'ip-from-rcx', overrides: {
+        compatFastEligible: ({ regs, landingPad }) => regs.cs === 0x23n && regs.ss === 0x2bn && (regs.rip === landingPad || regs.rcx === landingPad) && (regs.rflags & 0x10100n) === 0n,
+      },
+    };
+    for (const vendor of ['intel', 'amd'] as const) {
+      const found = explore({ invariants, cell: { kernel: kernelOf(rcxTest), vendor, paging: 4 }, ...runExploration(), depth: 2 }).found;
+      expect(found?.raw.length, `[FAIL] ${vendor}: expected a violation within 2 events`).toBe(2);
+      expect(found?.invariant).toBe('pt-regs-coherence');
+    }
+  });
 });

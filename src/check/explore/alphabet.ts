@@ -15,9 +15,14 @@ import type { ExploreOptions } from './explore.ts';
 const frame = (moved: Record<string, string | number>): Record<string, string | number> =>
   ({ rip: '$next', rcx: '$next', rflags: '0x202', r11: '0x202', cs: USER_CS, ss: USER_DS, ...moved });
 
-/** The same for a 32-bit fast system call's return: IP at the vDSO landing pad, 32-bit user CS. */
+/**
+ * The same for a 32-bit fast system call's return: IP at the vDSO landing pad, 32-bit user CS;
+ * RCX and RDX at the landing pad too, the registers SYSRETL and SYSEXIT take the return IP from
+ * (SDM Vol. 2B), so a frame with the IP moved alone tells a check of pt_regs->ip from one that
+ * reads the instruction's own register instead.
+ */
 const compatFrame = (moved: Record<string, string | number>): Record<string, string | number> =>
-  ({ rip: '$landing_pad', rflags: '0x202', cs: USER32_CS, ss: USER_DS, ...moved });
+  ({ rip: '$landing_pad', rcx: '$landing_pad', rdx: '$landing_pad', rflags: '0x202', cs: USER32_CS, ss: USER_DS, ...moved });
 
 /** Events whose values are not counts of boundaries. */
 const BASE: readonly RawEvent[] = [

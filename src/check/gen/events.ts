@@ -100,9 +100,11 @@ const SYSRET_ABLE: Frame = { rip: '$next', rcx: '$next', rflags: '0x202', r11: '
 /**
  * The same for a 32-bit fast system call's return (SYSRETL/SYSEXIT): IP at the vDSO's landing
  * pad, the 32-bit user CS, the user SS, no RF, TF or VM (reference: linux-entry-history, the
- * compat exit checks of do_fast_syscall_32).
+ * compat exit checks of do_fast_syscall_32); RCX and RDX at the landing pad too, where SYSRETL
+ * and SYSEXIT take the return IP from (SDM Vol. 2B), as SYSRET_ABLE has RCX = RIP: the IP moved
+ * alone then tells a check of pt_regs->ip from one that reads the instruction's register.
  */
-const COMPAT_FAST_ABLE: Frame = { rip: '$landing_pad', rflags: '0x202', cs: USER_SELECTORS[2] as number, ss: USER_SELECTORS[1] as number };
+const COMPAT_FAST_ABLE: Frame = { rip: '$landing_pad', rcx: '$landing_pad', rdx: '$landing_pad', rflags: '0x202', cs: USER_SELECTORS[2] as number, ss: USER_SELECTORS[1] as number };
 
 const args = fc.array(arg, { maxLength: 3 });
 /** A system call by name, or now and then by a number (the table's bounds and beyond). */
