@@ -151,6 +151,7 @@ function hashInto(v: unknown, skip: boolean): void {
         if (key.last === x) {
           H1 = key.l1;
           H2 = key.l2;
+          // Counted as entered, as hashInto would: the parent holds an object, so it is cached.
           ++visits;
         } else {
           hashInto(x, skip);
