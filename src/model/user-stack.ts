@@ -54,6 +54,11 @@ export function execPop(w: Machine, reg: UserReg, rip: bigint, next: bigint): bo
 
 /** The landing pad's registers, in the order its pops load them. */
 const POPPED: readonly UserReg[] = ['rbp', 'rdx', 'rcx'];
+/**
+ * Instructions (one byte each) of the landing pad's epilogue, `popl %ebp; popl %edx; popl %ecx;
+ * ret` (arch/x86/entry/vdso/vdso32/system_call.S): int80_landing_pad + this is past its `ret`.
+ */
+export const EPILOGUE_INSNS = POPPED.length + 1;
 
 /**
  * The landing pad's epilogue from instruction `from` (0 at int80_landing_pad, 3 at its `ret`).
@@ -73,7 +78,7 @@ export function epilogue(w: Machine, K: KernelImpl, task: Task, from: number): b
     return false;
   }
   const regs: Record<string, bigint> = { ...cpu.regs };
-  for (let i = from; i < 4; i++) {
+  for (let i = from; i < EPILOGUE_INSNS; i++) {
     const at = low32(regs.rsp as bigint);
     const f = stackFault(cpu, at, 4n) ?? rangeFault(w.k, cpu.paging, at, 4, 'read', true);
     if (f) {

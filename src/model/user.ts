@@ -13,7 +13,7 @@ import type { KernelImpl } from './kernel-api.ts';
 import type { Machine, Mut } from './machine.ts';
 import { TIF, type HwFacts, type Task } from './state.ts';
 import { accessFault, pageKey, storeUser } from './user-memory.ts';
-import { epilogue, execPop, execPushf } from './user-stack.ts';
+import { epilogue, EPILOGUE_INSNS, execPop, execPushf } from './user-stack.ts';
 import { callRegs, execSyscall, execSysenter, loadInt80, viaVdso } from './user-syscall.ts';
 
 export { ARGS_32, ARGS_64, callRegs, writeSigFrame } from './user-syscall.ts';
@@ -177,7 +177,7 @@ function intForm(w: Machine, e: Extract<UserEvent, { type: 'user.int' }>, next: 
  */
 function vdsoCode(K: KernelImpl, rip: bigint, e: UserEvent): Code {
   const pad = K.vdso.landingPad;
-  if (rip >= pad && rip < pad + 4n) return { vdso: 'epilogue', from: Number(rip - pad) };
+  if (rip >= pad && rip < pad + BigInt(EPILOGUE_INSNS)) return { vdso: 'epilogue', from: Number(rip - pad) };
   if (rip === K.vdso.int80) return { vdso: 'int80' };
   return e;
 }

@@ -67,4 +67,17 @@ describe('compat fast-return frames', () => {
       expect(found?.invariant).toBe('pt-regs-coherence');
     }
   });
+
+  it('catch an IP test written as a range over the landing pad\'s epilogue: the frame at its `ret`, where ECX is no longer popped', () => {
+    const range: Design = {
+      ...base, name: 'ip-epilogue-range', overrides: {
+        compatFastEligible: ({ regs, landingPad }) => regs.cs === 0x23n && regs.ss === 0x2bn && regs.rip >= landingPad && regs.rip < landingPad + 4n && (regs.rflags & 0x10100n) === 0n,
+      },
+    };
+    for (const vendor of ['intel', 'amd'] as const) {
+      const found = explore({ invariants, cell: { kernel: kernelOf(range), vendor, paging: 4 }, ...runExploration(), depth: 2 }).found;
+      expect(found?.raw.length, `[FAIL] ${vendor}: expected a violation within 2 events`).toBe(2);
+      expect((found?.raw.at(-1) as { frame?: { rip?: string } } | undefined)?.frame?.rip).toBe('$landing_pad+0x3');
+    }
+  });
 });

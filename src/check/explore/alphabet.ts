@@ -95,10 +95,12 @@ const RUN_EXTRA: readonly RawEvent[] = [
   // vDSO's rt_sigreturn with a frame the compat exit would return by SYSRETL/SYSEXIT but for one
   // condition at its edge: CS (the 64-bit user CS), SS (LDT slot 0), TF, RF, the IP at the
   // int $0x80 before the landing pad, and the IP one bit away above its low half (bit 16: only a
-  // comparison of all 32 bits tells it from the landing pad, as RCX above bit 31 does for 64).
+  // comparison of all 32 bits tells it from the landing pad, as RCX above bit 31 does for 64);
+  // and the IP at the epilogue's last instruction, its `ret` (the edge of the code the landing
+  // pad names: a range test over it returns there by SYSRETL with ECX not popped back).
   // VM cannot be set from user mode.
   // CS and SS also one bit away at TI, as for the 64-bit frames below.
-  ...([{ cs: USER_CS }, { ss: 0x7 }, { rflags: '0x302' }, { rflags: '0x10202' }, { rip: '$landing_pad-0x2' }, { rip: '$landing_pad+0x10000' },
+  ...([{ cs: USER_CS }, { ss: 0x7 }, { rflags: '0x302' }, { rflags: '0x10202' }, { rip: '$landing_pad-0x2' }, { rip: '$landing_pad+0x10000' }, { rip: '$landing_pad+0x3' },
     { cs: USER32_CS | 4 }, { ss: USER_DS | 4 }] as Array<Record<string, string | number>>)
     .map((moved): RawEvent => ({ type: 'user.syscall', nr: 'rt_sigreturn', frame: compatFrame(moved) })),
   // RCX one bit away from RIP at bit 63 as well as at bit 32 (BASE): a comparison of 48 or 57
