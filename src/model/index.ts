@@ -16,6 +16,7 @@ export * from './engine.ts';
 export * from './reception.ts';
 export * from './operand.ts';
 export * from './user.ts';
+export { EPILOGUE_INSNS } from './user-stack.ts';
 export * from './step.ts';
 export * from './replay.ts';
 export * from './decisions.ts';

@@ -8,21 +8,16 @@
  * JSON file (a list of events in the trace-file form).
  */
 import { USER32_CS, USER_CS, USER_DS } from '../../isa/index.ts';
+import { EPILOGUE_INSNS } from '../../model/index.ts';
+import { COMPAT_FAST_ABLE, SYSRET_ABLE } from '../gen/values.ts';
 import type { RawEvent } from '../trace-file.ts';
 import type { ExploreOptions } from './explore.ts';
 
-/** A frame that fast-returns as it stands, with one field group moved (gen/events.ts explains why). */
-const frame = (moved: Record<string, string | number>): Record<string, string | number> =>
-  ({ rip: '$next', rcx: '$next', rflags: '0x202', r11: '0x202', cs: USER_CS, ss: USER_DS, ...moved });
+/** A frame that fast-returns as it stands, with one field group moved (gen/values.ts SYSRET_ABLE; gen/events.ts explains why). */
+const frame = (moved: Record<string, string | number>): Record<string, string | number> => ({ ...SYSRET_ABLE, ...moved });
 
-/**
- * The same for a 32-bit fast system call's return: IP at the vDSO landing pad, 32-bit user CS;
- * RCX and RDX at the landing pad too, the registers SYSRETL and SYSEXIT take the return IP from
- * (SDM Vol. 2B), so a frame with the IP moved alone tells a check of pt_regs->ip from one that
- * reads the instruction's own register instead.
- */
-const compatFrame = (moved: Record<string, string | number>): Record<string, string | number> =>
-  ({ rip: '$landing_pad', rcx: '$landing_pad', rdx: '$landing_pad', rflags: '0x202', cs: USER32_CS, ss: USER_DS, ...moved });
+/** The same for a 32-bit fast system call's return (gen/values.ts COMPAT_FAST_ABLE). */
+const compatFrame = (moved: Record<string, string | number>): Record<string, string | number> => ({ ...COMPAT_FAST_ABLE, ...moved });
 
 /** Events whose values are not counts of boundaries. */
 const BASE: readonly RawEvent[] = [
@@ -100,7 +95,7 @@ const RUN_EXTRA: readonly RawEvent[] = [
   // pad names: a range test over it returns there by SYSRETL with ECX not popped back).
   // VM cannot be set from user mode.
   // CS and SS also one bit away at TI, as for the 64-bit frames below.
-  ...([{ cs: USER_CS }, { ss: 0x7 }, { rflags: '0x302' }, { rflags: '0x10202' }, { rip: '$landing_pad-0x2' }, { rip: '$landing_pad+0x10000' }, { rip: '$landing_pad+0x3' },
+  ...([{ cs: USER_CS }, { ss: 0x7 }, { rflags: '0x302' }, { rflags: '0x10202' }, { rip: '$landing_pad-0x2' }, { rip: '$landing_pad+0x10000' }, { rip: `$landing_pad+0x${(EPILOGUE_INSNS - 1).toString(16)}` },
     { cs: USER32_CS | 4 }, { ss: USER_DS | 4 }] as Array<Record<string, string | number>>)
     .map((moved): RawEvent => ({ type: 'user.syscall', nr: 'rt_sigreturn', frame: compatFrame(moved) })),
   // RCX one bit away from RIP at bit 63 as well as at bit 32 (BASE): a comparison of 48 or 57

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { SYSCALL_NAMES, USER_INSN_LEN, USER_REGS } from '../../model/index.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { EDGE_ADDRESSES, LAYOUT_ADDRESSES, LENGTHS, MAX_AFTER, RFLAGS_VALUES, SELECTORS, SMALL, USER_SELECTORS } from './values.ts';
+import { COMPAT_FAST_ABLE, EDGE_ADDRESSES, LAYOUT_ADDRESSES, LENGTHS, MAX_AFTER, RFLAGS_VALUES, SELECTORS, SMALL, SYSRET_ABLE, USER_SELECTORS } from './values.ts';
 
 type Of<T extends RawEvent['type']> = Extract<RawEvent, { type: T }>;
 type Frame = Record<string, string | number>;
@@ -95,16 +95,6 @@ const movesIn = (moved: fc.Arbitrary<Frame>, base: Frame): fc.Arbitrary<Frame> =
   { weight: 2, arbitrary: fc.tuple(moved, moved).map(([a, b]) => ({ ...base, ...a, ...b })) },
   { weight: 1, arbitrary: fc.constant(base) },
 );
-/** A frame that fast-returns as it stands: RIP = RCX after this instruction, RFLAGS = R11, user CS and SS. */
-const SYSRET_ABLE: Frame = { rip: '$next', rcx: '$next', rflags: '0x202', r11: '0x202', cs: USER_SELECTORS[0] as number, ss: USER_SELECTORS[1] as number };
-/**
- * The same for a 32-bit fast system call's return (SYSRETL/SYSEXIT): IP at the vDSO's landing
- * pad, the 32-bit user CS, the user SS, no RF, TF or VM (reference: linux-entry-history, the
- * compat exit checks of do_fast_syscall_32); RCX and RDX at the landing pad too, where SYSRETL
- * and SYSEXIT take the return IP from (SDM Vol. 2B), as SYSRET_ABLE has RCX = RIP: the IP moved
- * alone then tells a check of pt_regs->ip from one that reads the instruction's register.
- */
-const COMPAT_FAST_ABLE: Frame = { rip: '$landing_pad', rcx: '$landing_pad', rdx: '$landing_pad', rflags: '0x202', cs: USER_SELECTORS[2] as number, ss: USER_SELECTORS[1] as number };
 
 const args = fc.array(arg, { maxLength: 3 });
 /** A system call by name, or now and then by a number (the table's bounds and beyond). */

@@ -75,5 +75,17 @@ export const SELECTORS: readonly number[] = (() => {
 /** The selectors user code normally holds (what an unmodified frame has). */
 export const USER_SELECTORS: readonly number[] = [USER_CS, USER_DS, USER32_CS];
 
+/** A frame that fast-returns as it stands: RIP = RCX after this instruction, RFLAGS = R11, user CS and SS. */
+export const SYSRET_ABLE: Readonly<Record<string, string | number>> = { rip: '$next', rcx: '$next', rflags: '0x202', r11: '0x202', cs: USER_CS, ss: USER_DS };
+
+/**
+ * The same for a 32-bit fast system call's return (SYSRETL/SYSEXIT): IP at the vDSO's landing
+ * pad, the 32-bit user CS, the user SS, no RF, TF or VM (reference: linux-entry-history, the
+ * compat exit checks of do_fast_syscall_32); RCX and RDX at the landing pad too, where SYSRETL
+ * and SYSEXIT take the return IP from (SDM Vol. 2B), as SYSRET_ABLE has RCX = RIP: the IP moved
+ * alone then tells a check of pt_regs->ip from one that reads the instruction's register.
+ */
+export const COMPAT_FAST_ABLE: Readonly<Record<string, string | number>> = { rip: '$landing_pad', rcx: '$landing_pad', rdx: '$landing_pad', rflags: '0x202', cs: USER32_CS, ss: USER_DS };
+
 /** Micro-step offsets for hardware events: the longest modelled path is well under this. */
 export const MAX_AFTER = 120;
