@@ -42,7 +42,12 @@ export const WORLDS: readonly World[] = [
   { id: 'task2-64', initial: { task2Is64: true }, extraLevels: 1, loops: false, frames: false, label: ', task 2 64-bit' },
   {
     id: 'task1-32', initial: { task1Is32: true, task2Is64: true }, extraLevels: 4, loops: false, frames: false, followAttach: true, label: ', task 1 32-bit',
-    letters: [{ type: 'user.syscall', nr: 'getpid', raw: true }, { type: 'user.sysenter', nr: 'getpid', raw: true }],
+    letters: [{ type: 'user.syscall', nr: 'getpid', raw: true }, { type: 'user.sysenter', nr: 'getpid', raw: true },
+      // A tracer's write of the whole 64-bit IP of the 32-bit task: the landing pad with bit 63
+      // set. Its low half is the pad's (SYSRETL and SYSEXIT load only ECX/EDX, SDM Vol. 2B), but
+      // it is non-canonical, so IRET to it faults on both vendors: a compat IP test of fewer
+      // bits than 64 is told apart (a 32-bit sigreturn frame holds only the low half).
+      { type: 'tracer.setRegs', regs: { rip: '$landing_pad+0x8000000000000000' } }],
   },
 ];
 

@@ -3,15 +3,18 @@
  * that fail one of them alone: in 32-bit code the forged frame starts from one the compat exit
  * fast-returns, and run's alphabet has that frame but for one condition at its edge. Each check
  * removed is then caught by exploration (mutate reported all five as "suspected equivalent" before),
- * and so is an IP test narrowed to 16 bits (the IP one bit away above them).
+ * and so is an IP test narrowed to 16 bits (the IP one bit away above them), or to 32 (a
+ * tracer's write of the whole IP, which a 32-bit sigreturn frame cannot hold).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
 import { runExploration } from '../../src/check/explore/alphabet.ts';
 import { explore } from '../../src/check/explore/explore.ts';
+import { exploreStarts } from '../../src/check/explore-starts.ts';
 import { generatorsFor } from '../../src/check/gen/events.ts';
 import { kernelOf } from '../../src/check/session.ts';
+import { WORLDS } from '../../src/check/worlds.ts';
 import type { Design } from '../../src/kernel/index.ts';
 import { reference } from '../reference-design.ts';
 
@@ -78,6 +81,27 @@ describe('compat fast-return frames', () => {
       const found = explore({ invariants, cell: { kernel: kernelOf(range), vendor, paging: 4 }, ...runExploration(), depth: 2 }).found;
       expect(found?.raw.length, `[FAIL] ${vendor}: expected a violation within 2 events`).toBe(2);
       expect((found?.raw.at(-1) as { frame?: { rip?: string } } | undefined)?.frame?.rip).toBe('$landing_pad+0x3');
+    }
+  });
+});
+
+describe('a tracer\'s write of a 32-bit task\'s whole IP', () => {
+  // A 64-bit tracer writes all 64 bits of pt_regs->ip (putreg has no range check); SYSRETL and
+  // SYSEXIT load only ECX/EDX (SDM Vol. 2B), IRET faults on the non-canonical IP.
+  it('catches an IP compared in its low 32 bits from the 32-bit start, on both vendors (the landing pad with bit 63 set, then the tracer lets go), and nothing on linux-6.7', () => {
+    const low32: Design = {
+      ...base, name: 'ip-low32', overrides: {
+        compatFastEligible: ({ regs, landingPad }) => regs.cs === 0x23n && regs.ss === 0x2bn && (regs.rip & 0xffff_ffffn) === (landingPad & 0xffff_ffffn) && (regs.rflags & 0x10100n) === 0n,
+      },
+    };
+    const world = WORLDS.find((w) => w.id === 'task1-32');
+    const from32 = (d: Design, vendor: 'intel' | 'amd') => ({ kernel: kernelOf(d), vendor, paging: 4 as const, initial: world?.initial ?? {} });
+    for (const vendor of ['intel', 'amd'] as const) {
+      const { found } = exploreStarts(invariants, from32(low32, vendor), { depth: 2, decisions: new Map() });
+      const f = found.get('sysret-iret-equivalence');
+      expect(f, `[FAIL] ${vendor}: expected sysret-iret-equivalence violated`).toBeDefined();
+      expect(f?.raw.map((e) => e.type).slice(-2)).toEqual(['tracer.setRegs', 'tracer.detach']);
+      expect(exploreStarts(invariants, from32(base, vendor), { depth: 2, decisions: new Map() }).found.size, `[FAIL] ${vendor}: expected nothing on linux-6.7`).toBe(0);
     }
   });
 });

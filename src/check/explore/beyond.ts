@@ -11,6 +11,14 @@ import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, n
 import type { ExploreOptions } from './explore.ts';
 import { traceFingerprint, type Judging } from './judging.ts';
 
+/**
+ * A tracer's register write acts only when the tracee runs on (its return goes through the
+ * pt_regs written, ptrace(2) PTRACE_SETREGS), so each trace that ends in one is judged once more
+ * with the tracer letting go, at the next level (one event longer, so the first find is still a
+ * shortest one): the tracee returns with no stop in between. Not extended further.
+ */
+const LET_GO: RawEvent = { type: 'tracer.detach' };
+
 /** A trace at the depth that enabled new actions: `before` is what its level compares with, `prev` its prefix's mask. */
 export interface Opened {
   readonly raw: RawEvent[];
@@ -37,13 +45,18 @@ export const maskOf = (j: Judgement): number => enabledMask(j.run.states[j.run.s
  * its entries after such a write and an IRQ in the first boundaries of such an entry
  * (preemptedNested). A window opened by an IRQ past the alphabet (`preemptedOnly`) gets those
  * two levels alone: the entries, and the IRQ in one. A start that follows attaches
- * (`followAttach`) follows that one window instead (attachFollows). Returns true when the
- * exploration is over.
+ * (`followAttach`) follows that one window instead (attachFollows). At every level, a
+ * trace that ends in a tracer's register write is also judged with the tracer letting go
+ * (LET_GO). Returns true when the exploration is over.
  */
 export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Opened[], rootMask: number): boolean {
   const levels = o.extraLevels ?? 1;
   let frontier = opened;
+  // The traces of the last level that end in a register write: let go at the next (one event longer).
+  let writes: Written[] = [];
   for (let lvl = 1; lvl <= levels && frontier.length > 0; lvl++) {
+    if (letGo(J, writes)) return true;
+    writes = [];
     const next: Opened[] = [];
     const final = lvl === levels;
     for (const e of frontier) {
@@ -53,9 +66,12 @@ export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Op
         const raw = [...prefix, a];
         // The final level extends nothing (no continuation, no fingerprint); nor does a preemption's window past level 2.
         const ends = final || (preemptedOnly === true && lvl >= 2);
-        const { j, hits, refused } = J.judgeOne(raw, cont, !ends);
+        const write = a.type === 'tracer.setRegs';
+        const { j, hits, refused } = J.judgeOne(raw, cont, !ends || write);
         if (J.over()) return true;
-        if (hits.length > 0 || refused || ends) continue;
+        if (hits.length > 0 || refused) continue;
+        if (write && j.next !== null) writes.push({ raw, cont: j.next });
+        if (ends) continue;
         const fp = traceFingerprint(j, raw.length);
         if (J.seen.has(fp)) continue;
         J.seen.add(fp);
@@ -64,6 +80,21 @@ export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Op
       }
     }
     frontier = next;
+  }
+  return letGo(J, writes);
+}
+
+/** A trace that ends in a tracer's register write, with where its judgement goes on from. */
+interface Written {
+  readonly raw: RawEvent[];
+  readonly cont: Continuation;
+}
+
+/** Judges each written trace with the tracer letting go (LET_GO); true when the exploration is over. */
+function letGo(J: Judging, writes: readonly Written[]): boolean {
+  for (const { raw, cont } of writes) {
+    J.judgeOne([...raw, LET_GO], cont, false);
+    if (J.over()) return true;
   }
   return false;
 }
