@@ -78,7 +78,8 @@ export function exitPaths(c: Ctx): Program[] {
           setRegs(w, { rcx: r.rip, r11: r.rflags, r8: 0n, r9: 0n, r10: 0n, r12: 0n, r13: 0n, r14: 0n, r15: 0n });
         }, { stack: true }),
         // A 32-bit move zero-extends (SDM Vol. 1 3.4.1.1); the full values are kept here, since
-        // after the switch to compatibility mode the upper halves are undefined (the same section).
+        // after the switch to compatibility mode the upper halves are undefined (the same section;
+        // AMD APM Vol. 1 3.1.2, "GPR High 32 Bits Across Mode Switches").
         step('movl RSP(%rsp), %esp', (w) => setRegs(w, { rsp: pt(w).rsp }), { stack: true }),
         swapgsStep('swapgs'),
         leave('sysretl', (cpu, w) => sysret(cpu, w.mem, false)),
