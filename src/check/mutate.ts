@@ -40,10 +40,10 @@ export interface MutantResult {
    * arms by a count of boundaries, so on a mutant whose path is a micro-step longer or shorter
    * they land elsewhere; `shifted`: every such trace, with its hardware events moved up to
    * REALIGN (2 x SHIFT) boundaries (shifted.ts), gives on each design what it gave on the
-   * other, so the two are equivalent up to where interrupts land. `timing` is what moving them does not explain:
-   * an interrupt-dependent flaw no invariant caught, or a plain difference the sample's traces
-   * reach only through an interrupt (one that brings the other task to run). It counts as a
-   * survivor in the score.
+   * other, so the two are equivalent up to where interrupts land. `timing` is what moving them
+   * does not explain: an interrupt-dependent flaw no invariant caught, or a plain difference the
+   * sample's traces reach only through an interrupt (one that brings the other task to run). It
+   * counts as a survivor in the score.
    */
   readonly status: 'killed' | 'survived' | 'timing' | 'shifted' | 'repair' | 'equivalent';
   /**

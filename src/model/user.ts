@@ -170,6 +170,9 @@ function intForm(w: Machine, e: Extract<UserEvent, { type: 'user.int' }>, next: 
   }
 }
 
+/** The landing pad's epilogue ends this far past it (a BigInt once, not per instruction). */
+const EPILOGUE_END = BigInt(EPILOGUE_INSNS);
+
 /**
  * What the instruction at `rip` is: code in the vDSO page belongs to the vDSO, whatever the trace
  * says (user code cannot change it): the `int $0x80` before the landing pad, and the landing pad's
@@ -177,7 +180,7 @@ function intForm(w: Machine, e: Extract<UserEvent, { type: 'user.int' }>, next: 
  */
 function vdsoCode(K: KernelImpl, rip: bigint, e: UserEvent): Code {
   const pad = K.vdso.landingPad;
-  if (rip >= pad && rip < pad + BigInt(EPILOGUE_INSNS)) return { vdso: 'epilogue', from: Number(rip - pad) };
+  if (rip >= pad && rip < pad + EPILOGUE_END) return { vdso: 'epilogue', from: Number(rip - pad) };
   if (rip === K.vdso.int80) return { vdso: 'int80' };
   return e;
 }
