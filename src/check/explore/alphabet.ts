@@ -140,9 +140,10 @@ export function runAlphabet(): RawEvent[] {
  * What `run`'s exploration is, besides its depth: run's alphabet, two levels past the depth where
  * the world gained actions, and four more that follow only the windows the last event opened (a
  * task switched out in the kernel, a tracee stopped for a new reason), so a tracer's chain of
- * resumes and steps goes on while each ends somewhere new (explore.ts; the acceptance tests use
- * the same, so they measure what `run` does).
+ * resumes and steps goes on while each ends somewhere new, with the windows probed by an IRQ
+ * and an NMI (explore/probes.ts) (explore.ts; the acceptance tests use the same, so they measure
+ * what `run` does).
  */
-export function runExploration(): Pick<ExploreOptions, 'alphabet' | 'extendNewlyEnabled' | 'extraLevels' | 'loops' | 'shadowPairs' | 'programIrqs'> {
-  return { alphabet: runAlphabet(), extendNewlyEnabled: true, extraLevels: 6, loops: true, shadowPairs: 2, programIrqs: 1 };
+export function runExploration(): Pick<ExploreOptions, 'alphabet' | 'extendNewlyEnabled' | 'extraLevels' | 'loops' | 'shadowPairs' | 'programIrqs' | 'windowProbes'> {
+  return { alphabet: runAlphabet(), extendNewlyEnabled: true, extraLevels: 6, loops: true, shadowPairs: 2, programIrqs: 1, windowProbes: true };
 }

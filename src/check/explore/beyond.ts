@@ -7,17 +7,10 @@
 import type { MachineState } from '../../model/index.ts';
 import type { Continuation, Judgement } from '../evaluate.ts';
 import type { RawEvent } from '../trace-file.ts';
-import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newTrace, newStop, preemptedNested, preemptedSetup, setsUp } from '../gen/enabled.ts';
+import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newTrace, newStop, preemptedNested, preemptedSetup, preemptedSince, resumedPreempted, setsUp } from '../gen/enabled.ts';
 import type { ExploreOptions } from './explore.ts';
 import { traceFingerprint, type Judging } from './judging.ts';
-
-/**
- * A tracer's register write acts only when the tracee runs on (its return goes through the
- * pt_regs written, ptrace(2) PTRACE_SETREGS), so each trace that ends in one is judged once more
- * with the tracer letting go, at the next level (one event longer, so the first find is still a
- * shortest one): the tracee returns with no stop in between. Not extended further.
- */
-const LET_GO: RawEvent = { type: 'tracer.detach' };
+import { judgeLater, LET_GO, returnNmi, type Later } from './probes.ts';
 
 /** A trace at the depth that enabled new actions: `before` is what its level compares with, `prev` its prefix's mask. */
 export interface Opened {
@@ -28,6 +21,8 @@ export interface Opened {
   readonly prev: number;
   /** Opened by an IRQ past the alphabet (explore.ts programIrqs): followed only as a preemption's window. */
   readonly preemptedOnly?: boolean;
+  /** With `preemptedOnly`: the level past the depth whose IRQ preempted the task (0: the depth's own, PREEMPT_PROBE). */
+  readonly preemptedAt?: number;
 }
 
 /** The enabling mask of a judged trace's settled end. */
@@ -47,56 +42,54 @@ export const maskOf = (j: Judgement): number => enabledMask(j.run.states[j.run.s
  * two levels alone: the entries, and the IRQ in one. A start that follows attaches
  * (`followAttach`) follows that one window instead (attachFollows). At every level, a
  * trace that ends in a tracer's register write is also judged with the tracer letting go
- * (LET_GO). Returns true when the exploration is over.
+ * (probes.ts LET_GO). With `windowProbes`, level 1 also tries an IRQ after each trace
+ * (preemptProbe) and follows the preemptions it makes as windows, and each window's end that
+ * resumed the preempted task is judged with an NMI back in user mode (probes.ts returnNmi).
+ * Returns true when the exploration is over.
  */
 export function followWindows(o: ExploreOptions, J: Judging, opened: readonly Opened[], rootMask: number): boolean {
   const levels = o.extraLevels ?? 1;
   let frontier = opened;
-  // The traces of the last level that end in a register write: let go at the next (one event longer).
-  let writes: Written[] = [];
+  // The last level's probes (probes.ts), judged at the next (one event longer).
+  let later: Later[] = [];
   for (let lvl = 1; lvl <= levels && frontier.length > 0; lvl++) {
-    if (letGo(J, writes)) return true;
-    writes = [];
+    if (judgeLater(J, later)) return true;
+    later = [];
     const next: Opened[] = [];
     const final = lvl === levels;
     for (const e of frontier) {
       const { raw: prefix, cont, preemptedOnly } = e;
+      const rel = lvl - (e.preemptedAt ?? 0);
       for (const a of o.alphabet) {
-        if (!(o.followAttach === true ? attachFollows(lvl, a, e) : follows(lvl, a, e))) continue;
+        const followed = o.followAttach === true ? attachFollows(lvl, a, e) : follows(lvl, a, e);
+        const probe = !followed && o.windowProbes === true && o.followAttach !== true && preemptProbe(lvl, levels, a, e);
+        if (!followed && !probe) continue;
+        const nested = followed && o.windowProbes === true && windowEnd(lvl, a, e);
         const raw = [...prefix, a];
-        // The final level extends nothing (no continuation, no fingerprint); nor does a preemption's window past level 2.
-        const ends = final || (preemptedOnly === true && lvl >= 2);
+        // The final level extends nothing (no continuation, no fingerprint); nor does a preemption's window past its second level.
+        const ends = final || (preemptedOnly === true && rel >= 2);
         const write = a.type === 'tracer.setRegs';
-        const { j, hits, refused } = J.judgeOne(raw, cont, !ends || write);
+        const { j, hits, refused } = J.judgeOne(raw, cont, !ends || write || nested);
         if (J.over()) return true;
         if (hits.length > 0 || refused) continue;
-        if (write && j.next !== null) writes.push({ raw, cont: j.next });
+        if (write && j.next !== null) later.push({ raw: [...raw, LET_GO], cont: j.next });
+        if (nested && j.next !== null && resumedPreempted(maskOf(j), e.mask)) later.push({ raw: [...raw, returnNmi(j, raw.length)], cont: j.next });
         if (ends) continue;
+        const mask = maskOf(j);
+        // A probe goes on only as the window of the preemption it made (preemptProbe).
+        if (probe && !preemptedSince(mask, e.mask)) continue;
         const fp = traceFingerprint(j, raw.length);
         if (J.seen.has(fp)) continue;
         J.seen.add(fp);
-        const mask = maskOf(j);
-        next.push({ raw, cont: j.next, mask, before: lvl + 1 >= 3 ? e.mask : rootMask, prev: e.mask, ...(preemptedOnly === true ? { preemptedOnly } : {}) });
+        if (probe) next.push({ raw, cont: j.next, mask, before: e.mask, prev: e.mask, preemptedOnly: true, preemptedAt: lvl });
+        // A preemption's window keeps the mask from before the preemption, which its rules compare with.
+        else if (preemptedOnly === true) next.push({ raw, cont: j.next, mask, before: e.before, prev: e.mask, preemptedOnly, ...(e.preemptedAt === undefined ? {} : { preemptedAt: e.preemptedAt }) });
+        else next.push({ raw, cont: j.next, mask, before: lvl + 1 >= 3 ? e.mask : rootMask, prev: e.mask });
       }
     }
     frontier = next;
   }
-  return letGo(J, writes);
-}
-
-/** A trace that ends in a tracer's register write, with where its judgement goes on from. */
-interface Written {
-  readonly raw: RawEvent[];
-  readonly cont: Continuation;
-}
-
-/** Judges each written trace with the tracer letting go (LET_GO); true when the exploration is over. */
-function letGo(J: Judging, writes: readonly Written[]): boolean {
-  for (const { raw, cont } of writes) {
-    J.judgeOne([...raw, LET_GO], cont, false);
-    if (J.over()) return true;
-  }
-  return false;
+  return judgeLater(J, later);
 }
 
 /** Whether level `lvl` of followWindows extends `e` by `a` (the rules above). */
@@ -104,12 +97,31 @@ function follows(lvl: number, a: RawEvent, e: Opened): boolean {
   const { mask, before, prev } = e;
   const last = e.raw[e.raw.length - 1];
   // A preemption's window: the other task's entries, then an IRQ nested in one.
-  if ((lvl === 1 && newlyPreempted(a, mask, before)) || (lvl === 2 && preemptedNested(a, last, mask, before))) return true;
+  const rel = lvl - (e.preemptedAt ?? 0);
+  if ((rel === 1 && newlyPreempted(a, mask, before)) || (rel === 2 && preemptedNested(a, last, mask, before))) return true;
   if (e.preemptedOnly === true) return false;
   if (lvl <= 2 && newRelease(a, mask, prev)) return true;
   if (lvl === 1) return preemptedSetup(a, mask, before) || newlyEnabled(a, mask, before);
   if (lvl === 2) return (setsUp(last) && newlyPreempted(a, mask, before)) || newlyEnabled(a, mask, before);
   return newlyRunnable(a, mask, before) || newStop(a, mask, before) || (lvl === 3 && newStep(a, mask, before));
+}
+
+/**
+ * Whether level `lvl` probes `e` with IRQ `a`: at level 1 (when two levels follow), each trace at
+ * the depth is judged with the alphabet's IRQ at the first boundary of its next kernel run, and a
+ * trace where that IRQ preempted the task inside its kernel path is followed as that
+ * preemption's window (the other task's entries, then an IRQ nested in one). The window a trace
+ * opened at the depth (a tracee stopped at a system call, say) is then also one a preemption
+ * reaches inside, at the cost of one judgement per opened trace (explore --every-boundary has
+ * every boundary; this takes the first, where an IRQ held by IF lands once IRQs are on).
+ */
+function preemptProbe(lvl: number, levels: number, a: RawEvent, e: Opened): boolean {
+  return lvl === 1 && levels >= 3 && e.preemptedOnly !== true && a.type === 'hw.irq' && a.after === 0 && a.vector === undefined;
+}
+
+/** Whether `a` at level `lvl` is the IRQ that ends a preemption's window of `e` (nested in the other task's entry): probed with returnNmi where the preempted task ran again. */
+function windowEnd(lvl: number, a: RawEvent, e: Opened): boolean {
+  return lvl - (e.preemptedAt ?? 0) === 2 && preemptedNested(a, e.raw[e.raw.length - 1], e.mask, e.before);
 }
 
 /**

@@ -69,6 +69,13 @@ export interface ExploreOptions {
    * preemption's (beyond.ts). The claim still covers every trace over the alphabet.
    */
   readonly programIrqs?: number;
+  /**
+   * Past the depth, probe the windows (explore/probes.ts): each trace at the depth once with an
+   * IRQ at the next kernel run's first boundary, followed as a preemption's window where it
+   * preempted the task; each window's end, where it resumed the preempted task, with an NMI at
+   * the boundary back in user mode. Beyond the claim.
+   */
+  readonly windowProbes?: boolean;
   readonly onProgress?: (p: ExploreProgress) => void;
 }
 

@@ -156,8 +156,17 @@ export function preemptedNested(e: RawEvent, last: RawEvent | undefined, mask: n
 }
 
 /** User code runs while a task waits preempted inside a kernel path, which it did not under `before`. */
-function preemptedSince(mask: number, before: number): boolean {
+export function preemptedSince(mask: number, before: number): boolean {
   return mask >= 0 && (mask & USER) !== 0 && (PREEMPTED & mask & ~before) !== 0;
+}
+
+/**
+ * Whether the task preempted inside a kernel path under `before` runs again under `mask` (no task
+ * waits preempted now): the path was resumed, with whatever per-CPU state the task that ran
+ * meanwhile left behind (explore/probes.ts returnNmi).
+ */
+export function resumedPreempted(mask: number, before: number): boolean {
+  return mask >= 0 && before >= 0 && (PREEMPTED & before & ~mask) !== 0;
 }
 
 /**
