@@ -21,7 +21,7 @@ export interface Opened {
   readonly prev: number;
   /** Opened by an IRQ past the alphabet (explore.ts programIrqs): followed only as a preemption's window. */
   readonly preemptedOnly?: boolean;
-  /** With `preemptedOnly`: the level past the depth whose IRQ preempted the task (0: the depth's own, PREEMPT_PROBE). */
+  /** With `preemptedOnly`: the level past the depth whose IRQ preempted the task (undefined: the depth's own; 1: preemptProbe's). */
   readonly preemptedAt?: number;
 }
 

@@ -22,8 +22,8 @@ export const LET_GO: RawEvent = { type: 'tracer.detach' };
  * (`after` = the boundaries that run takes, read off the run's clock). The end of a preemption's
  * window (an IRQ nested in another task's entry while a task waits preempted inside a kernel
  * path) is a return that may resume a path whose state the other task's entry ran over; an NMI
- * can come at any boundary and nothing masks it, and the first boundary back in user mode is
- * where a state that return left wrong (a GS base, a stack) first meets one. SDM Vol. 3 6.7.1.
+ * can come at any boundary (IF does not mask it, SDM Vol. 3A 6.7), and the first boundary back
+ * in user mode is where a state that return left wrong (a GS base, a stack) first meets one.
  */
 export function returnNmi(j: Judgement, length: number): RawEvent {
   const states = j.run.states;
