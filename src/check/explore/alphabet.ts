@@ -144,6 +144,6 @@ export function runAlphabet(): RawEvent[] {
  * and an NMI (explore/probes.ts) (explore.ts; the acceptance tests use the same, so they measure
  * what `run` does).
  */
-export function runExploration(): Pick<ExploreOptions, 'alphabet' | 'extendNewlyEnabled' | 'extraLevels' | 'loops' | 'shadowPairs' | 'programIrqs' | 'windowProbes'> {
-  return { alphabet: runAlphabet(), extendNewlyEnabled: true, extraLevels: 6, loops: true, shadowPairs: 2, programIrqs: 1, windowProbes: true };
+export function runExploration(): Pick<ExploreOptions, 'alphabet' | 'extendNewlyEnabled' | 'extraLevels' | 'loops' | 'shadowPairs' | 'programIrqs' | 'windowProbes' | 'irqPairs'> {
+  return { alphabet: runAlphabet(), extendNewlyEnabled: true, extraLevels: 6, loops: true, shadowPairs: 2, programIrqs: 1, windowProbes: true, irqPairs: true };
 }

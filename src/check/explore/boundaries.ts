@@ -61,3 +61,18 @@ export function boundaryInterrupts(j: Judgement, length: number, alphabet: reado
 export function programInterrupts(j: Judgement, length: number, alphabet: readonly RawEvent[]): RawEvent[] {
   return boundaryInterrupts(j, length, alphabet, ENTERS_PROGRAM).filter((e) => e.type === 'hw.irq');
 }
+
+/**
+ * The boundaries of the final run of `j` (a trace of `length` events judged with `boundaries`:
+ * its kernel micro-steps and the first boundary back in user mode) where an IRQ is taken at once,
+ * counted as `after` from the end of its last event, the alphabet's own included: where
+ * explore/probes.ts stormPair places an IRQ with a second one due at the next boundary.
+ */
+export function irqBoundaries(j: Judgement, length: number): number[] {
+  const r = j.run;
+  const end = r.states[length] as MachineState | undefined;
+  if (r.boundaries === null || end === undefined) return [];
+  const out: number[] = [];
+  for (const [event, clock, taken] of r.boundaries) if (event === length && (taken & TAKES_IRQ) !== 0) out.push(clock - end.clock);
+  return out;
+}

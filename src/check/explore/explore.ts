@@ -15,7 +15,8 @@ import type { Accept, Track } from '../search.ts';
 import type { RawEvent } from '../trace-file.ts';
 import { newlyEnabled } from '../gen/enabled.ts';
 import { drainShadows, followWindows, loopRounds, maskOf, shadowPairs, signalled, type Opened, type Shadowed } from './beyond.ts';
-import { programInterrupts } from './boundaries.ts';
+import { irqBoundaries, programInterrupts } from './boundaries.ts';
+import { judgePairs } from './probes.ts';
 import { Judging, traceFingerprint } from './judging.ts';
 
 /** What to explore. */
@@ -76,6 +77,12 @@ export interface ExploreOptions {
    * the boundary back in user mode. Beyond the claim.
    */
   readonly windowProbes?: boolean;
+  /**
+   * After the shadow pairs: each trace `programIrqs` extends (a first event without a forged
+   * frame) is also judged with two IRQs due at each boundary of its final kernel run where one is
+   * taken at once and at the next (explore/probes.ts stormPair). Beyond the claim.
+   */
+  readonly irqPairs?: boolean;
   readonly onProgress?: (p: ExploreProgress) => void;
 }
 
@@ -141,6 +148,8 @@ export function explore(o: ExploreOptions): ExploreResult {
   // every invariant (taken before the fingerprint test: the last depth fingerprints few traces).
   const short: Shadowed[] = [];
   const pairDepth = o.shadowPairs ?? 0;
+  // With `irqPairs`: the traces `programIrqs` extends, with the boundaries where an IRQ is taken.
+  const storms: Shadowed[] = [];
   const irqDepth = Math.min(o.programIrqs ?? 0, o.depth - 1);
   for (let d = 1; d <= o.depth; d++) {
     const next: typeof level = [];
@@ -171,6 +180,7 @@ export function explore(o: ExploreOptions): ExploreResult {
         if (seen.has(fp)) continue;
         seen.add(fp);
         if (d < o.depth) next.push({ raw, cont: j.next, ...(j.run.boundaries === null ? {} : { extra: programInterrupts(j, d, o.alphabet) }) });
+        if (o.irqPairs === true && j.run.boundaries !== null) storms.push({ raw, cont: j.next, afters: irqBoundaries(j, raw.length) });
         if (o.extendNewlyEnabled) {
           if (d < o.depth) masks.set(raw, mask);
           else opened.push({ raw, cont: j.next, mask, before, prev: before, ...(i >= o.alphabet.length ? { preemptedOnly: true } : {}) });
@@ -184,6 +194,7 @@ export function explore(o: ExploreOptions): ExploreResult {
   }
   if (followWindows(o, J, opened, masks.get(EMPTY) ?? -1)) return J.result(J.first(), o.depth);
   if (loopRounds(J, loops)) return J.result(J.first(), o.depth);
-  shadowPairs(J, short);
+  if (shadowPairs(J, short)) return J.result(J.first(), o.depth);
+  judgePairs(J, storms);
   return J.result(J.first(), o.depth);
 }

@@ -46,3 +46,25 @@ export function judgeLater(J: Judging, later: readonly Later[]): boolean {
   }
   return false;
 }
+
+/**
+ * Two IRQs due at boundaries `after` and `after + 1`: the first is taken at once, and the second,
+ * held while the first's entry runs with IF clear (an interrupt gate clears IF, SDM Vol. 3A
+ * 6.12.1.3), is taken at the first boundary IRQs are on again, wherever the first one's path
+ * leads (its handler's exit, a task it switched to): an interrupt arriving while one is handled,
+ * which one IRQ letter never shows. Read off the run's boundaries (boundaries.ts irqBoundaries).
+ */
+export function stormPair(after: number): RawEvent[] {
+  return [{ type: 'hw.irq', after }, { type: 'hw.irq', after: after + 1 }];
+}
+
+/** Judges each trace with a storm pair at each of its boundaries (not extended further); true when the exploration is over. */
+export function judgePairs(J: Judging, traces: ReadonlyArray<{ readonly raw: RawEvent[]; readonly cont: Continuation | null; readonly afters: readonly number[] }>): boolean {
+  for (const { raw, cont, afters } of traces) {
+    for (const after of afters) {
+      J.judgeOne([...raw, ...stormPair(after)], cont, false);
+      if (J.over()) return true;
+    }
+  }
+  return false;
+}

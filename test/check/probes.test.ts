@@ -1,16 +1,18 @@
 /**
  * The probes of run's exploration past its depth (explore/probes.ts, beyond.ts preemptProbe):
  * an IRQ after each trace at the depth, followed as a preemption's window where it preempted the
- * task, and an NMI at the boundary where a window's end returns to user mode. Neither names a
- * bug: the first reads the enabling mask (a task waits preempted inside a kernel path), the
- * second the run's clock. Each case fails without `windowProbes`.
+ * task; an NMI at the boundary where a window's end returns to user mode; and two IRQs due at
+ * each IRQ-taking boundary of a first event's run and the next. None names a bug: the first reads
+ * the enabling mask (a task waits preempted inside a kernel path), the others the run's clock and
+ * boundaries. Each case fails without its option (`windowProbes`, `irqPairs`).
  */
 import { describe, expect, it } from 'vitest';
 import { discoverInvariants } from '../../src/check/discover.ts';
 import { runExploration } from '../../src/check/explore/alphabet.ts';
 import { explore, judgeOn } from '../../src/check/explore/explore.ts';
 import { enabledMask, preemptedSince, resumedPreempted } from '../../src/check/gen/enabled.ts';
-import { returnNmi } from '../../src/check/explore/probes.ts';
+import { irqBoundaries } from '../../src/check/explore/boundaries.ts';
+import { returnNmi, stormPair } from '../../src/check/explore/probes.ts';
 import { kernelOf } from '../../src/check/session.ts';
 import type { RawEvent } from '../../src/check/trace-file.ts';
 import { findDesign, type Design } from '../../src/kernel/index.ts';
@@ -78,6 +80,31 @@ describe('an NMI where a window\'s end returns to user mode', () => {
     it(`finds nmi-safety's flaw on irqs-on-syscall-entry (${vendor}), and not without windowProbes`, () => {
       expect(found('nmi-safety', vendor, true)?.raw, '[FAIL] expected the window and the NMI back in user mode').toEqual([GETPID, irq(29), SIGNAL, irq(0), { type: 'hw.nmi', after: 25 }]);
       expect(found('nmi-safety', vendor, false)).toBeNull();
+    });
+  }
+});
+
+describe('two IRQs due at a boundary and the next', () => {
+  it('are placed at each boundary of the run where an IRQ is taken at once: linux-6.7\'s getpid from its C entry\'s STI to the exit\'s CLI, and back in user mode', () => {
+    const j = judgeOn([], cellOf('linux-6.7'), [GETPID], null, { boundaries: true });
+    // IRQs are on from boundary 28 (after the STI in do_syscall_64) to 36 (syscall_exit_to_user_mode
+    // masks them), and again at 46, the first boundary after the SYSRET.
+    expect(irqBoundaries(j, 1)).toEqual([28, 29, 30, 31, 32, 33, 34, 35, 36, 46]);
+    expect(stormPair(28)).toEqual([irq(28), irq(29)]);
+  });
+
+  for (const vendor of ['intel', 'amd'] as const) {
+    it(`the second held while the first is handled: irqs-on-syscall-entry's half-built pt_regs (pt-regs-coherence, ${vendor})`, () => {
+      // The first IRQ lands past the rewind window, before the entry has pushed all of pt_regs,
+      // and preempts task 1 from the IST stack; the second is taken when the next task turns IRQs
+      // on, on the same IST stack, and switches back: rseq reads task 1's half-built pt_regs.
+      const regs = only('pt-regs-coherence');
+      const hit = (raw: RawEvent[]) => judgeOn(regs, cellOf('irqs-on-syscall-entry', vendor), raw, null, {}).violations.size > 0;
+      expect(hit([GETPID, ...stormPair(5)]), '[FAIL] expected the pair at the fifth boundary to leave pt_regs half-built').toBe(true);
+      expect(hit([GETPID, irq(5)]), 'one IRQ alone').toBe(false);
+      const run = (irqPairs: boolean) => explore({ invariants: regs, cell: cellOf('irqs-on-syscall-entry', vendor), ...runExploration(), windowProbes: false, irqPairs, extraLevels: 0, loops: false, depth: 2 }).found;
+      expect(run(true)?.raw, '[FAIL] expected the exploration to find the pair').toEqual([GETPID, irq(5), irq(6)]);
+      expect(run(false)).toBeNull();
     });
   }
 });
