@@ -10,7 +10,7 @@ import type { RawEvent } from '../trace-file.ts';
 import { enabledMask, newlyEnabled, newlyPreempted, newlyRunnable, newRelease, newStep, newTrace, newStop, preemptedNested, preemptedSetup, preemptedSince, resumedPreempted, setsUp } from '../gen/enabled.ts';
 import type { ExploreOptions } from './explore.ts';
 import { traceFingerprint, type Judging } from './judging.ts';
-import { judgeLater, LET_GO, returnNmi, type Later } from './probes.ts';
+import { judgeLater, judgePairs, LET_GO, returnNmi, type Later, type Placed } from './probes.ts';
 
 /** A trace at the depth that enabled new actions: `before` is what its level compares with, `prev` its prefix's mask. */
 export interface Opened {
@@ -160,12 +160,7 @@ export function loopRounds(J: Judging, loops: ReadonlyArray<{ readonly raw: RawE
 }
 
 /** A short trace whose drain passes through shadowed boundaries (explore.ts collects them). */
-export interface Shadowed {
-  readonly raw: RawEvent[];
-  readonly cont: Continuation | null;
-  /** The boundaries, counted from the end of the trace's last event (hw events' `after`). */
-  readonly afters: readonly number[];
-}
+export type Shadowed = Placed;
 
 /** The drain's shadowed boundaries of a trace judged with `shadows`, counted from its last event's end. */
 export function drainShadows(j: Judgement, length: number): number[] {
@@ -186,13 +181,7 @@ export function drainShadows(j: Judgement, length: number): number[] {
  * when the exploration is over.
  */
 export function shadowPairs(J: Judging, short: readonly Shadowed[]): boolean {
-  for (const { raw, cont, afters } of short) {
-    for (const after of afters) {
-      J.judgeOne([...raw, { type: 'hw.irq', after }, { type: 'hw.nmi', after }], cont, false);
-      if (J.over()) return true;
-    }
-  }
-  return false;
+  return judgePairs(J, short, (after) => [{ type: 'hw.irq', after }, { type: 'hw.nmi', after }]);
 }
 
 /** Whether the last event of a judged trace (with the drain after it) delivered a signal to user mode. */

@@ -35,16 +35,12 @@ const memo = new WeakMap<readonly RawEvent[], { irq: Set<number>; nmi: Set<numbe
  * that have those Recording.boundaries bits.
  */
 export function boundaryInterrupts(j: Judgement, length: number, alphabet: readonly RawEvent[], where = 0): RawEvent[] {
-  const r = j.run;
-  const end = r.states[length] as MachineState | undefined;
-  if (r.boundaries === null || end === undefined) return [];
   let have = memo.get(alphabet);
   if (have === undefined) memo.set(alphabet, have = placed(alphabet));
   const irqs: RawEvent[] = [];
   const nmis: RawEvent[] = [];
-  for (const [event, clock, taken] of r.boundaries) {
-    if (event !== length || (taken & where) !== where) continue;
-    const after = clock - end.clock;
+  for (const [after, taken] of finalBoundaries(j, length)) {
+    if ((taken & where) !== where) continue;
     if ((taken & TAKES_IRQ) !== 0 && !have.irq.has(after)) irqs.push({ type: 'hw.irq', after });
     if ((taken & TAKES_NMI) !== 0 && !have.nmi.has(after)) nmis.push({ type: 'hw.nmi', after });
   }
@@ -69,10 +65,15 @@ export function programInterrupts(j: Judgement, length: number, alphabet: readon
  * explore/probes.ts stormPair places an IRQ with a second one due at the next boundary.
  */
 export function irqBoundaries(j: Judgement, length: number): number[] {
+  return finalBoundaries(j, length).filter(([, taken]) => (taken & TAKES_IRQ) !== 0).map(([after]) => after);
+}
+
+/** The boundaries of the final run of `j` (Recording.boundaries of its last event) as [after, taken], `after` counted from the end of its last event. */
+function finalBoundaries(j: Judgement, length: number): Array<readonly [number, number]> {
   const r = j.run;
   const end = r.states[length] as MachineState | undefined;
   if (r.boundaries === null || end === undefined) return [];
-  const out: number[] = [];
-  for (const [event, clock, taken] of r.boundaries) if (event === length && (taken & TAKES_IRQ) !== 0) out.push(clock - end.clock);
+  const out: Array<readonly [number, number]> = [];
+  for (const [event, clock, taken] of r.boundaries) if (event === length) out.push([clock - end.clock, taken]);
   return out;
 }

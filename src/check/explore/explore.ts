@@ -16,7 +16,7 @@ import type { RawEvent } from '../trace-file.ts';
 import { newlyEnabled } from '../gen/enabled.ts';
 import { drainShadows, followWindows, loopRounds, maskOf, shadowPairs, signalled, type Opened, type Shadowed } from './beyond.ts';
 import { irqBoundaries, programInterrupts } from './boundaries.ts';
-import { judgePairs } from './probes.ts';
+import { judgePairs, stormPair } from './probes.ts';
 import { Judging, traceFingerprint } from './judging.ts';
 
 /** What to explore. */
@@ -79,8 +79,9 @@ export interface ExploreOptions {
   readonly windowProbes?: boolean;
   /**
    * After the shadow pairs: each trace `programIrqs` extends (a first event without a forged
-   * frame) is also judged with two IRQs due at each boundary of its final kernel run where one is
-   * taken at once and at the next (explore/probes.ts stormPair). Beyond the claim.
+   * frame) is also judged with two IRQs due at each boundary of its final run where one is
+   * taken at once (its kernel steps and the first boundary back in user mode) and at the next
+   * (explore/probes.ts stormPair). Beyond the claim.
    */
   readonly irqPairs?: boolean;
   readonly onProgress?: (p: ExploreProgress) => void;
@@ -195,6 +196,6 @@ export function explore(o: ExploreOptions): ExploreResult {
   if (followWindows(o, J, opened, masks.get(EMPTY) ?? -1)) return J.result(J.first(), o.depth);
   if (loopRounds(J, loops)) return J.result(J.first(), o.depth);
   if (shadowPairs(J, short)) return J.result(J.first(), o.depth);
-  judgePairs(J, storms);
+  judgePairs(J, storms, stormPair);
   return J.result(J.first(), o.depth);
 }

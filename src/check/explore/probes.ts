@@ -1,9 +1,10 @@
 /**
  * The probes the levels past the depth (beyond.ts followWindows) add to the letters they follow:
  * an event judged after a trace where the alphabet's own letters would not reach the moment that
- * matters. Each is derived from the model's run of the trace (its masks, its clock), never from a
- * design, and each is judged one event longer than its trace, at the next level, so the first
- * find is still a shortest one.
+ * matters. Each is derived from the model's run of the trace (its masks, its clock, its
+ * boundaries), never from a design. The let-go and the return NMI are judged one event longer
+ * than their trace, at the next level, so the first find is still a shortest one; the pairs of
+ * interrupts after the levels, as explore.ts says.
  */
 import type { MachineState } from '../../model/index.ts';
 import type { Continuation, Judgement } from '../evaluate.ts';
@@ -58,11 +59,18 @@ export function stormPair(after: number): RawEvent[] {
   return [{ type: 'hw.irq', after }, { type: 'hw.irq', after: after + 1 }];
 }
 
-/** Judges each trace with a storm pair at each of its boundaries (not extended further); true when the exploration is over. */
-export function judgePairs(J: Judging, traces: ReadonlyArray<{ readonly raw: RawEvent[]; readonly cont: Continuation | null; readonly afters: readonly number[] }>): boolean {
+/** A trace with the boundaries a pair of interrupts is placed at (counted from its last event's end). */
+export interface Placed {
+  readonly raw: RawEvent[];
+  readonly cont: Continuation | null;
+  readonly afters: readonly number[];
+}
+
+/** Judges each trace with `pair(after)` at each of its boundaries (not extended further); true when the exploration is over. */
+export function judgePairs(J: Judging, traces: readonly Placed[], pair: (after: number) => RawEvent[]): boolean {
   for (const { raw, cont, afters } of traces) {
     for (const after of afters) {
-      J.judgeOne([...raw, ...stormPair(after)], cont, false);
+      J.judgeOne([...raw, ...pair(after)], cont, false);
       if (J.over()) return true;
     }
   }
