@@ -87,11 +87,15 @@ export function decisionText(c: Coverage): string {
   return lines.length === 0 ? '' : ['', head, ...lines].join('\n');
 }
 
-/** Text for people, after the matrix. */
-export function coverageText(c: Coverage): string {
+/**
+ * Text for people, after the matrix. `explored`: the exhaustive phase's totals, said first, since
+ * it judges most of a run's traces and the coverage below counts the random search's alone.
+ */
+export function coverageText(c: Coverage, explored?: { readonly traces: number; readonly states: number }): string {
   const line = (title: string, r: Record<string, number>): string =>
     `  ${title}: ${Object.entries(r).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`;
   return [
+    ...(explored === undefined ? [] : [`Exploration (every trace up to --explore-depth events from each start, and the levels past it): ${explored.traces} traces judged, ${explored.states} distinct states`]),
     `Coverage of the random search (${c.traces} traces):`,
     line('events generated', c.events),
     line('deepest kernel nesting per trace (contexts: traces)', c.depth),

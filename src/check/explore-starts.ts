@@ -39,14 +39,25 @@ export interface StartsOptions {
   readonly accept?: Accept;
 }
 
+/** What the explorations from every start found and did. */
+export interface StartsResult {
+  readonly found: Map<string, StartFind>;
+  readonly errors: Map<string, StartError>;
+  /** Traces judged and distinct states, added up over the starts explored. */
+  readonly traces: number;
+  readonly states: number;
+}
+
 /** Explores `cell` from each start; returns the first violation of each invariant and the checks that threw. */
-export function exploreStarts(invs: readonly Invariant[], cell: CellRun, o: StartsOptions): { found: Map<string, StartFind>; errors: Map<string, StartError> } {
+export function exploreStarts(invs: readonly Invariant[], cell: CellRun, o: StartsOptions): StartsResult {
   const t0 = performance.now();
   const found = new Map<string, StartFind>();
   const errors = new Map<string, StartError>();
   // A cell started from a start's own overrides (a find's replay, a test) is explored as that start.
   const starts: readonly World[] = cell.initial === undefined ? WORLDS : [worldOf(cell.initial) ?? { id: 'own', initial: cell.initial, label: '' }];
   let pending = invs.slice();
+  let traces = 0;
+  let states = 0;
   for (const w of starts) {
     if (o.depth === 0 || pending.length === 0) break;
     const from: CellRun = Object.keys(w.initial).length === 0 || w.initial === cell.initial ? cell : { ...cell, initial: w.initial };
@@ -58,10 +69,12 @@ export function exploreStarts(invs: readonly Invariant[], cell: CellRun, o: Star
       depth: o.depth, all: true, decisions: o.decisions, ...(o.track ? { track: o.track } : {}), ...(o.accept ? { accept: o.accept } : {}),
     });
     const ms = performance.now() - t0;
+    traces += x.traces;
+    states += x.states;
     const own = from === cell ? {} : { initial: w.initial };
     for (const [id, f] of x.foundAll) found.set(id, { ...f, path: `explore depth ${f.raw.length}${w.label}`, ms, ...own });
     for (const [id, message] of x.errors) errors.set(id, { message, raw: x.errorTraces.get(id) ?? [], cell: from });
     pending = pending.filter((inv) => !found.has(inv.id) && !errors.has(inv.id));
   }
-  return { found, errors };
+  return { found, errors, traces, states };
 }

@@ -47,8 +47,12 @@ export const runOutputSchema = z.strictObject({
     outcomes: z.array(z.boolean()),
     conditions: z.array(z.strictObject({ condition: z.string(), seenTrue: z.boolean(), seenFalse: z.boolean(), independent: z.boolean() })),
   }))),
-  /** Traces judged, their events, kernel micro-steps, and the CPU time of the whole process (all threads), milliseconds. */
-  stats: z.strictObject({ traces: int, events: int, microSteps: int, cpuMs: int }),
+  /**
+   * The guided search's traces judged, their events and kernel micro-steps; the exhaustive phase's
+   * traces judged and distinct states (added up over groups and starts); and the CPU time of the
+   * whole process (all threads), milliseconds.
+   */
+  stats: z.strictObject({ traces: int, events: int, microSteps: int, exploredTraces: int, exploredStates: int, cpuMs: int }),
   /** Design and property files that could not be loaded and were left out (the run is then not ok). */
   broken: z.array(z.strictObject({ file: z.string(), message: z.string() })),
 });

@@ -98,10 +98,10 @@ export async function runPool(units: readonly Unit[], n: number, init: PoolInit,
         stalledSoFar = [...stalledSoFar, ...stalledCells([stuck.id], `invariant ${stuck.id}`, seconds)];
         const rest = u.invariants.filter((i) => i.id !== stuck.id);
         if (rest.length > 0) retry = { ...u, invariants: rest };
-        else onResult(withCells({ index: u.index, runs: 0, events: 0, microSteps: 0, coverage: emptyCoverage(), warnings: [], cells: [] }, stalledSoFar));
+        else onResult(withCells({ index: u.index, runs: 0, events: 0, microSteps: 0, exploredTraces: 0, exploredStates: 0, coverage: emptyCoverage(), warnings: [], cells: [] }, stalledSoFar));
       } else {
         const cells = stalledCells(u.invariants.map((i) => i.id), `the model or design ${u.group.design}'s predicate`, seconds);
-        onResult(withCells({ index: u.index, runs: 0, events: 0, microSteps: 0, coverage: emptyCoverage(), warnings: [], cells }, stalledSoFar));
+        onResult(withCells({ index: u.index, runs: 0, events: 0, microSteps: 0, exploredTraces: 0, exploredStates: 0, coverage: emptyCoverage(), warnings: [], cells }, stalledSoFar));
       }
       tracker = new Tracker();
       start();

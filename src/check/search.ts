@@ -57,6 +57,14 @@ export interface GroupSearch {
   readonly decisions: DecisionLog;
   /** For invariants whose check threw: the shrunk trace it throws on. */
   readonly thrown: ReadonlyMap<string, Thrown>;
+  /** The exhaustive phase's traces judged and distinct states (explore-starts.ts); `runs` and the rest count the guided search only. */
+  readonly explored: Explored;
+}
+
+/** What a group's exhaustive phase did: traces judged and distinct states, over every start. */
+export interface Explored {
+  readonly traces: number;
+  readonly states: number;
 }
 
 const traces = (t: readonly RawEvent[]) => toTraceEvents(t, 'trace');
@@ -225,7 +233,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
     const mine = decisions.get(id);
     decisions.set(id, mine && mine.conditions.length === d.conditions.length ? { conditions: mine.conditions, vectors: new Set([...mine.vectors, ...d.vectors]) } : d);
   }
-  return { runs: done, events, microSteps: micro, found, errors, thrown, decisions };
+  return { runs: done, events, microSteps: micro, found, errors, thrown, decisions, explored: { traces: x.traces, states: x.states } };
 }
 
 /** What a single-invariant search found (the acceptance tests and the benchmark use it). */

@@ -54,11 +54,17 @@ export interface CellResult {
   readonly error?: string;
 }
 
-/** What a run did: traces judged, their events, kernel micro-steps, CPU time of the whole process. */
+/**
+ * What a run did: the guided search's traces judged, their events and kernel micro-steps; the
+ * exhaustive phase's traces judged and distinct states (added up over groups and starts); CPU
+ * time of the whole process.
+ */
 export interface RunStats {
   readonly traces: number;
   readonly events: number;
   readonly microSteps: number;
+  readonly exploredTraces: number;
+  readonly exploredStates: number;
   readonly cpuMs: number;
 }
 
@@ -88,11 +94,15 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
   let traces = 0;
   let events = 0;
   let microSteps = 0;
+  let exploredTraces = 0;
+  let exploredStates = 0;
   const record = (r: UnitResult): void => {
     const u = byIndex.get(r.index) as Unit;
     traces += r.runs;
     events += r.events;
     microSteps += r.microSteps;
+    exploredTraces += r.exploredTraces;
+    exploredStates += r.exploredStates;
     unitCoverage.set(r.index, r.coverage);
     for (const line of r.warnings) o.onWarning?.(line);
     for (const c of r.cells) {
@@ -130,7 +140,7 @@ export async function runSuite(o: SuiteOptions): Promise<{ cells: CellResult[]; 
   for (const i of [...unitCoverage.keys()].sort((a, b) => a - b)) mergeCoverage(coverage, unitCoverage.get(i) as Coverage);
   const cells = fold(o, units, outcomes);
   const c = process.cpuUsage(c0);
-  return { cells, ok: cells.every(matches), coverage, stats: { traces, events, microSteps, cpuMs: Math.round((c.user + c.system) / 1000) } };
+  return { cells, ok: cells.every(matches), coverage, stats: { traces, events, microSteps, exploredTraces, exploredStates, cpuMs: Math.round((c.user + c.system) / 1000) } };
 }
 
 /** Outcomes per cell (one per unit of its group) to cell results, invariant by invariant. */

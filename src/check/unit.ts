@@ -47,6 +47,9 @@ export interface UnitResult {
   readonly runs: number;
   readonly events: number;
   readonly microSteps: number;
+  /** The exhaustive phase's traces judged and distinct states (not in `runs`). */
+  readonly exploredTraces: number;
+  readonly exploredStates: number;
   readonly cells: readonly CellOutcome[];
   /** What the random search covered. */
   readonly coverage: Coverage;
@@ -118,7 +121,7 @@ export function runUnit(u: Unit, invariants: readonly Invariant[], cell: CellRun
     } else cells.set(inv.id, { invariant: inv.id, verdict: 'holds', source: null });
   }
   return {
-    index: u.index, runs: r.runs, events: r.events, microSteps: r.microSteps,
+    index: u.index, runs: r.runs, events: r.events, microSteps: r.microSteps, exploredTraces: r.explored.traces, exploredStates: r.explored.states,
     cells: invariants.map((inv) => cells.get(inv.id) as CellOutcome), coverage, warnings,
   };
 }

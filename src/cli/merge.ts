@@ -71,8 +71,8 @@ export async function mergeCommand(files: readonly string[], o: { json?: boolean
   }
   const coverage: Coverage = emptyCoverage();
   for (const { r } of shards) mergeCoverage(coverage, r.coverage);
-  const stats = { traces: 0, events: 0, microSteps: 0, cpuMs: 0 };
-  for (const { r } of shards) for (const k of ['traces', 'events', 'microSteps', 'cpuMs'] as const) stats[k] += r.stats[k];
+  const stats = { traces: 0, events: 0, microSteps: 0, exploredTraces: 0, exploredStates: 0, cpuMs: 0 };
+  for (const { r } of shards) for (const k of ['traces', 'events', 'microSteps', 'exploredTraces', 'exploredStates', 'cpuMs'] as const) stats[k] += r.stats[k];
   const missing = Array.from({ length: count }, (_, k) => k + 1).filter((k) => !seen.has(k));
   const broken = shards.flatMap(({ r }) => r.broken).filter((b, k, all) => all.findIndex((x) => x.file === b.file) === k);
   const results = [...cells.values()].map(asResult);

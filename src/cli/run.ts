@@ -125,7 +125,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     process.stdout.write(junitXml(final));
   } else {
     const missing = left.length ? `\nLeft out of this run (could not be loaded): ${left.map((b) => b.file).join(', ')}\n` : '';
-    process.stdout.write(`${matrixText(final, process.stdout.isTTY === true)}${missing}\n${coverageText(coverage)}\n${update}`);
+    process.stdout.write(`${matrixText(final, process.stdout.isTTY === true)}${missing}\n${coverageText(coverage, { traces: stats.exploredTraces, states: stats.exploredStates })}\n${update}`);
   }
   if (reporter !== 'text' && update) process.stderr.write(update);
   return allMatch && complete ? 0 : 1;

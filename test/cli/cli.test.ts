@@ -33,9 +33,16 @@ describe('entrycheck CLI', () => {
     const timeless = (s: string): string => s.replace(/"cpuMs": \d+/, '"cpuMs": 0');
     expect(timeless(a.stdout)).toBe(timeless(b.stdout));
     expect(a.stdout).toMatch(/"cpuMs": \d+/);
-    const j = JSON.parse(a.stdout) as { ok: boolean; cells: Array<{ verdict: string; expected: string; runs: number }> };
+    const j = JSON.parse(a.stdout) as { ok: boolean; cells: Array<{ verdict: string; expected: string; runs: number }>; stats: Record<string, number> };
     expect(j.ok).toBe(true);
     expect(j.cells).toEqual([expect.objectContaining({ invariant: 'compat-status', design: 'linux-6.7', verdict: 'holds', expected: 'holds', runs: 8 })]);
+    // The stats count the exhaustive phase apart from the 8 guided traces; it judges most of them.
+    expect(j.stats).toEqual(expect.objectContaining({ traces: 8 }));
+    expect(j.stats['exploredTraces']).toBeGreaterThan(1000);
+    expect(j.stats['exploredStates']).toBeGreaterThan(100);
+    // The text says the same totals before the random search's coverage.
+    const text = cli(...args.filter((x) => x !== '--json'));
+    expect(text.stdout).toContain(`: ${j.stats['exploredTraces']} traces judged, ${j.stats['exploredStates']} distinct states\nCoverage of the random search (8 traces):`);
   });
 
   it('run exits 1 and saves a counterexample when a cell does not match', () => {

@@ -141,6 +141,11 @@ describe('run', () => {
     // Counterexample file names are content hashes: only the folder differs.
     const merged = JSON.parse(m.stdout.replaceAll(join(tmp, 'sharded'), join(tmp, 'whole'))) as { ok: boolean; params: { shard: string }; cells: Array<{ counterexample: unknown }> };
     expect(merged.params.shard).toBe('all/3');
+    // The stats add up over the shards, the exhaustive phase's included.
+    const shardStats = files.map((f) => (JSON.parse(readFileSync(f, 'utf8')) as { stats: { exploredTraces: number } }).stats.exploredTraces);
+    const mergedStats = (merged as unknown as { stats: { exploredTraces: number } }).stats;
+    expect(mergedStats.exploredTraces).toBe(shardStats.reduce((x, y) => x + y, 0));
+    expect(mergedStats.exploredTraces).toBeGreaterThan(0);
     const sortCells = (cells: unknown[]) => cells.map((c) => JSON.stringify(c)).sort();
     expect(sortCells(merged.cells)).toEqual(sortCells(whole.cells));
     expect(m.status).toBe(merged.ok ? 0 : 1);
