@@ -101,9 +101,10 @@ export function judge(invs: readonly Invariant[], c: CellRun, trace: readonly Tr
   const r = o.resume ?? null;
   const from = r ? r.prefix.events.length : 0;
   const full = r ? [...r.trace, ...trace] : trace;
+  // One shape of options for every replay (no spreads): the model's reads of them stay monomorphic.
   const run = replay(r ? (r.prefix.states[0] as MachineState) : initialState(K, c.vendor, c.paging, c.initial), trace, K, {
     probes: probed.map((inv) => probeOf(inv, ctx, errors)), forks: invs.some((inv) => inv.kind === 'differential'), micro: o.micro ?? false,
-    ...(o.edges ? { edges: o.edges } : {}), ...(o.decisions ? { decisions: o.decisions } : {}), ...(o.shadows ? { shadows: true } : {}), ...(o.boundaries ? { boundaries: true } : {}), ...(r ? { resume: r.prefix } : {}),
+    edges: o.edges, decisions: o.decisions, shadows: o.shadows === true, boundaries: o.boundaries === true, resume: r?.prefix,
   });
   const out = new Map<string, Violation>();
   for (const f of run.probeFailures) {

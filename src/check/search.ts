@@ -198,7 +198,7 @@ export function searchGroup(invs: readonly Invariant[], cell: CellRun, seed: num
     events += raw.length;
     let j;
     try {
-      j = judge(pending, cell, traces(raw), { edges: g.edges, decisions: g.decisions, ...(track ? { track } : {}) });
+      j = judge(pending, cell, traces(raw), { edges: g.edges, decisions: g.decisions, track });
     } catch (e) {
       for (const inv of pending) errors.set(inv.id, `${(e as Error).message} (trace ${JSON.stringify(raw)})`);
       pending = [];

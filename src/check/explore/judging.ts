@@ -33,14 +33,18 @@ function resolve(e: RawEvent, i: number): TraceEvent {
   return t;
 }
 
+/** The options of judge() an exploration sets. */
+export type OnOptions = Pick<JudgeOptions, 'track' | 'decisions' | 'continuable' | 'shadows' | 'boundaries'>;
+
 /**
  * Judges `raw`, an alphabet trace, going on from its prefix's continuation when there is one
  * (only the events after the prefix are replayed), from the start otherwise.
  */
-export function judgeOn(invs: readonly Invariant[], cell: CellRun, raw: readonly RawEvent[], from: Continuation | null, o: JudgeOptions): Judgement {
-  return from !== null
-    ? judge(invs, cell, raw.slice(from.trace.length).map(resolve), { ...o, resume: from })
-    : judge(invs, cell, raw.map(resolve), o);
+export function judgeOn(invs: readonly Invariant[], cell: CellRun, raw: readonly RawEvent[], from: Continuation | null, o: OnOptions): Judgement {
+  // Every field always present, none spread in: judge's reads of its options keep one shape
+  // (7% less CPU per explored trace than spreads, paired runs; README "Performance").
+  const opts: JudgeOptions = { track: o.track, decisions: o.decisions, continuable: o.continuable, shadows: o.shadows, boundaries: o.boundaries, resume: from };
+  return judge(invs, cell, (from !== null ? raw.slice(from.trace.length) : raw).map(resolve), opts);
 }
 
 /** One judged trace: its judgement, the violations counted, and whether `accept` refused one. */
@@ -61,12 +65,10 @@ export class Judging {
   readonly errors = new Map<string, string>();
   readonly errorTraces = new Map<string, readonly RawEvent[]>();
   private readonly t0 = performance.now();
-  private readonly opts: { track?: ExploreOptions['track']; decisions?: ExploreOptions['decisions'] };
   private readonly start: ReturnType<typeof startOf>;
 
   constructor(private readonly o: ExploreOptions) {
     this.invs = o.invariants.slice();
-    this.opts = { ...(o.track ? { track: o.track } : {}), ...(o.decisions ? { decisions: o.decisions } : {}) };
     this.start = startOf(o.cell);
   }
 
@@ -77,13 +79,13 @@ export class Judging {
 
   /** Judges the empty trace (the initial state, run to user mode), to go on from. */
   judgeRoot(): Judgement {
-    return judge(this.invs, this.o.cell, [], { ...this.opts, continuable: true });
+    return judgeOn(this.invs, this.o.cell, [], null, { track: this.o.track, decisions: this.o.decisions, continuable: true });
   }
 
   /** Judges `raw` (going on from `from`): records what threw and what it violates; `shadows` records the run's shadowed boundaries, `boundaries` all its boundaries. */
   judgeOne(raw: RawEvent[], from: Continuation | null, continuable: boolean, shadows = false, boundaries = false): Judged {
     const { cell, accept } = this.o;
-    const j = judgeOn(this.invs, cell, raw, from, { ...this.opts, continuable, ...(shadows ? { shadows } : {}), ...(boundaries ? { boundaries } : {}) });
+    const j = judgeOn(this.invs, cell, raw, from, { track: this.o.track, decisions: this.o.decisions, continuable, shadows, boundaries });
     this.traces++;
     for (const [id, msg] of j.errors) { this.errors.set(id, msg); this.errorTraces.set(id, raw); }
     if (j.errors.size > 0) this.invs = this.invs.filter((inv) => !j.errors.has(inv.id));
