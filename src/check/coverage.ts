@@ -4,6 +4,7 @@
  * instructions were reached.
  */
 import { mcdc, type DecisionLog, type Run } from '../model/index.ts';
+import type { Explored } from './search.ts';
 
 /** A decision as coverage keeps it: its conditions and the distinct vectors seen (decisions.ts). */
 export interface DecisionCount {
@@ -91,7 +92,7 @@ export function decisionText(c: Coverage): string {
  * Text for people, after the matrix. `explored`: the exhaustive phase's totals, said first, since
  * it judges most of a run's traces and the coverage below counts the random search's alone.
  */
-export function coverageText(c: Coverage, explored?: { readonly traces: number; readonly states: number }): string {
+export function coverageText(c: Coverage, explored?: Explored): string {
   const line = (title: string, r: Record<string, number>): string =>
     `  ${title}: ${Object.entries(r).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`).join(', ') || '-'}`;
   return [

@@ -9,7 +9,7 @@ import type { CellRun } from './evaluate.ts';
 import { runExploration } from './explore/alphabet.ts';
 import { explore, type ExploreFound } from './explore/explore.ts';
 import type { Invariant } from './invariant.ts';
-import type { Accept, Track } from './search.ts';
+import type { Accept, Explored, Track } from './search.ts';
 import type { RawEvent } from './trace-file.ts';
 import { worldOf, WORLDS, type World } from './worlds.ts';
 
@@ -39,13 +39,10 @@ export interface StartsOptions {
   readonly accept?: Accept;
 }
 
-/** What the explorations from every start found and did. */
-export interface StartsResult {
+/** What the explorations from every start found, and their traces and states added up. */
+export interface StartsResult extends Explored {
   readonly found: Map<string, StartFind>;
   readonly errors: Map<string, StartError>;
-  /** Traces judged and distinct states, added up over the starts explored. */
-  readonly traces: number;
-  readonly states: number;
 }
 
 /** Explores `cell` from each start; returns the first violation of each invariant and the checks that threw. */
