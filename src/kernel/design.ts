@@ -127,6 +127,14 @@ export const knobsSchema = z.strictObject({
    * makes a syscall-exit stop whose entry stop never came (docs/designs.md).
    */
   fastFaultExit: z.enum(['irq-exit', 'syscall-exit', 'step-report']).optional(),
+  /**
+   * The flags a signal handler's registers have cleared: DF (the ABI's state at function entry),
+   * RF (it would suppress a debug exception at the handler's first instruction) and TF, as
+   * handle_signal does (arch/x86/kernel/signal.c), or TF alone, as 2.6.24's setup_rt_frame did
+   * (`regs->eflags &= ~TF_MASK`, signal_64.c at 0008bf54): CVE-2008-1367, which GCC 4.3's
+   * string operations without CLD exposed; DF is cleared since 2.6.25. Absent means df-rf-tf.
+   */
+  handlerFlagsClear: z.enum(['df-rf-tf', 'tf']).optional(),
 });
 
 /** Design knobs. */
@@ -142,6 +150,7 @@ export const OPTIONAL_KNOB_DEFAULTS: { readonly [K in keyof Knobs as undefined e
   espfix64: true,
   syscallNrInt: false,
   fastFaultExit: 'irq-exit' as const,
+  handlerFlagsClear: 'df-rf-tf' as const,
 };
 
 type OptionalKnob = keyof typeof OPTIONAL_KNOB_DEFAULTS;

@@ -15,6 +15,7 @@ import {
   accessFault, copyPt, copySig, pageOf, SA, savedContext, SI, SIG, sigBit, TIF, type Machine, type MachineState, type PtRegs, type SavedContext, type Task,
 } from '../model/index.ts';
 import type { Ctx } from './ctx.ts';
+import { knobOf } from './design.ts';
 import { call, cur, patchTask, ret, tif, writePt } from './ops.ts';
 import { ptRead } from './observe.ts';
 import { step, type Program } from './program.ts';
@@ -201,7 +202,8 @@ function deliverToHandler(c: Ctx, w: Machine, t: Task, sig: number, info: SigInf
   h.rip = action.handler;
   h.rsp = frame;
   if (ia32) { h.rax = BigInt(sig); h.rdx = frame + 0x100n; h.rcx = frame + 0x200n; } else { h.rdi = BigInt(sig); h.rsi = frame + 0x100n; h.rdx = frame + 0x200n; h.rax = 0n; }
-  h.rflags = regs.rflags & ~(rf.DF | rf.RF | rf.TF);
+  // handle_signal: DF, RF and TF cleared (the knob: TF alone before 2.6.25, CVE-2008-1367).
+  h.rflags = regs.rflags & ~(knobOf(c.d, 'handlerFlagsClear') === 'tf' ? rf.TF : rf.DF | rf.RF | rf.TF);
   h.cs = BigInt(ia32 ? USER32_CS : USER_CS);
   h.ss = BigInt(USER_DS);
   writePt(w, h);

@@ -161,4 +161,10 @@ export const BUGS: readonly BugCase[] = [
     vendor: 'intel', corpusLength: 3,
     trace: [{ type: 'user.popf', flags: '0x302' }, { type: 'user.sysenter', nr: 'getpid' }],
   },
+  {
+    id: 'CVE-2008-1367', title: 'a signal handler entered with the interrupted code\'s DF (2.6.24 cleared TF alone; GCC 4.3 stopped issuing CLD)',
+    invariant: 'handler-flags', buggy: withKnobs('linux-6.7', 'linux-6.7-handler-df', { handlerFlagsClear: 'tf' }), fixed: preset('linux-6.7'),
+    vendor: 'intel', corpusLength: 2,
+    trace: [{ type: 'user.popf', flags: '0x602' }, { type: 'user.int3' }],
+  },
 ];
