@@ -162,6 +162,18 @@ export const BUGS: readonly BugCase[] = [
     trace: [{ type: 'user.popf', flags: '0x302' }, { type: 'user.sysenter', nr: 'getpid' }],
   },
   {
+    id: 'CVE-2014-9090', title: 'an IRET fault on the espfix64 stack takes #SS on its IST stack, where no IRET fault is recognised: an oops (6f442be2fb22 moved #SS off IST)',
+    invariant: 'kernel-health', buggy: withKnobs('linux-6.7', 'linux-6.7-ss-on-ist', { ist: { ...preset('linux-6.7').knobs.ist, ss: true } }), fixed: preset('linux-6.7'),
+    vendor: 'intel', corpusLength: 2,
+    trace: [{ type: 'user.syscall', nr: 'modify_ldt', args: ['0x1', '0x0', '0x0'] }, { type: 'user.syscall', nr: 'rt_sigreturn', frame: { rip: '$next', rcx: '$next', rflags: '0x202', r11: '0x202', cs: 51, ss: 7 } }],
+  },
+  {
+    id: 'B9 (espfix64 missing)', title: 'an IRET to a 16-bit LDT stack segment restores SP[15:0] alone: RSP bits 31:16 are the kernel stack\'s (before espfix64, 3.16)',
+    invariant: 'pt-regs-coherence', buggy: withKnobs('linux-6.7', 'linux-6.7-no-espfix64', { espfix64: false }), fixed: preset('linux-6.7'),
+    vendor: 'intel', corpusLength: 2,
+    trace: [{ type: 'user.syscall', nr: 'modify_ldt', args: ['0x1', '0x0', '0x5'] }, { type: 'user.syscall', nr: 'rt_sigreturn', frame: { rip: '0xf7fc057e', rcx: '0xf7fc057e', rdx: '0xf7fc057e', rflags: '0x202', cs: 35, ss: 7 } }],
+  },
+  {
     id: 'CVE-2008-1367', title: 'a signal handler entered with the interrupted code\'s DF (2.6.24 cleared TF alone; GCC 4.3 stopped issuing CLD)',
     invariant: 'handler-flags', buggy: withKnobs('linux-6.7', 'linux-6.7-handler-df', { handlerFlagsClear: 'tf' }), fixed: preset('linux-6.7'),
     vendor: 'intel', corpusLength: 2,
