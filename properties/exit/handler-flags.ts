@@ -26,8 +26,9 @@ export default defineInvariant({
         entering.set(o.task, o.frame);
       } else if (o.kind === 'ptrace-stop') {
         entering.delete(o.task);
-      } else if (o.kind === 'return-to-user' && entering.has(o.task)) {
+      } else if (o.kind === 'return-to-user') {
         const frame = entering.get(o.task);
+        if (frame === undefined) continue;
         entering.delete(o.task);
         if (o.rsp !== frame) continue;
         const set = NAMES.filter(([b]) => (o.rflags & b) !== 0n).map(([, n]) => n);

@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rf } from '../../src/isa/index.ts';
+import { judge } from '../../src/check/evaluate.ts';
+import { toTraceEvents } from '../../src/check/operands.ts';
+import { kernelOf } from '../../src/check/session.ts';
 import { SIG_HANDLER, variant } from '../../src/kernel/index.ts';
+import handlerFlags from '../../properties/exit/handler-flags.ts';
 import { design, ev, returns, run, signals } from './helpers.ts';
 
 const tfOnly = variant(design('linux-6.7'), 'linux-6.7-handler-df', { handlerFlagsClear: 'tf' });
@@ -40,5 +44,21 @@ describe('signal handler entry flags', () => {
   it('[RUN] TF cleared alone (2.6.24): the handler starts with the interrupted DF, and RF after a fault', () => {
     expect(entry(tfOnly, [ev.popf(0x602n), int3]).handler & rf.DF).toBe(rf.DF);
     expect(entry(tfOnly, [fault]).handler & rf.RF).toBe(rf.RF);
+  });
+
+  it('[RUN] handler-flags judges only the return that enters the handler (RSP at its frame)', () => {
+    // A soak's find (seed 13): on irqs-on-syscall-entry amd-5 task 2's IRQ overwrites task 1's
+    // frame on the shared IST stack after a SIGSEGV delivery, and task 1 returns elsewhere with
+    // the fault's RF (pt-regs-coherence's expected violation there), not into its handler.
+    const trace = toTraceEvents([{ type: 'user.access', addr: '0xf7fbf000', write: false }, { type: 'hw.irq', after: 17 },
+      { type: 'user.int80', nr: 'rt_sigreturn' }, { type: 'hw.irq', after: 0 }], 'soak');
+    const j = judge([handlerFlags], { kernel: kernelOf(design('irqs-on-syscall-entry')), vendor: 'amd', paging: 5 }, trace);
+    const obs = j.run.observations.map((t) => t.o);
+    const sig = obs.find((o) => o.kind === 'signal' && o.task === 1);
+    const back = obs.find((o) => o.kind === 'return-to-user' && o.task === 1);
+    const frame = sig?.kind === 'signal' ? sig.frame : undefined;
+    expect(frame).toBeDefined();
+    expect(back?.kind === 'return-to-user' && back.rsp !== frame && (back.rflags & rf.RF) !== 0n, '[FAIL] expected a return elsewhere with RF set').toBe(true);
+    expect(j.violations.get('handler-flags')).toBeUndefined();
   });
 });
